@@ -1,0 +1,159 @@
+package dev.gmc.core.codec;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * An algorithm, a level and an optional dictionary: everything needed to make a {@link PageCodec}.
+ * Immutable and thread-safe; {@link #newCodec()} makes a fresh, single-threaded codec.
+ *
+ * <p>Text form (as on the command line): {@code lz4}, {@code lz4:ACCEL}, {@code lz4-kernel},
+ * {@code lz4-kernel:ACCEL}, {@code lz4hc}, {@code lz4hc:LEVEL}, {@code zstd}, {@code zstd:LEVEL}. A
+ * dictionary is attached with {@link #withDictionary(byte[])} and shows as a {@code +dict} suffix.
+ */
+public final class CodecSpec {
+
+    /** The algorithms gmc knows; {@code level} means acceleration for the fast LZ4 variants. */
+    public enum Algorithm {
+        /** lz4-java JNI (liblz4 1.10), level = acceleration (1 = LZ4_compress_default). */
+        LZ4("lz4", 1, 1, 65537),
+        /** Port of the Linux kernel's lib/lz4 (LZ4 v1.7.3) compressor; level = acceleration. */
+        LZ4_KERNEL("lz4-kernel", 1, 1, 65537),
+        /** lz4-java JNI high-compression mode, level 1..12. */
+        LZ4HC("lz4hc", 9, 1, 12),
+        /** zstd-jni, level -7..22 (negative = fast levels). */
+        ZSTD("zstd", 3, -7, 22);
+
+        private final String id;
+        private final int defaultLevel;
+        private final int minLevel;
+        private final int maxLevel;
+
+        Algorithm(String id, int defaultLevel, int minLevel, int maxLevel) {
+            this.id = id;
+            this.defaultLevel = defaultLevel;
+            this.minLevel = minLevel;
+            this.maxLevel = maxLevel;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public int defaultLevel() {
+            return defaultLevel;
+        }
+
+        /** True for the LZ4 block format (any LZ4 decoder restores the output). */
+        public boolean isLz4Format() {
+            return this != ZSTD;
+        }
+
+        static Algorithm byId(String id) {
+            for (Algorithm a : values()) {
+                if (a.id.equals(id)) {
+                    return a;
+                }
+            }
+            throw new IllegalArgumentException("codec: '" + id + "' (expected one of lz4, lz4-kernel, lz4hc, zstd)");
+        }
+    }
+
+    private final Algorithm algorithm;
+    private final int level;
+    private final byte[] dictionary;
+
+    private CodecSpec(Algorithm algorithm, int level, byte[] dictionary) {
+        this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+        if (level < algorithm.minLevel || level > algorithm.maxLevel) {
+            throw new IllegalArgumentException("level: " + level + " (expected " + algorithm.minLevel + ".."
+                    + algorithm.maxLevel + " for " + algorithm.id + ")");
+        }
+        if (dictionary != null && algorithm != Algorithm.ZSTD) {
+            throw new IllegalArgumentException("dictionary: only zstd takes a dictionary, not " + algorithm.id);
+        }
+        this.level = level;
+        this.dictionary = dictionary;
+    }
+
+    public static CodecSpec of(Algorithm algorithm) {
+        return new CodecSpec(algorithm, algorithm.defaultLevel, null);
+    }
+
+    public static CodecSpec of(Algorithm algorithm, int level) {
+        return new CodecSpec(algorithm, level, null);
+    }
+
+    /** Parses the text form, e.g. {@code zstd:3}; throws {@link IllegalArgumentException} naming the bad part. */
+    public static CodecSpec parse(String text) {
+        Objects.requireNonNull(text, "codec");
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        int colon = t.indexOf(':');
+        Algorithm a = Algorithm.byId(colon < 0 ? t : t.substring(0, colon));
+        if (colon < 0) {
+            return of(a);
+        }
+        String lv = t.substring(colon + 1);
+        try {
+            return of(a, Integer.parseInt(lv));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("codec '" + text + "': level '" + lv + "' is not an integer", e);
+        }
+    }
+
+    /** The same algorithm and level with a (zstd) dictionary. The array is copied. */
+    public CodecSpec withDictionary(byte[] dict) {
+        return new CodecSpec(algorithm, level, dict == null ? null : dict.clone());
+    }
+
+    public Algorithm algorithm() {
+        return algorithm;
+    }
+
+    public int level() {
+        return level;
+    }
+
+    /** A copy of the dictionary, or null. */
+    public byte[] dictionary() {
+        return dictionary == null ? null : dictionary.clone();
+    }
+
+    byte[] dictionaryUnsafe() {
+        return dictionary;
+    }
+
+    /** Makes a new codec; the caller owns it (one per thread) and closes it. */
+    public PageCodec newCodec() {
+        switch (algorithm) {
+            case LZ4:
+            case LZ4HC:
+                return new Lz4JavaCodec(this);
+            case LZ4_KERNEL:
+                return new KernelLz4Codec(this);
+            case ZSTD:
+                return new ZstdCodec(this);
+            default:
+                throw new AssertionError(algorithm);
+        }
+    }
+
+    /** The text form: {@code id}, {@code id:level} when not the default, {@code +dict} with a dictionary. */
+    @Override
+    public String toString() {
+        String s = level == algorithm.defaultLevel ? algorithm.id : algorithm.id + ":" + level;
+        return dictionary == null ? s : s + "+dict";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CodecSpec && ((CodecSpec) o).algorithm == algorithm && ((CodecSpec) o).level == level
+                && Arrays.equals(((CodecSpec) o).dictionary, dictionary);
+    }
+
+    @Override
+    public int hashCode() {
+        return (algorithm.hashCode() * 31 + level) * 31 + Arrays.hashCode(dictionary);
+    }
+}

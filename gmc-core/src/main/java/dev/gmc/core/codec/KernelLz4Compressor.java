@@ -1,0 +1,234 @@
+package dev.gmc.core.codec;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The Linux kernel's LZ4 block compressor ({@code lib/lz4/lz4_compress.c}, Sven Schmidt's port of LZ4 v1.7.3,
+ * BSD-2-Clause, Copyright Yann Collet) re-implemented in Java so that its output is <b>bit-identical</b> to
+ * what zram stores (shared/reference/kernel-facts.md §2.6).
+ *
+ * <p>The path reproduced is the one zram takes for every page: {@code LZ4_compress_fast(src, dst, 4096, 8192,
+ * acceleration, wrkmem)}, i.e. {@code LZ4_compress_generic} with {@code noLimit} (the output buffer is at least
+ * {@code LZ4_COMPRESSBOUND}), {@code byU16} table (input below 64 KiB + 11), {@code noDict}. What makes it differ
+ * from liblz4 1.10 (inside lz4-java):
+ * <ul>
+ *   <li>a 13-bit hash ({@code LZ4_HASHLOG + 1}) of the 4 bytes at a position, multiplied by 2654435761;
+ *       table entries are 16-bit offsets from the start of the input, and a fresh table reads as 0 (the first
+ *       byte), so the very first probes "match" position 0;</li>
+ *   <li>no distance check while searching (byU16), the skip schedule {@code step = searchMatchNb++ >> 6} starting
+ *       at {@code acceleration << 6};</li>
+ *   <li>after a match: store position ip-2, then test the hash slot of ip for an immediate next match (a sequence
+ *       with zero literals);</li>
+ *   <li>no "last match must start 12 bytes before the end" refinements from later LZ4 versions.</li>
+ * </ul>
+ *
+ * <p>The hash table is epoch-tagged instead of being zeroed per call (the kernel memsets 16 KiB): an entry
+ * written in an earlier call reads as 0, exactly like a reset table. Not thread-safe: one instance per thread.
+ */
+public final class KernelLz4Compressor {
+    private static final int MINMATCH = 4;
+    private static final int LASTLITERALS = 5;
+    private static final int MFLIMIT = 12;
+    private static final int MIN_LENGTH = MFLIMIT + 1;
+    private static final int SKIPTRIGGER = 6;
+    private static final int ML_BITS = 4;
+    private static final int ML_MASK = 15;
+    private static final int RUN_MASK = 15;
+    private static final int MAX_DISTANCE = 65535;
+    /** LZ4_HASHLOG = LZ4_MEMORY_USAGE(14) - 2 = 12; the byU16 table uses one bit more. */
+    private static final int HASH_LOG = 13;
+    private static final int PRIME = (int) 2654435761L;
+
+    /** Inputs must be shorter than this to take the byU16 path ({@code LZ4_64Klimit}). */
+    public static final int MAX_INPUT = 64 * 1024 + MFLIMIT - 1 - 1;
+
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** Entry = epoch << 16 | 16-bit position; an entry of another epoch means "never written" = 0. */
+    private final int[] table = new int[1 << HASH_LOG];
+    private int epoch;
+    private final int acceleration;
+
+    public KernelLz4Compressor() {
+        this(1);
+    }
+
+    /** @param acceleration as the kernel's {@code level} parameter; values below 1 mean 1, as in the kernel */
+    public KernelLz4Compressor(int acceleration) {
+        this.acceleration = Math.max(1, acceleration);
+    }
+
+    /** {@code LZ4_COMPRESSBOUND(n)}: the output capacity that selects the kernel's unlimited-output path. */
+    public static int compressBound(int n) {
+        return n + n / 255 + 16;
+    }
+
+    /**
+     * Compresses {@code src[srcOff, srcOff+srcLen)} into {@code dst} at {@code dstOff}.
+     *
+     * @return the compressed length, equal to {@code LZ4_compress_fast}'s return value in the kernel
+     * @throws IllegalArgumentException if the input is {@link #MAX_INPUT} or longer, or {@code dst} has fewer than
+     *         {@link #compressBound(int)} bytes from {@code dstOff} (the kernel would take a different code path)
+     */
+    public int compress(byte[] src, int srcOff, int srcLen, byte[] dst, int dstOff) {
+        PageCodec.checkRange("src", src, srcOff, srcLen);
+        if (srcLen > MAX_INPUT) {
+            throw new IllegalArgumentException("lz4-kernel: input of " + srcLen + " bytes (expected at most "
+                    + MAX_INPUT + ": only the kernel's byU16 path for pages is reproduced)");
+        }
+        PageCodec.checkRange("dst", dst, dstOff, compressBound(srcLen));
+        nextEpoch();
+        final int iend = srcOff + srcLen;
+        final int mflimit = iend - MFLIMIT;
+        final int matchlimit = iend - LASTLITERALS;
+        int anchor = srcOff;
+        int op = dstOff;
+
+        if (srcLen >= MIN_LENGTH) {
+            int ip = srcOff;
+            put(hash(src, ip), ip - srcOff);
+            ip++;
+            int forwardH = hash(src, ip);
+
+            mainLoop:
+            for (;;) {
+                int match;
+                // Find a match: probe with a growing step (acceleration << 6 probes per step increase).
+                int forwardIp = ip;
+                int step = 1;
+                int searchMatchNb = acceleration << SKIPTRIGGER;
+                do {
+                    int h = forwardH;
+                    ip = forwardIp;
+                    forwardIp += step;
+                    step = searchMatchNb++ >>> SKIPTRIGGER;
+                    if (forwardIp > mflimit) {
+                        break mainLoop;
+                    }
+                    match = srcOff + get(h);
+                    forwardH = hash(src, forwardIp);
+                    put(h, ip - srcOff);
+                } while (read32(src, match) != read32(src, ip));
+
+                // Catch up: extend the match backwards over equal bytes.
+                while (ip > anchor && match > srcOff && src[ip - 1] == src[match - 1]) {
+                    ip--;
+                    match--;
+                }
+
+                // Encode the literal run.
+                int litLength = ip - anchor;
+                int token = op++;
+                if (litLength >= RUN_MASK) {
+                    dst[token] = (byte) (RUN_MASK << ML_BITS);
+                    int len = litLength - RUN_MASK;
+                    for (; len >= 255; len -= 255) {
+                        dst[op++] = (byte) 255;
+                    }
+                    dst[op++] = (byte) len;
+                } else {
+                    dst[token] = (byte) (litLength << ML_BITS);
+                }
+                System.arraycopy(src, anchor, dst, op, litLength);
+                op += litLength;
+
+                for (;;) { // _next_match
+                    int offset = ip - match;
+                    dst[op++] = (byte) offset;
+                    dst[op++] = (byte) (offset >>> 8);
+
+                    int matchCode = count(src, ip + MINMATCH, match + MINMATCH, matchlimit);
+                    ip += MINMATCH + matchCode;
+                    if (matchCode >= ML_MASK) {
+                        dst[token] = (byte) ((dst[token] & 0xFF) + ML_MASK);
+                        matchCode -= ML_MASK;
+                        for (; matchCode >= 255; matchCode -= 255) {
+                            dst[op++] = (byte) 255;
+                        }
+                        dst[op++] = (byte) matchCode;
+                    } else {
+                        dst[token] = (byte) ((dst[token] & 0xFF) + matchCode);
+                    }
+
+                    anchor = ip;
+                    if (ip > mflimit) {
+                        break mainLoop;
+                    }
+                    // Fill table, then test the next position for an immediate match.
+                    put(hash(src, ip - 2), ip - 2 - srcOff);
+                    int h = hash(src, ip);
+                    match = srcOff + get(h);
+                    put(h, ip - srcOff);
+                    if (match + MAX_DISTANCE >= ip && read32(src, match) == read32(src, ip)) {
+                        token = op++;
+                        dst[token] = 0;
+                        continue;
+                    }
+                    break;
+                }
+                forwardH = hash(src, ++ip);
+            }
+        }
+
+        // Last literals.
+        int lastRun = iend - anchor;
+        if (lastRun >= RUN_MASK) {
+            dst[op++] = (byte) (RUN_MASK << ML_BITS);
+            int acc = lastRun - RUN_MASK;
+            for (; acc >= 255; acc -= 255) {
+                dst[op++] = (byte) 255;
+            }
+            dst[op++] = (byte) acc;
+        } else {
+            dst[op++] = (byte) (lastRun << ML_BITS);
+        }
+        System.arraycopy(src, anchor, dst, op, lastRun);
+        op += lastRun;
+        return op - dstOff;
+    }
+
+    private void nextEpoch() {
+        if (++epoch > 0x7FFF) { // keep epoch << 16 positive; wrap by really clearing the table
+            java.util.Arrays.fill(table, 0);
+            epoch = 1;
+        }
+    }
+
+    private int get(int h) {
+        int e = table[h];
+        return (e >>> 16) == epoch ? e & 0xFFFF : 0;
+    }
+
+    private void put(int h, int pos) {
+        table[h] = epoch << 16 | (pos & 0xFFFF); // U16 truncation as in the kernel
+    }
+
+    private static int read32(byte[] b, int i) {
+        return (int) INT.get(b, i);
+    }
+
+    private static int hash(byte[] b, int i) {
+        return (read32(b, i) * PRIME) >>> (32 - HASH_LOG);
+    }
+
+    /** {@code LZ4_count}: number of equal bytes at in and match, stopping at limit. */
+    private static int count(byte[] b, int in, int match, int limit) {
+        final int start = in;
+        while (in < limit - 7) {
+            long diff = (long) LONG.get(b, match) ^ (long) LONG.get(b, in);
+            if (diff != 0) {
+                return in + (Long.numberOfTrailingZeros(diff) >>> 3) - start;
+            }
+            in += 8;
+            match += 8;
+        }
+        while (in < limit && b[in] == b[match]) {
+            in++;
+            match++;
+        }
+        return in - start;
+    }
+}

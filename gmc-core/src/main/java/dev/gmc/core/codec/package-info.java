@@ -1,0 +1,16 @@
+/**
+ * Page codecs behind one small SPI.
+ *
+ * <p>{@link dev.gmc.core.codec.PageCodec} has the aircompressor shape: compress into a caller buffer and
+ * return the length; decompress with the known compressed and original lengths, bounds-checked, throwing
+ * {@link dev.gmc.core.codec.CorruptPageException} (naming codec and lengths) on bad input. Instances are
+ * not thread-safe (zstd and lz4 fast-reset contexts hold native state): a {@link dev.gmc.core.codec.CodecSpec}
+ * names an algorithm and level and makes one codec per thread.
+ *
+ * <p>Codecs: {@code lz4} (lz4-java JNI, liblz4 1.10, acceleration configurable), {@code lz4hc:L},
+ * {@code zstd:L} (optionally with a dictionary) and {@code lz4-kernel}: {@link dev.gmc.core.codec.KernelLz4Compressor},
+ * a Java port of the Linux kernel's lib/lz4 compressor (LZ4 v1.7.3 fast mode) whose output is bit-identical
+ * to the kernel's, so compressed sizes equal what zram reports. All LZ4 variants share the standard block
+ * format and decode with lz4-java's safe decompressor.
+ */
+package dev.gmc.core.codec;
