@@ -1,0 +1,225 @@
+package dev.gmc.core.pool;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * zsmalloc's size classes for 4 KiB pages on a 64-bit kernel, computed with the kernel's own loops
+ * ({@code zs_create_pool}, {@code calculate_zspage_chain_size} / legacy {@code get_pages_per_zspage}).
+ *
+ * <p>Size index i (0..254) has size {@code 32 + 16 i} (capped at 4096). Walking i from 254 down, a class whose
+ * (pages per zspage, objects per zspage) equals the previously created one is merged into it: its index maps
+ * to the larger class. {@code huge_class_size} is the size of the largest class with more than one page and more
+ * than one object, minus {@code ZS_HANDLE_SIZE - 1}: a caller object of at least that length lands in the huge
+ * class (one object per page, no in-slot handle). For chain 8 (the default since 6.3) this yields 119 distinct
+ * classes and huge_class_size 3625; for the legacy chain 4 rule, 69 and 3257 (tests compare every row with
+ * shared/reference/zsmalloc-classes-*.csv).
+ *
+ * <p>Distinct classes get dense ids 0..count-1 in ascending size; the id is what handles store.
+ */
+public final class SizeClassTable {
+    public static final int PAGE_SIZE = 4096;
+    public static final int PAGE_SHIFT = 12;
+    public static final int MIN_ALLOC_SIZE = 32;
+    public static final int CLASS_DELTA = 16;
+    public static final int HANDLE_SIZE = 8;
+    public static final int MAX_ALLOC_SIZE = PAGE_SIZE;
+    /** {@code DIV_ROUND_UP(4096 - 32, 16) + 1}. */
+    public static final int SIZE_INDICES = (MAX_ALLOC_SIZE - MIN_ALLOC_SIZE + CLASS_DELTA - 1) / CLASS_DELTA + 1;
+    public static final int MAX_CHAIN = 16;
+
+    /** How pages per zspage are chosen. */
+    public enum ChainRule {
+        /** Kernels ≥ 6.3: the chain length 1..max with the least tail waste, ties to the shorter. */
+        MIN_TAIL_WASTE,
+        /** Kernels ≤ 6.2: the first chain length 1..4 reaching the highest integer used-percent. */
+        LEGACY_USED_PERCENT
+    }
+
+    private final int maxChain;
+    private final ChainRule rule;
+    private final int[] indexToClass = new int[SIZE_INDICES];
+    private final int[] size;
+    private final int[] pagesPerZspage;
+    private final int[] objsPerZspage;
+    private final int[] kernelIndex;
+    private final int hugeClassSize;
+    private final int hugeClassId;
+
+    private SizeClassTable(int maxChain, ChainRule rule) {
+        if (maxChain < 1 || maxChain > MAX_CHAIN) {
+            throw new IllegalArgumentException("chain: " + maxChain + " (expected 1.." + MAX_CHAIN + ")");
+        }
+        this.maxChain = maxChain;
+        this.rule = rule;
+        List<int[]> created = new ArrayList<>(); // {size, ppz, objs, kernelIndex}, descending
+        int[] createdAt = new int[SIZE_INDICES];
+        int huge = 0;
+        int[] prev = null;
+        for (int i = SIZE_INDICES - 1; i >= 0; i--) {
+            int sz = Math.min(MIN_ALLOC_SIZE + i * CLASS_DELTA, MAX_ALLOC_SIZE);
+            int ppz = rule == ChainRule.LEGACY_USED_PERCENT ? legacyPagesPerZspage(sz, maxChain) : chainSize(sz, maxChain);
+            int objs = ppz * PAGE_SIZE / sz;
+            if (ppz != 1 && objs != 1 && huge == 0) {
+                huge = sz - (HANDLE_SIZE - 1);
+            }
+            if (prev != null && prev[1] == ppz && prev[2] == objs) {
+                createdAt[i] = created.size() - 1; // merged into the larger class
+                continue;
+            }
+            prev = new int[] {sz, ppz, objs, i};
+            created.add(prev);
+            createdAt[i] = created.size() - 1;
+        }
+        int n = created.size();
+        size = new int[n];
+        pagesPerZspage = new int[n];
+        objsPerZspage = new int[n];
+        kernelIndex = new int[n];
+        for (int c = 0; c < n; c++) { // ascending ids: reverse creation order
+            int[] row = created.get(n - 1 - c);
+            size[c] = row[0];
+            pagesPerZspage[c] = row[1];
+            objsPerZspage[c] = row[2];
+            kernelIndex[c] = row[3];
+        }
+        for (int i = 0; i < SIZE_INDICES; i++) {
+            indexToClass[i] = n - 1 - createdAt[i];
+        }
+        this.hugeClassSize = huge;
+        this.hugeClassId = n - 1;
+    }
+
+    /** The default since Linux 6.3: chain up to 8 pages, minimum tail waste. */
+    public static SizeClassTable kernelDefault() {
+        return new SizeClassTable(8, ChainRule.MIN_TAIL_WASTE);
+    }
+
+    /** Kernels up to 6.2: chain up to 4 pages, used-percent rule. */
+    public static SizeClassTable legacy() {
+        return new SizeClassTable(4, ChainRule.LEGACY_USED_PERCENT);
+    }
+
+    /** {@code CONFIG_ZSMALLOC_CHAIN_SIZE} = chain (4..16 in Kconfig; 1..16 accepted here) with the ≥6.3 rule. */
+    public static SizeClassTable withChain(int chain) {
+        return new SizeClassTable(chain, ChainRule.MIN_TAIL_WASTE);
+    }
+
+    public static SizeClassTable of(int chain, ChainRule rule) {
+        return new SizeClassTable(chain, rule);
+    }
+
+    static int chainSize(int classSize, int maxChain) {
+        if (Integer.bitCount(classSize) == 1) {
+            return 1;
+        }
+        int best = 1;
+        int minWaste = Integer.MAX_VALUE;
+        for (int i = 1; i <= maxChain; i++) {
+            int waste = i * PAGE_SIZE % classSize;
+            if (waste < minWaste) {
+                minWaste = waste;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    static int legacyPagesPerZspage(int classSize, int maxChain) {
+        int best = 1;
+        int maxUsed = 0;
+        for (int i = 1; i <= maxChain; i++) {
+            int zspageSize = i * PAGE_SIZE;
+            int waste = zspageSize % classSize;
+            int usedPc = (zspageSize - waste) * 100 / zspageSize;
+            if (usedPc > maxUsed) {
+                maxUsed = usedPc;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** {@code get_size_class_index}: size index for a slot size (object length + handle). */
+    public static int sizeIndex(int slotSize) {
+        int idx = slotSize <= MIN_ALLOC_SIZE ? 0 : (slotSize - MIN_ALLOC_SIZE + CLASS_DELTA - 1) / CLASS_DELTA;
+        return Math.min(idx, SIZE_INDICES - 1);
+    }
+
+    /**
+     * The class id for a caller object of {@code length} bytes (1..4096): zs_malloc adds the 8-byte handle before
+     * the lookup, so lengths ≥ {@link #hugeClassSize()} reach the huge class.
+     */
+    public int classFor(int length) {
+        if (length <= 0 || length > MAX_ALLOC_SIZE) {
+            throw new IllegalArgumentException("size: " + length + " (expected 1.." + MAX_ALLOC_SIZE + ")");
+        }
+        return indexToClass[sizeIndex(length + HANDLE_SIZE)];
+    }
+
+    public int classCount() {
+        return size.length;
+    }
+
+    public int size(int classId) {
+        return size[classId];
+    }
+
+    public int pagesPerZspage(int classId) {
+        return pagesPerZspage[classId];
+    }
+
+    public int objsPerZspage(int classId) {
+        return objsPerZspage[classId];
+    }
+
+    /** The kernel's class index (the largest size index of the merged group): the {@code class} column of the kernel's debugfs. */
+    public int kernelIndex(int classId) {
+        return kernelIndex[classId];
+    }
+
+    public boolean isHuge(int classId) {
+        return objsPerZspage[classId] == 1;
+    }
+
+    public int hugeClassId() {
+        return hugeClassId;
+    }
+
+    /** {@code zs_huge_class_size()}: caller lengths from here on are stored in the huge class. */
+    public int hugeClassSize() {
+        return hugeClassSize;
+    }
+
+    public int maxChain() {
+        return maxChain;
+    }
+
+    public ChainRule rule() {
+        return rule;
+    }
+
+    /** Amortised pool bytes per object of this class: {@code ppz * 4096 / objs}. */
+    public double bytesPerObject(int classId) {
+        return (double) pagesPerZspage[classId] * PAGE_SIZE / objsPerZspage[classId];
+    }
+
+    /**
+     * The kernel formula for pool pages after full compaction (kernel-facts §1.8): per class
+     * {@code ceil(n / objs) * ppz}, summed. {@code countsPerClass[c]} is the number of objects in class c.
+     */
+    public long compactedPages(long[] countsPerClass) {
+        long pages = 0;
+        for (int c = 0; c < size.length; c++) {
+            long n = countsPerClass[c];
+            pages += (n + objsPerZspage[c] - 1) / objsPerZspage[c] * pagesPerZspage[c];
+        }
+        return pages;
+    }
+
+    @Override
+    public String toString() {
+        return "SizeClassTable[chain=" + maxChain + ", rule=" + rule + ", classes=" + size.length
+                + ", huge_class_size=" + hugeClassSize + "]";
+    }
+}

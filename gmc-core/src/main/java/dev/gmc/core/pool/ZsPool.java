@@ -1,0 +1,838 @@
+package dev.gmc.core.pool;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An emulation of zsmalloc ({@code mm/zsmalloc.c}, Linux 6.6–6.18 behaviour; kernel-facts §1) that stores real bytes.
+ *
+ * <h2>Layout</h2>
+ * Each size class owns zspages of {@code ppz} page frames holding {@code objs} slots of {@code size} bytes laid
+ * end to end (a slot may straddle two frames). A non-huge slot starts with an 8-byte word: while allocated,
+ * {@code handleIndex << 1 | 1} (OBJ_ALLOCATED_TAG), which is how compaction finds the handle of an object it moves;
+ * while free, {@code nextFree << 1} (tag clear), the LIFO free list threaded through the slots themselves. The
+ * caller's bytes follow the word, so an object of L bytes needs a slot of at least L + 8. Huge slots (one object per
+ * page) have no header: the object is the whole frame.
+ *
+ * <h2>Policy (as the kernel)</h2>
+ * <ul>
+ *   <li>12 fullness groups: 0 (empty), 1..10 for in-use ratio buckets {@code 100*inuse/objs/10 + 1}, 11 (full);
+ *       a zspage changing group goes to the head of its new list.</li>
+ *   <li>malloc takes the head zspage of the fullest non-full group (10 down to 0); if none, a new zspage is built
+ *       and {@code pages_allocated += ppz}.</li>
+ *   <li>free pushes the slot on its zspage's free list; a zspage that becomes empty is freed at once.</li>
+ *   <li>{@link #compact()} walks classes from the largest; per class, while
+ *       {@code floor((allocated - inuse) / objs) * ppz > 0}, it takes a destination from the fullest non-full group
+ *       (10 down to 1) and a source from the emptiest (1 up to 10), moves the source's objects in slot order into
+ *       the destination until one is full or the other empty, frees an emptied source and counts its pages in
+ *       {@code pages_compacted}. After it, each class holds {@code ceil(inuse / objs)} zspages.</li>
+ * </ul>
+ *
+ * <h2>Concurrency</h2>
+ * One {@link ReentrantLock} per size class (the kernel's {@code class->lock}) guards that class's zspages, free lists
+ * and slot bytes; operations on different classes run in parallel. A handle's class never changes, so a reader
+ * reads the handle-table entry, locks the class it names, and re-reads the entry under the lock, where it is stable
+ * (only free and compaction, both holding the class lock, change it). The handle table and the frame allocator have
+ * their own small locks and are never held while taking a class lock. One compaction runs at a time
+ * ({@code compaction_in_progress}). Reads copy or decompress under the class lock, so readers of the same class
+ * serialise; the kernel's per-zspage read lock is finer, which matters only with many cores on one class.
+ */
+public final class ZsPool {
+    private static final int SEG_SHIFT = 16;
+    private static final int SEG_SIZE = 1 << SEG_SHIFT;
+    private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int FULLNESS_GROUPS = 12;
+    private static final int FG_EMPTY = 0;
+    private static final int FG_FULL = 11;
+    private static final int NONE = -1;
+    private static final int PAGE = SizeClassTable.PAGE_SIZE;
+
+    /** Reads an object's bytes in place: {@code buf[off, off+len)} is valid only during the call. */
+    @FunctionalInterface
+    public interface ObjectReader {
+        void read(byte[] buf, int off, int len);
+    }
+
+    private final SizeClassTable table;
+    private final PageFrames frames;
+    private final SizeClass[] classes;
+    private final long capacityPages;
+    private final AtomicLong pagesAllocated = new AtomicLong();
+    private final AtomicLong pagesCompacted = new AtomicLong();
+    private final ReentrantLock compactLock = new ReentrantLock();
+
+    // Handle table (the emulated zs_handle slab): segmented so growth never moves an entry.
+    private final Object handleLock = new Object();
+    private volatile long[][] handleSegments = new long[1][];
+    private int handleHighWater;
+    private int[] freeHandles = new int[1024];
+    private int freeHandleCount;
+    private long liveHandles;
+    private long retiredHandles;
+
+    /** A pool without a capacity limit. */
+    public ZsPool(SizeClassTable table) {
+        this(table, 0);
+    }
+
+    /**
+     * @param capacityPages the most page frames the pool may own (0 = unlimited); when a new zspage would exceed
+     *        it, {@link #malloc(int)} returns 0, as zs_malloc fails when alloc_page does
+     */
+    public ZsPool(SizeClassTable table, long capacityPages) {
+        if (capacityPages < 0) {
+            throw new IllegalArgumentException("capacityPages: " + capacityPages + " (expected >= 0)");
+        }
+        this.table = table;
+        this.capacityPages = capacityPages;
+        this.frames = new PageFrames();
+        this.classes = new SizeClass[table.classCount()];
+        for (int c = 0; c < classes.length; c++) {
+            classes[c] = new SizeClass(c, table.size(c), table.pagesPerZspage(c), table.objsPerZspage(c),
+                    table.isHuge(c));
+        }
+        handleSegments[0] = new long[SEG_SIZE];
+    }
+
+    public SizeClassTable sizeClasses() {
+        return table;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Public API
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * {@code zs_malloc}: allocates an object of {@code size} bytes (1..4096).
+     *
+     * @return a handle (never 0), or 0 when the pool's capacity would be exceeded
+     * @throws IllegalArgumentException for a size outside 1..4096 (the kernel's -EINVAL)
+     */
+    public long malloc(int size) {
+        int classId = table.classFor(size);
+        int index = allocHandleIndex();
+        int gen = PoolHandle.entryGen(entry(index));
+        SizeClass c = classes[classId];
+        boolean stored = false;
+        c.lock.lock();
+        try {
+            int zs = c.findGetZspage();
+            boolean fresh = zs == NONE;
+            if (fresh) {
+                zs = c.newZspage(); // the kernel drops the class lock around alloc_zspage; one lock is simpler
+            }
+            if (zs != NONE) {
+                int obj = c.objMalloc(zs, index);
+                if (fresh) {
+                    c.insert(zs, c.fullness(zs));
+                } else {
+                    c.fixFullness(zs);
+                }
+                c.objsInuse++;
+                ENTRY.setRelease(segment(index), index & (SEG_SIZE - 1), PoolHandle.entry(gen, classId, zs, obj));
+                stored = true;
+            }
+        } finally {
+            c.lock.unlock();
+        }
+        if (!stored) {
+            releaseHandleIndex(index, gen, false);
+            return 0;
+        }
+        return PoolHandle.handle(index, gen);
+    }
+
+    /** {@code zs_free}: frees the object; a zspage left empty is freed at once. */
+    public void free(long handle) {
+        int index = checkShape(handle);
+        SizeClass c = lockClassOf(handle, index, "free");
+        int gen;
+        try {
+            long e = entry(index);
+            gen = PoolHandle.entryGen(e);
+            int zs = PoolHandle.entryZspage(e);
+            c.objFree(zs, PoolHandle.entryObj(e));
+            c.objsInuse--;
+            ENTRY.setRelease(segment(index), index & (SEG_SIZE - 1), PoolHandle.freedEntry(gen + 1 > PoolHandle.MAX_GEN ? PoolHandle.MAX_GEN : gen + 1));
+            if (c.fixFullness(zs) == FG_EMPTY) {
+                c.freeZspage(zs);
+            }
+        } finally {
+            c.lock.unlock();
+        }
+        releaseHandleIndex(index, gen, true);
+    }
+
+    /**
+     * Writes {@code len} bytes into the object ({@code zs_obj_write}).
+     *
+     * @throws IllegalArgumentException if {@code len} exceeds the object's slot capacity
+     */
+    public void write(long handle, byte[] src, int off, int len) {
+        int index = checkShape(handle);
+        SizeClass c = lockClassOf(handle, index, "write");
+        try {
+            long e = entry(index);
+            c.checkLength(handle, len);
+            c.copyIn(PoolHandle.entryZspage(e), PoolHandle.entryObj(e), src, off, len);
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /** Copies {@code len} bytes of the object into {@code dst} ({@code zs_obj_read_begin} + memcpy). */
+    public void read(long handle, byte[] dst, int off, int len) {
+        int index = checkShape(handle);
+        SizeClass c = lockClassOf(handle, index, "read");
+        try {
+            long e = entry(index);
+            c.checkLength(handle, len);
+            c.copyOut(PoolHandle.entryZspage(e), PoolHandle.entryObj(e), dst, off, len);
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /**
+     * Hands the object's first {@code len} bytes to {@code reader} without copying when they lie in one frame;
+     * an object straddling two frames is first copied into {@code scratch} (as the kernel's per-CPU local_copy).
+     * The class lock is held during the call.
+     */
+    public void access(long handle, int len, byte[] scratch, ObjectReader reader) {
+        int index = checkShape(handle);
+        SizeClass c = lockClassOf(handle, index, "read");
+        try {
+            long e = entry(index);
+            c.checkLength(handle, len);
+            c.access(PoolHandle.entryZspage(e), PoolHandle.entryObj(e), len, scratch, reader);
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /** True if the handle names a live object of this pool. Never throws. */
+    public boolean isLive(long handle) {
+        if (handle == 0 || (handle & PoolHandle.RESERVED_MASK) != 0) {
+            return false;
+        }
+        int index = PoolHandle.index(handle);
+        long[][] segs = handleSegments;
+        if (index < 0 || (index >>> SEG_SHIFT) >= segs.length || segs[index >>> SEG_SHIFT] == null) {
+            return false;
+        }
+        long e = (long) ENTRY.getAcquire(segs[index >>> SEG_SHIFT], index & (SEG_SIZE - 1));
+        return PoolHandle.entryAllocated(e) && PoolHandle.entryGen(e) == PoolHandle.generation(handle);
+    }
+
+    /** Largest object the handle's slot can hold (slot size − 8, or 4096 for huge). */
+    public int capacityOf(long handle) {
+        int index = checkShape(handle);
+        SizeClass c = lockClassOf(handle, index, "inspect");
+        try {
+            return c.capacity();
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /**
+     * {@code zs_compact}: compacts every class, largest first, and returns the pages freed (also added to
+     * {@link #pagesCompacted()}). Only one compaction runs at a time; a second caller waits.
+     */
+    public long compact() {
+        compactLock.lock();
+        try {
+            long freed = 0;
+            for (int id = classes.length - 1; id >= 0; id--) {
+                SizeClass c = classes[id];
+                c.lock.lock();
+                try {
+                    freed += c.compact();
+                } finally {
+                    c.lock.unlock();
+                }
+            }
+            pagesCompacted.addAndGet(freed);
+            return freed;
+        } finally {
+            compactLock.unlock();
+        }
+    }
+
+    /** {@code zs_get_total_pages}: page frames owned by zspages. */
+    public long totalPages() {
+        return pagesAllocated.get();
+    }
+
+    /** Cumulative pages freed by compaction (zram mm_stat field 7). */
+    public long pagesCompacted() {
+        return pagesCompacted.get();
+    }
+
+    /** {@code zs_huge_class_size}. */
+    public int hugeClassSize() {
+        return table.hugeClassSize();
+    }
+
+    /** Live objects (allocated handles). */
+    public long liveObjects() {
+        synchronized (handleLock) {
+            return liveHandles;
+        }
+    }
+
+    /**
+     * Heap bytes of pool metadata outside the page frames: the handle table, its free stack and the per-zspage
+     * arrays (the kernel's handle slab and zspage structs).
+     */
+    public long metadataBytes() {
+        long b;
+        synchronized (handleLock) {
+            b = (long) handleSegments.length * 8 + countSegments() * (long) SEG_SIZE * 8 + freeHandles.length * 4L;
+        }
+        for (SizeClass c : classes) {
+            c.lock.lock();
+            try {
+                b += c.metadataBytes();
+            } finally {
+                c.lock.unlock();
+            }
+        }
+        return b;
+    }
+
+    /** A consistent-per-class snapshot of occupancy (as {@code /sys/kernel/debug/zsmalloc/<pool>/classes}). */
+    public PoolStats stats() {
+        PoolStats.ClassStats[] rows = new PoolStats.ClassStats[classes.length];
+        for (SizeClass c : classes) {
+            c.lock.lock();
+            try {
+                rows[c.id] = new PoolStats.ClassStats(c.id, table.kernelIndex(c.id), c.size, c.ppz, c.objs, c.zspageCount,
+                        c.zspageCount * (long) c.objs, c.objsInuse, c.canCompact(), c.fgCount.clone());
+            } finally {
+                c.lock.unlock();
+            }
+        }
+        return new PoolStats(totalPages(), pagesCompacted(), rows);
+    }
+
+    /**
+     * Checks internal invariants of every class (lists, counts, free lists, handle back-pointers); throws
+     * {@link AssertionError} describing the first violation. For tests and replays.
+     */
+    public void checkInvariants() {
+        long pages = 0;
+        long inuse = 0;
+        for (SizeClass c : classes) {
+            c.lock.lock();
+            try {
+                c.checkInvariants();
+                pages += (long) c.zspageCount * c.ppz;
+                inuse += c.objsInuse;
+            } finally {
+                c.lock.unlock();
+            }
+        }
+        if (pages != pagesAllocated.get()) {
+            throw new AssertionError("pages_allocated " + pagesAllocated.get() + " != sum of zspage pages " + pages);
+        }
+        if (inuse != liveObjects()) {
+            throw new AssertionError("objects in use " + inuse + " != live handles " + liveObjects());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Handle table
+    // ---------------------------------------------------------------------------------------------------------
+
+    private long[] segment(int index) {
+        return handleSegments[index >>> SEG_SHIFT];
+    }
+
+    private long entry(int index) {
+        return (long) ENTRY.getAcquire(segment(index), index & (SEG_SIZE - 1));
+    }
+
+    private long countSegments() {
+        long n = 0;
+        for (long[] s : handleSegments) {
+            if (s != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private int allocHandleIndex() {
+        synchronized (handleLock) {
+            liveHandles++;
+            if (freeHandleCount > 0) {
+                return freeHandles[--freeHandleCount];
+            }
+            int index = handleHighWater++;
+            if (index == Integer.MAX_VALUE - 1) {
+                throw new IllegalStateException("handle table exhausted at " + index + " entries");
+            }
+            int seg = index >>> SEG_SHIFT;
+            long[][] segs = handleSegments;
+            if (seg >= segs.length) {
+                segs = Arrays.copyOf(segs, segs.length * 2);
+            }
+            if (segs[seg] == null) {
+                segs[seg] = new long[SEG_SIZE];
+                handleSegments = segs; // publish
+            }
+            // A never-used entry starts at generation 1 so that generation 0 is never valid.
+            ENTRY.setRelease(segs[seg], index & (SEG_SIZE - 1), PoolHandle.freedEntry(1));
+            return index;
+        }
+    }
+
+    private void releaseHandleIndex(int index, int gen, boolean bumped) {
+        synchronized (handleLock) {
+            liveHandles--;
+            if (bumped && gen + 1 > PoolHandle.MAX_GEN) {
+                retiredHandles++; // generation would wrap: never reuse this slot
+                return;
+            }
+            if (freeHandleCount == freeHandles.length) {
+                freeHandles = Arrays.copyOf(freeHandles, freeHandleCount * 2);
+            }
+            freeHandles[freeHandleCount++] = index;
+        }
+    }
+
+    /** Rejects 0, reserved bits and indices never handed out; returns the table index. */
+    private int checkShape(long handle) {
+        if (handle == 0) {
+            throw new InvalidHandleException("null", handle, "0 is never a valid handle");
+        }
+        if ((handle & PoolHandle.RESERVED_MASK) != 0) {
+            throw new InvalidHandleException("forged", handle, "reserved bits 52..63 are set");
+        }
+        int index = PoolHandle.index(handle);
+        long[][] segs = handleSegments;
+        if (index < 0 || (index >>> SEG_SHIFT) >= segs.length || segs[index >>> SEG_SHIFT] == null
+                || (long) ENTRY.getAcquire(segs[index >>> SEG_SHIFT], index & (SEG_SIZE - 1)) == 0) {
+            throw new InvalidHandleException("forged", handle, "index " + index + " was never handed out");
+        }
+        if (PoolHandle.generation(handle) == 0) {
+            throw new InvalidHandleException("forged", handle, "generation 0 is never handed out");
+        }
+        return index;
+    }
+
+    /** Locks and returns the class of a live handle; throws (unlocked) if the handle is stale. */
+    private SizeClass lockClassOf(long handle, int index, String op) {
+        long e = entry(index);
+        int gen = PoolHandle.generation(handle);
+        if (!PoolHandle.entryAllocated(e) || PoolHandle.entryGen(e) != gen) {
+            throw stale(handle, e, op);
+        }
+        SizeClass c = classes[PoolHandle.entryClass(e)];
+        c.lock.lock();
+        long again = entry(index);
+        if (!PoolHandle.entryAllocated(again) || PoolHandle.entryGen(again) != gen) {
+            c.lock.unlock();
+            throw stale(handle, again, op);
+        }
+        return c;
+    }
+
+    private static InvalidHandleException stale(long handle, long entry, String op) {
+        return new InvalidHandleException("stale", handle, "cannot " + op + ": object was freed (handle generation "
+                + PoolHandle.generation(handle) + ", slot now at generation " + PoolHandle.entryGen(entry)
+                + (PoolHandle.entryAllocated(entry) ? ", reused by another object)" : ", free)"));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // A size class and its zspages; every method runs under the class lock.
+    // ---------------------------------------------------------------------------------------------------------
+
+    private final class SizeClass {
+        final ReentrantLock lock = new ReentrantLock();
+        final int id;
+        final int size;
+        final int ppz;
+        final int objs;
+        final boolean huge;
+        final int headerBytes;
+
+        // Per-zspage arrays, indexed by zspage id (local to this class).
+        int[] inuse = new int[8];
+        int[] freeHead = new int[8];
+        int[] group = new int[8];
+        int[] prev = new int[8];
+        int[] next = new int[8];
+        int[] pages;
+        int[] freeIds = new int[8];
+        int freeIdCount;
+        int idHighWater;
+
+        final int[] listHead = new int[FULLNESS_GROUPS];
+        final int[] fgCount = new int[FULLNESS_GROUPS];
+        int zspageCount;
+        long objsInuse;
+
+        SizeClass(int id, int size, int ppz, int objs, boolean huge) {
+            this.id = id;
+            this.size = size;
+            this.ppz = ppz;
+            this.objs = objs;
+            this.huge = huge;
+            this.headerBytes = huge ? 0 : SizeClassTable.HANDLE_SIZE;
+            this.pages = new int[8 * ppz];
+            Arrays.fill(listHead, NONE);
+        }
+
+        int capacity() {
+            return size - headerBytes;
+        }
+
+        void checkLength(long handle, int len) {
+            if (len < 0 || len > capacity()) {
+                throw new IllegalArgumentException("length: " + len + " (expected 0.." + capacity()
+                        + " for the " + size + "-byte class of handle 0x" + Long.toHexString(handle) + ")");
+            }
+        }
+
+        long canCompact() {
+            long wasted = (long) zspageCount * objs - objsInuse;
+            return wasted <= 0 ? 0 : wasted / objs * ppz;
+        }
+
+        int fullness(int zs) {
+            int n = inuse[zs];
+            if (n == 0) {
+                return FG_EMPTY;
+            }
+            if (n == objs) {
+                return FG_FULL;
+            }
+            return 100 * n / objs / 10 + 1;
+        }
+
+        void insert(int zs, int fg) {
+            group[zs] = fg;
+            fgCount[fg]++;
+            int head = listHead[fg];
+            prev[zs] = NONE;
+            next[zs] = head;
+            if (head != NONE) {
+                prev[head] = zs;
+            }
+            listHead[fg] = zs;
+        }
+
+        void remove(int zs) {
+            int fg = group[zs];
+            fgCount[fg]--;
+            if (prev[zs] != NONE) {
+                next[prev[zs]] = next[zs];
+            } else {
+                listHead[fg] = next[zs];
+            }
+            if (next[zs] != NONE) {
+                prev[next[zs]] = prev[zs];
+            }
+            prev[zs] = NONE;
+            next[zs] = NONE;
+        }
+
+        int fixFullness(int zs) {
+            int fg = fullness(zs);
+            if (fg != group[zs]) {
+                remove(zs);
+                insert(zs, fg);
+            }
+            return fg;
+        }
+
+        int findGetZspage() {
+            for (int fg = FG_FULL - 1; fg >= FG_EMPTY; fg--) {
+                if (listHead[fg] != NONE) {
+                    return listHead[fg];
+                }
+            }
+            return NONE;
+        }
+
+        /** Builds a zspage (not yet on a list) with its free list 0 → 1 → … → objs-1, or NONE if out of capacity. */
+        int newZspage() {
+            if (capacityPages > 0) {
+                long cur;
+                do {
+                    cur = pagesAllocated.get();
+                    if (cur + ppz > capacityPages) {
+                        return NONE;
+                    }
+                } while (!pagesAllocated.compareAndSet(cur, cur + ppz));
+            } else {
+                pagesAllocated.addAndGet(ppz);
+            }
+            int zs;
+            if (freeIdCount > 0) {
+                zs = freeIds[--freeIdCount];
+            } else {
+                zs = idHighWater++;
+                if (zs >= PoolHandle.MAX_ZSPAGES) {
+                    pagesAllocated.addAndGet(-ppz);
+                    idHighWater--;
+                    throw new IllegalStateException("size class " + size + ": more than " + PoolHandle.MAX_ZSPAGES
+                            + " zspages");
+                }
+                if (zs == inuse.length) {
+                    int n = zs * 2;
+                    inuse = Arrays.copyOf(inuse, n);
+                    freeHead = Arrays.copyOf(freeHead, n);
+                    group = Arrays.copyOf(group, n);
+                    prev = Arrays.copyOf(prev, n);
+                    next = Arrays.copyOf(next, n);
+                    pages = Arrays.copyOf(pages, n * ppz);
+                }
+            }
+            for (int k = 0; k < ppz; k++) {
+                pages[zs * ppz + k] = frames.allocate();
+            }
+            for (int obj = 0; obj < objs; obj++) {
+                int off = obj * size;
+                frames.putLong(pages[zs * ppz + (off >>> 12)], off & (PAGE - 1),
+                        (long) (obj + 1 < objs ? obj + 1 : NONE) << 1);
+            }
+            inuse[zs] = 0;
+            freeHead[zs] = 0;
+            prev[zs] = NONE;
+            next[zs] = NONE;
+            zspageCount++;
+            return zs;
+        }
+
+        void freeZspage(int zs) {
+            remove(zs);
+            for (int k = 0; k < ppz; k++) {
+                frames.free(pages[zs * ppz + k]);
+            }
+            zspageCount--;
+            pagesAllocated.addAndGet(-ppz);
+            if (freeIdCount == freeIds.length) {
+                freeIds = Arrays.copyOf(freeIds, freeIdCount * 2);
+            }
+            freeIds[freeIdCount++] = zs;
+        }
+
+        int pfnOf(int zs, int off) {
+            return pages[zs * ppz + (off >>> 12)];
+        }
+
+        /** obj_malloc: pops the zspage's free list and tags the slot with the handle. */
+        int objMalloc(int zs, int handleIndex) {
+            int obj = freeHead[zs];
+            int off = obj * size;
+            int pfn = pfnOf(zs, off);
+            long link = frames.getLong(pfn, off & (PAGE - 1));
+            assert (link & 1) == 0 : "free slot " + obj + " of zspage " + zs + " in class " + size + " is tagged allocated";
+            freeHead[zs] = (int) (link >> 1);
+            if (!huge) {
+                frames.putLong(pfn, off & (PAGE - 1), (long) handleIndex << 1 | 1);
+            }
+            inuse[zs]++;
+            return obj;
+        }
+
+        /** obj_free: pushes the slot on the zspage's free list (LIFO). */
+        void objFree(int zs, int obj) {
+            int off = obj * size;
+            frames.putLong(pfnOf(zs, off), off & (PAGE - 1), (long) freeHead[zs] << 1);
+            freeHead[zs] = obj;
+            inuse[zs]--;
+        }
+
+        void copyIn(int zs, int obj, byte[] src, int srcOff, int len) {
+            int off = obj * size + headerBytes;
+            while (len > 0) {
+                int pfn = pfnOf(zs, off);
+                int in = off & (PAGE - 1);
+                int n = Math.min(len, PAGE - in);
+                System.arraycopy(src, srcOff, frames.chunk(pfn), PageFrames.offset(pfn) + in, n);
+                srcOff += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        void copyOut(int zs, int obj, byte[] dst, int dstOff, int len) {
+            int off = obj * size + headerBytes;
+            while (len > 0) {
+                int pfn = pfnOf(zs, off);
+                int in = off & (PAGE - 1);
+                int n = Math.min(len, PAGE - in);
+                System.arraycopy(frames.chunk(pfn), PageFrames.offset(pfn) + in, dst, dstOff, n);
+                dstOff += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        void access(int zs, int obj, int len, byte[] scratch, ObjectReader reader) {
+            int off = obj * size + headerBytes;
+            int in = off & (PAGE - 1);
+            if (in + len <= PAGE) {
+                int pfn = pfnOf(zs, off);
+                reader.read(frames.chunk(pfn), PageFrames.offset(pfn) + in, len);
+            } else {
+                copyOut(zs, obj, scratch, 0, len);
+                reader.read(scratch, 0, len);
+            }
+        }
+
+        /** zs_object_copy: the whole slot, header included, between two zspages of this class. */
+        void copySlot(int srcZs, int srcObj, int dstZs, int dstObj) {
+            int s = srcObj * size;
+            int d = dstObj * size;
+            int len = size;
+            while (len > 0) {
+                int sp = pfnOf(srcZs, s);
+                int dp = pfnOf(dstZs, d);
+                int si = s & (PAGE - 1);
+                int di = d & (PAGE - 1);
+                int n = Math.min(len, Math.min(PAGE - si, PAGE - di));
+                System.arraycopy(frames.chunk(sp), PageFrames.offset(sp) + si, frames.chunk(dp), PageFrames.offset(dp) + di, n);
+                s += n;
+                d += n;
+                len -= n;
+            }
+        }
+
+        /** __zs_compact for this class; returns pages freed. */
+        long compact() {
+            if (huge) {
+                return 0; // one object per zspage: nothing can move (canCompact is always 0 too)
+            }
+            long freed = 0;
+            int dst = NONE;
+            while (canCompact() > 0) {
+                if (dst == NONE) {
+                    dst = isolate(true);
+                    if (dst == NONE) {
+                        break;
+                    }
+                }
+                int src = isolate(false);
+                if (src == NONE) {
+                    break;
+                }
+                migrate(src, dst);
+                int fg = fullness(src);
+                insert(src, fg); // putback_zspage
+                if (fg == FG_EMPTY) {
+                    freeZspage(src);
+                    freed += ppz;
+                }
+                if (fullness(dst) == FG_FULL) {
+                    insert(dst, FG_FULL);
+                    dst = NONE;
+                }
+            }
+            if (dst != NONE) {
+                insert(dst, fullness(dst));
+            }
+            return freed;
+        }
+
+        /** isolate_dst_zspage (fullest first) or isolate_src_zspage (emptiest first), groups 10..1 only. */
+        int isolate(boolean destination) {
+            for (int i = 0; i < FG_FULL - 1; i++) {
+                int fg = destination ? FG_FULL - 1 - i : 1 + i;
+                int zs = listHead[fg];
+                if (zs != NONE) {
+                    remove(zs);
+                    return zs;
+                }
+            }
+            return NONE;
+        }
+
+        /** migrate_zspage: moves allocated objects of src, in slot order, into dst. */
+        void migrate(int src, int dst) {
+            for (int obj = 0; obj < objs; obj++) {
+                int off = obj * size;
+                long header = frames.getLong(pfnOf(src, off), off & (PAGE - 1));
+                if ((header & 1) == 0) {
+                    continue;
+                }
+                int handleIndex = (int) (header >>> 1);
+                int newObj = objMalloc(dst, handleIndex);
+                copySlot(src, obj, dst, newObj);
+                long[] seg = segment(handleIndex);
+                long old = (long) ENTRY.getAcquire(seg, handleIndex & (SEG_SIZE - 1));
+                assert PoolHandle.entryAllocated(old) && PoolHandle.entryZspage(old) == src && PoolHandle.entryObj(old) == obj
+                        : "slot header of class " + size + " zspage " + src + " obj " + obj + " names handle index "
+                        + handleIndex + " whose entry does not point back";
+                ENTRY.setRelease(seg, handleIndex & (SEG_SIZE - 1),
+                        PoolHandle.entry(PoolHandle.entryGen(old), id, dst, newObj));
+                objFree(src, obj);
+                if (inuse[dst] == objs || inuse[src] == 0) {
+                    break;
+                }
+            }
+        }
+
+        long metadataBytes() {
+            return 4L * (inuse.length * 5L + pages.length + freeIds.length);
+        }
+
+        void checkInvariants() {
+            int[] seen = new int[FULLNESS_GROUPS];
+            int zspages = 0;
+            long used = 0;
+            for (int fg = 0; fg < FULLNESS_GROUPS; fg++) {
+                int p = NONE;
+                for (int zs = listHead[fg]; zs != NONE; zs = next[zs]) {
+                    check(prev[zs] == p, "broken prev link at zspage " + zs);
+                    check(group[zs] == fg && fullness(zs) == fg, "zspage " + zs + " in group " + fg
+                            + " has inuse " + inuse[zs]);
+                    int free = 0;
+                    for (int obj = freeHead[zs]; obj != NONE; ) {
+                        check(obj >= 0 && obj < objs && ++free <= objs, "free list of zspage " + zs + " is corrupt");
+                        int off = obj * size;
+                        long link = frames.getLong(pfnOf(zs, off), off & (PAGE - 1));
+                        check((link & 1) == 0, "free slot " + obj + " of zspage " + zs + " is tagged allocated");
+                        obj = (int) (link >> 1);
+                    }
+                    check(free + inuse[zs] == objs, "zspage " + zs + ": " + free + " free + " + inuse[zs]
+                            + " in use != " + objs);
+                    if (!huge) {
+                        for (int obj = 0; obj < objs; obj++) {
+                            int off = obj * size;
+                            long h = frames.getLong(pfnOf(zs, off), off & (PAGE - 1));
+                            if ((h & 1) != 0) {
+                                long e = (long) ENTRY.getAcquire(segment((int) (h >>> 1)), (int) (h >>> 1) & (SEG_SIZE - 1));
+                                check(PoolHandle.entryAllocated(e) && PoolHandle.entryClass(e) == id
+                                        && PoolHandle.entryZspage(e) == zs && PoolHandle.entryObj(e) == obj,
+                                        "slot " + obj + " of zspage " + zs + " names handle index " + (h >>> 1)
+                                        + " that does not point back");
+                            }
+                        }
+                    }
+                    used += inuse[zs];
+                    seen[fg]++;
+                    zspages++;
+                    p = zs;
+                }
+                check(seen[fg] == fgCount[fg], "group " + fg + " count " + fgCount[fg] + " but list has " + seen[fg]);
+            }
+            check(seen[FG_EMPTY] == 0, "an empty zspage was not freed");
+            check(zspages == zspageCount, "zspage count " + zspageCount + " but lists hold " + zspages);
+            check(used == objsInuse, "objs in use " + objsInuse + " but zspages hold " + used);
+        }
+
+        private void check(boolean ok, String what) {
+            if (!ok) {
+                throw new AssertionError("zsmalloc class " + size + " (id " + id + "): " + what);
+            }
+        }
+    }
+}

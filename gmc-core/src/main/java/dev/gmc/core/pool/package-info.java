@@ -1,0 +1,19 @@
+/**
+ * An emulation of the Linux kernel's zsmalloc allocator (shared/reference/kernel-facts.md §1), storing real
+ * bytes.
+ *
+ * <ul>
+ *   <li>{@link dev.gmc.core.pool.SizeClassTable}: the 255 size indices 16 bytes apart from 32, the chain length
+ *       rule (legacy used-percent for chain 4, minimum tail waste since 6.3), class merging and
+ *       {@code huge_class_size}, computed once into primitive arrays.</li>
+ *   <li>{@link dev.gmc.core.pool.ZsPool}: zspages of 1..16 page frames per class, 12 fullness groups, allocation
+ *       from the fullest non-full zspage, LIFO free slots linked through the slots themselves, the 8-byte handle
+ *       at the start of each non-huge slot, empty zspages freed at once, compaction with the kernel's
+ *       source/destination choice and {@code pages_compacted}.</li>
+ *   <li>{@link dev.gmc.core.pool.PoolHandle}: the 64-bit handle layout with a generation, so a stale or forged
+ *       handle fails with {@link dev.gmc.core.pool.InvalidHandleException} instead of reaching another object.</li>
+ *   <li>{@link dev.gmc.core.pool.PageFrames}: the page frames themselves, 1 MiB byte arrays, not one object per
+ *       page.</li>
+ * </ul>
+ */
+package dev.gmc.core.pool;

@@ -1,0 +1,112 @@
+package dev.gmc.core.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The class table gmc builds equals the kernel-derived reference tables (shared/reference, copied into test
+ * resources) row for row, and the comp_len ranges of the CSV map to the same class through {@link
+ * SizeClassTable#classFor(int)}.
+ */
+class SizeClassTableTest {
+
+    @ParameterizedTest
+    @CsvSource({"zsmalloc-classes-chain8.csv, 8, MIN_TAIL_WASTE", "zsmalloc-classes-chain4-legacy.csv, 4, LEGACY_USED_PERCENT"})
+    void matchesReferenceCsvRowForRow(String csv, int chain, SizeClassTable.ChainRule rule) throws Exception {
+        SizeClassTable t = SizeClassTable.of(chain, rule);
+        List<String[]> rows = new ArrayList<>();
+        int hugeFromHeader = -1;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(
+                getClass().getResourceAsStream("/zsmalloc/" + csv), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("#")) {
+                    Matcher m = Pattern.compile("huge_class_size=(\\d+)").matcher(line);
+                    if (m.find()) {
+                        hugeFromHeader = Integer.parseInt(m.group(1));
+                    }
+                } else if (!line.startsWith("class_index")) {
+                    rows.add(line.split(","));
+                }
+            }
+        }
+        assertThat(t.classCount()).as("distinct classes").isEqualTo(rows.size());
+        assertThat(t.hugeClassSize()).isEqualTo(hugeFromHeader);
+        for (int c = 0; c < rows.size(); c++) {
+            String[] row = rows.get(c);
+            String at = csv + " row " + c;
+            assertThat(t.kernelIndex(c)).as(at + " class_index").isEqualTo(Integer.parseInt(row[0]));
+            assertThat(t.size(c)).as(at + " class_size").isEqualTo(Integer.parseInt(row[1]));
+            assertThat(t.pagesPerZspage(c)).as(at + " pages_per_zspage").isEqualTo(Integer.parseInt(row[2]));
+            assertThat(t.objsPerZspage(c)).as(at + " objs_per_zspage").isEqualTo(Integer.parseInt(row[3]));
+            assertThat(t.bytesPerObject(c)).as(at + " bytes_per_object").isCloseTo(Double.parseDouble(row[4]),
+                    org.assertj.core.data.Offset.offset(0.006));
+            int lo = Integer.parseInt(row[5]);
+            int hi = Integer.parseInt(row[6]);
+            assertThat(t.classFor(lo)).as(at + " comp_len_min").isEqualTo(c);
+            assertThat(t.classFor(hi)).as(at + " comp_len_max").isEqualTo(c);
+            if (lo > 1) {
+                assertThat(t.classFor(lo - 1)).as(at + " below comp_len_min").isEqualTo(c - 1);
+            }
+            assertThat(t.isHuge(c)).as(at + " is_huge").isEqualTo(row[7].equals("1"));
+        }
+    }
+
+    @Test
+    void everyLengthMapsToTheSmallestSlotThatHoldsItPlusHandle() {
+        for (SizeClassTable t : List.of(SizeClassTable.kernelDefault(), SizeClassTable.legacy(), SizeClassTable.withChain(16))) {
+            for (int len = 1; len <= 4096; len++) {
+                int c = t.classFor(len);
+                if (len < t.hugeClassSize()) {
+                    assertThat(t.size(c)).as("slot for %d in %s", len, t).isGreaterThanOrEqualTo(len + 8);
+                    assertThat(t.isHuge(c)).isFalse();
+                } else {
+                    assertThat(t.isHuge(c)).as("%d in %s", len, t).isTrue();
+                }
+                if (c > 0) { // monotone and tight: the next smaller class cannot hold it
+                    assertThat(t.size(c - 1)).isLessThan(len + 8);
+                }
+            }
+        }
+    }
+
+    @Test
+    void classCountsAndHugeSizesFromKernelFacts() {
+        // kernel-facts.md §1.3: chain 4 → 69, chain 8 → 119, chain 16 → 192; huge_class_size 3257 / 3625 / 3833.
+        assertThat(SizeClassTable.legacy().classCount()).isEqualTo(69);
+        assertThat(SizeClassTable.withChain(4).classCount()).isEqualTo(69);
+        assertThat(SizeClassTable.kernelDefault().classCount()).isEqualTo(119);
+        assertThat(SizeClassTable.withChain(16).classCount()).isEqualTo(192);
+        assertThat(SizeClassTable.legacy().hugeClassSize()).isEqualTo(3257);
+        assertThat(SizeClassTable.kernelDefault().hugeClassSize()).isEqualTo(3625);
+        assertThat(SizeClassTable.withChain(16).hugeClassSize()).isEqualTo(3833);
+        // §1.2: size 208 gets 2 pages under the old rule and 3 under the new one with chain 4.
+        assertThat(SizeClassTable.legacyPagesPerZspage(208, 4)).isEqualTo(2);
+        assertThat(SizeClassTable.chainSize(208, 4)).isEqualTo(3);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"24, 1000, 8", "100, 10000, 280", "585, 10000, 1491", "1000, 1000, 250", "2048, 1000, 536",
+            "3600, 100, 96", "3630, 100, 100"})
+    void workedExamplesOfKernelFactsChain8(int compLen, int n, long pages) {
+        SizeClassTable t = SizeClassTable.kernelDefault();
+        long[] counts = new long[t.classCount()];
+        counts[t.classFor(compLen)] = n;
+        assertThat(t.compactedPages(counts)).isEqualTo(pages);
+        // and the pool itself, filled with n such objects, owns exactly that many pages
+        ZsPool pool = new ZsPool(t);
+        for (int i = 0; i < n; i++) {
+            pool.malloc(compLen);
+        }
+        assertThat(pool.totalPages()).isEqualTo(pages);
+    }
+}

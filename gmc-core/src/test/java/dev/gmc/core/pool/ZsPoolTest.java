@@ -1,0 +1,246 @@
+package dev.gmc.core.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ZsPoolTest {
+
+    /** Sizes shaped like compressed pages: many small, a body around 1–2 KiB, a tail up to 4096. */
+    static int randomSize(SplittableRandom r) {
+        switch (r.nextInt(4)) {
+            case 0: return 1 + r.nextInt(200);
+            case 1: return 200 + r.nextInt(1800);
+            case 2: return 1 + r.nextInt(4096);
+            default: return 3000 + r.nextInt(1097);
+        }
+    }
+
+    static byte[] randomBytes(SplittableRandom r, int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) r.nextInt();
+        }
+        return b;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {4, 8, 16})
+    void memUsedAfterCompactionEqualsKernelFormulaForRandomMultisets(int chain) {
+        SplittableRandom r = new SplittableRandom(chain * 7919L);
+        for (int round = 0; round < 6; round++) {
+            SizeClassTable t = chain == 4 ? SizeClassTable.legacy() : SizeClassTable.withChain(chain);
+            ZsPool pool = new ZsPool(t);
+            int n = 2000 + r.nextInt(20000);
+            long[] handles = new long[n];
+            int[] sizes = new int[n];
+            for (int i = 0; i < n; i++) {
+                sizes[i] = randomSize(r);
+                handles[i] = pool.malloc(sizes[i]);
+            }
+            // free a random share so that zspages are fragmented before compaction
+            double share = r.nextDouble();
+            long[] live = new long[t.classCount()];
+            for (int i = 0; i < n; i++) {
+                if (r.nextDouble() < share) {
+                    pool.free(handles[i]);
+                } else {
+                    live[t.classFor(sizes[i])]++;
+                }
+            }
+            long formula = t.compactedPages(live);
+            assertThat(pool.totalPages()).isGreaterThanOrEqualTo(formula);
+            long before = pool.totalPages();
+            long freed = pool.compact();
+            assertThat(pool.totalPages()).as("chain %d round %d", chain, round).isEqualTo(formula);
+            assertThat(freed).isEqualTo(before - formula);
+            assertThat(pool.pagesCompacted()).isEqualTo(freed);
+            pool.checkInvariants();
+            assertThat(pool.compact()).as("a second compaction finds nothing").isZero();
+        }
+    }
+
+    /**
+     * ≥ 10^6 random malloc/write/overwrite/free/read/compact operations checked against a plain map after every
+     * step; full structural invariants every 50,000 steps.
+     */
+    @Test
+    void randomOperationsAgreeWithAPlainMapModel() {
+        SplittableRandom r = new SplittableRandom(42);
+        ZsPool pool = new ZsPool(SizeClassTable.kernelDefault());
+        Map<Long, byte[]> model = new HashMap<>();
+        List<Long> keys = new ArrayList<>();
+        byte[] buf = new byte[4096];
+        int ops = 1_000_000;
+        for (int step = 0; step < ops; step++) {
+            int op = r.nextInt(100);
+            if (op < 35 || keys.isEmpty()) { // allocate + write
+                int size = randomSize(r);
+                byte[] data = randomBytes(r, 1 + r.nextInt(size));
+                long h = pool.malloc(size);
+                assertThat(h).isNotZero();
+                assertThat(model).doesNotContainKey(h);
+                pool.write(h, data, 0, data.length);
+                model.put(h, data);
+                keys.add(h);
+            } else if (op < 60) { // free
+                int i = r.nextInt(keys.size());
+                long h = keys.get(i);
+                keys.set(i, keys.get(keys.size() - 1));
+                keys.remove(keys.size() - 1);
+                pool.free(h);
+                model.remove(h);
+                assertThat(pool.isLive(h)).isFalse();
+            } else if (op < 70) { // overwrite in place
+                long h = keys.get(r.nextInt(keys.size()));
+                byte[] data = randomBytes(r, 1 + r.nextInt(model.get(h).length));
+                pool.write(h, data, 0, data.length);
+                model.put(h, data);
+            } else if (op < 99) { // read
+                long h = keys.get(r.nextInt(keys.size()));
+                byte[] want = model.get(h);
+                pool.read(h, buf, 0, want.length);
+                if (!Arrays.equals(buf, 0, want.length, want, 0, want.length)) {
+                    throw new AssertionError("step " + step + ": handle " + PoolHandle.describe(h) + " read differs");
+                }
+            } else { // compact
+                pool.compact();
+            }
+            assertThat(pool.liveObjects()).isEqualTo(model.size());
+            if (step % 50_000 == 0) {
+                pool.checkInvariants();
+            }
+        }
+        pool.checkInvariants();
+        for (Map.Entry<Long, byte[]> e : model.entrySet()) {
+            byte[] want = e.getValue();
+            pool.read(e.getKey(), buf, 0, want.length);
+            assertThat(Arrays.equals(buf, 0, want.length, want, 0, want.length)).isTrue();
+        }
+        for (long h : keys) {
+            pool.free(h);
+        }
+        assertThat(pool.totalPages()).isZero();
+        assertThat(pool.liveObjects()).isZero();
+    }
+
+    @Test
+    void staleAndForgedHandlesAreRejectedWithoutTouchingOtherObjects() {
+        ZsPool pool = new ZsPool(SizeClassTable.kernelDefault());
+        long a = pool.malloc(100);
+        pool.write(a, new byte[] {1, 2, 3}, 0, 3);
+        pool.free(a);
+        long b = pool.malloc(100); // reuses a's table slot and very likely a's slot bytes
+        pool.write(b, new byte[] {9, 9, 9}, 0, 3);
+        assertThat(PoolHandle.index(b)).isEqualTo(PoolHandle.index(a));
+        byte[] out = new byte[3];
+        assertThatThrownBy(() -> pool.read(a, out, 0, 3)).isInstanceOf(InvalidHandleException.class)
+                .hasMessageContaining("stale").hasMessageContaining("reused by another object");
+        assertThatThrownBy(() -> pool.free(a)).isInstanceOf(InvalidHandleException.class);
+        assertThatThrownBy(() -> pool.read(0, out, 0, 3)).hasMessageContaining("0 is never a valid handle");
+        assertThatThrownBy(() -> pool.read(b | 1L << 60, out, 0, 3)).hasMessageContaining("reserved bits");
+        assertThatThrownBy(() -> pool.read(12345L << 32 | 999_999, out, 0, 3)).hasMessageContaining("never handed out");
+        assertThatThrownBy(() -> pool.read(b, out, 0, 5000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("length: 5000");
+        pool.read(b, out, 0, 3);
+        assertThat(out).containsExactly(9, 9, 9);
+        pool.checkInvariants();
+    }
+
+    @Test
+    void fullPoolRefusesWithZeroAndKeepsEveryOtherObject() {
+        ZsPool pool = new ZsPool(SizeClassTable.kernelDefault(), 10);
+        List<long[]> stored = new ArrayList<>();
+        SplittableRandom r = new SplittableRandom(3);
+        int refused = 0;
+        for (int i = 0; i < 2000; i++) {
+            byte[] data = randomBytes(r, 3000);
+            long h = pool.malloc(3000);
+            if (h == 0) {
+                refused++;
+                continue;
+            }
+            pool.write(h, data, 0, data.length);
+            stored.add(new long[] {h, i});
+            assertThat(pool.totalPages()).isLessThanOrEqualTo(10);
+        }
+        assertThat(refused).isPositive();
+        assertThat(pool.totalPages()).isLessThanOrEqualTo(10);
+        pool.checkInvariants();
+        assertThat(pool.liveObjects()).isEqualTo(stored.size());
+    }
+
+    @Test
+    void concurrentWritersReadersFreersAndCompactionKeepEveryByte() throws Exception {
+        ZsPool pool = new ZsPool(SizeClassTable.kernelDefault());
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService ex = Executors.newFixedThreadPool(5);
+        try {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                long seed = t;
+                workers.add(ex.submit(() -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    Map<Long, byte[]> mine = new HashMap<>();
+                    List<Long> keys = new ArrayList<>();
+                    byte[] buf = new byte[4096];
+                    for (int i = 0; i < 60_000; i++) {
+                        int op = r.nextInt(3);
+                        if (op == 0 || keys.isEmpty()) {
+                            int size = randomSize(r);
+                            byte[] d = randomBytes(r, size);
+                            long h = pool.malloc(size);
+                            pool.write(h, d, 0, size);
+                            mine.put(h, d);
+                            keys.add(h);
+                        } else if (op == 1) {
+                            long h = keys.remove(keys.size() - 1 - r.nextInt(keys.size()) / 2);
+                            pool.free(h);
+                            mine.remove(h);
+                        } else {
+                            long h = keys.get(r.nextInt(keys.size()));
+                            byte[] want = mine.get(h);
+                            pool.read(h, buf, 0, want.length);
+                            if (!Arrays.equals(buf, 0, want.length, want, 0, want.length)) {
+                                throw new AssertionError("thread " + seed + " read differs at op " + i);
+                            }
+                        }
+                    }
+                    for (long h : keys) {
+                        pool.free(h);
+                    }
+                    return null;
+                }));
+            }
+            Future<?> compactor = ex.submit(() -> {
+                while (!stop.get()) {
+                    pool.compact();
+                }
+                return null;
+            });
+            for (Future<?> f : workers) {
+                f.get();
+            }
+            stop.set(true);
+            compactor.get();
+        } finally {
+            ex.shutdownNow();
+        }
+        pool.checkInvariants();
+        assertThat(pool.liveObjects()).isZero();
+        assertThat(pool.totalPages()).isZero();
+    }
+}
