@@ -1,0 +1,463 @@
+package dev.gmc.core.store;
+
+import dev.gmc.core.codec.CorruptPageException;
+import dev.gmc.core.codec.PageCodec;
+import dev.gmc.core.pool.SizeClassTable;
+import dev.gmc.core.pool.ZsPool;
+import java.util.Arrays;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A compressed page store with zram's write path and statistics (kernel-facts §2.1–2.2) and GMC's reject policy.
+ *
+ * <h2>store(page)</h2>
+ * <ol>
+ *   <li>Same-filled (if enabled): keep the fill word, no pool memory; {@code same_pages++}, {@code pages_stored++}.</li>
+ *   <li>Compress with the per-thread codec into a 2-page buffer.</li>
+ *   <li>Compressed length ≥ threshold (default huge_class_size): {@code reject} returns {@link #REJECTED};
+ *       {@code store-raw} stores the raw 4096 bytes in the huge class ({@code huge_pages++}, {@code huge_pages_since++}).</li>
+ *   <li>{@code zs_malloc}; then, as {@code zram_can_store_page}, sample the pool size into mem_used_max and, if it
+ *       exceeds mem_limit, free the new object and return {@link #NO_MEMORY} ({@code failed_writes++}). Only then
+ *       are the bytes written and the page ID published.</li>
+ * </ol>
+ *
+ * <h2>Concurrency</h2>
+ * Compression runs outside any lock with per-thread codecs and buffers. The entry table is segmented (entries never
+ * move); each entry is guarded by one of {@value #STRIPES} striped monitors, held while an entry is published, read
+ * (decompression included) or freed, so a free cannot pull a page out from under a load of the same ID. The pool has
+ * its own per-class locks (see {@link ZsPool}); the entry allocator has a small lock of its own. Lock order is
+ * stripe → pool class, never the reverse.
+ */
+public final class PageStore implements AutoCloseable {
+    /** store(): the page is poorly compressible and the policy is reject; it stays resident. */
+    public static final long REJECTED = -1;
+    /** store(): mem_limit or pool capacity would be exceeded (counted in failed_writes). */
+    public static final long NO_MEMORY = -2;
+    public static final int PAGE_SIZE = SizeClassTable.PAGE_SIZE;
+
+    private static final int STRIPES = 256;
+    private static final int SEG_SHIFT = 16;
+    private static final int SEG_SIZE = 1 << SEG_SHIFT;
+
+    private final StoreConfig config;
+    private final ZsPool pool;
+    private final int threshold;
+    private final long limitPages;
+    private final Object[] stripes = new Object[STRIPES];
+    private final ThreadLocal<Context> contexts;
+    private final Queue<Context> allContexts = new ConcurrentLinkedQueue<>();
+
+    // Entry table (zram's table, 12 bytes per entry): values = pool handle or fill word; metas = see PageId.
+    private final Object entryLock = new Object();
+    private volatile long[][] values = new long[1][];
+    private volatile int[][] metas = new int[1][];
+    private int highWater;
+    private int[] freeEntries = new int[1024];
+    private int freeEntryCount;
+
+    // mm_stat / io_stat
+    private final AtomicLong pagesStored = new AtomicLong();
+    private final AtomicLong comprDataSize = new AtomicLong();
+    private final AtomicLong samePages = new AtomicLong();
+    private final AtomicLong hugePages = new AtomicLong();
+    private final AtomicLong hugePagesSince = new AtomicLong();
+    private final AtomicLong maxUsedPages = new AtomicLong();
+    private final AtomicLong failedReads = new AtomicLong();
+    private final AtomicLong failedWrites = new AtomicLong();
+    private final AtomicLong notifyFree = new AtomicLong();
+    // GMC counters
+    private final LongAdder stores = new LongAdder();
+    private final AtomicLong zeroPages = new AtomicLong();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder loads = new LongAdder();
+    private final LongAdder invalidIds = new LongAdder();
+    private final LongAdder corrupt = new LongAdder();
+
+    private volatile boolean closed;
+
+    public PageStore(StoreConfig config) {
+        this.config = config;
+        this.pool = new ZsPool(config.classes(), config.capacityPages());
+        this.threshold = config.threshold();
+        // zram: limit_pages = PAGE_ALIGN(limit) >> PAGE_SHIFT
+        this.limitPages = (config.memLimitBytes() + PAGE_SIZE - 1) / PAGE_SIZE;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Object();
+        }
+        values[0] = new long[SEG_SIZE];
+        metas[0] = new int[SEG_SIZE];
+        this.contexts = ThreadLocal.withInitial(() -> {
+            Context c = new Context(config.codec().newCodec());
+            allContexts.add(c);
+            return c;
+        });
+    }
+
+    public StoreConfig config() {
+        return config;
+    }
+
+    /** The pool underneath (for inspection and tests; do not free its handles). */
+    ZsPool pool() {
+        return pool;
+    }
+
+    /** Stores the 4096-byte page at {@code src[off]}; see {@link #store(byte[], int, int)}. */
+    public long store(byte[] src, int off) {
+        return store(src, off, PAGE_SIZE);
+    }
+
+    /**
+     * Stores one page.
+     *
+     * @return a page ID (positive), {@link #REJECTED} or {@link #NO_MEMORY}
+     * @throws IllegalArgumentException if {@code len} is not 4096 or the range is outside {@code src}
+     */
+    public long store(byte[] src, int off, int len) {
+        ensureOpen();
+        if (len != PAGE_SIZE) {
+            throw new IllegalArgumentException("page: " + len + " bytes (expected " + PAGE_SIZE + ")");
+        }
+        PageCodec.checkRange("page", src, off, len);
+        stores.increment();
+        if (config.sameFilled() && SameFilled.test(src, off)) {
+            long fill = SameFilled.fillValue(src, off);
+            long id = publish(fill, PageId.SAME);
+            samePages.incrementAndGet();
+            if (fill == 0) {
+                zeroPages.incrementAndGet();
+            }
+            pagesStored.incrementAndGet();
+            return id;
+        }
+        Context ctx = contexts.get();
+        int compLen = ctx.codec.compress(src, off, PAGE_SIZE, ctx.out, 0, ctx.out.length);
+        boolean huge = compLen >= threshold;
+        if (huge && config.policy() == IncompressiblePolicy.REJECT) {
+            rejected.increment();
+            return REJECTED;
+        }
+        int objLen = huge ? PAGE_SIZE : compLen;
+        long handle = pool.malloc(objLen);
+        if (handle == 0) {
+            failedWrites.incrementAndGet();
+            return NO_MEMORY;
+        }
+        long used = pool.totalPages();
+        maxUsedPages.accumulateAndGet(used, Math::max);
+        if (limitPages != 0 && used > limitPages) {
+            pool.free(handle);
+            failedWrites.incrementAndGet();
+            return NO_MEMORY;
+        }
+        pool.write(handle, huge ? src : ctx.out, huge ? off : 0, objLen);
+        long id = publish(handle, objLen | (huge ? PageId.HUGE : 0));
+        if (huge) {
+            hugePages.incrementAndGet();
+            hugePagesSince.incrementAndGet();
+        }
+        comprDataSize.addAndGet(objLen);
+        pagesStored.incrementAndGet();
+        return id;
+    }
+
+    /**
+     * Restores a page into {@code dst[off, off+4096)}.
+     *
+     * @throws InvalidPageIdException for a forged or stale ID (nothing is written)
+     * @throws CorruptPageException if the stored object does not decode; the message names the ID
+     */
+    public void load(long id, byte[] dst, int off) {
+        ensureOpen();
+        PageCodec.checkRange("dst", dst, off, PAGE_SIZE);
+        int index = checkShape(id);
+        synchronized (stripe(index)) {
+            int meta = liveMeta(id, index, "load");
+            long value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+            if ((meta & PageId.SAME) != 0) {
+                SameFilled.fill(dst, off, value);
+            } else if ((meta & PageId.HUGE) != 0) {
+                pool.read(value, dst, off, PAGE_SIZE);
+            } else {
+                Context ctx = contexts.get();
+                ctx.dst = dst;
+                ctx.dstOff = off;
+                try {
+                    pool.access(value, meta & PageId.SIZE_MASK, ctx.scratch, ctx);
+                } catch (CorruptPageException e) {
+                    failedReads.incrementAndGet();
+                    corrupt.increment();
+                    throw new CorruptPageException(e.codec(), e.compressedLength(), e.expectedLength(),
+                            PageId.describe(id) + ": " + e.getMessage(), e);
+                } finally {
+                    ctx.dst = null;
+                }
+            }
+        }
+        loads.increment();
+    }
+
+    /** Frees a stored page (zram's slot_free; counts a free notification). */
+    public void free(long id) {
+        ensureOpen();
+        int index = checkShape(id);
+        synchronized (stripe(index)) {
+            int meta = liveMeta(id, index, "free");
+            long value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+            if ((meta & PageId.SAME) != 0) {
+                samePages.decrementAndGet();
+                if (value == 0) {
+                    zeroPages.decrementAndGet();
+                }
+            } else {
+                if ((meta & PageId.HUGE) != 0) {
+                    hugePages.decrementAndGet();
+                }
+                comprDataSize.addAndGet(-(meta & PageId.SIZE_MASK));
+                pool.free(value);
+            }
+            pagesStored.decrementAndGet();
+            notifyFree.incrementAndGet();
+            int gen = PageId.metaGen(meta);
+            metas[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)] = Math.min(gen + 1, PageId.MAX_GEN) << PageId.META_GEN_SHIFT;
+            releaseEntry(index, gen);
+        }
+    }
+
+    /** True if the ID names a stored page. Never throws. */
+    public boolean contains(long id) {
+        if (id <= 0 || (id & PageId.RESERVED_MASK) != 0) {
+            return false;
+        }
+        int index = PageId.index(id);
+        int[][] m = metas;
+        if (index < 0 || (index >>> SEG_SHIFT) >= m.length || m[index >>> SEG_SHIFT] == null) {
+            return false;
+        }
+        synchronized (stripe(index)) {
+            int meta = m[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+            return (meta & PageId.USED) != 0 && PageId.metaGen(meta) == PageId.generation(id);
+        }
+    }
+
+    /** Stored object length of a page: compressed length, 4096 if huge, 0 if same-filled. */
+    public int storedLength(long id) {
+        int index = checkShape(id);
+        synchronized (stripe(index)) {
+            return liveMeta(id, index, "inspect") & PageId.SIZE_MASK;
+        }
+    }
+
+    /** zs_compact on the pool; returns pages freed. */
+    public long compact() {
+        ensureOpen();
+        return pool.compact();
+    }
+
+    /** Writing 0 to mem_used_max: resets the high-water mark to the current pool size. */
+    public void resetMemUsedMax() {
+        maxUsedPages.set(pool.totalPages());
+    }
+
+    public MmStat mmStat() {
+        return new MmStat(pagesStored.get() * PAGE_SIZE, comprDataSize.get(), pool.totalPages() * PAGE_SIZE,
+                limitPages * PAGE_SIZE, maxUsedPages.get() * PAGE_SIZE, samePages.get(), pool.pagesCompacted(),
+                hugePages.get(), hugePagesSince.get());
+    }
+
+    public IoStat ioStat() {
+        return new IoStat(failedReads.get(), failedWrites.get(), 0, notifyFree.get());
+    }
+
+    public GmcCounters counters() {
+        long same = samePages.get();
+        long zero = zeroPages.get();
+        return new GmcCounters(stores.sum(), pagesStored.get() - same - hugePages.get(), zero, same - zero,
+                rejected.sum(), failedWrites.get(), loads.sum(), invalidIds.sum(), corrupt.sum(), metadataBytes());
+    }
+
+    public dev.gmc.core.pool.PoolStats poolStats() {
+        return pool.stats();
+    }
+
+    /** Heap bytes of metadata: the entry table and its free stack, plus the pool's handle table and zspage arrays. */
+    public long metadataBytes() {
+        long b;
+        synchronized (entryLock) {
+            long segs = 0;
+            for (long[] s : values) {
+                if (s != null) {
+                    segs++;
+                }
+            }
+            b = segs * SEG_SIZE * 12L + freeEntries.length * 4L + values.length * 16L;
+        }
+        return b + pool.metadataBytes();
+    }
+
+    /** Pages currently stored (compressed, huge and same-filled). */
+    public long pagesStored() {
+        return pagesStored.get();
+    }
+
+    /** Checks the pool's invariants and that the store's counters agree with the entries. For tests and replays. */
+    public void checkInvariants() {
+        pool.checkInvariants();
+        long used = 0;
+        long same = 0;
+        long huge = 0;
+        long compr = 0;
+        int hw;
+        synchronized (entryLock) {
+            hw = highWater;
+        }
+        for (int i = 0; i < hw; i++) {
+            synchronized (stripe(i)) {
+                int meta = metas[i >>> SEG_SHIFT][i & (SEG_SIZE - 1)];
+                if ((meta & PageId.USED) == 0) {
+                    continue;
+                }
+                used++;
+                if ((meta & PageId.SAME) != 0) {
+                    same++;
+                } else {
+                    huge += (meta & PageId.HUGE) != 0 ? 1 : 0;
+                    compr += meta & PageId.SIZE_MASK;
+                    if (!pool.isLive(values[i >>> SEG_SHIFT][i & (SEG_SIZE - 1)])) {
+                        throw new AssertionError("entry " + i + " names a pool handle that is not live");
+                    }
+                }
+            }
+        }
+        if (used != pagesStored.get() || same != samePages.get() || huge != hugePages.get() || compr != comprDataSize.get()) {
+            throw new AssertionError("store counters disagree with entries: stored " + pagesStored.get() + "/" + used
+                    + ", same " + samePages.get() + "/" + same + ", huge " + hugePages.get() + "/" + huge
+                    + ", compr " + comprDataSize.get() + "/" + compr);
+        }
+        if (pool.liveObjects() != used - same) {
+            throw new AssertionError("pool holds " + pool.liveObjects() + " objects but " + (used - same)
+                    + " entries reference one");
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Context c; (c = allContexts.poll()) != null; ) {
+            c.codec.close();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("page store is closed");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private Object stripe(int index) {
+        return stripes[index & (STRIPES - 1)];
+    }
+
+    private long publish(long value, int flags) {
+        int index;
+        synchronized (entryLock) {
+            if (freeEntryCount > 0) {
+                index = freeEntries[--freeEntryCount];
+            } else {
+                index = highWater++;
+                if (index == Integer.MAX_VALUE - 1) {
+                    throw new IllegalStateException("page store entry table exhausted at " + index + " entries");
+                }
+                int seg = index >>> SEG_SHIFT;
+                if (seg >= values.length || values[seg] == null) {
+                    long[][] v = values.length > seg ? values : Arrays.copyOf(values, values.length * 2);
+                    int[][] m = metas.length > seg ? metas : Arrays.copyOf(metas, metas.length * 2);
+                    v[seg] = new long[SEG_SIZE];
+                    m[seg] = new int[SEG_SIZE];
+                    metas = m;
+                    values = v;
+                }
+                metas[seg][index & (SEG_SIZE - 1)] = 1 << PageId.META_GEN_SHIFT; // first generation is 1
+            }
+        }
+        synchronized (stripe(index)) {
+            int[] m = metas[index >>> SEG_SHIFT];
+            int gen = PageId.metaGen(m[index & (SEG_SIZE - 1)]);
+            values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)] = value;
+            m[index & (SEG_SIZE - 1)] = gen << PageId.META_GEN_SHIFT | PageId.USED | flags;
+            return PageId.id(index, gen);
+        }
+    }
+
+    private void releaseEntry(int index, int gen) {
+        synchronized (entryLock) {
+            if (gen + 1 > PageId.MAX_GEN) {
+                return; // retire: the generation would wrap, so this entry is never handed out again
+            }
+            if (freeEntryCount == freeEntries.length) {
+                freeEntries = Arrays.copyOf(freeEntries, freeEntryCount * 2);
+            }
+            freeEntries[freeEntryCount++] = index;
+        }
+    }
+
+    private int checkShape(long id) {
+        if (id <= 0) {
+            invalidIds.increment();
+            throw new InvalidPageIdException("invalid", id, id == 0 ? "0 is never a page ID"
+                    : "negative values are store() refusals (-1 rejected, -2 no memory), not IDs");
+        }
+        if ((id & PageId.RESERVED_MASK) != 0) {
+            invalidIds.increment();
+            throw new InvalidPageIdException("forged", id, "reserved bits 48..63 are set");
+        }
+        int index = PageId.index(id);
+        int[][] m = metas;
+        if (index < 0 || (index >>> SEG_SHIFT) >= m.length || m[index >>> SEG_SHIFT] == null
+                || PageId.generation(id) == 0) {
+            invalidIds.increment();
+            throw new InvalidPageIdException("forged", id, "no such entry was ever handed out");
+        }
+        return index;
+    }
+
+    /** Under the stripe lock: the entry's meta if the ID is live, else an exception naming the reason. */
+    private int liveMeta(long id, int index, String op) {
+        int meta = metas[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+        int gen = PageId.metaGen(meta);
+        if (gen == 0) {
+            invalidIds.increment();
+            throw new InvalidPageIdException("forged", id, "no such entry was ever handed out");
+        }
+        if ((meta & PageId.USED) == 0 || gen != PageId.generation(id)) {
+            invalidIds.increment();
+            throw new InvalidPageIdException("stale", id, "cannot " + op + ": the page was freed (entry now at generation "
+                    + gen + ((meta & PageId.USED) != 0 ? ", holding another page)" : ", free)"));
+        }
+        return meta;
+    }
+
+    /** Per-thread codec and buffers; also the pool reader that decompresses in place. */
+    private static final class Context implements ZsPool.ObjectReader {
+        final PageCodec codec;
+        final byte[] out;
+        final byte[] scratch = new byte[PAGE_SIZE];
+        byte[] dst;
+        int dstOff;
+
+        Context(PageCodec codec) {
+            this.codec = codec;
+            this.out = new byte[Math.max(2 * PAGE_SIZE, codec.maxCompressedLength(PAGE_SIZE))];
+        }
+
+        @Override
+        public void read(byte[] buf, int off, int len) {
+            codec.decompress(buf, off, len, dst, dstOff, PAGE_SIZE);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.gmc.core.store;
+
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.pool.SizeClassTable;
+import java.util.Objects;
+
+/**
+ * Immutable settings of a {@link PageStore}. {@link #defaults()} is zram on a current kernel: lz4-kernel, chain 8,
+ * store-raw at huge_class_size, same-filled detection on, no mem_limit.
+ *
+ * @param codec the compressor
+ * @param classes the zsmalloc size-class table (chain size and rule)
+ * @param policy what to do with poorly compressible pages
+ * @param threshold compressed length from which a page counts as incompressible; 0 = the table's huge_class_size
+ * @param sameFilled detect same-filled pages (zram always does; off to measure compression alone)
+ * @param memLimitBytes zram's mem_limit (0 = none), checked after each allocation as the kernel does
+ * @param capacityPages hard pool size in page frames (0 = unlimited): an allocation beyond it fails outright
+ */
+public record StoreConfig(CodecSpec codec, SizeClassTable classes, IncompressiblePolicy policy, int threshold,
+                          boolean sameFilled, long memLimitBytes, long capacityPages) {
+
+    public StoreConfig {
+        Objects.requireNonNull(codec, "codec");
+        Objects.requireNonNull(classes, "classes");
+        Objects.requireNonNull(policy, "policy");
+        if (threshold < 0 || threshold > SizeClassTable.PAGE_SIZE + 1) {
+            throw new IllegalArgumentException("threshold: " + threshold + " (expected 0 for huge_class_size, or 1..4097)");
+        }
+        if (threshold == 0) {
+            threshold = classes.hugeClassSize();
+        }
+        if (memLimitBytes < 0) {
+            throw new IllegalArgumentException("memLimitBytes: " + memLimitBytes + " (expected >= 0)");
+        }
+        if (capacityPages < 0) {
+            throw new IllegalArgumentException("capacityPages: " + capacityPages + " (expected >= 0)");
+        }
+    }
+
+    public static StoreConfig defaults() {
+        return new StoreConfig(CodecSpec.of(CodecSpec.Algorithm.LZ4_KERNEL), SizeClassTable.kernelDefault(),
+                IncompressiblePolicy.STORE_RAW, 0, true, 0, 0);
+    }
+
+    public StoreConfig withCodec(CodecSpec c) {
+        return new StoreConfig(c, classes, policy, threshold, sameFilled, memLimitBytes, capacityPages);
+    }
+
+    /** Note: the threshold follows the new table's huge_class_size if it was the old one's. */
+    public StoreConfig withClasses(SizeClassTable t) {
+        int th = threshold == classes.hugeClassSize() ? 0 : threshold;
+        return new StoreConfig(codec, t, policy, th, sameFilled, memLimitBytes, capacityPages);
+    }
+
+    public StoreConfig withPolicy(IncompressiblePolicy p) {
+        return new StoreConfig(codec, classes, p, threshold, sameFilled, memLimitBytes, capacityPages);
+    }
+
+    public StoreConfig withThreshold(int t) {
+        return new StoreConfig(codec, classes, policy, t, sameFilled, memLimitBytes, capacityPages);
+    }
+
+    public StoreConfig withSameFilled(boolean on) {
+        return new StoreConfig(codec, classes, policy, threshold, on, memLimitBytes, capacityPages);
+    }
+
+    public StoreConfig withMemLimitBytes(long b) {
+        return new StoreConfig(codec, classes, policy, threshold, sameFilled, b, capacityPages);
+    }
+
+    public StoreConfig withCapacityPages(long p) {
+        return new StoreConfig(codec, classes, policy, threshold, sameFilled, memLimitBytes, p);
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * The compressed page store: what zram does with a page, with GMC's choices added.
+ *
+ * <p>{@link dev.gmc.core.store.PageStore} takes 4 KiB pages and returns 64-bit page IDs
+ * ({@link dev.gmc.core.store.PageId}): a same-filled page is kept as its 8-byte fill word (no pool memory), a page
+ * whose compressed length reaches the threshold is stored raw in the huge class ({@code store-raw}, zram) or
+ * refused and left resident ({@code reject}, GMC), the rest go compressed into a {@link dev.gmc.core.pool.ZsPool}.
+ * Statistics follow the kernel field for field: {@link dev.gmc.core.store.MmStat} ({@code mm_stat}, nine fields),
+ * {@link dev.gmc.core.store.IoStat} ({@code io_stat}), plus {@link dev.gmc.core.store.GmcCounters}.
+ *
+ * <p>{@link dev.gmc.core.store.ZramDevice} puts zram's index-addressed slot table in front of a store, for
+ * comparisons with a real {@code /dev/zramN} written page by page.
+ */
+package dev.gmc.core.store;

@@ -1,0 +1,105 @@
+package dev.gmc.core.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gmc.core.store.MmStat;
+import dev.gmc.core.store.SameFilled;
+import dev.gmc.core.store.StoreConfig;
+import dev.gmc.core.store.ZramDevice;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Golden vectors from the running kernel (Linux 6.18, zram with lz4, chain 8): for every page, what kind zram made
+ * of it and the compr_data_size it added. lz4-kernel must reproduce every compressed length exactly, and a
+ * {@link ZramDevice} written with the same pages in the same order must print the kernel's final mm_stat line.
+ */
+class KernelLz4GoldenTest {
+
+    record Golden(byte[] pages, List<String[]> rows, MmStat mmStat) {
+    }
+
+    static Golden load(String set) throws IOException {
+        byte[] pages;
+        if (set.startsWith("synthetic")) {
+            pages = TestPages.pages(1, 1200);
+        } else {
+            try (InputStream in = new GZIPInputStream(KernelLz4GoldenTest.class.getResourceAsStream("/golden/" + set + ".bin.gz"))) {
+                pages = in.readAllBytes();
+            }
+        }
+        List<String[]> rows = new ArrayList<>();
+        MmStat mm = null;
+        String text = new String(KernelLz4GoldenTest.class.getResourceAsStream("/golden/" + set + ".zram-lz4.txt")
+                .readAllBytes(), StandardCharsets.UTF_8);
+        for (String line : text.split("\n")) {
+            if (line.startsWith("# mm_stat")) {
+                mm = MmStat.parse(line.substring("# mm_stat".length()));
+            } else if (!line.startsWith("#") && !line.isBlank()) {
+                rows.add(line.trim().split(" "));
+            }
+        }
+        assertThat(rows).hasSize(pages.length / 4096);
+        return new Golden(pages, rows, mm);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"synthetic-seed1-1200", "real-mix"})
+    void everyCompressedLengthEqualsTheKernels(String set) throws IOException {
+        Golden g = load(set);
+        KernelLz4Compressor k = new KernelLz4Compressor();
+        byte[] out = new byte[KernelLz4Compressor.compressBound(4096)];
+        byte[] back = new byte[4096];
+        int huge = 3625;
+        long sumKernel = 0;
+        long sumLz4Java = 0;
+        try (PageCodec lz4java = CodecSpec.parse("lz4").newCodec()) {
+            for (String[] row : g.rows()) {
+                int i = Integer.parseInt(row[0]);
+                int off = i * 4096;
+                if (row[1].equals("same")) {
+                    assertThat(SameFilled.test(g.pages(), off)).as("page %d same-filled", i).isTrue();
+                    continue;
+                }
+                assertThat(SameFilled.test(g.pages(), off)).as("page %d not same-filled", i).isFalse();
+                int n = k.compress(g.pages(), off, 4096, out, 0);
+                Lz4Decoding.decompress("lz4-kernel", out, 0, n, back, 0, 4096);
+                assertThat(java.util.Arrays.equals(back, 0, 4096, g.pages(), off, off + 4096)).isTrue();
+                if (row[1].equals("huge")) {
+                    assertThat(n).as("page %d is huge in the kernel", i).isGreaterThanOrEqualTo(huge);
+                } else {
+                    assertThat(n).as("%s page %d compressed length", set, i).isEqualTo(Integer.parseInt(row[2]));
+                    sumKernel += n;
+                    sumLz4Java += lz4java.compress(g.pages(), off, 4096, out, 0, out.length);
+                }
+            }
+        }
+        System.out.printf("%s: lz4-kernel total %d B, lz4-java (liblz4 1.10) %d B (%+.3f%%)%n", set, sumKernel,
+                sumLz4Java, 100.0 * (sumLz4Java - sumKernel) / sumKernel);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"synthetic-seed1-1200", "real-mix"})
+    void zramDeviceWrittenInTheSameOrderPrintsTheKernelsMmStat(String set) throws IOException {
+        Golden g = load(set);
+        try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), g.rows().size())) {
+            for (int i = 0; i < g.rows().size(); i++) {
+                assertThat(dev.write(i, g.pages(), i * 4096)).isTrue();
+            }
+            assertThat(dev.mmStat()).isEqualTo(g.mmStat());
+            assertThat(dev.mmStat().toString()).isEqualTo(g.mmStat().toString());
+            byte[] back = new byte[4096];
+            for (int i = 0; i < g.rows().size(); i++) {
+                dev.read(i, back, 0);
+                assertThat(java.util.Arrays.equals(back, 0, 4096, g.pages(), i * 4096, i * 4096 + 4096)).isTrue();
+            }
+            dev.store().checkInvariants();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.gmc.core.codec;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+
+/**
+ * Deterministic pages of the kinds GPU and CPU memory holds: zero and same-filled pages, RGBA8888 gradients and
+ * noisy photos, RGB565, sparse pages, text, pointer arrays, low-entropy bytes and random (incompressible) bytes.
+ *
+ * <p>The golden vectors in src/test/resources/golden/synthetic-*.txt were measured on these pages with a real zram
+ * device; changing this generator invalidates them (regenerate with scripts/zram-page-sizes.py, see
+ * {@code docs/TESTING.md}).
+ */
+public final class TestPages {
+    public static final int KINDS = 12;
+
+    private TestPages() {
+    }
+
+    /** Page {@code i} of the sequence seeded by {@code seed}; the kind cycles with i. */
+    public static byte[] page(long seed, int i) {
+        SplittableRandom r = new SplittableRandom(seed * 1_000_003L + i);
+        byte[] p = new byte[4096];
+        ByteBuffer b = ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN);
+        switch (i % KINDS) {
+            case 0: // zero page
+                break;
+            case 1: { // same-filled with a non-zero word
+                long w = r.nextLong();
+                for (int k = 0; k < 512; k++) {
+                    b.putLong(k * 8, w);
+                }
+                break;
+            }
+            case 2: { // smooth RGBA gradient, one colour channel per axis, alpha 255
+                int x0 = r.nextInt(256);
+                for (int k = 0; k < 1024; k++) {
+                    int x = (k + x0) & 63;
+                    int y = k >> 6;
+                    b.putInt(k * 4, 0xFF000000 | (x * 4) << 16 | (y * 16) << 8 | 0x40);
+                }
+                break;
+            }
+            case 3: { // "photo": gradient plus noise of a few bits
+                int bits = 1 + r.nextInt(5);
+                for (int k = 0; k < 1024; k++) {
+                    int v = (k / 3) & 0xFF;
+                    int n = r.nextInt(1 << bits);
+                    b.putInt(k * 4, 0xFF000000 | ((v + n) & 0xFF) << 16 | ((v + 2 * n) & 0xFF) << 8 | ((255 - v + n) & 0xFF));
+                }
+                break;
+            }
+            case 4: { // RGB565 UI surface: flat areas with edges
+                short c = (short) r.nextInt();
+                for (int k = 0; k < 2048; k++) {
+                    if (r.nextInt(64) == 0) {
+                        c = (short) r.nextInt();
+                    }
+                    b.putShort(k * 2, c);
+                }
+                break;
+            }
+            case 5: { // sparse: a few random words in a zero page
+                int n = 1 + r.nextInt(40);
+                for (int k = 0; k < n; k++) {
+                    b.putLong(r.nextInt(512) * 8, r.nextLong());
+                }
+                break;
+            }
+            case 6: { // text
+                String[] words = {"the", "buffer", "texture", "mali", "gpu", "page", "kbase", "region", "fault",
+                        "compress", "zram", "of", "and", "a", "memory", "surface", "vertex", "colour", "\n"};
+                int k = 0;
+                while (k < 4096) {
+                    byte[] w = (words[r.nextInt(words.length)] + " ").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    int n = Math.min(w.length, 4096 - k);
+                    System.arraycopy(w, 0, p, k, n);
+                    k += n;
+                }
+                break;
+            }
+            case 7: { // pointer array: heap addresses with shared high bits
+                long base = 0x00007f0000000000L | (long) r.nextInt(1 << 20) << 12;
+                for (int k = 0; k < 512; k++) {
+                    b.putLong(k * 8, r.nextInt(4) == 0 ? 0 : base + r.nextInt(1 << 16) * 16L);
+                }
+                break;
+            }
+            case 8: { // low-entropy bytes: a small alphabet
+                int alphabet = 2 + r.nextInt(14);
+                for (int k = 0; k < 4096; k++) {
+                    p[k] = (byte) r.nextInt(alphabet);
+                }
+                break;
+            }
+            case 9: // random: incompressible (huge in zram)
+                r.nextBytes(p);
+                break;
+            case 10: { // half random, half zero: compresses to about 2 KiB
+                byte[] h = new byte[2048 + r.nextInt(1500)];
+                r.nextBytes(h);
+                System.arraycopy(h, 0, p, 0, h.length);
+                break;
+            }
+            default: { // short repeating pattern with occasional mutations
+                int period = 3 + r.nextInt(60);
+                byte[] pat = new byte[period];
+                r.nextBytes(pat);
+                for (int k = 0; k < 4096; k++) {
+                    p[k] = r.nextInt(200) == 0 ? (byte) r.nextInt() : pat[k % period];
+                }
+                break;
+            }
+        }
+        return p;
+    }
+
+    /** {@code n} pages concatenated. */
+    public static byte[] pages(long seed, int n) {
+        byte[] all = new byte[n * 4096];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(page(seed, i), 0, all, i * 4096, 4096);
+        }
+        return all;
+    }
+
+    /** Writes {@code n} pages of seed {@code seed} to a file (for scripts/zram-page-sizes.py). */
+    public static void main(String[] args) throws Exception {
+        java.nio.file.Files.write(java.nio.file.Path.of(args[0]), pages(Long.parseLong(args[1]), Integer.parseInt(args[2])));
+    }
+}
