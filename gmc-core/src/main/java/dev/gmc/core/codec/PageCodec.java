@@ -16,6 +16,9 @@ public interface PageCodec extends AutoCloseable {
     /**
      * Compresses {@code src[srcOff, srcOff+srcLen)} into {@code dst} starting at {@code dstOff}.
      *
+     * Bytes of {@code dst} between the returned length and {@code dstCap} may be used as scratch (zstd does);
+     * nothing outside {@code [dstOff, dstOff+dstCap)} is written.
+     *
      * @return the number of bytes written
      * @throws IllegalArgumentException if the ranges are out of bounds or {@code dstCap} is too small
      */

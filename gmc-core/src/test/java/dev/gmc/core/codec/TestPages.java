@@ -36,7 +36,7 @@ public final class TestPages {
             case 2: { // smooth RGBA gradient, one colour channel per axis, alpha 255
                 int x0 = r.nextInt(256);
                 for (int k = 0; k < 1024; k++) {
-                    int x = (k + x0) & 63;
+                    int x = ((k + x0) >> 2) & 63; // 4-pixel runs, as an upscaled gradient
                     int y = k >> 6;
                     b.putInt(k * 4, 0xFF000000 | (x * 4) << 16 | (y * 16) << 8 | 0x40);
                 }

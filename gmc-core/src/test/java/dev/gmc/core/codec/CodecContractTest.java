@@ -1,0 +1,152 @@
+package dev.gmc.core.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import net.jpountz.lz4.LZ4Factory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The codec contract (aircompressor's AbstractTestCompression, adapted): round trips of every kind of page and of
+ * odd lengths, output written only inside its range, statelessness, and clear errors on corrupt input. LZ4-format
+ * codecs are also cross-decoded by every other LZ4 decoder at hand.
+ */
+class CodecContractTest {
+
+    static Stream<CodecSpec> specs() {
+        byte[] dict = TestPages.pages(9, 24);
+        return Stream.of(CodecSpec.parse("lz4"), CodecSpec.parse("lz4:8"), CodecSpec.parse("lz4-kernel"),
+                CodecSpec.parse("lz4-kernel:4"), CodecSpec.parse("lz4hc:9"), CodecSpec.parse("lz4hc:3"),
+                CodecSpec.parse("zstd:1"), CodecSpec.parse("zstd:3"), CodecSpec.parse("zstd:3").withDictionary(dict));
+    }
+
+    @ParameterizedTest
+    @MethodSource("specs")
+    void roundTripsEveryKindOfPageWithSentinelsIntact(CodecSpec spec) {
+        try (PageCodec c = spec.newCodec()) {
+            int max = c.maxCompressedLength(4096);
+            byte[] out = new byte[max + 64]; // 32 sentinel bytes either side
+            byte[] back = new byte[4096 + 64];
+            for (int i = 0; i < 10 * TestPages.KINDS; i++) {
+                byte[] page = TestPages.page(5, i);
+                Arrays.fill(out, (byte) 0x5A);
+                int n = c.compress(page, 0, 4096, out, 32, max);
+                assertThat(n).isBetween(1, max);
+                for (int k = 0; k < 32; k++) {
+                    assertThat(out[k]).as("byte before output").isEqualTo((byte) 0x5A);
+                }
+                for (int k = 32 + max; k < out.length; k++) { // scratch use up to dstCap is allowed (zstd does)
+                    assertThat(out[k]).as("%s: byte %d after capacity %d", spec, k, max).isEqualTo((byte) 0x5A);
+                }
+                Arrays.fill(back, (byte) 0x33);
+                c.decompress(out, 32, n, back, 16, 4096);
+                assertThat(Arrays.equals(back, 16, 16 + 4096, page, 0, 4096)).as("%s page %d", spec, i).isTrue();
+                assertThat(back[15]).isEqualTo((byte) 0x33);
+                assertThat(back[16 + 4096]).isEqualTo((byte) 0x33);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("specs")
+    void oddLengthsFromZeroToTwoPages(CodecSpec spec) {
+        SplittableRandom r = new SplittableRandom(11);
+        try (PageCodec c = spec.newCodec()) {
+            for (int len : new int[] {0, 1, 2, 12, 13, 14, 15, 16, 17, 64, 255, 256, 270, 4095, 4097, 8192}) {
+                byte[] src = new byte[len];
+                for (int i = 0; i < len; i++) {
+                    src[i] = (byte) (r.nextInt(3) == 0 ? r.nextInt() : i % 7);
+                }
+                byte[] out = new byte[c.maxCompressedLength(len)];
+                int n = c.compress(src, 0, len, out, 0, out.length);
+                byte[] back = new byte[len];
+                c.decompress(out, 0, n, back, 0, len);
+                assertThat(back).as("%s length %d", spec, len).isEqualTo(src);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("specs")
+    void statelessOutputDependsOnlyOnInput(CodecSpec spec) {
+        byte[] page = TestPages.page(7, 6);
+        try (PageCodec fresh = spec.newCodec(); PageCodec used = spec.newCodec()) {
+            byte[] a = new byte[fresh.maxCompressedLength(4096)];
+            byte[] b = new byte[a.length];
+            for (int i = 0; i < 50; i++) { // warm 'used' with other data
+                byte[] other = TestPages.page(8, i);
+                used.compress(other, 0, 4096, b, 0, b.length);
+            }
+            int na = fresh.compress(page, 0, 4096, a, 0, a.length);
+            int nb = used.compress(page, 0, 4096, b, 0, b.length);
+            assertThat(Arrays.copyOf(b, nb)).isEqualTo(Arrays.copyOf(a, na));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("specs")
+    void corruptTruncatedOrMislabelledInputGivesAClearError(CodecSpec spec) {
+        byte[] page = TestPages.page(3, 6);
+        try (PageCodec c = spec.newCodec()) {
+            byte[] out = new byte[c.maxCompressedLength(4096)];
+            int n = c.compress(page, 0, 4096, out, 0, out.length);
+            byte[] back = new byte[4096];
+            assertThatThrownBy(() -> c.decompress(out, 0, n / 2, back, 0, 4096))
+                    .isInstanceOf(CorruptPageException.class).hasMessageContaining(spec.toString())
+                    .hasMessageContaining("compressed length " + n / 2);
+            assertThatThrownBy(() -> c.decompress(out, 0, n, back, 0, 2048))
+                    .isInstanceOf(CorruptPageException.class).hasMessageContaining("expected decompressed length 2048");
+            byte[] garbage = new byte[n];
+            new SplittableRandom(1).nextBytes(garbage);
+            assertThatThrownBy(() -> c.decompress(garbage, 0, n, back, 0, 4096)).isInstanceOf(CorruptPageException.class);
+            assertThatThrownBy(() -> c.decompress(out, 0, n, back, 1, 4096)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("dst");
+            assertThatThrownBy(() -> c.compress(page, 0, 4096, out, 0, 10)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void lz4FormatCodecsCrossDecodeWithEveryOtherLz4Decoder() {
+        List<CodecSpec> lz4s = List.of(CodecSpec.parse("lz4"), CodecSpec.parse("lz4-kernel"), CodecSpec.parse("lz4hc:9"));
+        List<net.jpountz.lz4.LZ4SafeDecompressor> decoders = List.of(LZ4Factory.nativeInstance().safeDecompressor(),
+                LZ4Factory.safeInstance().safeDecompressor());
+        byte[] back = new byte[4096];
+        for (CodecSpec spec : lz4s) {
+            try (PageCodec c = spec.newCodec()) {
+                byte[] out = new byte[c.maxCompressedLength(4096)];
+                for (int i = 0; i < 5 * TestPages.KINDS; i++) {
+                    byte[] page = TestPages.page(21, i);
+                    int n = c.compress(page, 0, 4096, out, 0, out.length);
+                    for (net.jpountz.lz4.LZ4SafeDecompressor d : decoders) {
+                        Arrays.fill(back, (byte) 0);
+                        assertThat(d.decompress(out, 0, n, back, 0, 4096)).isEqualTo(4096);
+                        assertThat(back).as("%s page %d via %s", spec, i, d).isEqualTo(page);
+                    }
+                    for (CodecSpec other : lz4s) { // and through every other codec's own decoder
+                        try (PageCodec o = other.newCodec()) {
+                            o.decompress(out, 0, n, back, 0, 4096);
+                            assertThat(back).isEqualTo(page);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void specTextFormRoundTripsAndRejectsNonsense() {
+        for (String s : new String[] {"lz4", "lz4:3", "lz4-kernel", "lz4hc", "lz4hc:12", "zstd", "zstd:-3", "zstd:19"}) {
+            assertThat(CodecSpec.parse(s).toString()).isEqualTo(s.equals("lz4hc") ? "lz4hc" : s);
+        }
+        assertThatThrownBy(() -> CodecSpec.parse("lzo")).hasMessageContaining("'lzo'");
+        assertThatThrownBy(() -> CodecSpec.parse("zstd:x")).hasMessageContaining("not an integer");
+        assertThatThrownBy(() -> CodecSpec.parse("lz4hc:13")).hasMessageContaining("1..12");
+        assertThatThrownBy(() -> CodecSpec.parse("lz4").withDictionary(new byte[10])).hasMessageContaining("only zstd");
+    }
+}

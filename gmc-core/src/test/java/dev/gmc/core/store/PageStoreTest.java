@@ -1,0 +1,275 @@
+package dev.gmc.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.codec.CorruptPageException;
+import dev.gmc.core.codec.PageCodec;
+import dev.gmc.core.codec.TestPages;
+import dev.gmc.core.pool.SizeClassTable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class PageStoreTest {
+
+    static boolean samePage(byte[] a, byte[] b) {
+        return Arrays.equals(a, 0, 4096, b, 0, 4096);
+    }
+
+    /** mm_stat computed independently from the codec and the class table, then compared with the store's. */
+    @ParameterizedTest
+    @ValueSource(strings = {"lz4-kernel", "lz4", "lz4hc:9", "zstd:3"})
+    void mmStatFieldsFollowTheKernelsDefinitions(String codec) {
+        StoreConfig cfg = StoreConfig.defaults().withCodec(CodecSpec.parse(codec));
+        SizeClassTable t = cfg.classes();
+        int n = 600;
+        long same = 0;
+        long huge = 0;
+        long compr = 0;
+        long[] perClass = new long[t.classCount()];
+        try (PageStore store = new PageStore(cfg); PageCodec c = cfg.codec().newCodec()) {
+            byte[] out = new byte[8192];
+            List<Long> ids = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                byte[] p = TestPages.page(77, i);
+                ids.add(store.store(p, 0));
+                if (SameFilled.test(p, 0)) {
+                    same++;
+                    continue;
+                }
+                int len = c.compress(p, 0, 4096, out, 0, out.length);
+                if (len >= t.hugeClassSize()) {
+                    huge++;
+                    len = 4096;
+                }
+                compr += len;
+                perClass[t.classFor(len)]++;
+            }
+            store.compact();
+            MmStat mm = store.mmStat();
+            assertThat(mm.origDataSize()).isEqualTo(n * 4096L);
+            assertThat(mm.comprDataSize()).isEqualTo(compr);
+            assertThat(mm.memUsedTotal()).isEqualTo(t.compactedPages(perClass) * 4096);
+            assertThat(mm.memUsedMax()).isGreaterThanOrEqualTo(mm.memUsedTotal());
+            assertThat(mm.samePages()).isEqualTo(same);
+            assertThat(mm.hugePages()).isEqualTo(huge).isEqualTo(mm.hugePagesSince());
+            assertThat(mm.memLimit()).isZero();
+            for (int i = 0; i < n; i += 2) {
+                store.free(ids.get(i));
+            }
+            assertThat(store.ioStat().notifyFree()).isEqualTo(n / 2);
+            assertThat(store.mmStat().hugePagesSince()).isEqualTo(huge);
+            assertThat(store.mmStat().origDataSize()).isEqualTo((n - n / 2) * 4096L);
+            store.checkInvariants();
+            byte[] back = new byte[4096];
+            for (int i = 1; i < n; i += 2) {
+                store.load(ids.get(i), back, 0);
+                assertThat(samePage(back, TestPages.page(77, i))).isTrue();
+            }
+            assertThat(store.counters().zeroPages() + store.counters().sameNonZeroPages()).isEqualTo(store.mmStat().samePages());
+        }
+    }
+
+    @Test
+    void rejectPolicyRefusesPoorlyCompressiblePagesAndStoresNothingForThem() {
+        StoreConfig cfg = StoreConfig.defaults().withPolicy(IncompressiblePolicy.REJECT).withThreshold(2048);
+        try (PageStore store = new PageStore(cfg)) {
+            byte[] random = TestPages.page(1, 9);
+            assertThat(store.store(random, 0)).isEqualTo(PageStore.REJECTED);
+            assertThat(store.mmStat().memUsedTotal()).isZero();
+            assertThat(store.mmStat().origDataSize()).isZero();
+            assertThat(store.counters().rejected()).isEqualTo(1);
+            long id = store.store(TestPages.page(1, 6), 0);
+            assertThat(id).isPositive();
+            assertThat(store.storedLength(id)).isLessThan(2048);
+        }
+    }
+
+    @Test
+    void memLimitIsCheckedAfterAllocationAndRefusalsKeepEveryOtherPage() {
+        StoreConfig cfg = StoreConfig.defaults().withMemLimitBytes(64 * 4096);
+        try (PageStore store = new PageStore(cfg)) {
+            Map<Long, Integer> stored = new HashMap<>();
+            int refused = 0;
+            for (int i = 0; i < 1000; i++) {
+                long id = store.store(TestPages.page(4, i), 0);
+                if (id == PageStore.NO_MEMORY) {
+                    refused++;
+                } else {
+                    stored.put(id, i);
+                }
+                assertThat(store.mmStat().memUsedTotal()).isLessThanOrEqualTo(64 * 4096);
+            }
+            assertThat(refused).isPositive();
+            assertThat(store.ioStat().failedWrites()).isEqualTo(refused);
+            // as in the kernel, the sample that tripped the limit included the new object
+            assertThat(store.mmStat().memUsedMax()).isGreaterThan(64 * 4096L);
+            assertThat(store.mmStat().memLimit()).isEqualTo(64 * 4096L);
+            byte[] back = new byte[4096];
+            for (Map.Entry<Long, Integer> e : stored.entrySet()) {
+                store.load(e.getKey(), back, 0);
+                assertThat(samePage(back, TestPages.page(4, e.getValue()))).isTrue();
+            }
+            store.checkInvariants();
+        }
+    }
+
+    @Test
+    void corruptObjectForgedAndStaleIdsAndWrongSizesAreClearErrorsAffectingNoOtherPage() {
+        try (PageStore store = new PageStore(StoreConfig.defaults())) {
+            long[] ids = new long[48];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = store.store(TestPages.page(6, i), 0);
+            }
+            int victim = 6; // a text page: stored compressed
+            assertThat(store.storedLength(ids[victim])).isBetween(1, 3000);
+            // corrupt its compressed bytes in the pool
+            long handle = valueOf(store, ids[victim]);
+            byte[] junk = new byte[store.storedLength(ids[victim])];
+            Arrays.fill(junk, (byte) 0xF0);
+            store.pool().write(handle, junk, 0, junk.length);
+            byte[] back = new byte[4096];
+            assertThatThrownBy(() -> store.load(ids[victim], back, 0)).isInstanceOf(CorruptPageException.class)
+                    .hasMessageContaining("lz4-kernel").hasMessageContaining("index=" + victim)
+                    .hasMessageContaining("compressed length " + junk.length);
+            assertThat(store.ioStat().failedReads()).isEqualTo(1);
+
+            long stale = ids[7];
+            store.free(stale);
+            long reused = store.store(TestPages.page(6, 100), 0);
+            assertThatThrownBy(() -> store.load(stale, back, 0)).isInstanceOf(InvalidPageIdException.class)
+                    .hasMessageContaining("stale").hasMessageContaining("holding another page");
+            assertThatThrownBy(() -> store.free(stale)).isInstanceOf(InvalidPageIdException.class);
+            assertThatThrownBy(() -> store.load(0, back, 0)).hasMessageContaining("0 is never a page ID");
+            assertThatThrownBy(() -> store.load(PageStore.REJECTED, back, 0)).hasMessageContaining("refusals");
+            assertThatThrownBy(() -> store.load(1L << 50 | 1, back, 0)).hasMessageContaining("reserved bits");
+            assertThatThrownBy(() -> store.load(1L << 32 | 5_000_000, back, 0)).hasMessageContaining("was ever handed out");
+            assertThatThrownBy(() -> store.store(new byte[4000], 0, 4000)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("page: 4000 bytes (expected 4096)");
+            assertThatThrownBy(() -> store.store(new byte[4096], 1)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.load(ids[0], new byte[100], 0)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(store.counters().invalidIds()).isEqualTo(5);
+
+            for (int i = 0; i < ids.length; i++) {
+                if (i == victim || i == 7) {
+                    continue;
+                }
+                store.load(ids[i], back, 0);
+                assertThat(samePage(back, TestPages.page(6, i))).as("page %d", i).isTrue();
+            }
+            store.load(reused, back, 0);
+            assertThat(samePage(back, TestPages.page(6, 100))).isTrue();
+            store.checkInvariants();
+        }
+    }
+
+    private static long valueOf(PageStore store, long id) {
+        // the pool handle is the only live pool object created for this page: find it through the entry
+        try {
+            java.lang.reflect.Field f = PageStore.class.getDeclaredField("values");
+            f.setAccessible(true);
+            long[][] v = (long[][]) f.get(store);
+            int index = PageId.index(id);
+            return v[index >>> 16][index & 0xFFFF];
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A zram device against a plain array model: writes, overwrites, discards, reads and compaction. */
+    @Test
+    void zramDeviceAgreesWithAnArrayModelOverRandomOperations() {
+        int slots = 512;
+        SplittableRandom r = new SplittableRandom(99);
+        byte[][] model = new byte[slots][];
+        byte[] zero = new byte[4096];
+        byte[] back = new byte[4096];
+        try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), slots)) {
+            for (int step = 0; step < 120_000; step++) {
+                int i = r.nextInt(slots);
+                int op = r.nextInt(100);
+                if (op < 40) {
+                    byte[] p = TestPages.page(r.nextInt(4), r.nextInt(96));
+                    assertThat(dev.write(i, p, 0)).isTrue();
+                    model[i] = p;
+                } else if (op < 50) {
+                    dev.discard(i);
+                    model[i] = null;
+                } else if (op < 99) {
+                    dev.read(i, back, 0);
+                    if (!samePage(back, model[i] == null ? zero : model[i])) {
+                        throw new AssertionError("step " + step + ": slot " + i + " differs");
+                    }
+                } else {
+                    dev.store().compact();
+                }
+                long live = Arrays.stream(model).filter(m -> m != null).count();
+                assertThat(dev.mmStat().origDataSize()).isEqualTo(live * 4096);
+            }
+            dev.store().checkInvariants();
+        }
+    }
+
+    @Test
+    void concurrentStoresLoadsAndFreesFromManyThreads() throws Exception {
+        try (PageStore store = new PageStore(StoreConfig.defaults())) {
+            ExecutorService ex = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> fs = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    int seed = t;
+                    fs.add(ex.submit(() -> {
+                        SplittableRandom r = new SplittableRandom(seed);
+                        Map<Long, byte[]> mine = new HashMap<>();
+                        List<Long> keys = new ArrayList<>();
+                        byte[] back = new byte[4096];
+                        for (int i = 0; i < 15_000; i++) {
+                            int op = r.nextInt(10);
+                            if (op < 4 || keys.isEmpty()) {
+                                byte[] p = TestPages.page(seed + 10, r.nextInt(200));
+                                long id = store.store(p, 0);
+                                mine.put(id, p);
+                                keys.add(id);
+                            } else if (op < 7) {
+                                long id = keys.remove(r.nextInt(keys.size()));
+                                store.free(id);
+                                mine.remove(id);
+                            } else if (op < 9) {
+                                long id = keys.get(r.nextInt(keys.size()));
+                                store.load(id, back, 0);
+                                if (!samePage(back, mine.get(id))) {
+                                    throw new AssertionError("thread " + seed + " op " + i + " read differs");
+                                }
+                            } else {
+                                store.compact();
+                            }
+                        }
+                        for (long id : keys) {
+                            store.free(id);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : fs) {
+                    f.get();
+                }
+            } finally {
+                ex.shutdownNow();
+            }
+            store.checkInvariants();
+            assertThat(store.pagesStored()).isZero();
+            assertThat(store.mmStat().memUsedTotal()).isZero();
+        }
+    }
+}
