@@ -41,7 +41,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * serialise; the kernel's per-zspage read lock is finer, which matters only with many cores on one class.
  */
 public final class ZsPool {
-    private static final int SEG_SHIFT = 16;
+    private static final int SEG_SHIFT = 12;
     private static final int SEG_SIZE = 1 << SEG_SHIFT;
     private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int FULLNESS_GROUPS = 12;

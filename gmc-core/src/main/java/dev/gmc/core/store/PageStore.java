@@ -39,7 +39,7 @@ public final class PageStore implements AutoCloseable {
     public static final int PAGE_SIZE = SizeClassTable.PAGE_SIZE;
 
     private static final int STRIPES = 256;
-    private static final int SEG_SHIFT = 16;
+    private static final int SEG_SHIFT = 12;
     private static final int SEG_SIZE = 1 << SEG_SHIFT;
 
     private final StoreConfig config;
@@ -248,6 +248,25 @@ public final class PageStore implements AutoCloseable {
         int index = checkShape(id);
         synchronized (stripe(index)) {
             return liveMeta(id, index, "inspect") & PageId.SIZE_MASK;
+        }
+    }
+
+    /** How a stored page is held. */
+    public enum Kind {
+        /** Same-filled: only the fill word is kept. */
+        SAME,
+        /** Stored raw (4096 bytes) in the huge class. */
+        HUGE,
+        /** Stored compressed in a zsmalloc object. */
+        COMPRESSED
+    }
+
+    /** How the page is held. */
+    public Kind kind(long id) {
+        int index = checkShape(id);
+        synchronized (stripe(index)) {
+            int meta = liveMeta(id, index, "inspect");
+            return (meta & PageId.SAME) != 0 ? Kind.SAME : (meta & PageId.HUGE) != 0 ? Kind.HUGE : Kind.COMPRESSED;
         }
     }
 

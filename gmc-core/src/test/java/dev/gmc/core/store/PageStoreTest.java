@@ -181,7 +181,7 @@ class PageStoreTest {
             f.setAccessible(true);
             long[][] v = (long[][]) f.get(store);
             int index = PageId.index(id);
-            return v[index >>> 16][index & 0xFFFF];
+            return v[index >>> 12][index & 0xFFF];
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }

@@ -1,0 +1,291 @@
+package dev.gmc.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.pool.SizeClassTable;
+import dev.gmc.core.store.IncompressiblePolicy;
+import dev.gmc.core.store.MmStat;
+import dev.gmc.core.store.PageStore;
+import dev.gmc.core.store.SameFilled;
+import dev.gmc.core.store.StoreConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code gmc measure}: what zram/GMC would save on raw buffer dumps, with the kernel's own mm_stat figures.
+ * Every page goes through a real {@link PageStore} per algorithm, written in input order as zram would be written.
+ */
+@Command(name = "measure", mixinStandardHelpOptions = true,
+        description = {"Measure compression savings of raw buffer dumps (files or directories; .gz/.zst/.xz read transparently).",
+                "Figures per file and in total; the mm_stat line is what the kernel's zram would print after the same writes."})
+final class MeasureCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Dump files or directories (recursive).")
+    List<Path> paths;
+
+    @Option(names = "--algo", split = ",", paramLabel = "ALGO",
+            description = "Codecs to compare, e.g. lz4-kernel,lz4,lz4hc:9,zstd:3 (default: ${DEFAULT-VALUE}).",
+            defaultValue = "lz4-kernel")
+    List<String> algos;
+
+    @Option(names = "--chain", description = "zsmalloc chain size (max pages per zspage, 1..16; default: ${DEFAULT-VALUE}).",
+            defaultValue = "8")
+    int chain;
+
+    @Option(names = "--legacy-classes", description = "Use the <=6.2 kernel rule (chain 4, used-percent) for size classes.")
+    boolean legacy;
+
+    @Option(names = "--policy", description = "Incompressible pages: store-raw (zram) or reject (GMC) (default: ${DEFAULT-VALUE}).",
+            defaultValue = "store-raw")
+    String policy;
+
+    @Option(names = "--threshold", description = "Compressed length from which a page is incompressible (default: huge_class_size).",
+            defaultValue = "0")
+    int threshold;
+
+    @Option(names = "--no-same-filled", description = "Do not detect same-filled pages (measure the codec alone).")
+    boolean noSameFilled;
+
+    @Option(names = "--format", description = "table, json or csv (default: ${DEFAULT-VALUE}).", defaultValue = "table")
+    String format;
+
+    @Option(names = "--keep-going", description = "Report unreadable files and go on with the others (exit code 2).")
+    boolean keepGoing;
+
+    /** Per-file, per-algorithm tallies. */
+    static final class Tally {
+        long pages;
+        long paddedTail;
+        long zero;
+        long sameOther;
+        long huge;
+        long rejected;
+        long comprBytes;
+        double poolBytesEstimate;
+
+        void add(Tally o) {
+            pages += o.pages;
+            paddedTail += o.paddedTail;
+            zero += o.zero;
+            sameOther += o.sameOther;
+            huge += o.huge;
+            rejected += o.rejected;
+            comprBytes += o.comprBytes;
+            poolBytesEstimate += o.poolBytesEstimate;
+        }
+
+        double ratio() {
+            return poolBytesEstimate == 0 ? Double.POSITIVE_INFINITY : (pages - rejected) * 4096.0 / poolBytesEstimate;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        SizeClassTable classes = legacy ? SizeClassTable.legacy() : SizeClassTable.withChain(chain);
+        IncompressiblePolicy pol = IncompressiblePolicy.parse(policy);
+        List<CodecSpec> specs = new ArrayList<>();
+        for (String a : algos) {
+            specs.add(CodecSpec.parse(a));
+        }
+        if (!List.of("table", "json", "csv").contains(format)) {
+            throw new IllegalArgumentException("--format: '" + format + "' (expected table, json or csv)");
+        }
+        List<Path> files = PageInput.expand(paths);
+        PageStore[] stores = new PageStore[specs.size()];
+        for (int a = 0; a < stores.length; a++) {
+            stores[a] = new PageStore(new StoreConfig(specs.get(a), classes, pol, threshold, !noSameFilled, 0, 0));
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        Progress progress = new Progress(err, files.stream().mapToLong(p -> p.toFile().length()).sum());
+        Map<String, Tally[]> perFile = new LinkedHashMap<>();
+        List<String> failures = new ArrayList<>();
+        byte[] page = new byte[PageInput.PAGE];
+        try {
+            for (Path f : files) {
+                Tally[] t = new Tally[stores.length];
+                for (int a = 0; a < t.length; a++) {
+                    t[a] = new Tally();
+                }
+                long offset = 0;
+                try (InputStream in = PageInput.open(f)) {
+                    for (int n; (n = PageInput.readPage(in, page)) > 0; offset += n) {
+                        for (int a = 0; a < stores.length; a++) {
+                            account(stores[a], classes, page, n, t[a]);
+                        }
+                        progress.advance(n);
+                    }
+                } catch (IOException e) {
+                    String msg = "cannot read " + f + " at byte " + offset + ": " + e.getMessage();
+                    if (!keepGoing) {
+                        throw new IOException(msg + " (use --keep-going to skip it)", e);
+                    }
+                    failures.add(msg);
+                    err.println("gmc measure: " + msg + " (skipped the rest of this file)");
+                }
+                perFile.put(PageInput.logicalName(f), t);
+            }
+        } finally {
+            progress.done();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        switch (format) {
+            case "json": printJson(out, specs, stores, perFile, failures, classes); break;
+            case "csv": printCsv(out, specs, stores, perFile); break;
+            default: printTable(out, specs, stores, perFile, classes);
+        }
+        out.flush();
+        for (PageStore s : stores) {
+            s.close();
+        }
+        return failures.isEmpty() ? 0 : 2;
+    }
+
+    private static void account(PageStore store, SizeClassTable classes, byte[] page, int n, Tally t) {
+        t.pages++;
+        if (n < PageInput.PAGE) {
+            t.paddedTail++;
+        }
+        long id = store.store(page, 0);
+        if (id == PageStore.REJECTED) {
+            t.rejected++;
+            return;
+        }
+        switch (store.kind(id)) {
+            case SAME:
+                if (SameFilled.fillValue(page, 0) == 0) {
+                    t.zero++;
+                } else {
+                    t.sameOther++;
+                }
+                return;
+            case HUGE:
+                t.huge++;
+                break;
+            default:
+                break;
+        }
+        int len = store.storedLength(id);
+        t.comprBytes += len;
+        t.poolBytesEstimate += classes.bytesPerObject(classes.classFor(len));
+    }
+
+    private static Tally total(Map<String, Tally[]> perFile, int a) {
+        Tally sum = new Tally();
+        for (Tally[] t : perFile.values()) {
+            sum.add(t[a]);
+        }
+        return sum;
+    }
+
+    private String settings(SizeClassTable classes, PageStore s) {
+        return String.format(Locale.ROOT, "chain %d%s, %s at >= %d B, same-filled %s", classes.maxChain(),
+                legacy ? " legacy" : "", s.config().policy(), s.config().threshold(), noSameFilled ? "off" : "on");
+    }
+
+    private void printTable(PrintWriter out, List<CodecSpec> specs, PageStore[] stores, Map<String, Tally[]> perFile,
+                            SizeClassTable classes) {
+        long pages = perFile.values().stream().mapToLong(t -> t[0].pages).sum();
+        out.printf(Locale.ROOT, "gmc measure: %d file(s), %d pages (%s)%n", perFile.size(), pages, Units.bytes(pages * 4096));
+        String head = String.format(Locale.ROOT, "%-40s %9s %8s %7s %7s %7s %12s %12s %8s", "file", "pages", "zero",
+                "same", "huge", "reject", "compressed", "pool (est)", "ratio*");
+        for (int a = 0; a < specs.size(); a++) {
+            out.println();
+            out.printf("algorithm %s  (%s)%n", specs.get(a), settings(classes, stores[a]));
+            out.println(head);
+            for (Map.Entry<String, Tally[]> e : perFile.entrySet()) {
+                out.println(row(Units.shorten(e.getKey(), 40), e.getValue()[a]));
+            }
+            out.println(row("total", total(perFile, a)));
+            MmStat mm = stores[a].mmStat();
+            out.printf(Locale.ROOT, "  mem_used_total %s for %s stored: ratio %.2fx, saved %s; gmc metadata %s%n",
+                    Units.bytes(mm.memUsedTotal()), Units.bytes(mm.origDataSize()),
+                    mm.memUsedTotal() == 0 ? Double.POSITIVE_INFINITY : (double) mm.origDataSize() / mm.memUsedTotal(),
+                    Units.bytes(mm.origDataSize() - mm.memUsedTotal()), Units.bytes(stores[a].metadataBytes()));
+            out.println("  mm_stat " + mm);
+            out.println("  * pool (est) and its ratio charge each object its class's amortised cost (ppz*4096/objs);"
+                    + " mem_used_total is the pool as written, partial zspages included.");
+        }
+    }
+
+    private static String row(String name, Tally t) {
+        String ratio = Double.isInfinite(t.ratio()) ? "-" : String.format(Locale.ROOT, "%.2fx", t.ratio());
+        return String.format(Locale.ROOT, "%-40s %9d %8d %7d %7d %7d %12d %12d %8s", name, t.pages, t.zero,
+                t.sameOther, t.huge, t.rejected, t.comprBytes, Math.round(t.poolBytesEstimate), ratio);
+    }
+
+    private void printCsv(PrintWriter out, List<CodecSpec> specs, PageStore[] stores, Map<String, Tally[]> perFile) {
+        out.println("algorithm,file,pages,padded_tail,zero_pages,same_other,huge,rejected,compressed_bytes,pool_bytes_est,ratio");
+        for (int a = 0; a < specs.size(); a++) {
+            for (Map.Entry<String, Tally[]> e : perFile.entrySet()) {
+                out.println(csvRow(specs.get(a).toString(), e.getKey(), e.getValue()[a]));
+            }
+            out.println(csvRow(specs.get(a).toString(), "TOTAL", total(perFile, a)));
+        }
+    }
+
+    private static String csvRow(String algo, String file, Tally t) {
+        String f = file.contains(",") || file.contains("\"") ? "\"" + file.replace("\"", "\"\"") + "\"" : file;
+        return String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%d,%d,%d,%d,%d,%.4f", algo, f, t.pages, t.paddedTail, t.zero,
+                t.sameOther, t.huge, t.rejected, t.comprBytes, Math.round(t.poolBytesEstimate), t.ratio());
+    }
+
+    private void printJson(PrintWriter out, List<CodecSpec> specs, PageStore[] stores, Map<String, Tally[]> perFile,
+                           List<String> failures, SizeClassTable classes) throws IOException {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("files", perFile.size());
+        root.put("failures", failures);
+        List<Object> results = new ArrayList<>();
+        for (int a = 0; a < specs.size(); a++) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("algorithm", specs.get(a).toString());
+            r.put("settings", settings(classes, stores[a]));
+            List<Object> fl = new ArrayList<>();
+            for (Map.Entry<String, Tally[]> e : perFile.entrySet()) {
+                fl.add(tallyMap(e.getKey(), e.getValue()[a]));
+            }
+            r.put("per_file", fl);
+            r.put("total", tallyMap("TOTAL", total(perFile, a)));
+            MmStat mm = stores[a].mmStat();
+            r.put("mm_stat", mm.toString().trim().replaceAll("\\s+", " "));
+            r.put("mm_stat_fields", mm);
+            r.put("io_stat", stores[a].ioStat());
+            r.put("gmc", stores[a].counters());
+            results.add(r);
+        }
+        root.put("results", results);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out, root);
+        out.println();
+    }
+
+    private static Map<String, Object> tallyMap(String name, Tally t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", name);
+        m.put("pages", t.pages);
+        m.put("padded_tail_pages", t.paddedTail);
+        m.put("zero_pages", t.zero);
+        m.put("same_filled_other", t.sameOther);
+        m.put("huge_pages", t.huge);
+        m.put("rejected_pages", t.rejected);
+        m.put("compressed_bytes", t.comprBytes);
+        m.put("pool_bytes_estimate", Math.round(t.poolBytesEstimate));
+        m.put("ratio", Double.isInfinite(t.ratio()) ? null : t.ratio());
+        return m;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.gmc.cli;
+
+import com.github.luben.zstd.ZstdInputStream;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.tukaani.xz.XZInputStream;
+
+/**
+ * Raw inputs: files and directories (recursively, in name order), read as a stream of 4 KiB pages. Files ending in
+ * {@code .gz}, {@code .zst} or {@code .xz} are decompressed on the fly. A file whose length is not a multiple of
+ * 4096 has its last page zero-padded, and that page is flagged as padded. Nothing is held beyond one page.
+ */
+final class PageInput {
+    static final int PAGE = 4096;
+
+    private PageInput() {
+    }
+
+    /** Expands directories into their regular files, sorted by path; missing paths are an error naming them. */
+    static List<Path> expand(List<Path> paths) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : paths) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.walk(p)) {
+                    s.filter(Files::isRegularFile).sorted().forEach(out::add);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot list directory " + p + ": " + e.getMessage(), e);
+                }
+            } else if (Files.isRegularFile(p)) {
+                out.add(p);
+            } else {
+                throw new IllegalArgumentException("input " + p + ": no such file or directory");
+            }
+        }
+        return out;
+    }
+
+    static InputStream open(Path p) throws IOException {
+        InputStream in = new BufferedInputStream(Files.newInputStream(p), 1 << 16);
+        String n = p.getFileName().toString();
+        if (n.endsWith(".gz")) {
+            return new GZIPInputStream(in, 1 << 16);
+        } else if (n.endsWith(".zst")) {
+            return new ZstdInputStream(in);
+        } else if (n.endsWith(".xz")) {
+            return new XZInputStream(in);
+        }
+        return in;
+    }
+
+    /** Name of a file without its compression suffix. */
+    static String logicalName(Path p) {
+        String n = p.toString();
+        for (String s : new String[] {".gz", ".zst", ".xz"}) {
+            if (n.endsWith(s)) {
+                return n.substring(0, n.length() - s.length());
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Reads the next page into {@code page}; returns the number of real bytes (1..4096, the rest zeroed) or 0 at
+     * the end of the stream.
+     */
+    static int readPage(InputStream in, byte[] page) throws IOException {
+        int n = in.readNBytes(page, 0, PAGE);
+        if (n > 0 && n < PAGE) {
+            java.util.Arrays.fill(page, n, PAGE, (byte) 0);
+        }
+        return n;
+    }
+}

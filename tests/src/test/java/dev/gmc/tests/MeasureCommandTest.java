@@ -1,0 +1,129 @@
+package dev.gmc.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gmc.cli.Main;
+import dev.gmc.core.store.StoreConfig;
+import dev.gmc.core.store.ZramDevice;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code gmc measure} end to end: its JSON figures equal a ZramDevice fed the same pages; bad input is reported. */
+class MeasureCommandTest {
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run gmc(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static byte[] buffer(int pages, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        byte[] b = new byte[pages * 4096 - 1000]; // a partial last page
+        for (int i = 0; i < b.length; i++) {
+            int page = i / 4096;
+            b[i] = switch (page % 4) {
+                case 0 -> 0;
+                case 1 -> (byte) (i % 17);
+                case 2 -> (byte) r.nextInt();
+                default -> (byte) (r.nextInt(8) == 0 ? r.nextInt() : i / 64);
+            };
+        }
+        return b;
+    }
+
+    @Test
+    void jsonFiguresEqualAZramDeviceFedTheSamePages(@TempDir Path dir) throws Exception {
+        byte[] a = buffer(300, 1);
+        byte[] b = buffer(200, 2);
+        Files.write(dir.resolve("a.bin"), a);
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(dir.resolve("b.bin.gz")))) {
+            o.write(b);
+        }
+        Run run = gmc("measure", "--format", "json", "--algo", "lz4-kernel,zstd:3", dir.toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode root = new ObjectMapper().readTree(run.out());
+        JsonNode lz4 = root.get("results").get(0);
+        assertThat(lz4.get("algorithm").asText()).isEqualTo("lz4-kernel");
+        assertThat(lz4.get("total").get("pages").asLong()).isEqualTo(500);
+        assertThat(lz4.get("total").get("padded_tail_pages").asLong()).isEqualTo(2);
+
+        int pages = 500;
+        byte[] page = new byte[4096];
+        try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), pages)) {
+            int slot = 0;
+            for (byte[] buf : new byte[][] {a, b}) {
+                for (int off = 0; off < buf.length; off += 4096) {
+                    java.util.Arrays.fill(page, (byte) 0);
+                    System.arraycopy(buf, off, page, 0, Math.min(4096, buf.length - off));
+                    dev.write(slot++, page, 0);
+                }
+            }
+            assertThat(lz4.get("mm_stat").asText()).isEqualTo(dev.mmStat().toString().trim().replaceAll("\\s+", " "));
+        }
+        assertThat(root.get("results").get(1).get("algorithm").asText()).isEqualTo("zstd");
+    }
+
+    @Test
+    void tableIsTheDefaultAndPrintsTheMmStatLine(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("x.raw"), buffer(40, 3));
+        Run run = gmc("measure", dir.toString());
+        assertThat(run.code()).isZero();
+        assertThat(run.out()).contains("algorithm lz4-kernel").contains("mm_stat").contains("x.raw").contains("total");
+    }
+
+    @Test
+    void missingAndCorruptInputsAreNamedAndKeepGoingReportsTheRest(@TempDir Path dir) throws Exception {
+        Run missing = gmc("measure", dir.resolve("nope.bin").toString());
+        assertThat(missing.code()).isNotZero();
+        assertThat(missing.err()).contains("nope.bin").contains("no such file").doesNotContain("Exception");
+
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (OutputStream o = new GZIPOutputStream(gz)) {
+            o.write(buffer(50, 4));
+        }
+        byte[] truncated = java.util.Arrays.copyOf(gz.toByteArray(), gz.size() / 2);
+        Files.write(dir.resolve("bad.bin.gz"), truncated);
+        Files.write(dir.resolve("good.bin"), buffer(10, 5));
+        Run strict = gmc("measure", dir.toString());
+        assertThat(strict.code()).isNotZero();
+        assertThat(strict.err()).contains("bad.bin.gz").contains("at byte").contains("--keep-going");
+
+        Run lenient = gmc("measure", "--keep-going", "--format", "csv", dir.toString());
+        assertThat(lenient.code()).isEqualTo(2);
+        assertThat(lenient.err()).contains("bad.bin.gz");
+        assertThat(lenient.out()).contains("good.bin,10,");
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String sub : new String[] {"measure", "classes", "sample-data"}) {
+            Run r = gmc(sub, "--help");
+            assertThat(r.code()).isZero();
+            assertThat(r.out()).contains("Usage: gmc " + sub);
+        }
+    }
+}
