@@ -6,8 +6,9 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The page frames zspages are built from: 4 KiB frames carved out of 1 MiB byte arrays (so the heap holds a few
- * large arrays, not an object per page), numbered by a frame number (pfn) and recycled through a LIFO free
+ * The page frames zspages are built from: 4 KiB frames carved out of byte arrays of 255 frames (1,044,480 bytes: just
+ * under 1 MiB, so that G1 never treats a chunk as a humongous object and wastes the rest of its region), so the heap
+ * holds a few large arrays, not an object per page; numbered by a frame number (pfn) and recycled through a LIFO free
  * stack, like order-0 pages from the buddy allocator. Chunks are never returned to the heap; the pool's
  * accounting (pages allocated) is what the kernel reports.
  *
@@ -16,8 +17,7 @@ import java.util.Arrays;
  * published through the volatile directory, never moves.
  */
 public final class PageFrames {
-    static final int FRAMES_PER_CHUNK_SHIFT = 8;
-    static final int FRAMES_PER_CHUNK = 1 << FRAMES_PER_CHUNK_SHIFT;
+    static final int FRAMES_PER_CHUNK = 255;
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private volatile byte[][] chunks = new byte[4][];
@@ -34,7 +34,7 @@ public final class PageFrames {
             return freeStack[--freeCount];
         }
         int pfn = nextFresh++;
-        int chunk = pfn >>> FRAMES_PER_CHUNK_SHIFT;
+        int chunk = pfn / FRAMES_PER_CHUNK;
         if (chunk == chunkCount) {
             byte[][] dir = chunks;
             if (chunk == dir.length) {
@@ -70,11 +70,11 @@ public final class PageFrames {
 
     /** The array holding frame {@code pfn}; its bytes start at {@link #offset(int)}. */
     byte[] chunk(int pfn) {
-        return chunks[pfn >>> FRAMES_PER_CHUNK_SHIFT];
+        return chunks[pfn / FRAMES_PER_CHUNK];
     }
 
     static int offset(int pfn) {
-        return (pfn & (FRAMES_PER_CHUNK - 1)) << SizeClassTable.PAGE_SHIFT;
+        return (pfn % FRAMES_PER_CHUNK) << SizeClassTable.PAGE_SHIFT;
     }
 
     long getLong(int pfn, int inPage) {

@@ -141,19 +141,22 @@ public final class PageStore implements AutoCloseable {
             return REJECTED;
         }
         int objLen = huge ? PAGE_SIZE : compLen;
-        long handle = pool.malloc(objLen);
+        // zs_malloc + zs_obj_write under one class lock. The kernel checks mem_limit between the two; writing first
+        // is invisible (the handle is not published yet, and a refused object is freed at once).
+        long handle = pool.malloc(objLen, huge ? src : ctx.out, huge ? off : 0);
         if (handle == 0) {
             failedWrites.incrementAndGet();
             return NO_MEMORY;
         }
         long used = pool.totalPages();
-        maxUsedPages.accumulateAndGet(used, Math::max);
+        if (used > maxUsedPages.get()) {
+            maxUsedPages.accumulateAndGet(used, Math::max);
+        }
         if (limitPages != 0 && used > limitPages) {
             pool.free(handle);
             failedWrites.incrementAndGet();
             return NO_MEMORY;
         }
-        pool.write(handle, huge ? src : ctx.out, huge ? off : 0, objLen);
         long id = publish(handle, objLen | (huge ? PageId.HUGE : 0));
         if (huge) {
             hugePages.incrementAndGet();
