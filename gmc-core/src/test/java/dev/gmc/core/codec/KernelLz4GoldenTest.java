@@ -84,6 +84,37 @@ class KernelLz4GoldenTest {
                 sumLz4Java, 100.0 * (sumLz4Java - sumKernel) / sumKernel);
     }
 
+    /**
+     * Byte identity: SHA-256 of the kernel compressor's output for every page (huge ones included), made by
+     * lib/lz4/lz4_compress.c compiled in userspace — whose lengths equal the running kernel's zram on every page.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"synthetic-seed1-1200", "real-mix"})
+    void everyCompressedPageIsByteIdenticalToTheKernelSources(String set) throws Exception {
+        Golden g = load(set);
+        String text = new String(getClass().getResourceAsStream("/golden/" + set + ".kernel-lz4.sha").readAllBytes(),
+                StandardCharsets.UTF_8);
+        KernelLz4Compressor k = new KernelLz4Compressor();
+        byte[] out = new byte[KernelLz4Compressor.compressBound(4096)];
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        int checked = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith("#") || line.isBlank()) {
+                continue;
+            }
+            String[] f = line.trim().split(" ");
+            int i = Integer.parseInt(f[0]);
+            int n = k.compress(g.pages(), i * 4096, 4096, out, 0);
+            assertThat(n).as("%s page %d length", set, i).isEqualTo(Integer.parseInt(f[1]));
+            sha.reset();
+            sha.update(out, 0, n);
+            String hex = java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 16);
+            assertThat(hex).as("%s page %d bytes", set, i).isEqualTo(f[2]);
+            checked++;
+        }
+        assertThat(checked).isEqualTo(g.rows().size());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"synthetic-seed1-1200", "real-mix"})
     void zramDeviceWrittenInTheSameOrderPrintsTheKernelsMmStat(String set) throws IOException {
