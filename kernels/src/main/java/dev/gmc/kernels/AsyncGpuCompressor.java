@@ -1,0 +1,574 @@
+package dev.gmc.kernels;
+
+import dev.gmc.core.codec.PageCodec;
+import dev.gmc.core.store.SameFilled;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
+
+/**
+ * zram's compression offloaded to an OpenCL device, as in vivo's design: pages enter a FIFO, a batch is submitted
+ * when it is full or {@code flushAfter} after its first page, and each page's result comes back through a callback.
+ *
+ * <h2>Pipeline</h2>
+ * {@code buffers} {@link PageBatch}es circulate: callers fill one (a copy into its mapped input), full batches go to
+ * device threads that run the kernels slice by slice, read the {@code {comp_len, status}} descriptors and the
+ * output, deliver the results and put the batch back. With three buffers, filling, kernels and delivery overlap.
+ *
+ * <h2>Nothing is lost</h2>
+ * A page the device did not do is compressed on the CPU with the fallback codec, and counted by reason
+ * ({@link Fallback}): a launch or map that fails, a descriptor with a bad status or length, a host verification
+ * mismatch, a yield, a lost device. After three batches fail in a row the device is considered lost and every later
+ * page goes straight to the CPU. A caller must not change a page between {@link #submit} and its callback (the CPU
+ * fallback reads it again), as a page under writeback is locked in the kernel.
+ *
+ * <h2>Fairness to rendering</h2>
+ * {@code maxWorkGroups} caps the work-groups of each launch, {@code slicePages} splits a batch into short launches,
+ * and {@link #requestYield()} stops the batches now running at their next slice boundary; their remaining pages go to
+ * the CPU or back to the FIFO ({@link GpuCompressorConfig.YieldMode}).
+ *
+ * <p>Thread-safe. Callbacks run on device threads (several at once with several batches in flight), so listeners
+ * must be thread-safe; the {@link Result} passed in is reused after the callback returns.
+ */
+public final class AsyncGpuCompressor implements AutoCloseable {
+    public static final int PAGE = 4096;
+    private static final int LOST_AFTER_FAILURES = 3;
+
+    /** Why a page was compressed on the CPU. */
+    public enum Fallback { LAUNCH_FAILED, BAD_STATUS, VERIFY_FAILED, YIELDED, DEVICE_LOST }
+
+    /** What became of one page. */
+    public enum Kind { SAME, COMPRESSED, INCOMPRESSIBLE }
+
+    /** Receives each page's result, exactly once per submitted page. */
+    @FunctionalInterface
+    public interface Listener {
+        void completed(long token, Result result);
+    }
+
+    /** A page's result; valid only during {@link Listener#completed}. */
+    public static final class Result {
+        Kind kind;
+        long fill;
+        final byte[] data = new byte[PAGE + PAGE / 255 + 16];
+        int length;
+        Fallback fallback;
+
+        public Kind kind() {
+            return kind;
+        }
+
+        /** The fill word of a SAME page. */
+        public long fill() {
+            return fill;
+        }
+
+        /** The LZ4 block of a COMPRESSED page: {@code data()[0, length())}. */
+        public byte[] data() {
+            return data;
+        }
+
+        public int length() {
+            return length;
+        }
+
+        /** True if the device produced this result. */
+        public boolean onDevice() {
+            return fallback == null;
+        }
+
+        /** Why the CPU did the page, or null. */
+        public Fallback fallback() {
+            return fallback;
+        }
+    }
+
+    /** A snapshot of the counters. */
+    public record Stats(long submitted, long completed, long deviceCompressed, long deviceSame, long deviceTooBig,
+            Map<Fallback, Long> fallbacks, long batches, long slices, long kernelNanos, long deviceBytesOut,
+            boolean deviceLost, String lastError) {
+        public long fallbackTotal() {
+            return fallbacks.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    private final GpuCompressorConfig config;
+    private final Lz4Program program;
+    private final Listener listener;
+    private final List<Slot> slots = new ArrayList<>();
+    private final BlockingQueue<Slot> free;
+    private final ExecutorService deviceThreads;
+    private final ScheduledExecutorService flusher;
+    private final Object lock = new Object();
+    private Slot current;
+    private long nextSeq;
+
+    private final AtomicLong pending = new AtomicLong();
+    private final Object drained = new Object();
+    private final AtomicLong yieldEpoch = new AtomicLong();
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private volatile boolean deviceLost;
+    private volatile boolean closed;
+    private final AtomicReference<String> lastError = new AtomicReference<>();
+    private final AtomicReference<RuntimeException> listenerError = new AtomicReference<>();
+
+    private final LongAdder submitted = new LongAdder();
+    private final LongAdder completed = new LongAdder();
+    private final LongAdder devCompressed = new LongAdder();
+    private final LongAdder devSame = new LongAdder();
+    private final LongAdder devTooBig = new LongAdder();
+    private final LongAdder devBytesOut = new LongAdder();
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder slices = new LongAdder();
+    private final LongAdder kernelNanos = new LongAdder();
+    private final EnumMap<Fallback, LongAdder> fallbacks = new EnumMap<>(Fallback.class);
+
+    private final ThreadLocal<Cpu> cpu;
+    private static final LZ4SafeDecompressor VERIFY = LZ4Factory.fastestInstance().safeDecompressor();
+
+    /** One batch plus the host-side record of which page sits in which slot. */
+    private static final class Slot {
+        final PageBatch batch;
+        final long[] tokens;
+        final byte[][] srcs;
+        final int[] offs;
+        final int[] desc;
+        long seq;
+        long firstPutNanos;
+
+        Slot(PageBatch batch) {
+            this.batch = batch;
+            int n = batch.capacity;
+            tokens = new long[n];
+            srcs = new byte[n][];
+            offs = new int[n];
+            desc = new int[2 * n];
+        }
+    }
+
+    /** Per device thread: the CPU codec and scratch for fallbacks and verification. */
+    private static final class Cpu {
+        final PageCodec codec;
+        final Result result = new Result();
+        final byte[] check = new byte[PAGE];
+
+        Cpu(PageCodec codec) {
+            this.codec = codec;
+        }
+    }
+
+    public AsyncGpuCompressor(GpuCompressorConfig config, Listener listener) {
+        this(config, new Lz4Program(ClDevice.select(config.device()), config.workGroupSize()), listener);
+    }
+
+    /** Uses an already built program (not closed by this compressor). */
+    public AsyncGpuCompressor(GpuCompressorConfig config, Lz4Program program, Listener listener) {
+        this.config = config;
+        this.program = program;
+        this.listener = listener;
+        for (Fallback f : Fallback.values()) {
+            fallbacks.put(f, new LongAdder());
+        }
+        this.cpu = ThreadLocal.withInitial(() -> new Cpu(config.fallback().newCodec()));
+        this.free = new ArrayBlockingQueue<>(config.buffers());
+        try {
+            for (int i = 0; i < config.buffers(); i++) {
+                Slot s = new Slot(new PageBatch(program, config.batchPages()));
+                slots.add(s);
+                free.add(s);
+            }
+        } catch (RuntimeException e) {
+            slots.forEach(s -> s.batch.close());
+            throw e;
+        }
+        int threads = Math.max(1, Math.min(2, config.buffers() - 1));
+        this.deviceThreads = Executors.newFixedThreadPool(threads, r -> daemon(r, "gmc-gpu-device"));
+        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "gmc-gpu-flush"));
+        long period = Math.max(200_000L, config.flushAfter().toNanos() / 2);
+        flusher.scheduleAtFixedRate(this::flushIfStale, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    public ClDevice device() {
+        return program.device();
+    }
+
+    public GpuCompressorConfig config() {
+        return config;
+    }
+
+    /**
+     * Queues a page. Blocks while every batch is busy (back-pressure).
+     *
+     * @param token returned to the listener with the result
+     */
+    public void submit(long token, byte[] src, int off) {
+        if (closed) {
+            throw new IllegalStateException("compressor is closed");
+        }
+        PageCodec.checkRange("page", src, off, PAGE);
+        submitted.increment();
+        pending.incrementAndGet();
+        if (deviceLost) {
+            cpuPage(token, src, off, Fallback.DEVICE_LOST);
+            return;
+        }
+        Slot full = null;
+        for (;;) {
+            synchronized (lock) {
+                if (current != null) {
+                    Slot s = current;
+                    int i = s.batch.put(src, off);
+                    s.tokens[i] = token;
+                    s.srcs[i] = src;
+                    s.offs[i] = off;
+                    if (s.batch.isFull()) {
+                        full = s;
+                        current = null;
+                    }
+                    break;
+                }
+            }
+            // Wait for a free batch outside the lock: device threads need the lock to requeue yielded pages.
+            Slot s = takeFree();
+            if (s == null) { // the device was lost while waiting
+                cpuPage(token, src, off, Fallback.DEVICE_LOST);
+                return;
+            }
+            synchronized (lock) {
+                if (current == null) {
+                    current = s;
+                    s.seq = nextSeq++;
+                    s.firstPutNanos = System.nanoTime();
+                    continue;
+                }
+            }
+            free.add(s); // another submitter installed one first
+        }
+        if (full != null) {
+            dispatch(full);
+        }
+    }
+
+    private Slot takeFree() {
+        try {
+            for (;;) {
+                Slot s = free.poll(50, TimeUnit.MILLISECONDS);
+                if (s != null || deviceLost) {
+                    return s;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a free batch", e);
+        }
+    }
+
+    /** Submits the partly filled batch now. */
+    public void flush() {
+        Slot s;
+        synchronized (lock) {
+            s = current;
+            current = null;
+        }
+        if (s != null && s.batch.count > 0) {
+            dispatch(s);
+        } else if (s != null) {
+            free.add(s);
+        }
+    }
+
+    private void flushIfStale() {
+        Slot s = null;
+        synchronized (lock) {
+            if (current != null && current.batch.count > 0
+                    && System.nanoTime() - current.firstPutNanos >= config.flushAfter().toNanos()) {
+                s = current;
+                current = null;
+            }
+        }
+        if (s != null) {
+            dispatch(s);
+        }
+    }
+
+    /** Flushes and waits until every submitted page has been delivered. Rethrows a listener's failure. */
+    public void drain() {
+        flush();
+        synchronized (drained) {
+            while (pending.get() > 0) {
+                try {
+                    drained.wait(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while draining", e);
+                }
+            }
+        }
+        RuntimeException e = listenerError.getAndSet(null);
+        if (e != null) {
+            throw new IllegalStateException("a completion listener failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Asks the batches now on the device to stop at their next slice boundary (rendering needs the GPU). */
+    public void requestYield() {
+        yieldEpoch.incrementAndGet();
+    }
+
+    private void dispatch(Slot s) {
+        batches.increment();
+        try {
+            deviceThreads.execute(() -> process(s));
+        } catch (RuntimeException e) { // executor shut down: do the pages here
+            for (int i = 0; i < s.batch.count; i++) {
+                cpuPage(s.tokens[i], s.srcs[i], s.offs[i], Fallback.DEVICE_LOST);
+            }
+            s.batch.count = 0;
+        }
+    }
+
+    private void process(Slot s) {
+        final int n = s.batch.count;
+        final long epoch = yieldEpoch.get();
+        int done = 0;
+        boolean failed = false;
+        try {
+            done = s.batch.run(config.kernel(), config.slicePages(), config.maxWorkGroups(), config.maxOut(),
+                    () -> yieldEpoch.get() != epoch, config.faults(), s.seq);
+            s.batch.readDescriptors(s.desc, done);
+            config.faults().afterStatus(s.seq, s.desc, done);
+            slices.add(s.batch.slicesRun);
+            kernelNanos.add(s.batch.kernelNanos);
+            consecutiveFailures.set(0);
+        } catch (RuntimeException e) {
+            failed = true;
+            done = 0;
+            lastError.set(e.getMessage());
+            if (consecutiveFailures.incrementAndGet() >= LOST_AFTER_FAILURES) {
+                deviceLost = true;
+            }
+        }
+        Cpu c = cpu.get();
+        for (int i = 0; i < done; i++) {
+            devicePage(s, i, c);
+        }
+        List<Integer> requeue = null;
+        for (int i = done; i < n; i++) {
+            if (failed) {
+                cpuPage(s.tokens[i], s.srcs[i], s.offs[i], Fallback.LAUNCH_FAILED);
+            } else if (config.yieldMode() == GpuCompressorConfig.YieldMode.REQUEUE && !deviceLost) {
+                if (requeue == null) {
+                    requeue = new ArrayList<>();
+                }
+                requeue.add(i);
+            } else {
+                cpuPage(s.tokens[i], s.srcs[i], s.offs[i], Fallback.YIELDED);
+            }
+        }
+        long[] rt = null;
+        byte[][] rs = null;
+        int[] ro = null;
+        if (requeue != null) {
+            rt = new long[requeue.size()];
+            rs = new byte[requeue.size()][];
+            ro = new int[requeue.size()];
+            for (int k = 0; k < rt.length; k++) {
+                int i = requeue.get(k);
+                rt[k] = s.tokens[i];
+                rs[k] = s.srcs[i];
+                ro[k] = s.offs[i];
+            }
+        }
+        java.util.Arrays.fill(s.srcs, 0, n, null);
+        boolean reusable = true;
+        try {
+            s.batch.recycle();
+        } catch (RuntimeException e) {
+            reusable = false;
+            lastError.set(e.getMessage());
+            deviceLost = true;
+        }
+        if (reusable) {
+            free.add(s);
+        }
+        if (rt != null) {
+            for (int k = 0; k < rt.length; k++) {
+                requeue(rt[k], rs[k], ro[k]);
+            }
+        }
+    }
+
+    /** Puts a yielded page back into the FIFO without blocking; with no batch free, the CPU does it. */
+    private void requeue(long token, byte[] src, int off) {
+        Slot full = null;
+        boolean queued = false;
+        synchronized (lock) {
+            if (current == null && !deviceLost) {
+                current = free.poll();
+                if (current != null) {
+                    current.seq = nextSeq++;
+                    current.firstPutNanos = System.nanoTime();
+                }
+            }
+            if (current != null) {
+                Slot s = current;
+                int i = s.batch.put(src, off);
+                s.tokens[i] = token;
+                s.srcs[i] = src;
+                s.offs[i] = off;
+                queued = true;
+                if (s.batch.isFull()) {
+                    full = s;
+                    current = null;
+                }
+            }
+        }
+        if (!queued) {
+            cpuPage(token, src, off, Fallback.YIELDED);
+        } else if (full != null) {
+            dispatch(full);
+        }
+    }
+
+    private void devicePage(Slot s, int i, Cpu c) {
+        long token = s.tokens[i];
+        byte[] src = s.srcs[i];
+        int off = s.offs[i];
+        int len = s.desc[2 * i];
+        int status = s.desc[2 * i + 1];
+        Result r = c.result;
+        r.fallback = null;
+        switch (status) {
+            case PageStatus.SAME -> {
+                if (config.verify() && !SameFilled.test(src, off)) {
+                    cpuPage(token, src, off, Fallback.VERIFY_FAILED);
+                    return;
+                }
+                r.kind = Kind.SAME;
+                r.fill = SameFilled.fillValue(src, off);
+                r.length = 0;
+                devSame.increment();
+            }
+            case PageStatus.TOO_BIG -> {
+                r.kind = Kind.INCOMPRESSIBLE;
+                r.length = 0;
+                devTooBig.increment();
+            }
+            case PageStatus.OK -> {
+                if (len <= 0 || len > config.maxOut()) {
+                    cpuPage(token, src, off, Fallback.BAD_STATUS);
+                    return;
+                }
+                s.batch.readOutput(i, r.data, len);
+                if (config.verify() && !decodesTo(r.data, len, src, off, c.check)) {
+                    cpuPage(token, src, off, Fallback.VERIFY_FAILED);
+                    return;
+                }
+                r.kind = Kind.COMPRESSED;
+                r.length = len;
+                devCompressed.increment();
+                devBytesOut.add(len);
+            }
+            default -> {
+                cpuPage(token, src, off, Fallback.BAD_STATUS);
+                return;
+            }
+        }
+        deliver(token, r);
+    }
+
+    private static boolean decodesTo(byte[] block, int len, byte[] page, int off, byte[] scratch) {
+        try {
+            int n = VERIFY.decompress(block, 0, len, scratch, 0, PAGE);
+            return n == PAGE && java.util.Arrays.equals(scratch, 0, PAGE, page, off, off + PAGE);
+        } catch (LZ4Exception e) {
+            return false;
+        }
+    }
+
+    private void cpuPage(long token, byte[] src, int off, Fallback why) {
+        Cpu c = cpu.get();
+        Result r = c.result;
+        r.fallback = why;
+        fallbacks.get(why).increment();
+        if (SameFilled.test(src, off)) {
+            r.kind = Kind.SAME;
+            r.fill = SameFilled.fillValue(src, off);
+            r.length = 0;
+        } else {
+            int len = c.codec.compress(src, off, PAGE, r.data, 0, r.data.length);
+            r.kind = len > config.maxOut() ? Kind.INCOMPRESSIBLE : Kind.COMPRESSED;
+            r.length = r.kind == Kind.COMPRESSED ? len : 0;
+        }
+        deliver(token, r);
+    }
+
+    private void deliver(long token, Result r) {
+        try {
+            listener.completed(token, r);
+        } catch (RuntimeException e) {
+            listenerError.compareAndSet(null, e);
+        } finally {
+            completed.increment();
+            if (pending.decrementAndGet() == 0) {
+                synchronized (drained) {
+                    drained.notifyAll();
+                }
+            }
+        }
+    }
+
+    public Stats stats() {
+        EnumMap<Fallback, Long> fb = new EnumMap<>(Fallback.class);
+        fallbacks.forEach((k, v) -> fb.put(k, v.sum()));
+        return new Stats(submitted.sum(), completed.sum(), devCompressed.sum(), devSame.sum(), devTooBig.sum(), fb,
+                batches.sum(), slices.sum(), kernelNanos.sum(), devBytesOut.sum(), deviceLost, lastError.get());
+    }
+
+    /** Drains, then releases threads and device buffers. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            drain();
+        } finally {
+            closed = true;
+            flusher.shutdownNow();
+            deviceThreads.shutdown();
+            try {
+                deviceThreads.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (Slot s : slots) {
+                try {
+                    s.batch.close();
+                } catch (RuntimeException ignored) {
+                    // a lost device may refuse to release; the process exit frees it
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package dev.gmc.kernels;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.function.BooleanSupplier;
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_event;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+
+/**
+ * One batch's device buffers and command queue: the zero-copy channel between host and kernels.
+ *
+ * <h2>Layout</h2>
+ * <pre>
+ *   in    capacity x 4096 B          the pages, written by the host through a mapping
+ *   out   capacity x 4096 B          page p's LZ4 block at p * 4096
+ *   desc  capacity x {int comp_len, int status}   (little-endian; statuses in {@link PageStatus})
+ * </pre>
+ * All three are {@code CL_MEM_ALLOC_HOST_PTR} buffers accessed through {@code clEnqueueMapBuffer}: on a
+ * unified-memory SoC (Mali, Adreno) the mapping is the memory itself and no copy happens; on a discrete GPU the
+ * driver moves the bytes at map/unmap time. The input stays mapped while the host fills it and is unmapped just
+ * before the kernels run.
+ *
+ * <h2>Slices</h2>
+ * {@link #run} launches the same-filled kernel and then the LZ4 kernel slice by slice ({@code slicePages} pages per
+ * launch, at most {@code maxGroups} work-groups in flight), waits for each slice, and asks {@code stop} between
+ * slices; pages after the last finished slice are reported as not run. Not thread-safe: one owner at a time.
+ */
+final class PageBatch implements AutoCloseable {
+    static final int PAGE = 4096;
+    static final int SAME_WG = 64;
+    static final int WI_WG = 64;
+    private static final int WI_SCRATCH_BYTES = 4096 * 2; // 2^WI_HASH_LOG u16 entries per work-item
+
+    final int capacity;
+    private final Lz4Program program;
+    private final cl_command_queue queue;
+    private final cl_mem in;
+    private final cl_mem out;
+    private final cl_mem desc;
+    private cl_mem scratch;
+    private long scratchItems;
+    private final cl_kernel sameKernel;
+    private final cl_kernel coopKernel;
+    private final cl_kernel wiKernel;
+
+    private ByteBuffer inMap;
+    private ByteBuffer outMap;
+    private ByteBuffer descMap;
+    int count;
+    long kernelNanos;
+    int slicesRun;
+
+    PageBatch(Lz4Program program, int capacity) {
+        this.program = program;
+        this.capacity = capacity;
+        int[] err = new int[1];
+        var ctx = program.context();
+        queue = CL.clCreateCommandQueue(ctx, program.device().deviceId(), CL.CL_QUEUE_PROFILING_ENABLE, err);
+        Cl.check(err[0], "clCreateCommandQueue");
+        long bytes = (long) capacity * PAGE;
+        in = buffer(CL.CL_MEM_READ_ONLY | CL.CL_MEM_ALLOC_HOST_PTR, bytes, "input pages");
+        out = buffer(CL.CL_MEM_WRITE_ONLY | CL.CL_MEM_ALLOC_HOST_PTR, bytes, "output blocks");
+        desc = buffer(CL.CL_MEM_READ_WRITE | CL.CL_MEM_ALLOC_HOST_PTR, (long) capacity * 8, "descriptors");
+        sameKernel = program.newKernel("same_filled");
+        coopKernel = program.newKernel(KernelKind.COOP.kernelName());
+        wiKernel = program.newKernel(KernelKind.PER_ITEM.kernelName());
+        mapInput();
+    }
+
+    private cl_mem buffer(long flags, long size, String what) {
+        int[] err = new int[1];
+        cl_mem m = CL.clCreateBuffer(program.context(), flags, size, null, err);
+        Cl.check(err[0], "clCreateBuffer", what + ", " + size + " bytes");
+        return m;
+    }
+
+    boolean isFull() {
+        return count == capacity;
+    }
+
+    /** Copies a page into the next input slot; returns its index in the batch. */
+    int put(byte[] src, int off) {
+        int i = count++;
+        inMap.put(i * PAGE, src, off, PAGE);
+        return i;
+    }
+
+    /**
+     * Runs the kernels over pages [0, count).
+     *
+     * @return the number of pages whose descriptors are valid (a prefix; the rest were not run)
+     */
+    int run(KernelKind kind, int slicePages, int maxGroups, int maxOut, BooleanSupplier stop, FaultInjector faults,
+            long batchSeq) {
+        unmap(in, inMap, "input");
+        inMap = null;
+        kernelNanos = 0;
+        slicesRun = 0;
+        int slice = slicePages <= 0 ? count : Math.min(slicePages, count);
+        int done = 0;
+        while (done < count) {
+            if (done > 0 && stop.getAsBoolean()) {
+                break;
+            }
+            int n = Math.min(slice, count - done);
+            faults.beforeLaunch(batchSeq, slicesRun);
+            cl_event e1 = new cl_event();
+            cl_event e2 = new cl_event();
+            int sameGroups = maxGroups > 0 ? Math.min(n, maxGroups) : n;
+            setArgs(sameKernel, in, desc, done, n);
+            Cl.check(CL.clEnqueueNDRangeKernel(queue, sameKernel, 1, null, new long[] {(long) sameGroups * SAME_WG},
+                    new long[] {SAME_WG}, 0, null, e1), "clEnqueueNDRangeKernel", "same_filled");
+            if (kind == KernelKind.COOP) {
+                int wg = program.workGroupSize();
+                int groups = maxGroups > 0 ? Math.min(n, maxGroups) : n;
+                setArgs(coopKernel, in, out, desc, done, n, maxOut);
+                Cl.check(CL.clEnqueueNDRangeKernel(queue, coopKernel, 1, null, new long[] {(long) groups * wg},
+                        new long[] {wg}, 0, null, e2), "clEnqueueNDRangeKernel", "lz4_coop");
+            } else {
+                long items = (long) ((n + WI_WG - 1) / WI_WG) * WI_WG;
+                if (maxGroups > 0) {
+                    items = Math.min(items, (long) maxGroups * WI_WG);
+                }
+                ensureScratch(items);
+                setArgs(wiKernel, in, out, desc, scratch, done, n, maxOut);
+                Cl.check(CL.clEnqueueNDRangeKernel(queue, wiKernel, 1, null, new long[] {items},
+                        new long[] {WI_WG}, 0, null, e2), "clEnqueueNDRangeKernel", "lz4_wi");
+            }
+            Cl.check(CL.clWaitForEvents(1, new cl_event[] {e2}), "clWaitForEvents", "slice " + slicesRun);
+            kernelNanos += elapsed(e1) + elapsed(e2);
+            CL.clReleaseEvent(e1);
+            CL.clReleaseEvent(e2);
+            done += n;
+            slicesRun++;
+        }
+        if (done > 0) {
+            int[] err = new int[1];
+            descMap = CL.clEnqueueMapBuffer(queue, desc, true, CL.CL_MAP_READ, 0, (long) done * 8, 0, null, null, err)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            Cl.check(err[0], "clEnqueueMapBuffer", "descriptors");
+            outMap = CL.clEnqueueMapBuffer(queue, out, true, CL.CL_MAP_READ, 0, (long) done * PAGE, 0, null, null, err);
+            Cl.check(err[0], "clEnqueueMapBuffer", "output blocks");
+        }
+        return done;
+    }
+
+    /** Reads descriptors of pages [0, n) into {@code dst} (2 ints per page). Only after {@link #run}. */
+    void readDescriptors(int[] dst, int n) {
+        descMap.asIntBuffer().get(0, dst, 0, 2 * n);
+    }
+
+    /** Copies page {@code i}'s output block into {@code dst}. Only after {@link #run}. */
+    void readOutput(int i, byte[] dst, int len) {
+        outMap.get(i * PAGE, dst, 0, len);
+    }
+
+    /** Reads back input page {@code i} while it is mapped (before {@link #run} or after {@link #recycle}). */
+    void readInput(int i, byte[] dst) {
+        inMap.get(i * PAGE, dst, 0, PAGE);
+    }
+
+    /** Releases the result mappings and maps the input again for the next fill. */
+    void recycle() {
+        if (descMap != null) {
+            unmap(desc, descMap, "descriptors");
+            descMap = null;
+        }
+        if (outMap != null) {
+            unmap(out, outMap, "output blocks");
+            outMap = null;
+        }
+        if (inMap == null) {
+            mapInput();
+        }
+        count = 0;
+    }
+
+    private void mapInput() {
+        int[] err = new int[1];
+        inMap = CL.clEnqueueMapBuffer(queue, in, true, CL.CL_MAP_WRITE_INVALIDATE_REGION, 0, (long) capacity * PAGE, 0,
+                null, null, err);
+        Cl.check(err[0], "clEnqueueMapBuffer", "input pages");
+    }
+
+    private void unmap(cl_mem m, ByteBuffer map, String what) {
+        cl_event e = new cl_event();
+        Cl.check(CL.clEnqueueUnmapMemObject(queue, m, map, 0, null, e), "clEnqueueUnmapMemObject", what);
+        Cl.check(CL.clWaitForEvents(1, new cl_event[] {e}), "clWaitForEvents", "unmap " + what);
+        CL.clReleaseEvent(e);
+    }
+
+    private void ensureScratch(long items) {
+        if (scratchItems >= items) {
+            return;
+        }
+        if (scratch != null) {
+            CL.clReleaseMemObject(scratch);
+        }
+        scratch = buffer(CL.CL_MEM_READ_WRITE, items * WI_SCRATCH_BYTES, "per-item hash tables");
+        scratchItems = items;
+    }
+
+    private static long elapsed(cl_event e) {
+        long[] t0 = new long[1];
+        long[] t1 = new long[1];
+        if (CL.clGetEventProfilingInfo(e, CL.CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, Pointer.to(t0), null) != 0
+                || CL.clGetEventProfilingInfo(e, CL.CL_PROFILING_COMMAND_END, Sizeof.cl_ulong, Pointer.to(t1), null) != 0) {
+            return 0;
+        }
+        return t1[0] - t0[0];
+    }
+
+    private static void setArgs(cl_kernel k, Object... args) {
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            int err;
+            if (a instanceof cl_mem m) {
+                err = CL.clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
+            } else {
+                err = CL.clSetKernelArg(k, i, Sizeof.cl_uint, Pointer.to(new int[] {(Integer) a}));
+            }
+            Cl.check(err, "clSetKernelArg", "argument " + i);
+        }
+    }
+
+    @Override
+    public void close() {
+        // Best effort: a lost device may refuse; nothing of the host's data lives here any more.
+        if (inMap != null) {
+            CL.clEnqueueUnmapMemObject(queue, in, inMap, 0, null, null);
+        }
+        if (outMap != null) {
+            CL.clEnqueueUnmapMemObject(queue, out, outMap, 0, null, null);
+        }
+        if (descMap != null) {
+            CL.clEnqueueUnmapMemObject(queue, desc, descMap, 0, null, null);
+        }
+        CL.clFinish(queue);
+        for (cl_kernel k : new cl_kernel[] {sameKernel, coopKernel, wiKernel}) {
+            CL.clReleaseKernel(k);
+        }
+        for (cl_mem m : new cl_mem[] {in, out, desc, scratch}) {
+            if (m != null) {
+                CL.clReleaseMemObject(m);
+            }
+        }
+        CL.clReleaseCommandQueue(queue);
+    }
+}
