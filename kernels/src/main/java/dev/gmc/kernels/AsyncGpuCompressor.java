@@ -67,6 +67,17 @@ public final class AsyncGpuCompressor implements AutoCloseable {
         final byte[] data = new byte[PAGE + PAGE / 255 + 16];
         int length;
         Fallback fallback;
+        byte[] src;
+        int srcOff;
+
+        /** The page as submitted: {@code source()[sourceOffset(), +4096)}. */
+        public byte[] source() {
+            return src;
+        }
+
+        public int sourceOffset() {
+            return srcOff;
+        }
 
         public Kind kind() {
             return kind;
@@ -458,6 +469,8 @@ public final class AsyncGpuCompressor implements AutoCloseable {
         int status = s.desc[2 * i + 1];
         Result r = c.result;
         r.fallback = null;
+        r.src = src;
+        r.srcOff = off;
         switch (status) {
             case PageStatus.SAME -> {
                 if (config.verify() && !SameFilled.test(src, off)) {
@@ -510,6 +523,8 @@ public final class AsyncGpuCompressor implements AutoCloseable {
         Cpu c = cpu.get();
         Result r = c.result;
         r.fallback = why;
+        r.src = src;
+        r.srcOff = off;
         fallbacks.get(why).increment();
         if (SameFilled.test(src, off)) {
             r.kind = Kind.SAME;
@@ -526,6 +541,7 @@ public final class AsyncGpuCompressor implements AutoCloseable {
     private void deliver(long token, Result r) {
         try {
             listener.completed(token, r);
+            r.src = null;
         } catch (RuntimeException e) {
             listenerError.compareAndSet(null, e);
         } finally {

@@ -135,6 +135,49 @@ public final class PageStore implements AutoCloseable {
         }
         Context ctx = contexts.get();
         int compLen = ctx.codec.compress(src, off, PAGE_SIZE, ctx.out, 0, ctx.out.length);
+        return storeObject(src, off, ctx.out, 0, compLen);
+    }
+
+    /** {@link #storeCompressed}: the compressor could not fit the page in its output limit. */
+    public static final int INCOMPRESSIBLE = -1;
+
+    /**
+     * Stores a page that was compressed elsewhere (an OpenCL device, a batch on another thread) into LZ4 block format,
+     * with the same steps and statistics as {@link #store}: same-filled check, threshold/policy, allocation, limits.
+     *
+     * @param page    the original page (same-filled check, raw copy for a huge page)
+     * @param comp    its compressed form
+     * @param compLen its length, or {@link #INCOMPRESSIBLE}
+     * @throws IllegalStateException if this store's codec does not decode LZ4 block format
+     */
+    public long storeCompressed(byte[] page, int off, byte[] comp, int compOff, int compLen) {
+        ensureOpen();
+        if (!config.codec().algorithm().isLz4Format()) {
+            throw new IllegalStateException("storeCompressed: the store's codec " + config.codec()
+                    + " cannot decode LZ4 blocks");
+        }
+        PageCodec.checkRange("page", page, off, PAGE_SIZE);
+        if (compLen != INCOMPRESSIBLE) {
+            if (compLen <= 0 || compLen > PAGE_SIZE) {
+                throw new IllegalArgumentException("compressed length " + compLen + " (expected 1..4096 or INCOMPRESSIBLE)");
+            }
+            PageCodec.checkRange("compressed", comp, compOff, compLen);
+        }
+        stores.increment();
+        if (config.sameFilled() && SameFilled.test(page, off)) {
+            long fill = SameFilled.fillValue(page, off);
+            long id = publish(fill, PageId.SAME);
+            samePages.incrementAndGet();
+            if (fill == 0) {
+                zeroPages.incrementAndGet();
+            }
+            pagesStored.incrementAndGet();
+            return id;
+        }
+        return storeObject(page, off, comp, compOff, compLen == INCOMPRESSIBLE ? Integer.MAX_VALUE : compLen);
+    }
+
+    private long storeObject(byte[] src, int off, byte[] comp, int compOff, int compLen) {
         boolean huge = compLen >= threshold;
         if (huge && config.policy() == IncompressiblePolicy.REJECT) {
             rejected.increment();
@@ -143,7 +186,7 @@ public final class PageStore implements AutoCloseable {
         int objLen = huge ? PAGE_SIZE : compLen;
         // zs_malloc + zs_obj_write under one class lock. The kernel checks mem_limit between the two; writing first
         // is invisible (the handle is not published yet, and a refused object is freed at once).
-        long handle = pool.malloc(objLen, huge ? src : ctx.out, huge ? off : 0);
+        long handle = pool.malloc(objLen, huge ? src : comp, huge ? off : compOff);
         if (handle == 0) {
             failedWrites.incrementAndGet();
             return NO_MEMORY;
