@@ -131,7 +131,7 @@ final class PageBatch implements AutoCloseable {
                 Cl.check(CL.clEnqueueNDRangeKernel(queue, wiKernel, 1, null, new long[] {items},
                         new long[] {WI_WG}, 0, null, e2), "clEnqueueNDRangeKernel", "lz4_wi");
             }
-            Cl.check(CL.clWaitForEvents(1, new cl_event[] {e2}), "clWaitForEvents", "slice " + slicesRun);
+            await(e2, "slice " + slicesRun);
             kernelNanos += elapsed(e1) + elapsed(e2);
             CL.clReleaseEvent(e1);
             CL.clReleaseEvent(e2);
@@ -192,6 +192,28 @@ final class PageBatch implements AutoCloseable {
         Cl.check(CL.clEnqueueUnmapMemObject(queue, m, map, 0, null, e), "clEnqueueUnmapMemObject", what);
         Cl.check(CL.clWaitForEvents(1, new cl_event[] {e}), "clWaitForEvents", "unmap " + what);
         CL.clReleaseEvent(e);
+    }
+
+    /**
+     * Waits for an event by polling its status with short sleeps. Drivers may implement clWaitForEvents as a busy
+     * spin (NVIDIA's does by default), which would bill a whole host core to "offloaded" compression.
+     */
+    private void await(cl_event e, String what) {
+        Cl.check(CL.clFlush(queue), "clFlush", what);
+        int[] status = new int[1];
+        long sleep = 10_000;
+        for (;;) {
+            Cl.check(CL.clGetEventInfo(e, CL.CL_EVENT_COMMAND_EXECUTION_STATUS, Sizeof.cl_int, Pointer.to(status),
+                    null), "clGetEventInfo", what);
+            if (status[0] == CL.CL_COMPLETE) {
+                return;
+            }
+            if (status[0] < 0) {
+                throw new OpenClException("kernel execution", status[0], what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(sleep);
+            sleep = Math.min(sleep * 2, 200_000);
+        }
     }
 
     private void ensureScratch(long items) {

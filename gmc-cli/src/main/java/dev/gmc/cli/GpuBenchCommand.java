@@ -1,0 +1,332 @@
+package dev.gmc.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gmc.kernels.AsyncGpuCompressor;
+import dev.gmc.kernels.ClDevice;
+import dev.gmc.kernels.GpuCompressorConfig;
+import dev.gmc.kernels.KernelKind;
+import dev.gmc.kernels.Lz4Program;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code gmc gpu-bench}: LZ4 page compression on an OpenCL device against lz4-java on the CPU, on one batch of
+ * realistic pages. Reports kernel-only and end-to-end throughput, compressed size, and host CPU time per GiB.
+ *
+ * <p>Method: the pages are loaded once into the heap. CPU baseline: lz4-java JNI fast compressor, 1 thread and all
+ * cores, each thread a contiguous share of the pages. Device: one verification round (every block decoded by lz4-java
+ * and compared), then timed rounds: kernel-only = bytes / (sum of same-filled + LZ4 kernel event times) with one batch
+ * in flight; end-to-end = bytes / wall time from the first submit until the last page's callback, with the
+ * pipeline's buffers overlapping. Host CPU = CPU time of all JVM threads during the round. Medians over rounds.
+ */
+@Command(name = "gpu-bench", mixinStandardHelpOptions = true,
+        description = "Benchmark OpenCL LZ4 page compression against lz4-java on all CPU cores.")
+final class GpuBenchCommand implements Callable<Integer> {
+    static final int PAGE = 4096;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--input", split = ",", description = "Files or directories of pages (.gz/.zst/.xz ok); "
+            + "default: samples/ and the real-data golden set, cycled to fill the batch.")
+    List<Path> inputs;
+
+    @Option(names = "--batch-mib", defaultValue = "64", description = "Batch size in MiB (default ${DEFAULT-VALUE}).")
+    int batchMib;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, gpu, cpu or a name fragment (default ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--kernels", split = ",", defaultValue = "coop,wi", description = "Kernels to run (default ${DEFAULT-VALUE}).")
+    List<String> kernels;
+
+    @Option(names = "--wg", defaultValue = "128", description = "Work-items per page in the cooperative kernel (default ${DEFAULT-VALUE}).")
+    int workGroup;
+
+    @Option(names = "--slice-pages", defaultValue = "0", description = "Pages per kernel launch; 0 = whole batch (default ${DEFAULT-VALUE}).")
+    int slicePages;
+
+    @Option(names = "--max-groups", defaultValue = "0", description = "Work-group quota per launch; 0 = none (default ${DEFAULT-VALUE}).")
+    int maxGroups;
+
+    @Option(names = "--threads", defaultValue = "0", description = "CPU baseline threads; 0 = all cores (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--rounds", defaultValue = "5", description = "Timed rounds; medians are reported (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--json", description = "Also write the results as JSON to this file.")
+    Path json;
+
+    @Option(names = "--list-devices", description = "List OpenCL devices and exit.")
+    boolean listDevices;
+
+    private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (listDevices) {
+            for (ClDevice d : ClDevice.list()) {
+                out.println(d + " — " + d.version() + (d.hostUnifiedMemory() ? ", unified memory" : ""));
+            }
+            return 0;
+        }
+        int pages = batchMib * 256;
+        byte[] data = load(pages);
+        int cores = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = om.createObjectNode();
+        root.put("pages", pages).put("bytes", (long) pages * PAGE);
+
+        // CPU baseline
+        LZ4Compressor lz4 = LZ4Factory.fastestInstance().fastCompressor();
+        long cpuBytes = 0;
+        byte[] buf = new byte[lz4.maxCompressedLength(PAGE)];
+        long cpuStored = 0;
+        for (int p = 0; p < pages; p++) {
+            int n = lz4.compress(data, p * PAGE, PAGE, buf, 0, buf.length);
+            cpuBytes += n;
+            cpuStored += n >= PAGE ? PAGE : n;
+        }
+        double[] cpu1 = cpuRounds(data, pages, 1);
+        double[] cpuN = cpuRounds(data, pages, cores);
+        out.printf("pages: %,d (%d MiB), lz4-java ratio %.3f%n", pages, batchMib, (double) pages * PAGE / cpuBytes);
+        out.printf("%-28s %10s %10s %12s%n", "path", "GB/s", "vs CPU-N", "CPU s/GiB");
+        out.printf("%-28s %10.2f %10.2f %12.3f%n", "lz4-java, 1 thread", cpu1[0], cpu1[0] / cpuN[0], cpu1[1]);
+        out.printf("%-28s %10.2f %10.2f %12.3f%n", "lz4-java, " + cores + " threads", cpuN[0], 1.0, cpuN[1]);
+        ObjectNode cpuNode = root.putObject("cpu");
+        cpuNode.put("threads", cores).put("compressedBytes", cpuBytes).put("gbps1", cpu1[0]).put("gbpsN", cpuN[0])
+                .put("cpuSecPerGiB1", cpu1[1]).put("cpuSecPerGiBN", cpuN[1]);
+
+        ClDevice dev = ClDevice.select(device);
+        root.put("device", dev.toString()).put("deviceVersion", dev.version());
+        out.println("device: " + dev);
+        ArrayNode kNodes = root.putArray("kernels");
+        double[] kernelGbps = new double[KernelKind.values().length];
+        try (Lz4Program program = new Lz4Program(dev, workGroup)) {
+            for (String k : kernels) {
+                KernelKind kind = KernelKind.parse(k);
+                GpuCompressorConfig cfg = GpuCompressorConfig.defaults().withKernel(kind).withBatchPages(pages)
+                        .withQuota(maxGroups, slicePages).withWorkGroupSize(workGroup);
+                Sizes sizes = new Sizes();
+                long bad = verifyRound(cfg.withBuffers(2).withVerify(true), program, data, pages, sizes);
+                double[] kernelOnly = new double[rounds];
+                double[] e2e = new double[rounds];
+                double[] hostCpu = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    kernelOnly[r] = timedRound(cfg.withBuffers(2), program, data, pages)[1];
+                    double[] t = timedRound(cfg.withBuffers(3).withBatchPages(Math.max(1, pages / 4)), program, data, pages);
+                    e2e[r] = t[0];
+                    hostCpu[r] = t[2];
+                }
+                double ko = median(kernelOnly);
+                double ee = median(e2e);
+                double hc = median(hostCpu);
+                kernelGbps[kind.ordinal()] = ko;
+                double sizeVsCpu = (double) sizes.stored / cpuStored;
+                out.printf("%-28s %10.2f %10.2f %12s%n", kind.id() + " kernel only", ko, ko / cpuN[0], "-");
+                out.printf("%-28s %10.2f %10.2f %12.3f%n", kind.id() + " end to end", ee, ee / cpuN[0], hc);
+                out.printf("  %s: stored bytes vs lz4-java %.4f (compressed-only %.4f), host CPU %.2f%% of "
+                        + "lz4-java's, %,d device pages verified, %d mismatches/fallbacks%n", kind.id(), sizeVsCpu,
+                        (double) sizes.compressed / sizes.cpuCompressedSamePages, 100 * hc / cpu1[1], pages, bad);
+                ObjectNode kn = kNodes.addObject();
+                kn.put("kernel", kind.id()).put("kernelOnlyGbps", ko).put("endToEndGbps", ee)
+                        .put("endToEndVsCpuN", ee / cpuN[0]).put("hostCpuSecPerGiB", hc)
+                        .put("hostCpuVsLz4", hc / cpu1[1]).put("storedBytes", sizes.stored)
+                        .put("storedVsLz4", sizeVsCpu).put("verifyFailures", bad)
+                        .putPOJO("kernelOnlyRounds", kernelOnly).putPOJO("endToEndRounds", e2e);
+            }
+        }
+        if (kernelGbps[KernelKind.PER_ITEM.ordinal()] > 0 && kernelGbps[KernelKind.COOP.ordinal()] > 0) {
+            double ratio = kernelGbps[KernelKind.COOP.ordinal()] / kernelGbps[KernelKind.PER_ITEM.ordinal()];
+            out.printf("cooperative / one-work-item kernel: %.2f×%n", ratio);
+            root.put("coopVsWi", ratio);
+        }
+        out.flush();
+        if (json != null) {
+            om.writeValue(json.toFile(), root);
+        }
+        return 0;
+    }
+
+    private byte[] load(int pages) throws Exception {
+        List<Path> files = new ArrayList<>();
+        if (inputs != null && !inputs.isEmpty()) {
+            files.addAll(PageInput.expand(inputs));
+        } else {
+            for (Path p : List.of(Path.of("samples"), Path.of("gmc-core/src/test/resources/golden/real-mix.bin.gz"))) {
+                if (Files.exists(p)) {
+                    files.addAll(PageInput.expand(List.of(p)));
+                }
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no input pages: give --input FILES (run from the repository for the defaults)");
+        }
+        byte[] src = new byte[0];
+        var bo = new java.io.ByteArrayOutputStream();
+        byte[] page = new byte[PAGE];
+        for (Path f : files) {
+            try (InputStream in = PageInput.open(f)) {
+                while (bo.size() < (long) pages * PAGE && PageInput.readPage(in, page) > 0) {
+                    bo.write(page);
+                }
+            }
+            if (bo.size() >= (long) pages * PAGE) {
+                break;
+            }
+        }
+        src = bo.toByteArray();
+        if (src.length == 0) {
+            throw new IllegalArgumentException("the input files hold no pages");
+        }
+        byte[] data = new byte[pages * PAGE];
+        for (int o = 0; o < data.length; o += src.length) { // cycle to fill the batch
+            System.arraycopy(src, 0, data, o, Math.min(src.length, data.length - o));
+        }
+        return data;
+    }
+
+    /** @return {GB/s median, CPU seconds per GiB median} */
+    private double[] cpuRounds(byte[] data, int pages, int nThreads) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(nThreads);
+        try {
+            double[] gbps = new double[rounds + 1];
+            double[] cpu = new double[rounds + 1];
+            for (int r = 0; r <= rounds; r++) { // round 0 warms up
+                long c0 = totalCpu();
+                long t0 = System.nanoTime();
+                List<Future<Long>> fs = new ArrayList<>();
+                for (int t = 0; t < nThreads; t++) {
+                    int from = (int) ((long) pages * t / nThreads);
+                    int to = (int) ((long) pages * (t + 1) / nThreads);
+                    fs.add(pool.submit(() -> {
+                        LZ4Compressor c = LZ4Factory.fastestInstance().fastCompressor();
+                        byte[] b = new byte[c.maxCompressedLength(PAGE)];
+                        long s = 0;
+                        for (int p = from; p < to; p++) {
+                            s += c.compress(data, p * PAGE, PAGE, b, 0, b.length);
+                        }
+                        return s;
+                    }));
+                }
+                for (Future<Long> f : fs) {
+                    f.get();
+                }
+                long dt = System.nanoTime() - t0;
+                gbps[r] = (double) pages * PAGE / dt;
+                cpu[r] = (totalCpu() - c0) / 1e9 / ((double) pages * PAGE / (1L << 30));
+            }
+            return new double[] {median(Arrays.copyOfRange(gbps, 1, gbps.length)),
+                    median(Arrays.copyOfRange(cpu, 1, cpu.length))};
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static final class Sizes {
+        long stored;
+        long compressed;
+        long cpuCompressedSamePages;
+    }
+
+    private long verifyRound(GpuCompressorConfig cfg, Lz4Program program, byte[] data, int pages, Sizes sizes) {
+        LongAdder bad = new LongAdder();
+        AtomicLong stored = new AtomicLong();
+        AtomicLong comp = new AtomicLong();
+        AtomicLong cpuSame = new AtomicLong();
+        LZ4SafeDecompressor dec = LZ4Factory.fastestInstance().safeDecompressor();
+        ThreadLocal<LZ4Compressor> ref = ThreadLocal.withInitial(() -> LZ4Factory.fastestInstance().fastCompressor());
+        try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(cfg, program, (token, r) -> {
+            int p = (int) token;
+            if (!r.onDevice()) {
+                bad.increment();
+            }
+            switch (r.kind()) {
+                case SAME -> { }
+                case INCOMPRESSIBLE -> stored.addAndGet(PAGE);
+                case COMPRESSED -> {
+                    stored.addAndGet(r.length());
+                    comp.addAndGet(r.length());
+                    byte[] b = new byte[PAGE + PAGE / 255 + 16];
+                    cpuSame.addAndGet(ref.get().compress(data, p * PAGE, PAGE, b, 0, b.length));
+                    byte[] o = new byte[PAGE];
+                    if (dec.decompress(r.data(), 0, r.length(), o, 0, PAGE) != PAGE
+                            || !Arrays.equals(o, 0, PAGE, data, p * PAGE, p * PAGE + PAGE)) {
+                        bad.increment();
+                    }
+                }
+            }
+        })) {
+            for (int p = 0; p < pages; p++) {
+                gpu.submit(p, data, p * PAGE);
+            }
+            gpu.drain();
+            bad.add(gpu.stats().fallbacks().get(AsyncGpuCompressor.Fallback.VERIFY_FAILED));
+        }
+        sizes.stored = stored.get();
+        sizes.compressed = comp.get();
+        sizes.cpuCompressedSamePages = cpuSame.get();
+        return bad.sum();
+    }
+
+    /** @return {end-to-end GB/s, kernel-only GB/s, host CPU s/GiB} */
+    private double[] timedRound(GpuCompressorConfig cfg, Lz4Program program, byte[] data, int pages) {
+        LongAdder sink = new LongAdder();
+        try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(cfg, program, (token, r) -> sink.add(r.length()))) {
+            long c0 = totalCpu();
+            long t0 = System.nanoTime();
+            for (int p = 0; p < pages; p++) {
+                gpu.submit(p, data, p * PAGE);
+            }
+            gpu.drain();
+            long dt = System.nanoTime() - t0;
+            long cpu = totalCpu() - c0;
+            double bytes = (double) pages * PAGE;
+            var st = gpu.stats();
+            return new double[] {bytes / dt, st.kernelNanos() > 0 ? bytes / st.kernelNanos() : 0,
+                    cpu / 1e9 / (bytes / (1L << 30))};
+        }
+    }
+
+    private long totalCpu() {
+        long s = 0;
+        for (long id : mx.getAllThreadIds()) {
+            long t = mx.getThreadCpuTime(id);
+            if (t > 0) {
+                s += t;
+            }
+        }
+        return s;
+    }
+
+    private static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs gmc gpu-bench on a machine without Java (the NVIDIA device box): unpacks the jlink'ed runtime that
+# scripts/gpu-bench-pack.sh put in .device/, points the OpenCL ICD loader at NVIDIA's driver (and PoCL beside it),
+# and writes results to ${OUT:-/tmp/gmc-out}. Arguments are passed to gmc gpu-bench.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-/tmp/gmc-out}
+mkdir -p "$out" /tmp/gmc-icd
+tar -C /tmp -xzf .device/jre.tgz
+echo libnvidia-opencl.so.1 > /tmp/gmc-icd/nvidia.icd
+[ -f /etc/OpenCL/vendors/pocl.icd ] && cp /etc/OpenCL/vendors/pocl.icd /tmp/gmc-icd/
+export OCL_ICD_VENDORS=/tmp/gmc-icd
+java=(/tmp/gmc-jre/bin/java --enable-native-access=ALL-UNNAMED -Xmx8g -jar .device/gmc.jar)
+(nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv || true) | tee "$out/nvidia-smi.txt"
+nproc | tee "$out/nproc.txt"
+"${java[@]}" gpu-bench --list-devices | tee "$out/devices.txt"
+"${java[@]}" gpu-bench --device gpu --input bench-data/real-pages.bin.zst --json "$out/gpu-bench.json" "$@" \
+  | tee "$out/gpu-bench.txt"
