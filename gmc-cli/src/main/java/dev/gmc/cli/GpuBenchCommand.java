@@ -72,6 +72,10 @@ final class GpuBenchCommand implements Callable<Integer> {
     @Option(names = "--max-groups", defaultValue = "0", description = "Work-group quota per launch; 0 = none (default ${DEFAULT-VALUE}).")
     int maxGroups;
 
+    @Option(names = "--transfer", defaultValue = "AUTO", description = "AUTO, MAPPED (zero-copy) or STAGED "
+            + "(pinned + DMA + packed results) (default ${DEFAULT-VALUE}).")
+    GpuCompressorConfig.Transfer transfer;
+
     @Option(names = "--threads", defaultValue = "0", description = "CPU baseline threads; 0 = all cores (default ${DEFAULT-VALUE}).")
     int threads;
 
@@ -124,14 +128,14 @@ final class GpuBenchCommand implements Callable<Integer> {
 
         ClDevice dev = ClDevice.select(device);
         root.put("device", dev.toString()).put("deviceVersion", dev.version());
-        out.println("device: " + dev);
+        out.println("device: " + dev + ", transfer " + transfer + ", work-group " + workGroup);
         ArrayNode kNodes = root.putArray("kernels");
         double[] kernelGbps = new double[KernelKind.values().length];
         try (Lz4Program program = new Lz4Program(dev, workGroup)) {
             for (String k : kernels) {
                 KernelKind kind = KernelKind.parse(k);
                 GpuCompressorConfig cfg = GpuCompressorConfig.defaults().withKernel(kind).withBatchPages(pages)
-                        .withQuota(maxGroups, slicePages).withWorkGroupSize(workGroup);
+                        .withQuota(maxGroups, slicePages).withWorkGroupSize(workGroup).withTransfer(transfer);
                 Sizes sizes = new Sizes();
                 long bad = verifyRound(cfg.withBuffers(2).withVerify(true), program, data, pages, sizes);
                 double[] kernelOnly = new double[rounds];

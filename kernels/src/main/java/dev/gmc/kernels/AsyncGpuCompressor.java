@@ -196,9 +196,14 @@ public final class AsyncGpuCompressor implements AutoCloseable {
         }
         this.cpu = ThreadLocal.withInitial(() -> new Cpu(config.fallback().newCodec()));
         this.free = new ArrayBlockingQueue<>(config.buffers());
+        boolean staged = switch (config.transfer()) {
+            case AUTO -> !program.device().hostUnifiedMemory();
+            case MAPPED -> false;
+            case STAGED -> true;
+        };
         try {
             for (int i = 0; i < config.buffers(); i++) {
-                Slot s = new Slot(new PageBatch(program, config.batchPages()));
+                Slot s = new Slot(new PageBatch(program, config.batchPages(), staged));
                 slots.add(s);
                 free.add(s);
             }

@@ -19,10 +19,21 @@ import java.time.Duration;
  * @param fallback          the CPU codec used when the device cannot do a page (must produce LZ4 block format)
  * @param yieldMode         where pages of a yielded batch go
  * @param faults            failure injection (tests)
+ * @param transfer          how pages reach the device and results come back
  */
 public record GpuCompressorConfig(String device, KernelKind kernel, int workGroupSize, int batchPages, int buffers,
         int maxWorkGroups, int slicePages, Duration flushAfter, int maxOut, boolean verify, CodecSpec fallback,
-        YieldMode yieldMode, FaultInjector faults) {
+        YieldMode yieldMode, FaultInjector faults, Transfer transfer) {
+
+    /** Host-device channel. */
+    public enum Transfer {
+        /** MAPPED on a device that shares host memory (SoC, PoCL), STAGED on a discrete GPU. */
+        AUTO,
+        /** Zero-copy: kernels work on {@code CL_MEM_ALLOC_HOST_PTR} buffers that the host maps. */
+        MAPPED,
+        /** Pinned host buffers + DMA into device buffers; results packed on the device before the copy back. */
+        STAGED
+    }
 
     /** What happens to the unprocessed pages of a batch when {@link AsyncGpuCompressor#requestYield()} stops it. */
     public enum YieldMode {
@@ -52,61 +63,66 @@ public record GpuCompressorConfig(String device, KernelKind kernel, int workGrou
 
     public static GpuCompressorConfig defaults() {
         return new GpuCompressorConfig("auto", KernelKind.COOP, 128, 16384, 3, 0, 0, Duration.ofMillis(5), 4096, false,
-                CodecSpec.parse("lz4"), YieldMode.CPU, FaultInjector.NONE);
+                CodecSpec.parse("lz4"), YieldMode.CPU, FaultInjector.NONE, Transfer.AUTO);
     }
 
     public GpuCompressorConfig withDevice(String d) {
         return new GpuCompressorConfig(d, kernel, workGroupSize, batchPages, buffers, maxWorkGroups, slicePages,
-                flushAfter, maxOut, verify, fallback, yieldMode, faults);
+                flushAfter, maxOut, verify, fallback, yieldMode, faults, transfer);
     }
 
     public GpuCompressorConfig withKernel(KernelKind k) {
         return new GpuCompressorConfig(device, k, workGroupSize, batchPages, buffers, maxWorkGroups, slicePages,
-                flushAfter, maxOut, verify, fallback, yieldMode, faults);
+                flushAfter, maxOut, verify, fallback, yieldMode, faults, transfer);
     }
 
     public GpuCompressorConfig withWorkGroupSize(int wg) {
         return new GpuCompressorConfig(device, kernel, wg, batchPages, buffers, maxWorkGroups, slicePages,
-                flushAfter, maxOut, verify, fallback, yieldMode, faults);
+                flushAfter, maxOut, verify, fallback, yieldMode, faults, transfer);
     }
 
     public GpuCompressorConfig withBatchPages(int n) {
         return new GpuCompressorConfig(device, kernel, workGroupSize, n, buffers, maxWorkGroups, slicePages,
-                flushAfter, maxOut, verify, fallback, yieldMode, faults);
+                flushAfter, maxOut, verify, fallback, yieldMode, faults, transfer);
     }
 
     public GpuCompressorConfig withBuffers(int n) {
         return new GpuCompressorConfig(device, kernel, workGroupSize, batchPages, n, maxWorkGroups, slicePages,
-                flushAfter, maxOut, verify, fallback, yieldMode, faults);
+                flushAfter, maxOut, verify, fallback, yieldMode, faults, transfer);
     }
 
     public GpuCompressorConfig withQuota(int maxGroups, int slice) {
         return new GpuCompressorConfig(device, kernel, workGroupSize, batchPages, buffers, maxGroups, slice,
-                flushAfter, maxOut, verify, fallback, yieldMode, faults);
+                flushAfter, maxOut, verify, fallback, yieldMode, faults, transfer);
     }
 
     public GpuCompressorConfig withFlushAfter(Duration d) {
         return new GpuCompressorConfig(device, kernel, workGroupSize, batchPages, buffers, maxWorkGroups, slicePages,
-                d, maxOut, verify, fallback, yieldMode, faults);
+                d, maxOut, verify, fallback, yieldMode, faults, transfer);
     }
 
     public GpuCompressorConfig withMaxOut(int m) {
         return new GpuCompressorConfig(device, kernel, workGroupSize, batchPages, buffers, maxWorkGroups, slicePages,
-                flushAfter, m, verify, fallback, yieldMode, faults);
+                flushAfter, m, verify, fallback, yieldMode, faults, transfer);
     }
 
     public GpuCompressorConfig withVerify(boolean v) {
         return new GpuCompressorConfig(device, kernel, workGroupSize, batchPages, buffers, maxWorkGroups, slicePages,
-                flushAfter, maxOut, v, fallback, yieldMode, faults);
+                flushAfter, maxOut, v, fallback, yieldMode, faults, transfer);
     }
 
     public GpuCompressorConfig withYieldMode(YieldMode m) {
         return new GpuCompressorConfig(device, kernel, workGroupSize, batchPages, buffers, maxWorkGroups, slicePages,
-                flushAfter, maxOut, verify, fallback, m, faults);
+                flushAfter, maxOut, verify, fallback, m, faults, transfer);
     }
 
     public GpuCompressorConfig withFaults(FaultInjector f) {
         return new GpuCompressorConfig(device, kernel, workGroupSize, batchPages, buffers, maxWorkGroups, slicePages,
-                flushAfter, maxOut, verify, fallback, yieldMode, f);
+                flushAfter, maxOut, verify, fallback, yieldMode, f, transfer);
+    }
+
+    public GpuCompressorConfig withTransfer(Transfer t) {
+        return new GpuCompressorConfig(device, kernel, workGroupSize, batchPages, buffers, maxWorkGroups, slicePages,
+                flushAfter, maxOut, verify, fallback, yieldMode, faults, t);
     }
 }

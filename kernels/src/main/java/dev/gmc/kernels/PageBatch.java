@@ -20,10 +20,14 @@ import org.jocl.cl_mem;
  *   out   capacity x 4096 B          page p's LZ4 block at p * 4096
  *   desc  capacity x {int comp_len, int status}   (little-endian; statuses in {@link PageStatus})
  * </pre>
- * All three are {@code CL_MEM_ALLOC_HOST_PTR} buffers accessed through {@code clEnqueueMapBuffer}: on a
- * unified-memory SoC (Mali, Adreno) the mapping is the memory itself and no copy happens; on a discrete GPU the
- * driver moves the bytes at map/unmap time. The input stays mapped while the host fills it and is unmapped just
- * before the kernels run.
+ <b>Mapped</b> (zero-copy, for unified memory): all three are {@code CL_MEM_ALLOC_HOST_PTR} buffers accessed
+ * through {@code clEnqueueMapBuffer}; on a SoC (Mali, Adreno) or PoCL the mapping is the memory itself and no copy
+ * happens. The input stays mapped while the host fills it and is unmapped just before the kernels run.
+ *
+ * <p><b>Staged</b> (discrete GPU): NVIDIA keeps {@code ALLOC_HOST_PTR} buffers in device memory and copies at
+ * map/unmap time with the CPU, so there the host fills a pinned, permanently mapped buffer, the pages go to a device
+ * buffer by DMA ({@code clEnqueueWriteBuffer}), and after the kernels {@code scan_lengths} + {@code gather} pack the
+ * OK pages' blocks contiguously so that only the compressed bytes and the descriptors come back.
  *
  * <h2>Slices</h2>
  * {@link #run} launches the same-filled kernel and then the LZ4 kernel slice by slice ({@code slicePages} pages per
@@ -34,6 +38,7 @@ final class PageBatch implements AutoCloseable {
     static final int PAGE = 4096;
     static final int SAME_WG = 64;
     static final int WI_WG = 64;
+    static final int SCAN_WG = 256;
     private static final int WI_SCRATCH_BYTES = 4096 * 2; // 2^WI_HASH_LOG u16 entries per work-item
 
     final int capacity;
@@ -47,6 +52,18 @@ final class PageBatch implements AutoCloseable {
     private final cl_kernel sameKernel;
     private final cl_kernel coopKernel;
     private final cl_kernel wiKernel;
+    private final boolean staged;
+    // staged mode: device-side buffers and the pinned output; offsets of each page's block in the packed output
+    private cl_mem devIn;
+    private cl_mem devOut;
+    private cl_mem devDesc;
+    private cl_mem devOffsets;
+    private cl_mem devPacked;
+    private cl_mem pinnedOut;
+    private cl_kernel scanKernel;
+    private cl_kernel gatherKernel;
+    private int[] packedOffsets;
+    private int[] descCopy;
 
     private ByteBuffer inMap;
     private ByteBuffer outMap;
@@ -55,9 +72,10 @@ final class PageBatch implements AutoCloseable {
     long kernelNanos;
     int slicesRun;
 
-    PageBatch(Lz4Program program, int capacity) {
+    PageBatch(Lz4Program program, int capacity, boolean staged) {
         this.program = program;
         this.capacity = capacity;
+        this.staged = staged;
         int[] err = new int[1];
         var ctx = program.context();
         queue = CL.clCreateCommandQueue(ctx, program.device().deviceId(), CL.CL_QUEUE_PROFILING_ENABLE, err);
@@ -69,7 +87,25 @@ final class PageBatch implements AutoCloseable {
         sameKernel = program.newKernel("same_filled");
         coopKernel = program.newKernel(KernelKind.COOP.kernelName());
         wiKernel = program.newKernel(KernelKind.PER_ITEM.kernelName());
+        if (staged) {
+            devIn = buffer(CL.CL_MEM_READ_ONLY, bytes, "device input pages");
+            devOut = buffer(CL.CL_MEM_READ_WRITE, bytes, "device output slots");
+            devDesc = buffer(CL.CL_MEM_READ_WRITE, (long) capacity * 8, "device descriptors");
+            devOffsets = buffer(CL.CL_MEM_READ_WRITE, (long) capacity * 4, "device offsets");
+            devPacked = buffer(CL.CL_MEM_WRITE_ONLY, bytes, "device packed output");
+            pinnedOut = out;
+            scanKernel = program.newKernel("scan_lengths");
+            gatherKernel = program.newKernel("gather");
+            packedOffsets = new int[capacity];
+            descCopy = new int[2 * capacity];
+            outMap = CL.clEnqueueMapBuffer(queue, pinnedOut, true, CL.CL_MAP_READ, 0, bytes, 0, null, null, err);
+            Cl.check(err[0], "clEnqueueMapBuffer", "pinned output");
+        }
         mapInput();
+    }
+
+    boolean staged() {
+        return staged;
     }
 
     private cl_mem buffer(long flags, long size, String what) {
@@ -97,8 +133,17 @@ final class PageBatch implements AutoCloseable {
      */
     int run(KernelKind kind, int slicePages, int maxGroups, int maxOut, BooleanSupplier stop, FaultInjector faults,
             long batchSeq) {
-        unmap(in, inMap, "input");
-        inMap = null;
+        if (staged) {
+            // DMA from the pinned, still mapped input; the kernels wait for it (in-order queue)
+            Cl.check(CL.clEnqueueWriteBuffer(queue, devIn, false, 0, (long) count * PAGE, Pointer.to(inMap), 0, null,
+                    null), "clEnqueueWriteBuffer", "input pages");
+        } else {
+            unmap(in, inMap, "input");
+            inMap = null;
+        }
+        cl_mem kIn = staged ? devIn : in;
+        cl_mem kOut = staged ? devOut : out;
+        cl_mem kDesc = staged ? devDesc : desc;
         kernelNanos = 0;
         slicesRun = 0;
         int slice = slicePages <= 0 ? count : Math.min(slicePages, count);
@@ -112,13 +157,13 @@ final class PageBatch implements AutoCloseable {
             cl_event e1 = new cl_event();
             cl_event e2 = new cl_event();
             int sameGroups = maxGroups > 0 ? Math.min(n, maxGroups) : n;
-            setArgs(sameKernel, in, desc, done, n);
+            setArgs(sameKernel, kIn, kDesc, done, n);
             Cl.check(CL.clEnqueueNDRangeKernel(queue, sameKernel, 1, null, new long[] {(long) sameGroups * SAME_WG},
                     new long[] {SAME_WG}, 0, null, e1), "clEnqueueNDRangeKernel", "same_filled");
             if (kind == KernelKind.COOP) {
                 int wg = program.workGroupSize();
                 int groups = maxGroups > 0 ? Math.min(n, maxGroups) : n;
-                setArgs(coopKernel, in, out, desc, done, n, maxOut);
+                setArgs(coopKernel, kIn, kOut, kDesc, done, n, maxOut);
                 Cl.check(CL.clEnqueueNDRangeKernel(queue, coopKernel, 1, null, new long[] {(long) groups * wg},
                         new long[] {wg}, 0, null, e2), "clEnqueueNDRangeKernel", "lz4_coop");
             } else {
@@ -127,7 +172,7 @@ final class PageBatch implements AutoCloseable {
                     items = Math.min(items, (long) maxGroups * WI_WG);
                 }
                 ensureScratch(items);
-                setArgs(wiKernel, in, out, desc, scratch, done, n, maxOut);
+                setArgs(wiKernel, kIn, kOut, kDesc, scratch, done, n, maxOut);
                 Cl.check(CL.clEnqueueNDRangeKernel(queue, wiKernel, 1, null, new long[] {items},
                         new long[] {WI_WG}, 0, null, e2), "clEnqueueNDRangeKernel", "lz4_wi");
             }
@@ -138,7 +183,32 @@ final class PageBatch implements AutoCloseable {
             done += n;
             slicesRun++;
         }
-        if (done > 0) {
+        if (done > 0 && staged) {
+            cl_event e3 = new cl_event();
+            setArgs(scanKernel, devDesc, devOffsets, done);
+            Cl.check(CL.clEnqueueNDRangeKernel(queue, scanKernel, 1, null, new long[] {SCAN_WG}, new long[] {SCAN_WG},
+                    0, null, null), "clEnqueueNDRangeKernel", "scan_lengths");
+            setArgs(gatherKernel, devOut, devDesc, devOffsets, devPacked, done);
+            Cl.check(CL.clEnqueueNDRangeKernel(queue, gatherKernel, 1, null, new long[] {(long) done * SAME_WG},
+                    new long[] {SAME_WG}, 0, null, e3), "clEnqueueNDRangeKernel", "gather");
+            await(e3, "gather");
+            kernelNanos += elapsed(e3);
+            CL.clReleaseEvent(e3);
+            // blocking: JOCL reads into a Java array only synchronously
+            Cl.check(CL.clEnqueueReadBuffer(queue, devDesc, true, 0, (long) done * 8, Pointer.to(descCopy), 0, null,
+                    null), "clEnqueueReadBuffer", "descriptors");
+            long total = 0;
+            for (int i = 0; i < done; i++) { // the same exclusive scan as scan_lengths, to index the packed bytes
+                packedOffsets[i] = (int) total;
+                if (descCopy[2 * i + 1] == PageStatus.OK && descCopy[2 * i] > 0) {
+                    total += descCopy[2 * i];
+                }
+            }
+            if (total > 0) {
+                Cl.check(CL.clEnqueueReadBuffer(queue, devPacked, true, 0, Math.min(total, (long) capacity * PAGE),
+                        Pointer.to(outMap), 0, null, null), "clEnqueueReadBuffer", "packed output");
+            }
+        } else if (done > 0) {
             int[] err = new int[1];
             descMap = CL.clEnqueueMapBuffer(queue, desc, true, CL.CL_MAP_READ, 0, (long) done * 8, 0, null, null, err)
                     .order(ByteOrder.LITTLE_ENDIAN);
@@ -151,12 +221,18 @@ final class PageBatch implements AutoCloseable {
 
     /** Reads descriptors of pages [0, n) into {@code dst} (2 ints per page). Only after {@link #run}. */
     void readDescriptors(int[] dst, int n) {
-        descMap.asIntBuffer().get(0, dst, 0, 2 * n);
+        if (staged) {
+            System.arraycopy(descCopy, 0, dst, 0, 2 * n);
+        } else {
+            descMap.asIntBuffer().get(0, dst, 0, 2 * n);
+        }
     }
 
     /** Copies page {@code i}'s output block into {@code dst}. Only after {@link #run}. */
     void readOutput(int i, byte[] dst, int len) {
-        outMap.get(i * PAGE, dst, 0, len);
+        // staged: the packed offset of an OK page; a page whose length a caller altered is still read in bounds
+        int at = staged ? packedOffsets[i] : i * PAGE;
+        outMap.get(at, dst, 0, Math.min(len, outMap.capacity() - at));
     }
 
     /** Reads back input page {@code i} while it is mapped (before {@link #run} or after {@link #recycle}). */
@@ -170,9 +246,13 @@ final class PageBatch implements AutoCloseable {
             unmap(desc, descMap, "descriptors");
             descMap = null;
         }
-        if (outMap != null) {
+        if (outMap != null && !staged) {
             unmap(out, outMap, "output blocks");
             outMap = null;
+        }
+        if (staged) {
+            // the DMA of the input must be finished before the host overwrites the pinned buffer
+            Cl.check(CL.clFinish(queue), "clFinish", "recycle");
         }
         if (inMap == null) {
             mapInput();
@@ -263,10 +343,12 @@ final class PageBatch implements AutoCloseable {
             CL.clEnqueueUnmapMemObject(queue, desc, descMap, 0, null, null);
         }
         CL.clFinish(queue);
-        for (cl_kernel k : new cl_kernel[] {sameKernel, coopKernel, wiKernel}) {
-            CL.clReleaseKernel(k);
+        for (cl_kernel k : new cl_kernel[] {sameKernel, coopKernel, wiKernel, scanKernel, gatherKernel}) {
+            if (k != null) {
+                CL.clReleaseKernel(k);
+            }
         }
-        for (cl_mem m : new cl_mem[] {in, out, desc, scratch}) {
+        for (cl_mem m : new cl_mem[] {in, out, desc, scratch, devIn, devOut, devDesc, devOffsets, devPacked}) {
             if (m != null) {
                 CL.clReleaseMemObject(m);
             }

@@ -367,3 +367,46 @@ void lz4_coop(__global const uchar *in, __global uchar *out, __global int *desc,
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 }
+
+/* ------------------------------------------------------------------------------------------------------------- */
+/* Output packing for discrete GPUs: instead of reading back every 4 KiB slot, the host reads one contiguous      */
+/* region holding only the LZ4 blocks of OK pages. scan_lengths runs as ONE work-group of SCAN_WG work-items.      */
+/* ------------------------------------------------------------------------------------------------------------- */
+#ifndef SCAN_WG
+#define SCAN_WG 256
+#endif
+
+__kernel __attribute__((reqd_work_group_size(SCAN_WG, 1, 1)))
+void scan_lengths(__global const int *desc, __global uint *offsets, uint count)
+{
+    __local uint tmp[SCAN_WG];
+    const uint lid = get_local_id(0);
+    uint carry = 0;
+    for (uint base = 0; base < count; base += SCAN_WG) {
+        uint i = base + lid;
+        uint v = (i < count && desc[2 * i + 1] == ST_OK) ? (uint)desc[2 * i] : 0u;
+        tmp[lid] = v;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (uint d = 1; d < SCAN_WG; d <<= 1) {     /* Hillis-Steele inclusive scan */
+            uint t = lid >= d ? tmp[lid - d] : 0u;
+            barrier(CLK_LOCAL_MEM_FENCE);
+            tmp[lid] += t;
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        if (i < count) offsets[i] = carry + tmp[lid] - v;
+        carry += tmp[SCAN_WG - 1];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
+__kernel void gather(__global const uchar *out, __global const int *desc, __global const uint *offsets,
+                     __global uchar *packed, uint count)
+{
+    for (uint p = get_group_id(0); p < count; p += get_num_groups(0)) {
+        if (desc[2 * p + 1] != ST_OK) continue;
+        int len = desc[2 * p];
+        __global const uchar *s = out + (size_t)p * OUT_STRIDE;
+        __global uchar *d = packed + offsets[p];
+        for (int b = get_local_id(0); b < len; b += get_local_size(0)) d[b] = s[b];
+    }
+}

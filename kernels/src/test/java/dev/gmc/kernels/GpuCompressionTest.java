@@ -166,6 +166,16 @@ class GpuCompressionTest {
         assertThat((double) gpu / cpu).as("device/lz4-java bytes (%d/%d)", gpu, cpu).isBetween(0.85, 1.05);
     }
 
+    @ParameterizedTest
+    @EnumSource(KernelKind.class)
+    void stagedTransferWithPackedOutput(KernelKind kind) {
+        Checker c = run(base().withKernel(kind).withQuota(0, 48)
+                .withTransfer(GpuCompressorConfig.Transfer.STAGED), data);
+        c.assertAllExactlyOnce();
+        assertThat(lastStats.fallbackTotal()).as("%s %s", lastStats.fallbacks(), lastStats.lastError()).isZero();
+        assertThat(c.onDevice.get()).isEqualTo(c.pages);
+    }
+
     @Test
     void quotaOfWorkGroupsStillCoversEveryPage() {
         Checker c = run(base().withQuota(3, 0), data);
