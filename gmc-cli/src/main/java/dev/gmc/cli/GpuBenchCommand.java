@@ -38,9 +38,9 @@ import picocli.CommandLine.Model.CommandSpec;
  *
  * <p>Method: the pages are loaded once into the heap. CPU baseline: lz4-java JNI fast compressor, 1 thread and all
  * cores, each thread a contiguous share of the pages. Device: one verification round (every block decoded by lz4-java
- * and compared), then timed rounds: kernel-only = bytes / (sum of same-filled + LZ4 kernel event times) with one batch
- * in flight; end-to-end = bytes / wall time from the first submit until the last page's callback, with the
- * pipeline's buffers overlapping. Host CPU = CPU time of all JVM threads during the round. Medians over rounds.
+ * and compared), then timed rounds: kernel-only = bytes / (sum of same-filled + LZ4 (+ packing) kernel event times)
+ * with one batch in flight; end-to-end = bytes / wall time from the first submit until the last page's callback,
+ * streaming the batch {@code --e2e-batches} times through three buffers with {@code --submit-threads} submitters. Host CPU = CPU time of all JVM threads during the round. Medians over rounds.
  */
 @Command(name = "gpu-bench", mixinStandardHelpOptions = true,
         description = "Benchmark OpenCL LZ4 page compression against lz4-java on all CPU cores.")
@@ -75,6 +75,14 @@ final class GpuBenchCommand implements Callable<Integer> {
     @Option(names = "--transfer", defaultValue = "AUTO", description = "AUTO, MAPPED (zero-copy) or STAGED "
             + "(pinned + DMA + packed results) (default ${DEFAULT-VALUE}).")
     GpuCompressorConfig.Transfer transfer;
+
+    @Option(names = "--submit-threads", defaultValue = "4", description = "Threads submitting pages (copying them "
+            + "into the batch) in the end-to-end runs (default ${DEFAULT-VALUE}).")
+    int submitThreads;
+
+    @Option(names = "--e2e-batches", defaultValue = "4", description = "Batches streamed per end-to-end round, "
+            + "so that filling, kernels and delivery overlap (default ${DEFAULT-VALUE}).")
+    int e2eBatches;
 
     @Option(names = "--threads", defaultValue = "0", description = "CPU baseline threads; 0 = all cores (default ${DEFAULT-VALUE}).")
     int threads;
@@ -142,8 +150,8 @@ final class GpuBenchCommand implements Callable<Integer> {
                 double[] e2e = new double[rounds];
                 double[] hostCpu = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
-                    kernelOnly[r] = timedRound(cfg.withBuffers(2), program, data, pages)[1];
-                    double[] t = timedRound(cfg.withBuffers(3).withBatchPages(Math.max(1, pages / 4)), program, data, pages);
+                    kernelOnly[r] = timedRound(cfg.withBuffers(2), program, data, pages, 1)[1];
+                    double[] t = timedRound(cfg.withBuffers(3), program, data, pages, e2eBatches);
                     e2e[r] = t[0];
                     hostCpu[r] = t[2];
                 }
@@ -299,21 +307,37 @@ final class GpuBenchCommand implements Callable<Integer> {
     }
 
     /** @return {end-to-end GB/s, kernel-only GB/s, host CPU s/GiB} */
-    private double[] timedRound(GpuCompressorConfig cfg, Lz4Program program, byte[] data, int pages) {
+    private double[] timedRound(GpuCompressorConfig cfg, Lz4Program program, byte[] data, int pages, int times)
+            throws Exception {
         LongAdder sink = new LongAdder();
+        int nt = Math.max(1, submitThreads);
+        ExecutorService submitters = Executors.newFixedThreadPool(nt);
         try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(cfg, program, (token, r) -> sink.add(r.length()))) {
             long c0 = totalCpu();
             long t0 = System.nanoTime();
-            for (int p = 0; p < pages; p++) {
-                gpu.submit(p, data, p * PAGE);
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < nt; t++) {
+                int first = t;
+                fs.add(submitters.submit(() -> {
+                    for (int k = 0; k < times; k++) {
+                        for (int p = first; p < pages; p += nt) {
+                            gpu.submit((long) k * pages + p, data, p * PAGE);
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
             }
             gpu.drain();
             long dt = System.nanoTime() - t0;
             long cpu = totalCpu() - c0;
-            double bytes = (double) pages * PAGE;
+            double bytes = (double) pages * PAGE * times;
             var st = gpu.stats();
             return new double[] {bytes / dt, st.kernelNanos() > 0 ? bytes / st.kernelNanos() : 0,
                     cpu / 1e9 / (bytes / (1L << 30))};
+        } finally {
+            submitters.shutdown();
         }
     }
 

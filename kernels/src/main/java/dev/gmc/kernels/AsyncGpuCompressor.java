@@ -160,6 +160,10 @@ public final class AsyncGpuCompressor implements AutoCloseable {
         final int[] desc;
         long seq;
         long firstPutNanos;
+        /** Pages copied in; with {@code sealed}, decides when the batch may go (copies run outside the lock). */
+        final AtomicInteger copied = new AtomicInteger();
+        volatile boolean sealed;
+        final java.util.concurrent.atomic.AtomicBoolean dispatched = new java.util.concurrent.atomic.AtomicBoolean();
 
         Slot(PageBatch batch) {
             this.batch = batch;
@@ -248,21 +252,27 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             cpuPage(token, src, off, Fallback.DEVICE_LOST);
             return;
         }
-        Slot full = null;
         for (;;) {
+            Slot target = null;
+            int i = 0;
             synchronized (lock) {
                 if (current != null) {
-                    Slot s = current;
-                    int i = s.batch.put(src, off);
-                    s.tokens[i] = token;
-                    s.srcs[i] = src;
-                    s.offs[i] = off;
-                    if (s.batch.isFull()) {
-                        full = s;
+                    target = current;
+                    i = target.batch.reserve();
+                    target.tokens[i] = token;
+                    target.srcs[i] = src;
+                    target.offs[i] = off;
+                    if (target.batch.isFull()) {
+                        target.sealed = true;
                         current = null;
                     }
-                    break;
                 }
+            }
+            if (target != null) {
+                // The copy runs outside the lock so that several submitters fill one batch in parallel.
+                target.batch.copyIn(i, src, off);
+                copiedOne(target);
+                return;
             }
             // Wait for a free batch outside the lock: device threads need the lock to requeue yielded pages.
             Slot s = takeFree();
@@ -280,8 +290,26 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             }
             free.add(s); // another submitter installed one first
         }
-        if (full != null) {
-            dispatch(full);
+    }
+
+    private void copiedOne(Slot s) {
+        int c = s.copied.incrementAndGet();
+        if (s.sealed && c == s.batch.count) {
+            dispatchOnce(s);
+        }
+    }
+
+    /** Seals a batch taken off {@code current} (under the lock) and sends it once all its copies are in. */
+    private void sealAndSend(Slot s) {
+        s.sealed = true;
+        if (s.copied.get() == s.batch.count) {
+            dispatchOnce(s);
+        }
+    }
+
+    private void dispatchOnce(Slot s) {
+        if (s.dispatched.compareAndSet(false, true)) {
+            dispatch(s);
         }
     }
 
@@ -307,7 +335,7 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             current = null;
         }
         if (s != null && s.batch.count > 0) {
-            dispatch(s);
+            sealAndSend(s);
         } else if (s != null) {
             free.add(s);
         }
@@ -323,7 +351,7 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             }
         }
         if (s != null) {
-            dispatch(s);
+            sealAndSend(s);
         }
     }
 
@@ -425,6 +453,9 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             deviceLost = true;
         }
         if (reusable) {
+            s.copied.set(0);
+            s.sealed = false;
+            s.dispatched.set(false);
             free.add(s);
         }
         if (rt != null) {
@@ -437,6 +468,7 @@ public final class AsyncGpuCompressor implements AutoCloseable {
     /** Puts a yielded page back into the FIFO without blocking; with no batch free, the CPU does it. */
     private void requeue(long token, byte[] src, int off) {
         Slot full = null;
+        int fullIndex = 0;
         boolean queued = false;
         synchronized (lock) {
             if (current == null && !deviceLost) {
@@ -448,21 +480,24 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             }
             if (current != null) {
                 Slot s = current;
-                int i = s.batch.put(src, off);
+                int i = s.batch.reserve();
                 s.tokens[i] = token;
                 s.srcs[i] = src;
                 s.offs[i] = off;
                 queued = true;
                 if (s.batch.isFull()) {
-                    full = s;
+                    s.sealed = true;
                     current = null;
                 }
+                full = s;
+                fullIndex = i;
             }
         }
         if (!queued) {
             cpuPage(token, src, off, Fallback.YIELDED);
-        } else if (full != null) {
-            dispatch(full);
+        } else {
+            full.batch.copyIn(fullIndex, src, off);
+            copiedOne(full);
         }
     }
 

@@ -121,9 +121,19 @@ final class PageBatch implements AutoCloseable {
 
     /** Copies a page into the next input slot; returns its index in the batch. */
     int put(byte[] src, int off) {
-        int i = count++;
-        inMap.put(i * PAGE, src, off, PAGE);
+        int i = reserve();
+        copyIn(i, src, off);
         return i;
+    }
+
+    /** Claims the next slot (under the owner's lock). */
+    int reserve() {
+        return count++;
+    }
+
+    /** Copies a page into a claimed slot; several threads may copy into distinct slots at once. */
+    void copyIn(int i, byte[] src, int off) {
+        inMap.put(i * PAGE, src, off, PAGE);
     }
 
     /**

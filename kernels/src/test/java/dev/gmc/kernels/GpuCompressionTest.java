@@ -177,6 +177,31 @@ class GpuCompressionTest {
     }
 
     @Test
+    void severalSubmittersFillBatchesInParallel() throws Exception {
+        Checker c = new Checker(data);
+        int threads = 4;
+        try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(base().withBatchPages(64), program, c)) {
+            Thread[] ts = new Thread[threads];
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                ts[t] = new Thread(() -> {
+                    for (int p = first; p < c.pages; p += threads) {
+                        gpu.submit(p, data, p * PAGE);
+                    }
+                });
+                ts[t].start();
+            }
+            for (Thread t : ts) {
+                t.join();
+            }
+            gpu.drain();
+            lastStats = gpu.stats();
+        }
+        c.assertAllExactlyOnce();
+        assertThat(lastStats.fallbackTotal()).isZero();
+    }
+
+    @Test
     void quotaOfWorkGroupsStillCoversEveryPage() {
         Checker c = run(base().withQuota(3, 0), data);
         c.assertAllExactlyOnce();
