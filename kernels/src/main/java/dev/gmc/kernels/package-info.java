@@ -1,4 +1,18 @@
 /**
- * OpenCL LZ4 page-compression kernels and their JOCL host side (issue 5, not built yet). Empty until then.
+ * LZ4 page compression on an OpenCL device, after vivo's GPU-offloaded zram (issue 5).
+ *
+ * <ul>
+ *   <li>{@code lz4_page.cl} (resource): same-filled detection, the one-work-item-per-page LZ4 kernel, the
+ *       cooperative kernel (a work-group per page: parallel match search in local memory, one parser, parallel
+ *       output), and result packing for discrete GPUs. Plain OpenCL C 1.2: runs on NVIDIA and on PoCL.</li>
+ *   <li>{@link dev.gmc.kernels.ClDevice}, {@link dev.gmc.kernels.Lz4Program}: discovery (GPU first, CPU fallback),
+ *       program build with an in-memory and on-disk binary cache; every OpenCL error becomes an
+ *       {@link dev.gmc.kernels.OpenClException} naming the call.</li>
+ *   <li>{@link dev.gmc.kernels.PageBatch}: one batch's buffers and the {@code {comp_len, status}} descriptors,
+ *       zero-copy (mapped) or staged (pinned + DMA).</li>
+ *   <li>{@link dev.gmc.kernels.AsyncGpuCompressor}: FIFO, batches on fill or timeout, callbacks, CPU fallback for every
+ *       failure, work-group quota, sliced launches and yield; {@link dev.gmc.kernels.OffloadedStoreWriter} puts its
+ *       results into a gmc-core {@code PageStore}.</li>
+ * </ul>
  */
 package dev.gmc.kernels;
