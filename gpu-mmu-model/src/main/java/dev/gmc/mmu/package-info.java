@@ -1,4 +1,7 @@
 /**
- * The GPU memory-management model (issue 4, not built yet): physical frames, CPU 4-level page tables, Mali kbase AArch64/LPAE and Utgard GPU page tables, MMU/TLB commands and faults. Empty until then; it holds no code that claims to work.
+ * The hardware side of the GMC emulation (issue 4): GPU page-table entry encodings, bit-accurate, for Mali kbase
+ * (AArch64 and LPAE formats, 4 levels × 512 × 64-bit) and Mali Utgard (2 levels × 1024 × 32-bit), and kbase's
+ * fault-status and lock-region encodings. Physical frames, CPU page tables, table walks, TLBs and faults are not
+ * built yet.
  */
 package dev.gmc.mmu;
