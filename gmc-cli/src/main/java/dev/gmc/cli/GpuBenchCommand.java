@@ -199,7 +199,6 @@ final class GpuBenchCommand implements Callable<Integer> {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no input pages: give --input FILES (run from the repository for the defaults)");
         }
-        byte[] src = new byte[0];
         var bo = new java.io.ByteArrayOutputStream();
         byte[] page = new byte[PAGE];
         for (Path f : files) {
@@ -212,7 +211,7 @@ final class GpuBenchCommand implements Callable<Integer> {
                 break;
             }
         }
-        src = bo.toByteArray();
+        byte[] src = bo.toByteArray();
         if (src.length == 0) {
             throw new IllegalArgumentException("the input files hold no pages");
         }

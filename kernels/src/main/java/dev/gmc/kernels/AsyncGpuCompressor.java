@@ -258,14 +258,7 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             synchronized (lock) {
                 if (current != null) {
                     target = current;
-                    i = target.batch.reserve();
-                    target.tokens[i] = token;
-                    target.srcs[i] = src;
-                    target.offs[i] = off;
-                    if (target.batch.isFull()) {
-                        target.sealed = true;
-                        current = null;
-                    }
+                    i = claim(target, token, src, off);
                 }
             }
             if (target != null) {
@@ -290,6 +283,19 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             }
             free.add(s); // another submitter installed one first
         }
+    }
+
+    /** Claims the next slot of {@code s} (= current, under the lock) for a page; a full batch is sealed. */
+    private int claim(Slot s, long token, byte[] src, int off) {
+        int i = s.batch.reserve();
+        s.tokens[i] = token;
+        s.srcs[i] = src;
+        s.offs[i] = off;
+        if (s.batch.isFull()) {
+            s.sealed = true;
+            current = null;
+        }
+        return i;
     }
 
     private void copiedOne(Slot s) {
@@ -467,9 +473,8 @@ public final class AsyncGpuCompressor implements AutoCloseable {
 
     /** Puts a yielded page back into the FIFO without blocking; with no batch free, the CPU does it. */
     private void requeue(long token, byte[] src, int off) {
-        Slot full = null;
-        int fullIndex = 0;
-        boolean queued = false;
+        Slot target = null;
+        int index = 0;
         synchronized (lock) {
             if (current == null && !deviceLost) {
                 current = free.poll();
@@ -479,25 +484,15 @@ public final class AsyncGpuCompressor implements AutoCloseable {
                 }
             }
             if (current != null) {
-                Slot s = current;
-                int i = s.batch.reserve();
-                s.tokens[i] = token;
-                s.srcs[i] = src;
-                s.offs[i] = off;
-                queued = true;
-                if (s.batch.isFull()) {
-                    s.sealed = true;
-                    current = null;
-                }
-                full = s;
-                fullIndex = i;
+                target = current;
+                index = claim(target, token, src, off);
             }
         }
-        if (!queued) {
+        if (target == null) {
             cpuPage(token, src, off, Fallback.YIELDED);
         } else {
-            full.batch.copyIn(fullIndex, src, off);
-            copiedOne(full);
+            target.batch.copyIn(index, src, off);
+            copiedOne(target);
         }
     }
 

@@ -119,13 +119,6 @@ final class PageBatch implements AutoCloseable {
         return count == capacity;
     }
 
-    /** Copies a page into the next input slot; returns its index in the batch. */
-    int put(byte[] src, int off) {
-        int i = reserve();
-        copyIn(i, src, off);
-        return i;
-    }
-
     /** Claims the next slot (under the owner's lock). */
     int reserve() {
         return count++;

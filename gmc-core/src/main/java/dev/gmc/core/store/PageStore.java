@@ -124,14 +124,7 @@ public final class PageStore implements AutoCloseable {
         PageCodec.checkRange("page", src, off, len);
         stores.increment();
         if (config.sameFilled() && SameFilled.test(src, off)) {
-            long fill = SameFilled.fillValue(src, off);
-            long id = publish(fill, PageId.SAME);
-            samePages.incrementAndGet();
-            if (fill == 0) {
-                zeroPages.incrementAndGet();
-            }
-            pagesStored.incrementAndGet();
-            return id;
+            return storeSameFilled(SameFilled.fillValue(src, off));
         }
         Context ctx = contexts.get();
         int compLen = ctx.codec.compress(src, off, PAGE_SIZE, ctx.out, 0, ctx.out.length);
@@ -165,16 +158,20 @@ public final class PageStore implements AutoCloseable {
         }
         stores.increment();
         if (config.sameFilled() && SameFilled.test(page, off)) {
-            long fill = SameFilled.fillValue(page, off);
-            long id = publish(fill, PageId.SAME);
-            samePages.incrementAndGet();
-            if (fill == 0) {
-                zeroPages.incrementAndGet();
-            }
-            pagesStored.incrementAndGet();
-            return id;
+            return storeSameFilled(SameFilled.fillValue(page, off));
         }
         return storeObject(page, off, comp, compOff, compLen == INCOMPRESSIBLE ? Integer.MAX_VALUE : compLen);
+    }
+
+    /** Same-filled page: the fill word only, no pool memory (zram's ZRAM_SAME). */
+    private long storeSameFilled(long fill) {
+        long id = publish(fill, PageId.SAME);
+        samePages.incrementAndGet();
+        if (fill == 0) {
+            zeroPages.incrementAndGet();
+        }
+        pagesStored.incrementAndGet();
+        return id;
     }
 
     private long storeObject(byte[] src, int off, byte[] comp, int compOff, int compLen) {
