@@ -1,4 +1,11 @@
 /**
- * Driver models (issue 4, not built yet): the GpuDriverModel SPI with Midgard (kbase) and Utgard models that unmap, compress and restore pages on faults. Empty until then.
+ * The GMC mechanism on two emulated Mali drivers (issue 4): {@link dev.gmc.driver.MidgardDriver} (kbase contexts,
+ * regions, a GMC-extended GPU page-fault worker) and {@link dev.gmc.driver.UtgardDriver} (sessions, allocations,
+ * a job-submission hook that restores compressed buffers before the job, since Utgard cannot fault mid-job),
+ * behind the {@link dev.gmc.driver.GpuDriverModel} SPI. {@link dev.gmc.driver.AbstractGmcDriver} holds what they
+ * share: compress a region (stop all access, hand pages to the gmc-core store, free frames), restore on faults,
+ * region/page states and their locking, events. {@link dev.gmc.driver.ResourceDaemon} turns app
+ * foreground/background events into compressions through a {@link dev.gmc.driver.CompressionPolicy}.
+ * {@code dev.gmc.driver.replay} reads and runs trace files.
  */
 package dev.gmc.driver;

@@ -1,7 +1,10 @@
 /**
- * The hardware side of the GMC emulation (issue 4): GPU page-table entry encodings, bit-accurate, for Mali kbase
- * (AArch64 and LPAE formats, 4 levels × 512 × 64-bit) and Mali Utgard (2 levels × 1024 × 32-bit), and kbase's
- * fault-status and lock-region encodings. Physical frames, CPU page tables, table walks, TLBs and faults are not
- * built yet.
+ * The hardware side of the GMC emulation (issue 4): emulated RAM ({@link dev.gmc.mmu.PhysicalMemory}: frames with
+ * real bytes, per-kind accounting), CPU processes with AArch64 4-level page tables and swap entries
+ * ({@link dev.gmc.mmu.CpuProcess}, {@link dev.gmc.mmu.ArmPte}), and the GPU MMUs: Mali kbase address spaces in the
+ * AArch64 and LPAE encodings ({@link dev.gmc.mmu.KbaseAddressSpace}, {@link dev.gmc.mmu.KbaseEntry}) and Utgard
+ * sessions ({@link dev.gmc.mmu.UtgardAddressSpace}, {@link dev.gmc.mmu.UtgardEntry}), with page tables in
+ * emulated frames, TLBs, the invalidation commands the drivers issue (counted in
+ * {@link dev.gmc.mmu.MmuCounters}) and faults encoded as the hardware reports them. No driver policy lives here.
  */
 package dev.gmc.mmu;

@@ -1,0 +1,752 @@
+package dev.gmc.driver;
+
+import static dev.gmc.driver.Buffer.COMPRESSED;
+import static dev.gmc.driver.Buffer.COMPRESSING;
+import static dev.gmc.driver.Buffer.GPU_MAPPED;
+import static dev.gmc.driver.Buffer.RESIDENT;
+import static dev.gmc.driver.Buffer.RESTORING;
+import static dev.gmc.driver.Buffer.STATE_MASK;
+import static dev.gmc.driver.Buffer.UNMAPPED;
+
+import dev.gmc.core.store.PageStore;
+import dev.gmc.core.store.SameFilled;
+import dev.gmc.driver.DriverCounters.Counter;
+import dev.gmc.mmu.ArmPte;
+import dev.gmc.mmu.CpuFaultException;
+import dev.gmc.mmu.CpuProcess;
+import dev.gmc.mmu.FrameKind;
+import dev.gmc.mmu.MmuCounters;
+import dev.gmc.mmu.OutOfFramesException;
+import dev.gmc.mmu.PhysicalMemory;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The GMC mechanism shared by both drivers: buffers, CPU mappings and the CPU fault path, compression of a
+ * region, restore, free, events and the consistency check. Subclasses supply the GPU side: address spaces, table
+ * updates with the driver's invalidation sequence, GPU faults and jobs.
+ *
+ * <p>Compressing a region (see {@link #compress}):
+ * <ol>
+ * <li>under the buffer lock, stop all access: zap the PTEs in every process that maps it (one TLB range flush
+ * each), tear down the GPU entries with the driver's flush, clean the CPU caches for the pages (counted), and mark
+ * every resident page UNMAPPED;</li>
+ * <li>page by page: mark it COMPRESSING and store it <em>without</em> the lock (the frame cannot change: nothing
+ * maps it), then under the lock either commit (free the frame, write the gmc swap entry into every CPU mapping) or,
+ * if a fault took the page back meanwhile, drop the stored copy;</li>
+ * <li>map the refused pages back everywhere.</li>
+ * </ol>
+ * A fault on a page (CPU or GPU) takes the buffer lock: an UNMAPPED or COMPRESSING page is simply mapped again
+ * (the compressor notices and aborts that page); a COMPRESSED page is decompressed into a new frame, its handle
+ * freed, and it is mapped in the faulting table (and, with {@link RemapPolicy#ALL}, everywhere). Because both
+ * paths run under the buffer lock, a page is never restored twice and no write is lost: writes can only reach the
+ * frame through a mapping, and mappings exist only while the frame is the page's only copy.
+ *
+ * <p>The swap entry of a compressed page names it: type {@link ArmPte#GMC_SWAP_TYPE}, offset
+ * {@code bufferId << 20 | page} (buffers up to 2^20 pages = 4 GiB, 2^30 buffer ids).
+ */
+public abstract class AbstractGmcDriver implements GpuDriverModel {
+    static final int SWAP_PAGE_BITS = 20;
+    static final int MAX_BUFFER_PAGES = 1 << SWAP_PAGE_BITS;
+
+    protected final DriverConfig config;
+    protected final PhysicalMemory mem;
+    protected final MmuCounters mmu = new MmuCounters();
+    protected final DriverCounters counters = new DriverCounters();
+    protected final PageStore store;
+    private final ConcurrentHashMap<Integer, CpuProcess> processes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, GpuContext> contexts = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, Buffer> buffers = new ConcurrentHashMap<>();
+    private final AtomicInteger nextContext = new AtomicInteger(1);
+    private final AtomicInteger nextBuffer = new AtomicInteger(1);
+    private final CopyOnWriteArrayList<GmcListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong seq = new AtomicLong();
+    private final CpuProcess.FaultHandler cpuFaultHandler = this::onCpuFault;
+
+    protected AbstractGmcDriver(DriverConfig config) {
+        this.config = config;
+        this.mem = new PhysicalMemory(config.ramBytes(), config.poisonOnFree());
+        this.store = new PageStore(config.store());
+    }
+
+    // ---- GPU side, supplied by the driver -------------------------------------------------------------------
+
+    /** Creates the address space of a new context/session and wraps it. */
+    protected abstract GpuContext newContext(int id, CpuProcess owner);
+
+    /** Writes valid GPU entries for pages [first, first + n) of {@code b} (all have frames) and flushes. */
+    protected abstract void gpuMapPages(Buffer b, int first, int n);
+
+    /** Invalidates the GPU entries of pages [first, first + n) with the driver's flush sequence. */
+    protected abstract void gpuUnmapPages(Buffer b, int first, int n);
+
+    /** Releases the context's address space (all its buffers are freed already). */
+    protected abstract void destroyAddressSpace(GpuContext ctx);
+
+    /** Checks that the GPU entry of {@code page} agrees with the page's GPU_MAPPED flag and frame. */
+    protected abstract String checkGpuEntry(Buffer b, int page);
+
+    // ---- processes, contexts, buffers -----------------------------------------------------------------------
+
+    @Override
+    public CpuProcess createProcess(int pid, String name) {
+        CpuProcess p = new CpuProcess(pid, name, mem, mmu);
+        if (processes.putIfAbsent(pid, p) != null) {
+            p.exit();
+            throw new IllegalArgumentException("process " + pid + " already exists");
+        }
+        return p;
+    }
+
+    @Override
+    public CpuProcess process(int pid) {
+        CpuProcess p = processes.get(pid);
+        if (p == null) {
+            throw new IllegalArgumentException("no process " + pid);
+        }
+        return p;
+    }
+
+    @Override
+    public GpuContext createContext(int pid) {
+        GpuContext c = newContext(nextContext.getAndIncrement(), process(pid));
+        contexts.put(c.id(), c);
+        emit(GmcEvent.Type.CONTEXT_CREATED, c.id(), -1, -1, pid);
+        return c;
+    }
+
+    @Override
+    public GpuContext context(int id) {
+        GpuContext c = contexts.get(id);
+        if (c == null) {
+            throw new IllegalArgumentException("no context " + id);
+        }
+        return c;
+    }
+
+    /** The driver's region flags for a new buffer. */
+    protected abstract int regionFlags(boolean gpuReadOnly);
+
+    @Override
+    public Buffer allocate(GpuContext ctx, int pages, BufferType type, String name, boolean gpuReadOnly) {
+        if (pages <= 0 || pages > MAX_BUFFER_PAGES) {
+            throw new IllegalArgumentException("buffer '" + name + "': " + pages + " pages (expected 1.."
+                    + MAX_BUFFER_PAGES + ")");
+        }
+        Buffer b = new Buffer(nextBuffer.getAndIncrement(), name, type, ctx, pages, regionFlags(gpuReadOnly));
+        int i = 0;
+        try {
+            for (; i < pages; i++) {
+                b.pfn[i] = mem.allocate(FrameKind.DATA, true); // kbase and Mali pools hand out zeroed pages
+                b.state[i] = RESIDENT;
+            }
+        } catch (OutOfFramesException e) {
+            for (int j = 0; j < i; j++) {
+                mem.free(b.pfn[j], FrameKind.DATA);
+            }
+            throw e;
+        }
+        buffers.put(b.id(), b);
+        ctx.addBuffer(b);
+        emit(GmcEvent.Type.BUFFER_ALLOCATED, ctx.id(), b.id(), -1, pages);
+        return b;
+    }
+
+    @Override
+    public Buffer buffer(int id) {
+        Buffer b = buffers.get(id);
+        if (b == null) {
+            throw new IllegalArgumentException("no buffer " + id);
+        }
+        return b;
+    }
+
+    @Override
+    public Collection<Buffer> buffers() {
+        return List.copyOf(buffers.values());
+    }
+
+    @Override
+    public long mapCpu(Buffer b, int pid) {
+        CpuProcess p = process(pid);
+        b.lock.lock();
+        try {
+            checkLive(b);
+            // kbase: the mmap offset is the region's GPU page number; gmc uses the buffer id when not GPU-mapped.
+            long va = p.mmap(b.pages(), true, b.gpuVa != 0 ? b.gpuVa >>> 12 : b.id(), cpuFaultHandler, b);
+            // kbase_cpu_mmap pre-inserts the backed pages; compressed pages get their swap entries.
+            p.updatePtes(va, b.pages(), (i, old) -> cpuPteFor(b, i));
+            b.cpuMappings.add(new Buffer.CpuMapping(p, va));
+            emit(GmcEvent.Type.CPU_MAPPED, b.context().id(), b.id(), -1, pid);
+            return va;
+        } finally {
+            b.lock.unlock();
+        }
+    }
+
+    @Override
+    public long mapGpu(Buffer b) {
+        b.lock.lock();
+        try {
+            checkLive(b);
+            if (b.gpuVa == 0) {
+                b.gpuVa = b.context().reserveVa(b.pages());
+                b.context().addRegion(b, b.gpuVa);
+                mapGpuRuns(b, true);
+                emit(GmcEvent.Type.GPU_MAPPED, b.context().id(), b.id(), -1, b.gpuVa);
+            }
+            return b.gpuVa;
+        } finally {
+            b.lock.unlock();
+        }
+    }
+
+    private long cpuPteFor(Buffer b, int page) {
+        return switch (b.state[page] & STATE_MASK) {
+            case RESIDENT -> ArmPte.page((long) b.pfn[page] << PhysicalMemory.PAGE_SHIFT, true);
+            case COMPRESSED -> swapEntry(b, page);
+            default -> 0L;
+        };
+    }
+
+    static long swapEntry(Buffer b, int page) {
+        return ArmPte.swapEntry(ArmPte.GMC_SWAP_TYPE, (long) b.id() << SWAP_PAGE_BITS | page);
+    }
+
+    /** GPU-maps, in runs of consecutive pages, the resident pages not mapped yet (all of them or none). */
+    void mapGpuRuns(Buffer b, boolean residentOnly) {
+        if (b.gpuVa == 0) {
+            return;
+        }
+        int i = 0;
+        while (i < b.pages()) {
+            if (!needsGpuMap(b, i, residentOnly)) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < b.pages() && needsGpuMap(b, j, residentOnly)) {
+                b.state[j] |= GPU_MAPPED;
+                j++;
+            }
+            gpuMapPages(b, i, j - i);
+            i = j;
+        }
+    }
+
+    private static boolean needsGpuMap(Buffer b, int i, boolean residentOnly) {
+        return (b.state[i] & GPU_MAPPED) == 0 && (b.state[i] & STATE_MASK) == RESIDENT;
+    }
+
+    // ---- CPU accesses and faults ----------------------------------------------------------------------------
+
+    @Override
+    public void cpuRead(int pid, long va, byte[] dst, int off, int len) {
+        cpuAccess(pid, va, dst, off, len, false);
+    }
+
+    @Override
+    public void cpuWrite(int pid, long va, byte[] src, int off, int len) {
+        cpuAccess(pid, va, src, off, len, true);
+    }
+
+    private void cpuAccess(int pid, long va, byte[] buf, int off, int len, boolean write) {
+        CpuProcess p = process(pid);
+        try {
+            if (write) {
+                p.write(va, buf, off, len);
+            } else {
+                p.read(va, buf, off, len);
+            }
+        } catch (CpuFaultException e) {
+            counters.inc(e.signal() == CpuFaultException.Signal.SIGSEGV ? Counter.SIGSEGV : Counter.SIGBUS);
+            emit(GmcEvent.Type.SIGNAL, -1, -1, -1, e.address());
+            throw e;
+        }
+    }
+
+    private boolean onCpuFault(CpuProcess p, CpuProcess.Vma vma, long va, boolean write, long pte) {
+        Buffer b = (Buffer) vma.owner();
+        int page = (int) ((va - vma.start()) >>> PhysicalMemory.PAGE_SHIFT);
+        if (pte != 0 && (ArmPte.swapType(pte) != ArmPte.GMC_SWAP_TYPE
+                || ArmPte.swapOffset(pte) != ((long) b.id() << SWAP_PAGE_BITS | page))) {
+            throw new CpuFaultException(CpuFaultException.Signal.SIGBUS, p.pid(), va, write, String.format(
+                    "swap entry 0x%x does not name page %d of buffer %d", pte, page, b.id()));
+        }
+        emit(GmcEvent.Type.CPU_FAULT, b.context().id(), b.id(), page, va);
+        return resolveFault(b, page, p, false);
+    }
+
+    /**
+     * Makes {@code page} resident and maps it in the faulting table: {@code cpu} (a CPU fault) or the GPU
+     * ({@code cpu == null}). Returns false when the buffer is freed or no frame is left for the restore.
+     */
+    protected boolean resolveFault(Buffer b, int page, CpuProcess cpu, boolean preJob) {
+        b.lock.lock();
+        try {
+            if (b.freed || page < 0 || page >= b.pages()) {
+                return false;
+            }
+            int st = b.state[page] & STATE_MASK;
+            boolean major = st == COMPRESSED;
+            if (major) {
+                if (!restorePage(b, page)) {
+                    return false;
+                }
+            } else if (st == UNMAPPED || st == COMPRESSING) {
+                b.state[page] = RESIDENT; // a COMPRESSING page's compression is dropped by the compressor
+            }
+            counters.inc(cpu != null ? (major ? Counter.CPU_FAULTS_MAJOR : Counter.CPU_FAULTS_MINOR)
+                    : preJob ? (major ? Counter.PRE_JOB_RESTORES : Counter.GPU_FAULTS_MINOR)
+                    : (major ? Counter.GPU_FAULTS_MAJOR : Counter.GPU_FAULTS_MINOR));
+            mapAfterFault(b, page, cpu);
+            return true;
+        } finally {
+            b.lock.unlock();
+        }
+    }
+
+    /** Decompresses a COMPRESSED page into a new frame (buffer lock held). */
+    private boolean restorePage(Buffer b, int page) {
+        RegionState before = b.regionState;
+        if (before != RegionState.COMPRESSING) {
+            b.regionState = RegionState.RESTORING;
+        }
+        b.state[page] = RESTORING;
+        int pfn;
+        try {
+            pfn = mem.allocate(FrameKind.DATA, false);
+        } catch (OutOfFramesException e) {
+            counters.inc(Counter.RESTORE_NO_FRAME);
+            b.state[page] = COMPRESSED;
+            b.regionState = before;
+            return false;
+        }
+        long h = b.handle[page];
+        try {
+            store.load(h, mem.array(pfn), mem.offset(pfn));
+        } catch (RuntimeException e) {
+            mem.free(pfn, FrameKind.DATA);
+            b.state[page] = COMPRESSED;
+            b.regionState = before;
+            throw new IllegalStateException(b + ", page " + page + ": restore failed: " + e.getMessage(), e);
+        }
+        store.free(h);
+        b.handle[page] = 0;
+        b.pfn[page] = pfn;
+        b.state[page] = RESIDENT;
+        b.compressedPages--;
+        counters.inc(Counter.PAGES_RESTORED);
+        if (before != RegionState.COMPRESSING) {
+            b.regionState = b.compressedPages > 0 ? RegionState.COMPRESSED : RegionState.RESIDENT;
+        }
+        emit(GmcEvent.Type.PAGE_RESTORED, b.context().id(), b.id(), page, pfn);
+        return true;
+    }
+
+    /** Maps a resident page after a fault: in the faulting table, and everywhere with {@link RemapPolicy#ALL}. */
+    private void mapAfterFault(Buffer b, int page, CpuProcess cpu) {
+        long pte = ArmPte.page((long) b.pfn[page] << PhysicalMemory.PAGE_SHIFT, true);
+        boolean all = config.remap() == RemapPolicy.ALL;
+        for (Buffer.CpuMapping m : b.cpuMappings) {
+            long va = m.va() + ((long) page << PhysicalMemory.PAGE_SHIFT);
+            if (m.process() == cpu || all) {
+                m.process().installPte(va, pte);
+            } else { // drop a stale swap entry; that process takes a minor fault later
+                m.process().updatePtes(va, 1, (i, old) -> ArmPte.isSwap(old) ? 0L : old);
+            }
+        }
+        if (b.gpuVa != 0 && (cpu == null || all) && (b.state[page] & GPU_MAPPED) == 0) {
+            b.state[page] |= GPU_MAPPED;
+            gpuMapPages(b, page, 1);
+        }
+        emit(GmcEvent.Type.PAGE_REMAPPED, b.context().id(), b.id(), page, cpu == null ? -1 : cpu.pid());
+    }
+
+    // ---- compression ----------------------------------------------------------------------------------------
+
+    @Override
+    public CompressResult compress(Buffer b) {
+        List<Integer> candidates = new ArrayList<>();
+        b.lock.lock();
+        try {
+            if (b.freed) {
+                return CompressResult.skipped(b, "freed");
+            }
+            if (b.regionState == RegionState.COMPRESSING) {
+                return CompressResult.skipped(b, "already being compressed");
+            }
+            if (b.jobPins > 0) {
+                return CompressResult.skipped(b, "in use by a running job");
+            }
+            for (int i = 0; i < b.pages(); i++) {
+                if ((b.state[i] & STATE_MASK) == RESIDENT) {
+                    candidates.add(i);
+                }
+            }
+            if (candidates.isEmpty()) {
+                return CompressResult.skipped(b, "no resident pages");
+            }
+            b.regionState = RegionState.COMPRESSING;
+            emit(GmcEvent.Type.COMPRESS_START, b.context().id(), b.id(), -1, candidates.size());
+            stopAccess(b);
+            for (int i : candidates) {
+                b.state[i] = UNMAPPED;
+            }
+        } finally {
+            b.lock.unlock();
+        }
+        int stored = 0;
+        int same = 0;
+        int aborted = 0;
+        long storedBytes = 0;
+        List<Integer> refused = new ArrayList<>();
+        for (int i : candidates) {
+            int pfn;
+            b.lock.lock();
+            try {
+                if (b.freed || (b.state[i] & STATE_MASK) != UNMAPPED) {
+                    continue; // a fault took it back before we got to it
+                }
+                b.state[i] = COMPRESSING;
+                pfn = b.pfn[i];
+            } finally {
+                b.lock.unlock();
+            }
+            long id = store.store(mem.array(pfn), mem.offset(pfn)); // no mapping: the frame cannot change
+            b.lock.lock();
+            try {
+                if (b.freed || b.state[i] != COMPRESSING) {
+                    if (id > 0) {
+                        store.free(id);
+                    }
+                    aborted++;
+                    counters.inc(Counter.PAGES_ABORTED);
+                    emit(GmcEvent.Type.PAGE_COMPRESS_ABORTED, b.context().id(), b.id(), i, 0);
+                } else if (id > 0) {
+                    int len = commitCompressed(b, i, id);
+                    if (len < 0) {
+                        same++;
+                    } else {
+                        stored++;
+                        storedBytes += len;
+                    }
+                } else {
+                    b.state[i] = UNMAPPED;
+                    refused.add(i);
+                    counters.inc(id == PageStore.REJECTED ? Counter.PAGES_REJECTED : Counter.PAGES_POOL_FULL);
+                    emit(GmcEvent.Type.PAGE_REJECTED, b.context().id(), b.id(), i, id);
+                }
+            } finally {
+                b.lock.unlock();
+            }
+        }
+        b.lock.lock();
+        try {
+            if (!b.freed) {
+                remapRefused(b, refused);
+                b.regionState = b.compressedPages > 0 ? RegionState.COMPRESSED : RegionState.RESIDENT;
+            }
+            counters.inc(Counter.REGIONS_COMPRESSED);
+            emit(GmcEvent.Type.COMPRESS_END, b.context().id(), b.id(), -1, stored + same);
+        } finally {
+            b.lock.unlock();
+        }
+        return new CompressResult(b.id(), b.pages(), stored, same, refused.size(), aborted, storedBytes, null);
+    }
+
+    /** Step 1 of compression: no CPU or GPU access may reach the buffer's frames afterwards (lock held). */
+    private void stopAccess(Buffer b) {
+        for (Buffer.CpuMapping m : b.cpuMappings) {
+            m.process().updatePtes(m.va(), b.pages(), (i, old) -> ArmPte.present(old) ? 0L : old);
+        }
+        if (b.gpuVa != 0) {
+            gpuUnmapPages(b, 0, b.pages());
+            for (int i = 0; i < b.pages(); i++) {
+                b.state[i] &= ~GPU_MAPPED;
+            }
+        }
+        // Cache maintenance: CPU caches cleaned+invalidated for the pages (dma_sync_*_for_device), so the frames
+        // hold what the CPU wrote; the GPU's L2 was flushed by the driver's teardown flush (FLUSH_MEM / L2 inval).
+        counters.add(Counter.CACHE_MAINTENANCE_PAGES, b.pages());
+    }
+
+    /** Commits a stored page (lock held); returns its stored length, or -1 if it was same-filled. */
+    private int commitCompressed(Buffer b, int page, long id) {
+        int pfn = b.pfn[page];
+        boolean same = store.kind(id) == PageStore.Kind.SAME;
+        boolean zero = same && SameFilled.fillValue(mem.array(pfn), mem.offset(pfn)) == 0;
+        b.handle[page] = id;
+        b.pfn[page] = 0;
+        b.state[page] = COMPRESSED;
+        b.compressedPages++;
+        mem.free(pfn, FrameKind.DATA);
+        counters.inc(Counter.FRAMES_FREED);
+        long swp = swapEntry(b, page);
+        for (Buffer.CpuMapping m : b.cpuMappings) {
+            m.process().updatePtes(m.va() + ((long) page << PhysicalMemory.PAGE_SHIFT), 1, (i, old) -> swp);
+        }
+        if (same) {
+            counters.inc(Counter.PAGES_SAME_FILLED);
+            if (zero) {
+                counters.inc(Counter.PAGES_ZERO);
+            }
+            emit(GmcEvent.Type.PAGE_SAME_FILLED, b.context().id(), b.id(), page, 0);
+            return -1;
+        }
+        int len = store.storedLength(id);
+        counters.inc(Counter.PAGES_STORED);
+        emit(GmcEvent.Type.PAGE_STORED, b.context().id(), b.id(), page, len);
+        return len;
+    }
+
+    /** Step 3: refused pages stay resident and mapped; map back those no fault has taken back yet. */
+    private void remapRefused(Buffer b, List<Integer> refused) {
+        boolean any = false;
+        for (int i : refused) {
+            if ((b.state[i] & STATE_MASK) == UNMAPPED) {
+                b.state[i] = RESIDENT;
+                long pte = ArmPte.page((long) b.pfn[i] << PhysicalMemory.PAGE_SHIFT, true);
+                for (Buffer.CpuMapping m : b.cpuMappings) {
+                    m.process().installPte(m.va() + ((long) i << PhysicalMemory.PAGE_SHIFT), pte);
+                }
+                any = true;
+            }
+        }
+        if (any) {
+            mapGpuRuns(b, true);
+        }
+    }
+
+    // ---- free, contexts, close ------------------------------------------------------------------------------
+
+    @Override
+    public void free(Buffer b) {
+        b.lock.lock();
+        try {
+            if (b.freed) {
+                return;
+            }
+            while (b.jobPins > 0) { // Utgard: the job holds a reference; the free completes after it
+                b.lock.unlock();
+                Thread.onSpinWait();
+                b.lock.lock();
+            }
+            b.freed = true;
+            b.regionState = RegionState.FREED;
+            for (Buffer.CpuMapping m : b.cpuMappings) {
+                m.process().munmap(m.va());
+            }
+            b.cpuMappings.clear();
+            if (b.gpuVa != 0) {
+                gpuUnmapPages(b, 0, b.pages());
+                b.context().removeRegion(b.gpuVa);
+            }
+            for (int i = 0; i < b.pages(); i++) {
+                if (b.pfn[i] != 0) {
+                    mem.free(b.pfn[i], FrameKind.DATA);
+                    b.pfn[i] = 0;
+                }
+                if (b.handle[i] != 0) {
+                    store.free(b.handle[i]);
+                    b.handle[i] = 0;
+                }
+                b.state[i] = 0;
+            }
+            b.compressedPages = 0;
+        } finally {
+            b.lock.unlock();
+        }
+        buffers.remove(b.id());
+        b.context().removeBuffer(b);
+        emit(GmcEvent.Type.BUFFER_FREED, b.context().id(), b.id(), -1, b.pages());
+    }
+
+    @Override
+    public void destroyContext(GpuContext ctx) {
+        for (Buffer b : ctx.buffers()) {
+            free(b);
+        }
+        destroyAddressSpace(ctx);
+        contexts.remove(ctx.id());
+        emit(GmcEvent.Type.CONTEXT_DESTROYED, ctx.id(), -1, -1, 0);
+    }
+
+    /** Ends a process: its contexts are destroyed, its other mappings removed, its page tables freed. */
+    public void exitProcess(int pid) {
+        CpuProcess p = process(pid);
+        for (GpuContext c : List.copyOf(contexts.values())) {
+            if (c.owner() == p) {
+                destroyContext(c);
+            }
+        }
+        for (Buffer b : buffers()) {
+            b.lock.lock();
+            try {
+                b.cpuMappings.removeIf(m -> {
+                    if (m.process() == p) {
+                        p.munmap(m.va());
+                        return true;
+                    }
+                    return false;
+                });
+            } finally {
+                b.lock.unlock();
+            }
+        }
+        p.exit();
+        processes.remove(pid);
+    }
+
+    @Override
+    public void close() {
+        for (GpuContext c : List.copyOf(contexts.values())) {
+            destroyContext(c);
+        }
+        for (int pid : List.copyOf(processes.keySet())) {
+            exitProcess(pid);
+        }
+        store.close();
+    }
+
+    // ---- events, counters, checks ---------------------------------------------------------------------------
+
+    @Override
+    public void addListener(GmcListener l) {
+        listeners.add(l);
+    }
+
+    protected void emit(GmcEvent.Type type, int ctx, int buf, int page, long value) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        GmcEvent e = new GmcEvent(seq.incrementAndGet(), type, ctx, buf, page, value);
+        for (GmcListener l : listeners) {
+            l.onEvent(e);
+        }
+    }
+
+    @Override
+    public PageStore store() {
+        return store;
+    }
+
+    @Override
+    public PhysicalMemory memory() {
+        return mem;
+    }
+
+    @Override
+    public MmuCounters mmuCounters() {
+        return mmu;
+    }
+
+    @Override
+    public DriverCounters counters() {
+        return counters;
+    }
+
+    public DriverConfig config() {
+        return config;
+    }
+
+    static void checkLive(Buffer b) {
+        if (b.freed) {
+            throw new IllegalStateException(b + " is freed");
+        }
+    }
+
+    @Override
+    public void checkInvariants() {
+        long dataFrames = 0;
+        long handles = 0;
+        for (Buffer b : buffers.values()) {
+            b.lock.lock();
+            try {
+                int compressed = 0;
+                for (int i = 0; i < b.pages(); i++) {
+                    int st = b.state[i] & STATE_MASK;
+                    boolean hasFrame = b.pfn[i] != 0;
+                    boolean hasHandle = b.handle[i] != 0;
+                    if (st == COMPRESSED) {
+                        compressed++;
+                        if (hasFrame || !hasHandle || !store.contains(b.handle[i])) {
+                            throw bad(b, i, "COMPRESSED but frame " + b.pfn[i] + " handle " + b.handle[i]);
+                        }
+                    } else if (st == RESIDENT || st == UNMAPPED || st == COMPRESSING) {
+                        if (!hasFrame || hasHandle) {
+                            throw bad(b, i, "state " + st + " but frame " + b.pfn[i] + " handle " + b.handle[i]);
+                        }
+                        if (mem.kind(b.pfn[i]) != FrameKind.DATA) {
+                            throw bad(b, i, "frame " + b.pfn[i] + " is " + mem.kind(b.pfn[i]));
+                        }
+                    } else {
+                        throw bad(b, i, "state " + st);
+                    }
+                    dataFrames += hasFrame ? 1 : 0;
+                    handles += hasHandle ? 1 : 0;
+                    for (Buffer.CpuMapping m : b.cpuMappings) {
+                        long pte = m.process().pte(m.va() + ((long) i << PhysicalMemory.PAGE_SHIFT));
+                        if (ArmPte.present(pte) && (st != RESIDENT
+                                || ArmPte.address(pte) != (long) b.pfn[i] << PhysicalMemory.PAGE_SHIFT)) {
+                            throw bad(b, i, "process " + m.process().pid() + " maps it (PTE 0x"
+                                    + Long.toHexString(pte) + ") in state " + st);
+                        }
+                        if (ArmPte.isSwap(pte) && (st != COMPRESSED || pte != swapEntry(b, i))) {
+                            throw bad(b, i, "process " + m.process().pid() + " holds swap entry 0x"
+                                    + Long.toHexString(pte) + " in state " + st);
+                        }
+                    }
+                    if (b.gpuVa != 0) {
+                        String gpu = checkGpuEntry(b, i);
+                        if (gpu != null) {
+                            throw bad(b, i, gpu);
+                        }
+                    }
+                }
+                if (compressed != b.compressedPages) {
+                    throw new IllegalStateException(b + ": " + compressed + " pages compressed, counter says "
+                            + b.compressedPages);
+                }
+            } finally {
+                b.lock.unlock();
+            }
+        }
+        if (dataFrames != mem.used(FrameKind.DATA)) {
+            throw new IllegalStateException("frame leak: buffers hold " + dataFrames + " data frames, RAM has "
+                    + mem.used(FrameKind.DATA) + " in use");
+        }
+        if (handles != store.pagesStored()) {
+            throw new IllegalStateException("handle leak: buffers hold " + handles + " handles, the store holds "
+                    + store.pagesStored() + " pages");
+        }
+        long cpuTables = 0;
+        for (CpuProcess p : processes.values()) {
+            cpuTables += p.tableFrames();
+        }
+        if (cpuTables != mem.used(FrameKind.CPU_TABLE)) {
+            throw new IllegalStateException("CPU table frames: processes hold " + cpuTables + ", RAM counts "
+                    + mem.used(FrameKind.CPU_TABLE));
+        }
+        long gpuTables = 0;
+        for (GpuContext c : contexts.values()) {
+            gpuTables += gpuTableFrames(c);
+        }
+        if (gpuTables != mem.used(FrameKind.GPU_TABLE)) {
+            throw new IllegalStateException("GPU table frames: contexts hold " + gpuTables + ", RAM counts "
+                    + mem.used(FrameKind.GPU_TABLE));
+        }
+        store.checkInvariants();
+    }
+
+    protected abstract int gpuTableFrames(GpuContext c);
+
+    private static IllegalStateException bad(Buffer b, int page, String what) {
+        return new IllegalStateException(b + ", page " + page + ": " + what);
+    }
+}

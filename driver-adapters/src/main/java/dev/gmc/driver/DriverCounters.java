@@ -1,0 +1,72 @@
+package dev.gmc.driver;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/** The GMC mechanism's counters (MMU work is in {@link dev.gmc.mmu.MmuCounters}). */
+public final class DriverCounters {
+    public enum Counter {
+        /** Compression passes over a region. */
+        REGIONS_COMPRESSED,
+        /** Pages stored compressed or huge (frames freed). */
+        PAGES_STORED,
+        /** Same-filled pages recorded as a fill word (frames freed), zero pages included. */
+        PAGES_SAME_FILLED,
+        /** Zero pages among the same-filled ones. */
+        PAGES_ZERO,
+        /** Pages refused as poorly compressible: they stay resident and mapped. */
+        PAGES_REJECTED,
+        /** Pages refused because the pool hit its memory limit: they stay resident. */
+        PAGES_POOL_FULL,
+        /** Compressions abandoned because a fault took the page back first (or the buffer was freed). */
+        PAGES_ABORTED,
+        /** Data frames given back by compression. */
+        FRAMES_FREED,
+        /** Pages decompressed into a new frame. */
+        PAGES_RESTORED,
+        /** CPU faults that restored a page. */
+        CPU_FAULTS_MAJOR,
+        /** CPU faults on a resident page (mapping re-inserted; also faults that aborted a compression). */
+        CPU_FAULTS_MINOR,
+        /** GPU faults that restored a page. */
+        GPU_FAULTS_MAJOR,
+        /** GPU faults on a resident page. */
+        GPU_FAULTS_MINOR,
+        /** Pages restored by the Utgard pre-job hook. */
+        PRE_JOB_RESTORES,
+        /** Pages cleaned and invalidated from the CPU caches before compression. */
+        CACHE_MAINTENANCE_PAGES,
+        JOBS, JOBS_FAILED, CONTEXTS_KILLED, SIGSEGV, SIGBUS,
+        /** Restores that failed for want of a frame (the access gets SIGBUS / the job fails). */
+        RESTORE_NO_FRAME
+    }
+
+    private final LongAdder[] c = new LongAdder[Counter.values().length];
+
+    public DriverCounters() {
+        for (int i = 0; i < c.length; i++) {
+            c[i] = new LongAdder();
+        }
+    }
+
+    public void add(Counter k, long n) {
+        c[k.ordinal()].add(n);
+    }
+
+    public void inc(Counter k) {
+        c[k.ordinal()].increment();
+    }
+
+    public long get(Counter k) {
+        return c[k.ordinal()].sum();
+    }
+
+    public Map<Counter, Long> snapshot() {
+        Map<Counter, Long> m = new EnumMap<>(Counter.class);
+        for (Counter k : Counter.values()) {
+            m.put(k, get(k));
+        }
+        return m;
+    }
+}

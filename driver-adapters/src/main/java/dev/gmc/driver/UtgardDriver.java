@@ -1,0 +1,163 @@
+package dev.gmc.driver;
+
+import dev.gmc.driver.DriverCounters.Counter;
+import dev.gmc.mmu.CpuProcess;
+import dev.gmc.mmu.GpuFaultException;
+import dev.gmc.mmu.PhysicalMemory;
+import dev.gmc.mmu.UtgardAddressSpace;
+import dev.gmc.mmu.UtgardEntry;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Mali Utgard (Mali-300/400/450) with GMC: sessions with a 2-level page directory, allocations, and jobs.
+ *
+ * <p>Utgard has no demand paging: an MMU page fault during a job ends the job with
+ * {@code _MALI_UK_JOB_STATUS_END_SEG_FAULT} and resets the group (kernel-facts.md §5.5). So GMC restores a job's
+ * compressed buffers in a job-submission hook, before the job starts (as the driver's own
+ * {@code mali_mem_swap_in_pages} does for swappable memory), and pins them until the job ends so they are not
+ * compressed under it. A job that touches memory it did not declare, or memory that is not mapped, fails exactly
+ * as it would on the real driver. Jobs of one session run one at a time (one MMU per session in the emulation).
+ */
+public final class UtgardDriver extends AbstractGmcDriver {
+    static final long GPU_VA_BASE = 0x0100_0000L;
+    static final long GPU_VA_LIMIT = 0xF000_0000L;
+
+    public UtgardDriver(DriverConfig config) {
+        super(config);
+        if (config.ramBytes() > (1L << 32)) {
+            throw new IllegalArgumentException("Utgard addresses 32-bit physical memory; RAM "
+                    + (config.ramBytes() >> 20) + " MiB is too large");
+        }
+    }
+
+    @Override
+    public String name() {
+        return "utgard";
+    }
+
+    @Override
+    protected GpuContext newContext(int id, CpuProcess owner) {
+        UtgardAddressSpace as = new UtgardAddressSpace(id, mem, mmu, config.tlbEntries());
+        return new GpuContext(id, owner, as, GPU_VA_BASE, GPU_VA_LIMIT);
+    }
+
+    @Override
+    protected int regionFlags(boolean gpuReadOnly) {
+        return gpuReadOnly ? UtgardEntry.PRESENT | UtgardEntry.READ_PERMISSION : UtgardEntry.FLAGS_DEFAULT;
+    }
+
+    private static UtgardAddressSpace as(GpuContext c) {
+        return (UtgardAddressSpace) c.addressSpace();
+    }
+
+    @Override
+    protected void gpuMapPages(Buffer b, int first, int n) {
+        as(b.context()).map(b.gpuVa + ((long) first << PhysicalMemory.PAGE_SHIFT), b.pfn, first, n, b.flags());
+    }
+
+    @Override
+    protected void gpuUnmapPages(Buffer b, int first, int n) {
+        as(b.context()).unmap(b.gpuVa + ((long) first << PhysicalMemory.PAGE_SHIFT), n);
+    }
+
+    @Override
+    public JobResult submitJob(GpuContext ctx, Job job) {
+        counters.inc(Counter.JOBS);
+        UtgardAddressSpace as = as(ctx);
+        synchronized (ctx) {
+            List<Buffer> pinned = new ArrayList<>();
+            try {
+                for (Buffer b : job.uses()) {
+                    String err = pinAndRestore(ctx, b);
+                    if (err != null) {
+                        counters.inc(Counter.JOBS_FAILED);
+                        emit(GmcEvent.Type.JOB_FAILED, ctx.id(), b.id(), -1, 0);
+                        return new JobResult(false, JobResult.UTGARD_END_SEG_FAULT, err, null);
+                    }
+                    pinned.add(b);
+                }
+                emit(GmcEvent.Type.JOB_START, ctx.id(), -1, -1, job.accesses().size());
+                as.activate();
+                try {
+                    for (Job.Access a : job.accesses()) {
+                        if (a.write()) {
+                            as.write(a.va(), a.data(), a.off(), a.len());
+                        } else {
+                            as.read(a.va(), a.data(), a.off(), a.len());
+                        }
+                    }
+                } catch (GpuFaultException e) {
+                    as.pageFaultDone();
+                    counters.inc(Counter.JOBS_FAILED);
+                    emit(GmcEvent.Type.GPU_FAULT, ctx.id(), -1, -1, e.fault().address());
+                    emit(GmcEvent.Type.JOB_FAILED, ctx.id(), -1, -1, e.fault().address());
+                    return new JobResult(false, JobResult.UTGARD_END_SEG_FAULT, e.getMessage()
+                            + "; job failed (END_SEG_FAULT), group reset", e.fault());
+                } finally {
+                    as.deactivate();
+                }
+                emit(GmcEvent.Type.JOB_DONE, ctx.id(), -1, -1, 0);
+                return JobResult.OK;
+            } finally {
+                for (Buffer b : pinned) {
+                    b.lock.lock();
+                    try {
+                        b.jobPins--;
+                    } finally {
+                        b.lock.unlock();
+                    }
+                }
+            }
+        }
+    }
+
+    /** The job-submission hook: pins {@code b}, restores its compressed pages and maps it all on the GPU. */
+    private String pinAndRestore(GpuContext ctx, Buffer b) {
+        b.lock.lock();
+        try {
+            if (b.freed || b.context() != ctx) {
+                return "job declares " + b + (b.freed ? ", which is freed" : ", which belongs to another session");
+            }
+            if (b.gpuVa == 0) {
+                return "job declares " + b + ", which is not mapped on the GPU";
+            }
+            b.jobPins++;
+            for (int i = 0; i < b.pages(); i++) {
+                int st = b.state[i] & Buffer.STATE_MASK;
+                if (st != Buffer.RESIDENT || (b.state[i] & Buffer.GPU_MAPPED) == 0) {
+                    if (!resolveFault(b, i, null, true)) {
+                        return "out of memory restoring page " + i + " of " + b;
+                    }
+                }
+            }
+            return null;
+        } finally {
+            b.lock.unlock();
+        }
+    }
+
+    @Override
+    protected void destroyAddressSpace(GpuContext ctx) {
+        as(ctx).destroy();
+    }
+
+    @Override
+    protected int gpuTableFrames(GpuContext c) {
+        return as(c).tableFrames();
+    }
+
+    @Override
+    protected String checkGpuEntry(Buffer b, int page) {
+        int e = as(b.context()).entry(b.gpuVa + ((long) page << PhysicalMemory.PAGE_SHIFT));
+        boolean flagged = (b.state[page] & Buffer.GPU_MAPPED) != 0;
+        if (flagged && (!UtgardEntry.present(e)
+                || UtgardEntry.address(e) != (long) b.pfn[page] << PhysicalMemory.PAGE_SHIFT)) {
+            return String.format("GPU-mapped, but the PTE is 0x%08x (frame %d)", e, b.pfn[page]);
+        }
+        if (!flagged && UtgardEntry.present(e)) {
+            return String.format("not GPU-mapped, but the PTE is 0x%08x", e);
+        }
+        return null;
+    }
+}

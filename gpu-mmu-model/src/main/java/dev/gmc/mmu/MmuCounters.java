@@ -1,0 +1,79 @@
+package dev.gmc.mmu;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counts of every MMU-visible operation, so that a policy's cost in TLB flushes and faults can be read off.
+ * One instance is shared by all address spaces of an emulated machine; updates are {@link LongAdder}s because
+ * GPU and CPU accesses on many threads bump the hit/miss counters.
+ */
+public final class MmuCounters {
+    /** Counted operations. Hardware commands carry the register name they stand for. */
+    public enum Op {
+        /** CPU: {@code flush_tlb_range} after zapping PTEs of one range (one shootdown). */
+        CPU_TLB_FLUSH_RANGE,
+        /** CPU: page faults taken (any reason). */
+        CPU_FAULT,
+        /** kbase {@code AS_COMMAND_LOCK}. */
+        KBASE_LOCK,
+        /** kbase {@code AS_COMMAND_FLUSH_PT} (flush L2, then the TLBs for the locked region). */
+        KBASE_FLUSH_PT,
+        /** kbase {@code AS_COMMAND_FLUSH_MEM} (wait for accesses, flush L1s and L2, then the TLBs). */
+        KBASE_FLUSH_MEM,
+        /** kbase {@code AS_COMMAND_UNLOCK}. */
+        KBASE_UNLOCK,
+        /** kbase {@code AS_COMMAND_UPDATE} (address space configured). */
+        KBASE_UPDATE,
+        /** GPU MMU faults raised (kbase translation/permission faults, Utgard page faults). */
+        GPU_FAULT,
+        /** Utgard {@code MALI_MMU_COMMAND_ZAP_CACHE}. */
+        UTGARD_ZAP_CACHE,
+        /** Utgard {@code ZAP_ONE_LINE} register writes. */
+        UTGARD_ZAP_ONE_LINE,
+        /** Utgard {@code ENABLE_STALL}. */
+        UTGARD_STALL,
+        /** Utgard {@code DISABLE_STALL}. */
+        UTGARD_UNSTALL,
+        /** Utgard {@code PAGE_FAULT_DONE}. */
+        UTGARD_PAGE_FAULT_DONE,
+        /** Utgard: page-table pages invalidated in the Mali L2 after an unmap. */
+        UTGARD_L2_INVALIDATE,
+        /** GPU TLB lookups that hit. */
+        TLB_HIT,
+        /** GPU TLB lookups that missed and walked the tables. */
+        TLB_MISS,
+        /** GPU TLB entries dropped by invalidation commands. */
+        TLB_ENTRIES_INVALIDATED
+    }
+
+    private final LongAdder[] counts = new LongAdder[Op.values().length];
+
+    public MmuCounters() {
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = new LongAdder();
+        }
+    }
+
+    public void add(Op op, long n) {
+        counts[op.ordinal()].add(n);
+    }
+
+    public void inc(Op op) {
+        counts[op.ordinal()].increment();
+    }
+
+    public long get(Op op) {
+        return counts[op.ordinal()].sum();
+    }
+
+    /** All counters, in declaration order. */
+    public Map<Op, Long> snapshot() {
+        Map<Op, Long> m = new EnumMap<>(Op.class);
+        for (Op op : Op.values()) {
+            m.put(op, get(op));
+        }
+        return m;
+    }
+}
