@@ -1,0 +1,35 @@
+package dev.gmc.driver;
+
+import dev.gmc.driver.replay.Content;
+import java.util.List;
+
+/** Test helpers shared by the driver tests. */
+final class Drivers {
+    private Drivers() {
+    }
+
+    static AbstractGmcDriver make(String name, DriverConfig cfg) {
+        return name.equals("midgard") ? new MidgardDriver(cfg) : new UtgardDriver(cfg);
+    }
+
+    /** Page contents by page index: 16 zero, 8 same-filled, 24 compressible (gradient/text), 16 noise. */
+    static byte[] standardContents(int pages) {
+        byte[] data = new byte[pages * 4096];
+        for (int p = 0; p < pages; p++) {
+            String kind = p < 16 ? "zero" : p < 24 ? "same:0x336699ff" : p < 36 ? "gradient" : p < 48 ? "text"
+                    : "noise";
+            Content.parse(kind).fill(7, (long) p * 4096, data, p * 4096, 4096);
+        }
+        return data;
+    }
+
+    static JobResult gpuRead(GpuDriverModel d, Buffer b, long off, byte[] dst) {
+        return d.submitJob(b.context(), new Job(List.of(b),
+                List.of(new Job.Access(b.gpuVa() + off, dst, 0, dst.length, false))));
+    }
+
+    static JobResult gpuWrite(GpuDriverModel d, Buffer b, long off, byte[] src) {
+        return d.submitJob(b.context(), new Job(List.of(b),
+                List.of(new Job.Access(b.gpuVa() + off, src, 0, src.length, true))));
+    }
+}
