@@ -523,6 +523,38 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         }
     }
 
+    @Override
+    public void peek(Buffer b, int page, byte[] dst, int off) {
+        b.lock.lock();
+        try {
+            checkLive(b);
+            if (b.pfn[page] != 0) {
+                System.arraycopy(mem.array(b.pfn[page]), mem.offset(b.pfn[page]), dst, off, PhysicalMemory.PAGE_SIZE);
+            } else {
+                store.load(b.handle[page], dst, off);
+            }
+        } finally {
+            b.lock.unlock();
+        }
+    }
+
+    @Override
+    public void upload(Buffer b, byte[] src, int off) {
+        b.lock.lock();
+        try {
+            checkLive(b);
+            for (int i = 0; i < b.pages(); i++) {
+                if (b.pfn[i] == 0 || (b.state[i] & STATE_MASK) != RESIDENT) {
+                    throw new IllegalStateException(b + ": upload needs every page resident; page " + i + " is not");
+                }
+                System.arraycopy(src, off + i * PhysicalMemory.PAGE_SIZE, mem.array(b.pfn[i]), mem.offset(b.pfn[i]),
+                        PhysicalMemory.PAGE_SIZE);
+            }
+        } finally {
+            b.lock.unlock();
+        }
+    }
+
     // ---- free, contexts, close ------------------------------------------------------------------------------
 
     @Override

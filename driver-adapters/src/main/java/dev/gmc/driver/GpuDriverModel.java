@@ -71,6 +71,15 @@ public interface GpuDriverModel extends AutoCloseable {
      */
     void checkInvariants();
 
+    /**
+     * Debug read of one page without side effects: from its frame, or decompressed from the store into
+     * {@code dst} without restoring it. For verification (replay {@code check}, tests).
+     */
+    void peek(Buffer b, int page, byte[] dst, int off);
+
+    /** Fills a buffer's frames directly (a DMA upload); every page must be resident. For set-up. */
+    void upload(Buffer b, byte[] src, int off);
+
     /** Bytes of RAM the store saves now: pages it holds × 4096 minus its pool's size (mem_used_total). */
     default long savedBytes() {
         return store().pagesStored() * PhysicalMemory.PAGE_SIZE - store().mmStat().memUsedTotal();

@@ -186,40 +186,7 @@ final class GpuBenchCommand implements Callable<Integer> {
     }
 
     private byte[] load(int pages) throws Exception {
-        List<Path> files = new ArrayList<>();
-        if (inputs != null && !inputs.isEmpty()) {
-            files.addAll(PageInput.expand(inputs));
-        } else {
-            for (Path p : List.of(Path.of("samples"), Path.of("gmc-core/src/test/resources/golden/real-mix.bin.gz"))) {
-                if (Files.exists(p)) {
-                    files.addAll(PageInput.expand(List.of(p)));
-                }
-            }
-        }
-        if (files.isEmpty()) {
-            throw new IllegalArgumentException("no input pages: give --input FILES (run from the repository for the defaults)");
-        }
-        var bo = new java.io.ByteArrayOutputStream();
-        byte[] page = new byte[PAGE];
-        for (Path f : files) {
-            try (InputStream in = PageInput.open(f)) {
-                while (bo.size() < (long) pages * PAGE && PageInput.readPage(in, page) > 0) {
-                    bo.write(page);
-                }
-            }
-            if (bo.size() >= (long) pages * PAGE) {
-                break;
-            }
-        }
-        byte[] src = bo.toByteArray();
-        if (src.length == 0) {
-            throw new IllegalArgumentException("the input files hold no pages");
-        }
-        byte[] data = new byte[pages * PAGE];
-        for (int o = 0; o < data.length; o += src.length) { // cycle to fill the batch
-            System.arraycopy(src, 0, data, o, Math.min(src.length, data.length - o));
-        }
-        return data;
+        return PageInput.loadPages(inputs, pages);
     }
 
     /** @return {GB/s median, CPU seconds per GiB median} */

@@ -78,4 +78,46 @@ final class PageInput {
         }
         return n;
     }
+
+    /**
+     * {@code pages} pages for a benchmark: from {@code inputs}, or by default the bundled samples plus gmc-core's
+     * real-memory golden mix (run from the repository), cycled when the inputs hold fewer pages.
+     */
+    static byte[] loadPages(List<Path> inputs, int pages) throws IOException {
+        List<Path> files = new java.util.ArrayList<>();
+        if (inputs != null && !inputs.isEmpty()) {
+            files.addAll(expand(inputs));
+        } else {
+            for (Path p : List.of(Path.of("samples"), Path.of("gmc-core/src/test/resources/golden/real-mix.bin.gz"))) {
+                if (java.nio.file.Files.exists(p)) {
+                    files.addAll(expand(List.of(p)));
+                }
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no input pages: give --input FILES (run from the repository for "
+                    + "the defaults)");
+        }
+        var bo = new java.io.ByteArrayOutputStream();
+        byte[] page = new byte[PAGE];
+        for (Path f : files) {
+            try (InputStream in = open(f)) {
+                while (bo.size() < (long) pages * PAGE && readPage(in, page) > 0) {
+                    bo.write(page);
+                }
+            }
+            if (bo.size() >= (long) pages * PAGE) {
+                break;
+            }
+        }
+        byte[] src = bo.toByteArray();
+        if (src.length == 0) {
+            throw new IllegalArgumentException("the input files hold no pages");
+        }
+        byte[] data = new byte[pages * PAGE];
+        for (int o = 0; o < data.length; o += src.length) { // cycle to fill the batch
+            System.arraycopy(src, 0, data, o, Math.min(src.length, data.length - o));
+        }
+        return data;
+    }
 }

@@ -1,0 +1,26 @@
+package dev.gmc.driver.replay;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The outcome of a replay.
+ *
+ * @param failures   verification failures (a read that differs from the shadow copy) and unexpected outcomes
+ *                   (an access that faulted where the trace expected success, or the reverse)
+ * @param reported   faults the drivers reported as the real ones would (SIGSEGV, context kills, failed jobs)
+ * @param timeline   one sample per {@code stats} line and at the end
+ */
+public record ReplayReport(String trace, String driver, int lines, long accesses, long bytesVerified,
+        List<String> failures, List<String> reported, List<Sample> timeline, Map<String, Long> driverCounters,
+        Map<String, Long> mmuCounters, String mmStat) {
+
+    /** Memory after a given trace line. */
+    public record Sample(int line, String label, long dataFrames, long tableFrames, long storedPages,
+            long poolBytes, long savedBytes) {
+    }
+
+    public boolean ok() {
+        return failures.isEmpty();
+    }
+}

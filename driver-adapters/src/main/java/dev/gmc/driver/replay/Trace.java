@@ -1,0 +1,320 @@
+package dev.gmc.driver.replay;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A parsed and validated gmc trace (format in docs/TRACE-FORMAT.md). Parsing checks every line before anything
+ * runs: the command, the number of fields, numbers, options, and that every context and buffer name is defined
+ * before use, so that a malformed trace fails with the line and field named and nothing half-replayed.
+ */
+public final class Trace {
+    /** Positional fields per command: name:type, type one of int, name, newname, ctx, buf, addr, word. */
+    static final Map<String, String[]> COMMANDS = new LinkedHashMap<>();
+    /** Options each command accepts. */
+    static final Map<String, Set<String>> OPTIONS = new LinkedHashMap<>();
+
+    static {
+        cmd("driver", "NAME:word", "format", "ram", "algo", "policy", "threshold", "remap", "tlb");
+        cmd("process", "PID:int NAME:word");
+        cmd("context", "CONTEXT:newctx PID:int");
+        cmd("alloc", "BUFFER:newbuf CONTEXT:ctx PAGES:int", "type", "content", "seed", "gpu");
+        cmd("cpumap", "BUFFER:buf PID:int");
+        cmd("gpumap", "BUFFER:buf");
+        cmd("background", "PID:int");
+        cmd("foreground", "PID:int");
+        cmd("compress", "BUFFER:buf");
+        cmd("cpu-read", "PID:int ADDR:addr LEN:int", "expect");
+        cmd("cpu-write", "PID:int ADDR:addr LEN:int", "content", "seed", "expect");
+        cmd("gpu-read", "CONTEXT:ctx ADDR:addr LEN:int", "expect");
+        cmd("gpu-write", "CONTEXT:ctx ADDR:addr LEN:int", "content", "seed", "expect");
+        cmd("job", "CONTEXT:ctx", "uses", "read", "write", "content", "seed", "expect");
+        cmd("free", "BUFFER:buf");
+        cmd("check", "");
+        cmd("stats", "", "label");
+    }
+
+    private static void cmd(String name, String fields, String... opts) {
+        COMMANDS.put(name, fields.isEmpty() ? new String[0] : fields.split(" "));
+        OPTIONS.put(name, Set.of(opts));
+    }
+
+    /** One command line. Options may repeat ({@code read=}, {@code write=} of a job). */
+    public record Line(int number, String command, List<String> fields, List<String[]> options) {
+        public String field(int i) {
+            return fields.get(i);
+        }
+
+        public String opt(String key, String dflt) {
+            for (String[] o : options) {
+                if (o[0].equals(key)) {
+                    return o[1];
+                }
+            }
+            return dflt;
+        }
+
+        public List<String> opts(String key) {
+            List<String> out = new ArrayList<>();
+            for (String[] o : options) {
+                if (o[0].equals(key)) {
+                    out.add(o[1]);
+                }
+            }
+            return out;
+        }
+    }
+
+    private final String file;
+    private final Path baseDir;
+    private final List<Line> lines;
+
+    private Trace(String file, Path baseDir, List<Line> lines) {
+        this.file = file;
+        this.baseDir = baseDir;
+        this.lines = lines;
+    }
+
+    public String file() {
+        return file;
+    }
+
+    /** The directory relative {@code content=file:} paths are resolved against. */
+    public Path baseDir() {
+        return baseDir;
+    }
+
+    public List<Line> lines() {
+        return lines;
+    }
+
+    public Line header() {
+        return lines.get(0);
+    }
+
+    public static Trace parse(Path p) throws IOException {
+        try (Reader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
+            Path dir = p.toAbsolutePath().getParent();
+            return parse(p.toString(), dir, r);
+        }
+    }
+
+    public static Trace parse(String name, String text) {
+        try {
+            return parse(name, Path.of("."), new StringReader(text));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static Trace parse(String file, Path baseDir, Reader reader) throws IOException {
+        BufferedReader in = new BufferedReader(reader);
+        List<Line> out = new ArrayList<>();
+        Set<String> contexts = new HashSet<>();
+        Set<String> buffers = new HashSet<>();
+        boolean sawMagic = false;
+        String s;
+        int n = 0;
+        while ((s = in.readLine()) != null) {
+            n++;
+            int hash = s.indexOf('#');
+            String t = (hash >= 0 ? s.substring(0, hash) : s).trim();
+            if (t.isEmpty()) {
+                continue;
+            }
+            String[] tok = t.split("\\s+");
+            if (!sawMagic) {
+                if (!tok[0].equals("gmc-trace") || tok.length != 2 || !tok[1].equals("1")) {
+                    throw new TraceException(file, n, null, "the first line must be 'gmc-trace 1', got '" + t + "'");
+                }
+                sawMagic = true;
+                continue;
+            }
+            String command = tok[0].toLowerCase(Locale.ROOT);
+            String[] spec = COMMANDS.get(command);
+            if (spec == null) {
+                throw new TraceException(file, n, null, "unknown command '" + tok[0] + "' (expected one of "
+                        + String.join(", ", COMMANDS.keySet()) + ")");
+            }
+            if (out.isEmpty() != command.equals("driver")) {
+                throw new TraceException(file, n, null, out.isEmpty() ? "the first command must be 'driver'"
+                        : "'driver' may appear only once, first");
+            }
+            List<String> fields = new ArrayList<>();
+            List<String[]> options = new ArrayList<>();
+            for (int i = 1; i < tok.length; i++) {
+                int eq = tok[i].indexOf('=');
+                if (eq > 0) {
+                    String key = tok[i].substring(0, eq).toLowerCase(Locale.ROOT);
+                    if (!OPTIONS.get(command).contains(key)) {
+                        throw new TraceException(file, n, key, "'" + command + "' takes no option '" + key + "'"
+                                + (OPTIONS.get(command).isEmpty() ? "" : " (it takes " + String.join(", ",
+                                        OPTIONS.get(command)) + ")"));
+                    }
+                    options.add(new String[] {key, tok[i].substring(eq + 1)});
+                } else {
+                    if (!options.isEmpty()) {
+                        throw new TraceException(file, n, String.valueOf(i + 1), "positional field '" + tok[i]
+                                + "' after options");
+                    }
+                    fields.add(tok[i]);
+                }
+            }
+            int optional = command.equals("stats") ? 1 : 0;
+            if (fields.size() != spec.length && !(optional == 1 && fields.size() <= 1)) {
+                throw new TraceException(file, n, null, "'" + command + "' takes " + spec.length + " field(s) ("
+                        + String.join(" ", spec).replaceAll(":[a-z]+", "") + "), got " + fields.size());
+            }
+            for (int i = 0; i < spec.length && i < fields.size(); i++) {
+                String[] ft = spec[i].split(":");
+                validate(file, n, ft[0], ft[1], fields.get(i), contexts, buffers);
+            }
+            Line line = new Line(n, command, List.copyOf(fields), List.copyOf(options));
+            validateOptions(file, line, contexts, buffers);
+            out.add(line);
+        }
+        if (!sawMagic) {
+            throw new TraceException(file, Math.max(n, 1), null, "empty trace (expected 'gmc-trace 1' first)");
+        }
+        if (out.isEmpty()) {
+            throw new TraceException(file, n, null, "no 'driver' command");
+        }
+        return new Trace(file, baseDir, List.copyOf(out));
+    }
+
+    private static void validate(String file, int n, String name, String type, String v, Set<String> contexts,
+            Set<String> buffers) {
+        switch (type) {
+            case "int" -> parseLong(file, n, name, v, 0);
+            case "word" -> {
+            }
+            case "newctx" -> {
+                checkName(file, n, name, v);
+                if (!contexts.add(v)) {
+                    throw new TraceException(file, n, name, "context '" + v + "' is already defined");
+                }
+            }
+            case "newbuf" -> {
+                checkName(file, n, name, v);
+                if (!buffers.add(v)) {
+                    throw new TraceException(file, n, name, "buffer '" + v + "' is already defined");
+                }
+            }
+            case "ctx" -> {
+                if (!contexts.contains(v)) {
+                    throw new TraceException(file, n, name, "unknown context '" + v + "'");
+                }
+            }
+            case "buf" -> {
+                if (!buffers.contains(v)) {
+                    throw new TraceException(file, n, name, "unknown buffer '" + v + "'");
+                }
+            }
+            case "addr" -> parseAddr(file, n, name, v, buffers);
+            default -> throw new AssertionError(type);
+        }
+    }
+
+    private static void validateOptions(String file, Line l, Set<String> contexts, Set<String> buffers) {
+        for (String[] o : l.options()) {
+            String k = o[0];
+            String v = o[1];
+            switch (k) {
+                case "seed", "threshold", "tlb" -> parseLong(file, l.number(), k, v, 0);
+                case "ram" -> parseSize(file, l.number(), k, v);
+                case "content" -> {
+                    if (!v.startsWith("file:")) {
+                        try {
+                            Content.parse(v);
+                        } catch (IllegalArgumentException e) {
+                            throw new TraceException(file, l.number(), k, e.getMessage());
+                        }
+                    }
+                }
+                case "expect" -> {
+                    if (!Set.of("ok", "sigsegv", "sigbus", "fault").contains(v)) {
+                        throw new TraceException(file, l.number(), k, "'" + v
+                                + "' (expected ok, sigsegv, sigbus or fault)");
+                    }
+                }
+                case "uses" -> {
+                    for (String b : v.split(",")) {
+                        if (!buffers.contains(b)) {
+                            throw new TraceException(file, l.number(), k, "unknown buffer '" + b + "'");
+                        }
+                    }
+                }
+                case "read", "write" -> {
+                    int colon = v.lastIndexOf(':');
+                    if (colon < 0) {
+                        throw new TraceException(file, l.number(), k, "'" + v + "' (expected ADDR:LEN)");
+                    }
+                    parseAddr(file, l.number(), k, v.substring(0, colon), buffers);
+                    parseLong(file, l.number(), k, v.substring(colon + 1), 1);
+                }
+                case "gpu" -> {
+                    if (!v.equals("ro") && !v.equals("rw")) {
+                        throw new TraceException(file, l.number(), k, "'" + v + "' (expected ro or rw)");
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+    }
+
+    private static void checkName(String file, int n, String field, String v) {
+        if (!v.matches("[A-Za-z_][A-Za-z0-9_.-]*")) {
+            throw new TraceException(file, n, field, "name '" + v + "' (letters, digits, _ . -; not starting "
+                    + "with a digit)");
+        }
+    }
+
+    static long parseLong(String file, int n, String field, String v, long min) {
+        try {
+            long x = v.startsWith("0x") || v.startsWith("0X") ? Long.parseUnsignedLong(v.substring(2), 16)
+                    : Long.parseLong(v);
+            if (x < min) {
+                throw new NumberFormatException();
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new TraceException(file, n, field, "expected a number >= " + min + ", got '" + v + "'");
+        }
+    }
+
+    static long parseSize(String file, int n, String field, String v) {
+        String u = v.toUpperCase(Locale.ROOT);
+        long mul = u.endsWith("G") ? 1L << 30 : u.endsWith("M") ? 1L << 20 : u.endsWith("K") ? 1L << 10 : 1;
+        String num = mul == 1 ? v : v.substring(0, v.length() - 1);
+        return parseLong(file, n, field, num, 1) * mul;
+    }
+
+    /** An address: {@code BUF+OFFSET}, {@code BUF} or an absolute {@code 0xHEX}. */
+    record Addr(String buffer, long offset) {
+    }
+
+    static Addr parseAddr(String file, int n, String field, String v, Set<String> buffers) {
+        if (v.startsWith("0x") || v.startsWith("0X") || Character.isDigit(v.charAt(0))) {
+            return new Addr(null, parseLong(file, n, field, v, 0));
+        }
+        int plus = v.indexOf('+');
+        String b = plus < 0 ? v : v.substring(0, plus);
+        if (buffers != null && !buffers.contains(b)) {
+            throw new TraceException(file, n, field, "unknown buffer '" + b + "' in address '" + v + "'");
+        }
+        return new Addr(b, plus < 0 ? 0 : parseLong(file, n, field, v.substring(plus + 1), 0));
+    }
+}

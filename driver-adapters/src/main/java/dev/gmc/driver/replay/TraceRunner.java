@@ -1,0 +1,418 @@
+package dev.gmc.driver.replay;
+
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.store.IncompressiblePolicy;
+import dev.gmc.core.store.StoreConfig;
+import dev.gmc.driver.AbstractGmcDriver;
+import dev.gmc.driver.Buffer;
+import dev.gmc.driver.BufferType;
+import dev.gmc.driver.CompressionPolicy;
+import dev.gmc.driver.DriverConfig;
+import dev.gmc.driver.GpuContext;
+import dev.gmc.driver.Job;
+import dev.gmc.driver.JobResult;
+import dev.gmc.driver.MidgardDriver;
+import dev.gmc.driver.RemapPolicy;
+import dev.gmc.driver.ResourceDaemon;
+import dev.gmc.driver.UtgardDriver;
+import dev.gmc.mmu.CpuFaultException;
+import dev.gmc.mmu.FrameKind;
+import dev.gmc.mmu.KbaseEntry;
+import dev.gmc.mmu.PhysicalMemory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Runs a {@link Trace} on an emulated driver and checks every access against a shadow copy of each buffer.
+ * A trace error found only while running (a buffer not mapped where the trace uses it, a file that cannot be read)
+ * stops the replay with a {@link TraceException} naming the line; driver outcomes (signals, killed contexts,
+ * failed jobs) are reported and compared with the line's {@code expect=}.
+ */
+public final class TraceRunner {
+    /** Reads {@code len} bytes at {@code offset} of a dump file (the CLI reads .gz/.zst/.xz transparently). */
+    public interface FileContent {
+        byte[] read(Path file, long offset, int len) throws IOException;
+    }
+
+    private final Trace trace;
+    private final FileContent files;
+    private final Consumer<String> log;
+    private AbstractGmcDriver d;
+    private ResourceDaemon daemon;
+    private final Map<String, GpuContext> contexts = new HashMap<>();
+    private final Map<String, Buffer> buffers = new LinkedHashMap<>();
+    private final Map<String, byte[]> shadow = new HashMap<>();
+    private final List<String> failures = new ArrayList<>();
+    private final List<String> reported = new ArrayList<>();
+    private final List<ReplayReport.Sample> timeline = new ArrayList<>();
+    private long accesses;
+    private long verified;
+
+    public TraceRunner(Trace trace, FileContent files, Consumer<String> log) {
+        this.trace = trace;
+        this.files = files;
+        this.log = log;
+    }
+
+    public ReplayReport run() {
+        d = makeDriver(trace.header());
+        try {
+            daemon = new ResourceDaemon(d, CompressionPolicy.background(1));
+            int count = 1;
+            for (Trace.Line l : trace.lines().subList(1, trace.lines().size())) {
+                count++;
+                try {
+                    step(l);
+                } catch (TraceException e) {
+                    throw e;
+                } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+                    throw new TraceException(trace.file(), l.number(), null, e.getMessage());
+                }
+            }
+            int last = trace.lines().get(trace.lines().size() - 1).number();
+            if (timeline.isEmpty() || timeline.get(timeline.size() - 1).line() != last) {
+                sample(last, "end");
+            }
+            d.checkInvariants();
+            Map<String, Long> dc = new LinkedHashMap<>();
+            d.counters().snapshot().forEach((k, v) -> dc.put(k.name().toLowerCase(Locale.ROOT), v));
+            Map<String, Long> mc = new LinkedHashMap<>();
+            d.mmuCounters().snapshot().forEach((k, v) -> mc.put(k.name().toLowerCase(Locale.ROOT), v));
+            return new ReplayReport(trace.file(), d.name(), count, accesses, verified, List.copyOf(failures),
+                    List.copyOf(reported), List.copyOf(timeline), dc, mc, d.store().mmStat().toString());
+        } finally {
+            d.close();
+        }
+    }
+
+    private AbstractGmcDriver makeDriver(Trace.Line h) {
+        String f = trace.file();
+        DriverConfig cfg = DriverConfig.defaults();
+        StoreConfig store = cfg.store();
+        try {
+            cfg = cfg.withRam(Trace.parseSize(f, h.number(), "ram", h.opt("ram", "256M")));
+            store = store.withCodec(CodecSpec.parse(h.opt("algo", "lz4-kernel")));
+            store = store.withPolicy(IncompressiblePolicy.parse(h.opt("policy", "reject")));
+            if (h.opt("threshold", null) != null) {
+                store = store.withThreshold((int) Trace.parseLong(f, h.number(), "threshold", h.opt("threshold",
+                        null), 1));
+            }
+            cfg = cfg.withStore(store)
+                    .withRemap(RemapPolicy.valueOf(h.opt("remap", "faulting").toUpperCase(Locale.ROOT)))
+                    .withTlbEntries((int) Trace.parseLong(f, h.number(), "tlb", h.opt("tlb", "64"), 1))
+                    .withFormat(KbaseEntry.Format.valueOf(h.opt("format", "aarch64").toUpperCase(Locale.ROOT)));
+            return switch (h.field(0)) {
+                case "midgard" -> new MidgardDriver(cfg);
+                case "utgard" -> new UtgardDriver(cfg);
+                default -> throw new TraceException(f, h.number(), "NAME", "driver '" + h.field(0)
+                        + "' (expected midgard or utgard)");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new TraceException(f, h.number(), null, e.getMessage());
+        }
+    }
+
+    private void step(Trace.Line l) throws IOException {
+        switch (l.command()) {
+            case "process" -> d.createProcess(pid(l, 0), l.field(1));
+            case "context" -> contexts.put(l.field(0), d.createContext(pid(l, 1)));
+            case "alloc" -> alloc(l);
+            case "cpumap" -> d.mapCpu(buf(l, 0), pid(l, 1));
+            case "gpumap" -> d.mapGpu(buf(l, 0));
+            case "background" -> say(l, "background: " + daemon.appBackground(pid(l, 0)).size()
+                    + " buffer(s) compressed");
+            case "foreground" -> daemon.appForeground(pid(l, 0));
+            case "compress" -> say(l, "compress: " + d.compress(buf(l, 0)));
+            case "cpu-read", "cpu-write" -> cpuAccess(l, l.command().equals("cpu-write"));
+            case "gpu-read", "gpu-write" -> gpuAccess(l, l.command().equals("gpu-write"));
+            case "job" -> job(l);
+            case "free" -> {
+                d.free(buf(l, 0));
+                String name = l.field(0);
+                buffers.remove(name);
+                shadow.remove(name);
+            }
+            case "check" -> check(l);
+            case "stats" -> sample(l.number(), l.fields().isEmpty() ? l.opt("label", "line " + l.number())
+                    : l.field(0));
+            default -> throw new AssertionError(l.command());
+        }
+    }
+
+    private void alloc(Trace.Line l) throws IOException {
+        int pages = (int) num(l, 2);
+        GpuContext ctx = contexts.get(l.field(1));
+        Buffer b = d.allocate(ctx, pages, BufferType.parse(l.opt("type", "other")), l.field(0),
+                l.opt("gpu", "rw").equals("ro"));
+        byte[] data = new byte[pages * PhysicalMemory.PAGE_SIZE];
+        String content = l.opt("content", "zero");
+        if (content.startsWith("file:")) {
+            String spec = content.substring(5);
+            int at = spec.lastIndexOf('@');
+            long off = at < 0 ? 0 : Trace.parseLong(trace.file(), l.number(), "content", spec.substring(at + 1), 0);
+            Path p = trace.baseDir().resolve(at < 0 ? spec : spec.substring(0, at));
+            byte[] got = files.read(p, off, data.length);
+            System.arraycopy(got, 0, data, 0, got.length); // a short file leaves the rest zero
+        } else {
+            Content.parse(content).fill(Long.parseLong(l.opt("seed", String.valueOf(l.number()))), 0, data, 0,
+                    data.length);
+        }
+        d.upload(b, data, 0);
+        buffers.put(l.field(0), b);
+        shadow.put(l.field(0), data);
+    }
+
+    private void cpuAccess(Trace.Line l, boolean write) {
+        int pid = pid(l, 0);
+        int len = (int) num(l, 2);
+        Trace.Addr a = Trace.parseAddr(trace.file(), l.number(), "ADDR", l.field(1), null);
+        long va;
+        if (a.buffer() != null) {
+            Buffer b = buffers.get(a.buffer());
+            if (b == null) {
+                throw new IllegalStateException("buffer '" + a.buffer() + "' was freed");
+            }
+            long base = b.cpuVa(pid);
+            if (base == 0) {
+                throw new IllegalStateException("buffer '" + a.buffer() + "' is not mapped in process " + pid
+                        + " (add 'cpumap " + a.buffer() + " " + pid + "' before this line)");
+            }
+            va = base + a.offset();
+        } else {
+            va = a.offset();
+        }
+        byte[] data = new byte[len];
+        if (write) {
+            fillWrite(l, data, va);
+        }
+        accesses++;
+        String outcome = "ok";
+        long done = len;
+        try {
+            if (write) {
+                d.cpuWrite(pid, va, data, 0, len);
+            } else {
+                d.cpuRead(pid, va, data, 0, len);
+            }
+        } catch (CpuFaultException e) {
+            outcome = e.signal().name().toLowerCase(Locale.ROOT);
+            done = e.address() - va;
+            reported.add("line " + l.number() + ": " + e.getMessage());
+        }
+        long finalDone = done;
+        forEachBufferByte(va, done, (name, b, bufOff, i) -> {
+            if (write) {
+                shadow.get(name)[bufOff] = data[i];
+            }
+        }, m -> m.cpuVa(pid));
+        if (!write) {
+            verify(l, va, data, finalDone, m -> m.cpuVa(pid));
+        }
+        expect(l, outcome);
+    }
+
+    private void gpuAccess(Trace.Line l, boolean write) {
+        GpuContext ctx = contexts.get(l.field(0));
+        int len = (int) num(l, 2);
+        long va = gpuVa(l, l.field(1));
+        byte[] data = new byte[len];
+        if (write) {
+            fillWrite(l, data, va);
+        }
+        List<Buffer> uses = new ArrayList<>();
+        Buffer target = ctx.regionAt(va);
+        if (target != null) {
+            uses.add(target);
+        }
+        runJob(l, ctx, uses, List.of(new Job.Access(va, data, 0, len, write)));
+    }
+
+    private void job(Trace.Line l) {
+        GpuContext ctx = contexts.get(l.field(0));
+        List<Buffer> uses = new ArrayList<>();
+        String u = l.opt("uses", "");
+        if (!u.isEmpty()) {
+            for (String n : u.split(",")) {
+                Buffer b = buffers.get(n);
+                if (b == null) {
+                    throw new IllegalStateException("buffer '" + n + "' was freed");
+                }
+                uses.add(b);
+            }
+        }
+        List<Job.Access> acc = new ArrayList<>();
+        for (String[] o : l.options()) {
+            if (o[0].equals("read") || o[0].equals("write")) {
+                int colon = o[1].lastIndexOf(':');
+                long va = gpuVa(l, o[1].substring(0, colon));
+                int len = (int) Trace.parseLong(trace.file(), l.number(), o[0], o[1].substring(colon + 1), 1);
+                byte[] data = new byte[len];
+                boolean w = o[0].equals("write");
+                if (w) {
+                    fillWrite(l, data, va + acc.size());
+                }
+                acc.add(new Job.Access(va, data, 0, len, w));
+            }
+        }
+        runJob(l, ctx, uses, acc);
+    }
+
+    private void runJob(Trace.Line l, GpuContext ctx, List<Buffer> uses, List<Job.Access> acc) {
+        accesses += acc.size();
+        JobResult r = d.submitJob(ctx, new Job(uses, acc));
+        String outcome = r.ok() ? "ok" : "fault";
+        if (!r.ok()) {
+            reported.add("line " + l.number() + ": " + r.message());
+        }
+        // Accesses before the failing one completed; the failing one completed up to its faulting address.
+        for (Job.Access a : acc) {
+            long done = a.len();
+            boolean last = false;
+            if (!r.ok()) {
+                if (r.fault() == null) {
+                    break; // refused before it started
+                }
+                long fa = r.fault().address();
+                if (fa >= a.va() && fa < a.va() + a.len()) {
+                    done = fa - a.va();
+                    last = true;
+                }
+            }
+            if (a.write()) {
+                forEachBufferByte(a.va(), done, (name, b, bufOff, i) -> shadow.get(name)[bufOff] = a.data()[i],
+                        Buffer::gpuVa);
+            } else {
+                verify(l, a.va(), a.data(), done, Buffer::gpuVa);
+            }
+            if (last) {
+                break;
+            }
+        }
+        expect(l, outcome);
+    }
+
+    private long gpuVa(Trace.Line l, String addr) {
+        Trace.Addr a = Trace.parseAddr(trace.file(), l.number(), "ADDR", addr, null);
+        if (a.buffer() == null) {
+            return a.offset();
+        }
+        Buffer b = buffers.get(a.buffer());
+        if (b == null) {
+            throw new IllegalStateException("buffer '" + a.buffer() + "' was freed");
+        }
+        if (b.gpuVa() == 0) {
+            throw new IllegalStateException("buffer '" + a.buffer() + "' is not mapped on the GPU (add 'gpumap "
+                    + a.buffer() + "' before this line)");
+        }
+        return b.gpuVa() + a.offset();
+    }
+
+    private void fillWrite(Trace.Line l, byte[] data, long va) {
+        Content.parse(l.opt("content", "text")).fill(Long.parseLong(l.opt("seed", String.valueOf(l.number()))), va,
+                data, 0, data.length);
+    }
+
+    private interface ByteVisitor {
+        void visit(String name, Buffer b, int bufOff, int i);
+    }
+
+    private interface Base {
+        long of(Buffer b);
+    }
+
+    /** Visits bytes [va, va + len) that fall inside a live buffer (addresses as {@code base} maps them). */
+    private void forEachBufferByte(long va, long len, ByteVisitor v, Base base) {
+        if (len <= 0) {
+            return;
+        }
+        for (Map.Entry<String, Buffer> e : buffers.entrySet()) {
+            long start = base.of(e.getValue());
+            if (start == 0) {
+                continue;
+            }
+            long from = Math.max(va, start);
+            long to = Math.min(va + len, start + e.getValue().sizeBytes());
+            for (long x = from; x < to; x++) {
+                v.visit(e.getKey(), e.getValue(), (int) (x - start), (int) (x - va));
+            }
+        }
+    }
+
+    private void verify(Trace.Line l, long va, byte[] got, long len, Base base) {
+        long[] bad = {-1};
+        String[] where = {null};
+        forEachBufferByte(va, len, (name, b, bufOff, i) -> {
+            verified++;
+            if (bad[0] < 0 && shadow.get(name)[bufOff] != got[i]) {
+                bad[0] = bufOff;
+                where[0] = name;
+            }
+        }, base);
+        if (bad[0] >= 0) {
+            failures.add(String.format("line %d: read of buffer '%s' differs from the last write at offset %d",
+                    l.number(), where[0], bad[0]));
+        }
+    }
+
+    private void expect(Trace.Line l, String outcome) {
+        String want = l.opt("expect", "ok");
+        if (!want.equals(outcome)) {
+            failures.add("line " + l.number() + ": expected " + want + ", got " + outcome);
+        }
+        say(l, l.command() + ": " + outcome);
+    }
+
+    private void check(Trace.Line l) {
+        byte[] page = new byte[PhysicalMemory.PAGE_SIZE];
+        int bad = 0;
+        for (Map.Entry<String, Buffer> e : buffers.entrySet()) {
+            byte[] sh = shadow.get(e.getKey());
+            for (int p = 0; p < e.getValue().pages(); p++) {
+                d.peek(e.getValue(), p, page, 0);
+                verified += page.length;
+                if (!java.util.Arrays.equals(page, 0, page.length, sh, p * page.length, (p + 1) * page.length)) {
+                    failures.add(String.format("line %d: check: page %d of buffer '%s' differs from the shadow",
+                            l.number(), p, e.getKey()));
+                    bad++;
+                }
+            }
+        }
+        d.checkInvariants();
+        say(l, "check: " + buffers.size() + " buffer(s), " + bad + " page(s) differ");
+    }
+
+    private void sample(int line, String label) {
+        long tables = d.memory().used(FrameKind.CPU_TABLE) + d.memory().used(FrameKind.GPU_TABLE);
+        timeline.add(new ReplayReport.Sample(line, label, d.memory().used(FrameKind.DATA), tables,
+                d.store().pagesStored(), d.store().mmStat().memUsedTotal(), d.savedBytes()));
+    }
+
+    private void say(Trace.Line l, String what) {
+        if (log != null) {
+            log.accept("line " + l.number() + ": " + what);
+        }
+    }
+
+    private int pid(Trace.Line l, int i) {
+        return (int) num(l, i);
+    }
+
+    private long num(Trace.Line l, int i) {
+        return Trace.parseLong(trace.file(), l.number(), String.valueOf(i + 1), l.field(i), 0);
+    }
+
+    private Buffer buf(Trace.Line l, int i) {
+        Buffer b = buffers.get(l.field(i));
+        if (b == null) {
+            throw new IllegalStateException("buffer '" + l.field(i) + "' was freed");
+        }
+        return b;
+    }
+}

@@ -1,0 +1,245 @@
+package dev.gmc.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.store.SameFilled;
+import dev.gmc.driver.AbstractGmcDriver;
+import dev.gmc.driver.Buffer;
+import dev.gmc.driver.BufferType;
+import dev.gmc.driver.DriverConfig;
+import dev.gmc.driver.GpuContext;
+import dev.gmc.driver.Job;
+import dev.gmc.driver.JobResult;
+import dev.gmc.driver.MidgardDriver;
+import dev.gmc.driver.UtgardDriver;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gmc fault-bench}: the cost of the GMC mechanism on this machine — fault-restore latency of one 4 KiB page
+ * (fault, frame allocation, decompression, handle free, table update, TLB invalidation) and region compression
+ * throughput against raw lz4-java on the same pages.
+ */
+@Command(name = "fault-bench", mixinStandardHelpOptions = true,
+        description = {"Measure fault-restore latency (p50/p99 per 4 KiB page, CPU and GPU faults on the Midgard "
+                + "model, the pre-job hook on Utgard) and region compression throughput vs raw lz4-java.",
+                "Only pages that lz4 stores compressed are used (same-filled and refused pages are dropped), so "
+                        + "every restore decompresses."})
+final class FaultBenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--input", split = ",", description = "Files or directories of pages (.gz/.zst/.xz ok); "
+            + "default: samples/ and gmc-core's real-memory golden mix.")
+    List<Path> inputs;
+
+    @Option(names = "--pages", defaultValue = "16384", description = "Pages per round (default: ${DEFAULT-VALUE}).")
+    int pages;
+
+    @Option(names = "--algo", defaultValue = "lz4", description = "Store codec (default: ${DEFAULT-VALUE}).")
+    String algo;
+
+    @Option(names = "--rounds", defaultValue = "5",
+            description = "Measured rounds after one warm-up round (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--json", description = "Also write the results as JSON to this file.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (pages < 16 || rounds < 1) {
+            throw new IllegalArgumentException("--pages must be >= 16 and --rounds >= 1");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        byte[] data = compressiblePages(PageInput.loadPages(inputs, pages * 2));
+        int n = data.length / 4096;
+        out.printf("%d pages (%s) of compressed-storable input, %s codec, %d rounds after a warm-up%n", n,
+                Units.bytes(data.length), algo, rounds);
+
+        double[] rawGbps = new double[rounds];
+        double[] regionGbps = new double[rounds];
+        double[] utgardPreJobGbps = new double[rounds];
+        Histogram cpuLat = new Histogram(3_600_000_000L, 3);
+        Histogram gpuLat = new Histogram(3_600_000_000L, 3);
+        LZ4Compressor lz4 = LZ4Factory.fastestInstance().fastCompressor();
+        byte[] comp = new byte[lz4.maxCompressedLength(4096)];
+        DriverConfig cfg = DriverConfig.defaults().withPoisonOnFree(false)
+                .withRam((long) n * 4096 * 5 / 4 + (32L << 20))
+                .withStore(DriverConfig.defaults().store().withCodec(CodecSpec.parse(algo)));
+        for (int round = 0; round <= rounds; round++) {
+            long t0 = System.nanoTime();
+            long sink = 0;
+            for (int p = 0; p < n; p++) {
+                sink += lz4.compress(data, p * 4096, 4096, comp, 0, comp.length);
+            }
+            long rawNs = System.nanoTime() - t0;
+            if (sink == 0) {
+                throw new IllegalStateException();
+            }
+            try (AbstractGmcDriver d = new MidgardDriver(cfg)) {
+                d.createProcess(100, "bench");
+                GpuContext ctx = d.createContext(100);
+                Buffer b = d.allocate(ctx, n, BufferType.TEXTURE, "bench", false);
+                d.upload(b, data, 0);
+                long va = d.mapCpu(b, 100);
+                long gva = d.mapGpu(b);
+                long c0 = System.nanoTime();
+                var r = d.compress(b);
+                long regionNs = System.nanoTime() - c0;
+                if (r.stored() != n) {
+                    throw new IllegalStateException("expected all " + n + " pages stored, got " + r);
+                }
+                int[] order = shuffled(n, round);
+                byte[] one = new byte[1];
+                int half = n / 2;
+                for (int i = 0; i < half; i++) { // CPU faults on half the pages
+                    long s = System.nanoTime();
+                    d.cpuRead(100, va + (long) order[i] * 4096, one, 0, 1);
+                    long e = System.nanoTime() - s;
+                    if (round > 0) {
+                        cpuLat.recordValue(e);
+                    }
+                }
+                var as = ctx.addressSpace();
+                for (int i = half; i < n; i++) { // GPU faults (GMC-extended page-fault worker) on the others
+                    long s = System.nanoTime();
+                    as.read(gva + (long) order[i] * 4096, one, 0, 1);
+                    long e = System.nanoTime() - s;
+                    if (round > 0) {
+                        gpuLat.recordValue(e);
+                    }
+                }
+                verify(d, b, data);
+                if (round > 0) {
+                    rawGbps[round - 1] = data.length / (double) rawNs;
+                    regionGbps[round - 1] = data.length / (double) regionNs;
+                }
+            }
+            try (AbstractGmcDriver u = new UtgardDriver(cfg.withRam(Math.min(cfg.ramBytes(), 1L << 32)))) {
+                u.createProcess(100, "bench");
+                GpuContext s = u.createContext(100);
+                Buffer b = u.allocate(s, n, BufferType.TEXTURE, "bench", false);
+                u.upload(b, data, 0);
+                u.mapGpu(b);
+                u.compress(b);
+                long j0 = System.nanoTime();
+                JobResult jr = u.submitJob(s, new Job(List.of(b), List.of()));
+                long jobNs = System.nanoTime() - j0;
+                if (!jr.ok()) {
+                    throw new IllegalStateException(jr.message());
+                }
+                verify(u, b, data);
+                if (round > 0) {
+                    utgardPreJobGbps[round - 1] = data.length / (double) jobNs;
+                }
+            }
+        }
+        double raw = median(rawGbps);
+        double region = median(regionGbps);
+        out.println();
+        out.printf(Locale.ROOT, "%-52s %10s%n", "region compression (1 thread)", "GB/s");
+        out.printf(Locale.ROOT, "  %-50s %10.3f%n", "raw lz4-java compress, same pages", raw);
+        out.printf(Locale.ROOT, "  %-50s %10.3f  (%.2fx raw)%n", "Midgard compress(region): unmap+flush, store, "
+                + "free", region, region / raw);
+        out.printf(Locale.ROOT, "  %-50s %10.3f%n", "Utgard pre-job restore of the whole region", median(
+                utgardPreJobGbps));
+        out.println();
+        out.printf("%-52s %8s %8s %8s %8s %8s%n", "fault restore latency per 4 KiB page (ns)", "p50", "p90", "p99",
+                "p99.9", "max");
+        printLat(out, "CPU fault (PTE walk, restore, PTE install)", cpuLat);
+        printLat(out, "GPU fault (kbase: restore, ATE insert, FLUSH_PT)", gpuLat);
+        out.flush();
+        if (json != null) {
+            ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectNode root = om.createObjectNode();
+            root.put("pages", n).put("codec", algo).put("rounds", rounds);
+            root.put("raw_lz4_gbps", raw).put("region_compress_gbps", region).put("region_vs_raw", region / raw);
+            root.put("utgard_prejob_restore_gbps", median(utgardPreJobGbps));
+            latJson(root.putObject("cpu_fault_ns"), cpuLat);
+            latJson(root.putObject("gpu_fault_ns"), gpuLat);
+            om.writeValue(json.toFile(), root);
+        }
+        return 0;
+    }
+
+    /** Keeps the pages that are neither same-filled nor refused by lz4 (as the GMC store would see them). */
+    private static byte[] compressiblePages(byte[] data) {
+        LZ4Compressor lz4 = LZ4Factory.fastestInstance().fastCompressor();
+        byte[] comp = new byte[lz4.maxCompressedLength(4096)];
+        byte[] out = new byte[data.length];
+        int k = 0;
+        int limit = dev.gmc.core.pool.SizeClassTable.withChain(8).hugeClassSize();
+        for (int p = 0; p < data.length / 4096; p++) {
+            if (SameFilled.test(data, p * 4096)) {
+                continue;
+            }
+            if (lz4.compress(data, p * 4096, 4096, comp, 0, comp.length) >= limit) {
+                continue;
+            }
+            System.arraycopy(data, p * 4096, out, k * 4096, 4096);
+            k++;
+        }
+        if (k < 16) {
+            throw new IllegalArgumentException("the input has only " + k + " compressible pages");
+        }
+        return Arrays.copyOf(out, k * 4096);
+    }
+
+    private static void verify(AbstractGmcDriver d, Buffer b, byte[] data) {
+        byte[] page = new byte[4096];
+        for (int p = 0; p < b.pages(); p++) {
+            d.peek(b, p, page, 0);
+            if (!Arrays.equals(page, 0, 4096, data, p * 4096, (p + 1) * 4096)) {
+                throw new IllegalStateException("page " + p + " differs after restore");
+            }
+        }
+        d.checkInvariants();
+    }
+
+    private static int[] shuffled(int n, long seed) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        return a;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static void printLat(PrintWriter out, String what, Histogram h) {
+        out.printf(Locale.ROOT, "  %-50s %8d %8d %8d %8d %8d%n", what, h.getValueAtPercentile(50),
+                h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue());
+    }
+
+    private static void latJson(ObjectNode o, Histogram h) {
+        o.put("count", h.getTotalCount()).put("p50", h.getValueAtPercentile(50)).put("p90",
+                h.getValueAtPercentile(90)).put("p99", h.getValueAtPercentile(99)).put("p999",
+                h.getValueAtPercentile(99.9)).put("max", h.getMaxValue());
+    }
+}

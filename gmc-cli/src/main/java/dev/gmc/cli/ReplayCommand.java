@@ -1,0 +1,161 @@
+package dev.gmc.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.gmc.driver.replay.ReplayReport;
+import dev.gmc.driver.replay.Trace;
+import dev.gmc.driver.replay.TraceException;
+import dev.gmc.driver.replay.TraceRunner;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code gmc replay}: runs a fault-replay trace on an emulated Midgard or Utgard driver. */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = {"Replay a trace (docs/TRACE-FORMAT.md) on an emulated Mali driver with GMC: buffers are "
+                + "compressed on app background and restored on CPU/GPU faults; every access is checked against a "
+                + "shadow copy.",
+                "Exit code: 0 all reads verified and every outcome as expected, 1 malformed trace or I/O error, "
+                        + "2 a verification failure or an unexpected outcome."})
+final class ReplayCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "TRACE", description = "Trace files (.gmct).")
+    Path[] traces;
+
+    @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print the outcome of every trace line (stderr).")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        boolean json = switch (format.toLowerCase(Locale.ROOT)) {
+            case "json" -> true;
+            case "table" -> false;
+            default -> throw new IllegalArgumentException("--format " + format + " (expected table or json)");
+        };
+        int code = 0;
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        for (Path t : traces) {
+            if (!Files.isRegularFile(t)) {
+                throw new IllegalArgumentException("trace " + t + ": no such file");
+            }
+            ReplayReport r;
+            try {
+                Trace trace = Trace.parse(t);
+                r = new TraceRunner(trace, ReplayCommand::readDump, verbose ? err::println : null).run();
+            } catch (TraceException e) {
+                err.println("gmc replay: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+            if (json) {
+                out.println(mapper.writeValueAsString(r));
+            } else {
+                printTable(out, r);
+            }
+            if (!r.ok()) {
+                code = 2;
+            }
+        }
+        out.flush();
+        return code;
+    }
+
+    /** Reads {@code len} bytes at {@code offset} of a dump (compressed dumps decompressed on the fly). */
+    static byte[] readDump(Path file, long offset, int len) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("dump " + file + ": no such file");
+        }
+        try (InputStream in = PageInput.open(file)) {
+            long skipped = in.skip(offset);
+            while (skipped < offset) {
+                if (in.read() < 0) {
+                    throw new IOException("dump " + file + ": offset " + offset + " is past its end (" + skipped
+                            + " bytes)");
+                }
+                skipped++;
+                skipped += in.skip(offset - skipped);
+            }
+            return in.readNBytes(len);
+        }
+    }
+
+    private static void printTable(PrintWriter out, ReplayReport r) {
+        out.printf("%s: %s driver, %d lines, %d GPU/CPU accesses, %s verified against the shadow copy%n", r.trace(),
+                r.driver(), r.lines(), r.accesses(), Units.bytes(r.bytesVerified()));
+        Map<String, Long> c = r.driverCounters();
+        Map<String, Long> m = r.mmuCounters();
+        out.println();
+        out.println("GMC");
+        row(out, "regions compressed", c.get("regions_compressed"));
+        row(out, "pages stored (compressed)", c.get("pages_stored"));
+        row(out, "pages same-filled (zero)", c.get("pages_same_filled") + " (" + c.get("pages_zero") + ")");
+        row(out, "pages rejected / pool full", c.get("pages_rejected") + " / " + c.get("pages_pool_full"));
+        row(out, "compressions aborted by a fault", c.get("pages_aborted"));
+        row(out, "frames freed", c.get("frames_freed") + " (" + Units.bytes(c.get("frames_freed") * 4096) + ")");
+        row(out, "pages restored", c.get("pages_restored"));
+        row(out, "CPU faults major / minor", c.get("cpu_faults_major") + " / " + c.get("cpu_faults_minor"));
+        row(out, "GPU faults major / minor", c.get("gpu_faults_major") + " / " + c.get("gpu_faults_minor"));
+        row(out, "pre-job restores (Utgard)", c.get("pre_job_restores"));
+        row(out, "jobs / failed", c.get("jobs") + " / " + c.get("jobs_failed"));
+        row(out, "contexts killed", c.get("contexts_killed"));
+        row(out, "SIGSEGV / SIGBUS", c.get("sigsegv") + " / " + c.get("sigbus"));
+        out.println();
+        out.println("MMU");
+        row(out, "CPU TLB range flushes", m.get("cpu_tlb_flush_range"));
+        if (r.driver().equals("midgard")) {
+            row(out, "kbase AS LOCK / UNLOCK", m.get("kbase_lock") + " / " + m.get("kbase_unlock"));
+            row(out, "kbase FLUSH_PT / FLUSH_MEM", m.get("kbase_flush_pt") + " / " + m.get("kbase_flush_mem"));
+        } else {
+            row(out, "Utgard ZAP_CACHE / ZAP_ONE_LINE", m.get("utgard_zap_cache") + " / "
+                    + m.get("utgard_zap_one_line"));
+            row(out, "Utgard stall / unstall", m.get("utgard_stall") + " / " + m.get("utgard_unstall"));
+            row(out, "Utgard L2 page-table invalidations", m.get("utgard_l2_invalidate"));
+            row(out, "Utgard PAGE_FAULT_DONE", m.get("utgard_page_fault_done"));
+        }
+        row(out, "GPU TLB hits / misses", m.get("tlb_hit") + " / " + m.get("tlb_miss"));
+        row(out, "GPU TLB entries invalidated", m.get("tlb_entries_invalidated"));
+        out.println();
+        out.printf("%-6s %-16s %12s %12s %12s %12s %12s%n", "line", "memory after", "data", "page tables",
+                "in store", "pool", "saved");
+        for (ReplayReport.Sample s : r.timeline()) {
+            out.printf("%-6d %-16s %12s %12s %12s %12s %12s%n", s.line(), Units.shorten(s.label(), 16),
+                    Units.bytes(s.dataFrames() * 4096), Units.bytes(s.tableFrames() * 4096),
+                    Units.bytes(s.storedPages() * 4096), Units.bytes(s.poolBytes()), Units.bytes(s.savedBytes()));
+        }
+        out.println();
+        out.println("mm_stat: " + r.mmStat());
+        if (!r.reported().isEmpty()) {
+            out.println();
+            out.println("Reported by the driver (as the real one would):");
+            r.reported().forEach(s -> out.println("  " + s));
+        }
+        out.println();
+        if (r.ok()) {
+            out.println("OK: every read matched the last write, every outcome was as expected.");
+        } else {
+            out.println("FAILED:");
+            r.failures().forEach(s -> out.println("  " + s));
+        }
+    }
+
+    private static void row(PrintWriter out, String k, Object v) {
+        out.printf("  %-36s %s%n", k, v);
+    }
+}
