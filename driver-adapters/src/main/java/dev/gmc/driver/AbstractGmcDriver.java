@@ -37,9 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * each), tear down the GPU entries with the driver's flush, clean the CPU caches for the pages (counted), and mark
  * every resident page UNMAPPED;</li>
  * <li>page by page: mark it COMPRESSING and store it <em>without</em> the lock (the frame cannot change: nothing
- * maps it), then under the lock either commit (free the frame, write the gmc swap entry into every CPU mapping) or,
- * if a fault took the page back meanwhile, drop the stored copy;</li>
- * <li>map the refused pages back everywhere.</li>
+ * maps it), then under the lock either commit (free the frame) or, if a fault took the page back meanwhile, drop
+ * the stored copy;</li>
+ * <li>write the gmc swap entries of the compressed pages into every CPU mapping, and map the refused pages back
+ * everywhere.</li>
  * </ol>
  * A fault on a page (CPU or GPU) takes the buffer lock: an UNMAPPED or COMPRESSING page is simply mapped again
  * (the compressor notices and aborts that page); a COMPRESSED page is decompressed into a new frame, its handle
@@ -354,11 +355,10 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         long pte = ArmPte.page((long) b.pfn[page] << PhysicalMemory.PAGE_SHIFT, true);
         boolean all = config.remap() == RemapPolicy.ALL;
         for (Buffer.CpuMapping m : b.cpuMappings) {
-            long va = m.va() + ((long) page << PhysicalMemory.PAGE_SHIFT);
+            // Other processes keep their swap entry, as Linux keeps swap PTEs pointing at a page in the swap
+            // cache: it still names this page, and their next access is a minor fault that maps the frame.
             if (m.process() == cpu || all) {
-                m.process().installPte(va, pte);
-            } else { // drop a stale swap entry; that process takes a minor fault later
-                m.process().updatePtes(va, 1, (i, old) -> ArmPte.isSwap(old) ? 0L : old);
+                m.process().installPte(m.va() + ((long) page << PhysicalMemory.PAGE_SHIFT), pte);
             }
         }
         if (b.gpuVa != 0 && (cpu == null || all) && (b.state[page] & GPU_MAPPED) == 0) {
@@ -449,6 +449,10 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         b.lock.lock();
         try {
             if (!b.freed) {
+                for (Buffer.CpuMapping m : b.cpuMappings) {
+                    m.process().updatePtes(m.va(), b.pages(), (i, old) ->
+                            old == 0 && (b.state[i] & STATE_MASK) == COMPRESSED ? swapEntry(b, i) : old);
+                }
                 remapRefused(b, refused);
                 b.regionState = b.compressedPages > 0 ? RegionState.COMPRESSED : RegionState.RESIDENT;
             }
@@ -487,10 +491,8 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         b.compressedPages++;
         mem.free(pfn, FrameKind.DATA);
         counters.inc(Counter.FRAMES_FREED);
-        long swp = swapEntry(b, page);
-        for (Buffer.CpuMapping m : b.cpuMappings) {
-            m.process().updatePtes(m.va() + ((long) page << PhysicalMemory.PAGE_SHIFT), 1, (i, old) -> swp);
-        }
+        // The swap entries are written for the whole region at the end of the pass (one table lock per
+        // mapping); until then the PTE is none, and a fault on it restores the page all the same.
         if (same) {
             counters.inc(Counter.PAGES_SAME_FILLED);
             if (zero) {
@@ -729,7 +731,8 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                             throw bad(b, i, "process " + m.process().pid() + " maps it (PTE 0x"
                                     + Long.toHexString(pte) + ") in state " + st);
                         }
-                        if (ArmPte.isSwap(pte) && (st != COMPRESSED || pte != swapEntry(b, i))) {
+                        // A swap entry must name this very page; it may outlive the restore (see mapAfterFault).
+                        if (ArmPte.isSwap(pte) && pte != swapEntry(b, i)) {
                             throw bad(b, i, "process " + m.process().pid() + " holds swap entry 0x"
                                     + Long.toHexString(pte) + " in state " + st);
                         }

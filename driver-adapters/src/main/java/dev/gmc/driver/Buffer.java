@@ -15,7 +15,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * bit 4     GPU_MAPPED: the GPU table holds a valid entry for the page
  * </pre>
  * A page has a frame in states RESIDENT, UNMAPPED and COMPRESSING and a handle (only) in COMPRESSED. CPU PTEs
- * are present only for RESIDENT pages and hold a gmc swap entry only for COMPRESSED pages.
+ * are present only for RESIDENT pages; a COMPRESSED page has a gmc swap entry in every CPU mapping, and that
+ * entry may outlive a restore in processes that did not fault (as a swap PTE outlives swap-in while the page sits
+ * in the swap cache): their next access is a minor fault.
  *
  * <p>Locking: {@link #lock} guards every field of this class. Lock order: buffer lock, then a process's or an
  * address space's lock (never the reverse); the driver never holds two buffer locks.

@@ -102,7 +102,6 @@ class FaultReplayRandomTest {
             }
             assertThat(failures).isEmpty();
             assertThat(reads.get()).isPositive();
-            System.out.printf("%s %d workers: %d reads, %s%n", driver, workers, reads.get(), d.counters().snapshot());
             d.checkInvariants();
             assertThat(d.counters().get(DriverCounters.Counter.PAGES_RESTORED)).isPositive();
 

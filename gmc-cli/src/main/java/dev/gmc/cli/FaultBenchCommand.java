@@ -76,10 +76,15 @@ final class FaultBenchCommand implements Callable<Integer> {
         double[] utgardPreJobGbps = new double[rounds];
         Histogram cpuLat = new Histogram(3_600_000_000L, 3);
         Histogram gpuLat = new Histogram(3_600_000_000L, 3);
+        Histogram rawLat = new Histogram(3_600_000_000L, 3);
+        net.jpountz.lz4.LZ4SafeDecompressor dec = LZ4Factory.fastestInstance().safeDecompressor();
+        byte[][] compPages = new byte[n][];
+        int[] compLens = new int[n];
+        byte[] back = new byte[4096];
         LZ4Compressor lz4 = LZ4Factory.fastestInstance().fastCompressor();
         byte[] comp = new byte[lz4.maxCompressedLength(4096)];
         DriverConfig cfg = DriverConfig.defaults().withPoisonOnFree(false)
-                .withRam((long) n * 4096 * 5 / 4 + (32L << 20))
+                .withRam(((long) n * 5 / 4) * 4096 + (32L << 20))
                 .withStore(DriverConfig.defaults().store().withCodec(CodecSpec.parse(algo)));
         for (int round = 0; round <= rounds; round++) {
             long t0 = System.nanoTime();
@@ -90,6 +95,20 @@ final class FaultBenchCommand implements Callable<Integer> {
             long rawNs = System.nanoTime() - t0;
             if (sink == 0) {
                 throw new IllegalStateException();
+            }
+            if (round == 0) {
+                for (int p = 0; p < n; p++) {
+                    compPages[p] = new byte[comp.length];
+                    compLens[p] = lz4.compress(data, p * 4096, 4096, compPages[p], 0, comp.length);
+                }
+            }
+            for (int i : shuffled(n, round + 100)) { // the floor: decompressing the page, nothing else
+                long s = System.nanoTime();
+                dec.decompress(compPages[i], 0, compLens[i], back, 0, 4096);
+                long e = System.nanoTime() - s;
+                if (round > 0) {
+                    rawLat.recordValue(e);
+                }
             }
             try (AbstractGmcDriver d = new MidgardDriver(cfg)) {
                 d.createProcess(100, "bench");
@@ -161,6 +180,7 @@ final class FaultBenchCommand implements Callable<Integer> {
         out.println();
         out.printf("%-52s %8s %8s %8s %8s %8s%n", "fault restore latency per 4 KiB page (ns)", "p50", "p90", "p99",
                 "p99.9", "max");
+        printLat(out, "raw lz4-java safe decompress only (the floor)", rawLat);
         printLat(out, "CPU fault (PTE walk, restore, PTE install)", cpuLat);
         printLat(out, "GPU fault (kbase: restore, ATE insert, FLUSH_PT)", gpuLat);
         out.flush();
@@ -170,6 +190,7 @@ final class FaultBenchCommand implements Callable<Integer> {
             root.put("pages", n).put("codec", algo).put("rounds", rounds);
             root.put("raw_lz4_gbps", raw).put("region_compress_gbps", region).put("region_vs_raw", region / raw);
             root.put("utgard_prejob_restore_gbps", median(utgardPreJobGbps));
+            latJson(root.putObject("raw_decompress_ns"), rawLat);
             latJson(root.putObject("cpu_fault_ns"), cpuLat);
             latJson(root.putObject("gpu_fault_ns"), gpuLat);
             om.writeValue(json.toFile(), root);
