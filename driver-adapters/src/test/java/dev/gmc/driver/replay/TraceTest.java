@@ -1,0 +1,96 @@
+package dev.gmc.driver.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class TraceTest {
+    private static final String HEAD = "gmc-trace 1\ndriver midgard ram=16M\nprocess 100 app\ncontext c 100\n";
+
+    private static ReplayReport run(String text) {
+        return new TraceRunner(Trace.parse("t.gmct", text), (p, o, l) -> new byte[0], null).run();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "alloc b c x|t.gmct:5: field PAGES: expected a number >= 0, got 'x'",
+        "alloc b nope 4|t.gmct:5: field CONTEXT: unknown context 'nope'",
+        "cpu-read 100 q+0 4|t.gmct:5: field ADDR: unknown buffer 'q' in address 'q+0'",
+        "frobnicate 1|t.gmct:5: unknown command 'frobnicate'",
+        "alloc b c 4 colour=red|t.gmct:5: field colour: 'alloc' takes no option 'colour'",
+        "alloc b c 4 content=plaid|t.gmct:5: field content: content 'plaid'",
+        "cpu-read 100 0x10|t.gmct:5: 'cpu-read' takes 3 field(s) (PID ADDR LEN), got 2",
+        "job c read=0x1000|t.gmct:5: field read: '0x1000' (expected ADDR:LEN)",
+        "cpu-read 100 0x1000 4 expect=maybe|t.gmct:5: field expect: 'maybe' (expected ok, sigsegv, sigbus or fault)",
+    })
+    void malformedLinesNameTheLineAndField(String line, String message) {
+        assertThatThrownBy(() -> Trace.parse("t.gmct", HEAD + line + "\n")).isInstanceOf(TraceException.class)
+                .hasMessageStartingWith(message);
+    }
+
+    @Test
+    void headerAndDefinitionsAreChecked() {
+        assertThatThrownBy(() -> Trace.parse("t.gmct", "driver midgard\n")).hasMessageContaining("t.gmct:1")
+                .hasMessageContaining("gmc-trace 1");
+        assertThatThrownBy(() -> Trace.parse("t.gmct", "gmc-trace 1\nprocess 1 a\n"))
+                .hasMessageContaining("first command must be 'driver'");
+        assertThatThrownBy(() -> Trace.parse("t.gmct", HEAD + "context c 100\n"))
+                .hasMessageContaining("t.gmct:5: field CONTEXT: context 'c' is already defined");
+        assertThatThrownBy(() -> run("gmc-trace 1\ndriver mali-t\n")).hasMessageContaining("expected midgard or "
+                + "utgard");
+    }
+
+    @Test
+    void runtimeTraceErrorsNameTheLine() {
+        String t = HEAD + "alloc b c 4\ncpu-read 100 b+0 16\n";
+        assertThatThrownBy(() -> run(t)).isInstanceOf(TraceException.class)
+                .hasMessageContaining("t.gmct:6").hasMessageContaining("not mapped in process 100")
+                .hasMessageContaining("cpumap b 100");
+    }
+
+    @Test
+    void anUnexpectedOutcomeIsAFailureAndAnExpectedFaultIsNot() {
+        ReplayReport r = run(HEAD + "alloc b c 1\ncpumap b 100\ncpu-read 100 b+4096 4\n"
+                + "cpu-read 100 b+4096 4 expect=sigsegv\ngpu-read c 0x5000 4 expect=fault\n");
+        assertThat(r.failures()).containsExactly("line 7: expected ok, got sigsegv");
+        assertThat(r.reported()).hasSize(3);
+        assertThat(r.reported().get(2)).contains("Memory is not mapped on the GPU");
+    }
+
+    @Test
+    void readsAreVerifiedAgainstWritesAcrossCompressionAndPartialWritesCount() {
+        ReplayReport r = run(HEAD + "alloc b c 2 content=gradient\ncpumap b 100\ngpumap b\n"
+                + "cpu-write 100 b+4000 200 content=noise\ncompress b\ngpu-read c b+3900 400\n"
+                + "cpu-write 100 b+8000 500 expect=sigsegv\ncompress b\ncpu-read 100 b+0 8192\ncheck\n");
+        assertThat(r.failures()).isEmpty();
+        assertThat(r.bytesVerified()).isGreaterThanOrEqualTo(400 + 8192 + 8192);
+        assertThat(r.driverCounters().get("pages_restored")).isPositive();
+    }
+
+    static Stream<Path> sampleTraces() throws IOException {
+        Path dir = Path.of("../traces");
+        return Files.list(dir).filter(p -> p.toString().endsWith(".gmct")).sorted();
+    }
+
+    @ParameterizedTest
+    @MethodSource("sampleTraces")
+    void theShippedTracesReplayClean(Path trace) throws IOException {
+        ReplayReport r = new TraceRunner(Trace.parse(trace), (p, off, len) -> {
+            try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(p))) {
+                in.skipNBytes(off);
+                return in.readNBytes(len);
+            }
+        }, null).run();
+        assertThat(r.failures()).isEmpty();
+        assertThat(r.driverCounters().get("frames_freed")).isPositive();
+        assertThat(r.driverCounters().get("pages_restored")).isPositive();
+    }
+}

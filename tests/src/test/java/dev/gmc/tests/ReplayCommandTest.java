@@ -1,0 +1,61 @@
+package dev.gmc.tests;
+
+import static dev.gmc.tests.MeasureCommandTest.gmc;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code gmc replay} and {@code gmc fault-bench} end to end: exit codes, reports, no stack traces. */
+class ReplayCommandTest {
+
+    @Test
+    void theSampleTracesReplayCleanWithTablesAndJson() throws Exception {
+        MeasureCommandTest.Run r = gmc("replay", "../traces/midgard-background.gmct", "../traces/utgard-jobs.gmct");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("kbase FLUSH_PT / FLUSH_MEM").contains("Utgard ZAP_CACHE")
+                .contains("OK: every read matched").contains("mm_stat:");
+        MeasureCommandTest.Run j = gmc("replay", "--format", "json", "../traces/midgard-shared-lpae.gmct");
+        assertThat(j.code()).isZero();
+        JsonNode n = new ObjectMapper().readTree(j.out());
+        assertThat(n.get("driver").asText()).isEqualTo("midgard");
+        assertThat(n.get("driverCounters").get("frames_freed").asLong()).isPositive();
+        assertThat(n.get("timeline").size()).isGreaterThan(1);
+    }
+
+    @Test
+    void aMalformedTraceNamesLineAndFieldWithExit1(@TempDir Path dir) throws Exception {
+        Path t = dir.resolve("bad.gmct");
+        Files.writeString(t, "gmc-trace 1\ndriver utgard\nprocess 1 a\ncontext s 1\nalloc b s many\n");
+        MeasureCommandTest.Run r = gmc("replay", t.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("bad.gmct:5: field PAGES: expected a number").doesNotContain("Exception")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void aWrongExpectationExits2(@TempDir Path dir) throws Exception {
+        Path t = dir.resolve("x.gmct");
+        Files.writeString(t, "gmc-trace 1\ndriver midgard\nprocess 1 a\ncontext c 1\n"
+                + "gpu-read c 0x9000 4   # nothing is mapped there: the context is killed\n");
+        MeasureCommandTest.Run r = gmc("replay", t.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out()).contains("line 5: expected ok, got fault").contains("Memory is not mapped on the GPU");
+    }
+
+    @Test
+    void faultBenchRunsSmall(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("fb.json");
+        MeasureCommandTest.Run r = gmc("fault-bench", "--input", "../gmc-core/src/test/resources/golden/real-mix.bin.gz", "--pages", "256", "--rounds", "1",
+                "--json", json.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("CPU fault").contains("GPU fault");
+        JsonNode n = new ObjectMapper().readTree(json.toFile());
+        assertThat(n.get("cpu_fault_ns").get("p50").asLong()).isPositive();
+        assertThat(n.get("region_vs_raw").asDouble()).isPositive();
+    }
+}
