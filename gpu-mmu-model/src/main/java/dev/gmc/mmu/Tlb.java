@@ -63,6 +63,18 @@ public final class Tlb {
 
     /** Drops every entry whose page lies in [{@code firstVpfn}, {@code firstVpfn + pages}); returns how many. */
     public int invalidate(long firstVpfn, long pages) {
+        if (pages <= mask) { // a small range: look only at the sets its pages map to
+            int n = 0;
+            for (long v = firstVpfn; v < firstVpfn + pages; v++) {
+                int i = (int) (v & mask);
+                long e = entries.get(i);
+                if ((e & VALID) != 0 && (e & VPN_MASK) == v) {
+                    entries.set(i, 0);
+                    n++;
+                }
+            }
+            return n;
+        }
         int n = 0;
         for (int i = 0; i <= mask; i++) {
             long e = entries.get(i);
