@@ -86,9 +86,6 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
     /** Invalidates the GPU entries of pages [first, first + n) with the driver's flush sequence. */
     protected abstract void gpuUnmapPages(Buffer b, int first, int n);
 
-    /** Releases the context's address space (all its buffers are freed already). */
-    protected abstract void destroyAddressSpace(GpuContext ctx);
-
     /** Checks that the GPU entry of {@code page} agrees with the page's GPU_MAPPED flag and frame. */
     protected abstract String checkGpuEntry(Buffer b, int page);
 
@@ -606,7 +603,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         for (Buffer b : ctx.buffers()) {
             free(b);
         }
-        destroyAddressSpace(ctx);
+        ctx.addressSpace().destroy();
         contexts.remove(ctx.id());
         emit(GmcEvent.Type.CONTEXT_DESTROYED, ctx.id(), -1, -1, 0);
     }
@@ -770,7 +767,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         }
         long gpuTables = 0;
         for (GpuContext c : contexts.values()) {
-            gpuTables += gpuTableFrames(c);
+            gpuTables += c.addressSpace().tableFrames();
         }
         if (gpuTables != mem.used(FrameKind.GPU_TABLE)) {
             throw new IllegalStateException("GPU table frames: contexts hold " + gpuTables + ", RAM counts "
@@ -778,8 +775,6 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         }
         store.checkInvariants();
     }
-
-    protected abstract int gpuTableFrames(GpuContext c);
 
     private static IllegalStateException bad(Buffer b, int page, String what) {
         return new IllegalStateException(b + ", page " + page + ": " + what);

@@ -1,11 +1,9 @@
 package dev.gmc.driver;
 
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
+import dev.gmc.mmu.EnumCounters;
 
 /** The GMC mechanism's counters (MMU work is in {@link dev.gmc.mmu.MmuCounters}). */
-public final class DriverCounters {
+public final class DriverCounters extends EnumCounters<DriverCounters.Counter> {
     public enum Counter {
         /** Compression passes over a region. */
         REGIONS_COMPRESSED,
@@ -42,31 +40,7 @@ public final class DriverCounters {
         RESTORE_NO_FRAME
     }
 
-    private final LongAdder[] c = new LongAdder[Counter.values().length];
-
     public DriverCounters() {
-        for (int i = 0; i < c.length; i++) {
-            c[i] = new LongAdder();
-        }
-    }
-
-    public void add(Counter k, long n) {
-        c[k.ordinal()].add(n);
-    }
-
-    public void inc(Counter k) {
-        c[k.ordinal()].increment();
-    }
-
-    public long get(Counter k) {
-        return c[k.ordinal()].sum();
-    }
-
-    public Map<Counter, Long> snapshot() {
-        Map<Counter, Long> m = new EnumMap<>(Counter.class);
-        for (Counter k : Counter.values()) {
-            m.put(k, get(k));
-        }
-        return m;
+        super(Counter.class);
     }
 }

@@ -139,16 +139,6 @@ public final class MidgardDriver extends AbstractGmcDriver {
     }
 
     @Override
-    protected void destroyAddressSpace(GpuContext ctx) {
-        as(ctx).destroy();
-    }
-
-    @Override
-    protected int gpuTableFrames(GpuContext c) {
-        return as(c).tableFrames();
-    }
-
-    @Override
     protected String checkGpuEntry(Buffer b, int page) {
         KbaseAddressSpace as = as(b.context());
         long e = as.entry((b.gpuVa >>> PhysicalMemory.PAGE_SHIFT) + page);

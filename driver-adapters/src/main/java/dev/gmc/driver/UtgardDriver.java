@@ -138,16 +138,6 @@ public final class UtgardDriver extends AbstractGmcDriver {
     }
 
     @Override
-    protected void destroyAddressSpace(GpuContext ctx) {
-        as(ctx).destroy();
-    }
-
-    @Override
-    protected int gpuTableFrames(GpuContext c) {
-        return as(c).tableFrames();
-    }
-
-    @Override
     protected String checkGpuEntry(Buffer b, int page) {
         int e = as(b.context()).entry(b.gpuVa + ((long) page << PhysicalMemory.PAGE_SHIFT));
         boolean flagged = (b.state[page] & Buffer.GPU_MAPPED) != 0;

@@ -145,13 +145,7 @@ public final class CpuProcess {
     }
 
     private void access(long va, byte[] buf, int off, int len, boolean write) {
-        while (len > 0) {
-            int n = (int) Math.min(len, PhysicalMemory.PAGE_SIZE - (va & (PhysicalMemory.PAGE_SIZE - 1)));
-            accessPage(va, buf, off, n, write);
-            va += n;
-            off += n;
-            len -= n;
-        }
+        GpuAddressSpace.forEachPage(va, off, len, (a, o, n) -> accessPage(a, buf, o, n, write));
     }
 
     private void accessPage(long va, byte[] buf, int off, int n, boolean write) {

@@ -49,13 +49,7 @@ public abstract class GpuAddressSpace {
     }
 
     private void access(long va, byte[] buf, int off, int len, boolean write) {
-        while (len > 0) {
-            int n = (int) Math.min(len, PhysicalMemory.PAGE_SIZE - (va & (PhysicalMemory.PAGE_SIZE - 1)));
-            accessPage(va, buf, off, n, write);
-            va += n;
-            off += n;
-            len -= n;
-        }
+        forEachPage(va, off, len, (a, o, n) -> accessPage(a, buf, o, n, write));
     }
 
     private void accessPage(long va, byte[] buf, int off, int n, boolean write) {
@@ -111,4 +105,29 @@ public abstract class GpuAddressSpace {
     protected abstract String describe(GpuFault fault);
 
     protected abstract void checkAddress(long va);
+
+    /** Frames holding this address space's tables (directory/level-0 table included). */
+    public abstract int tableFrames();
+
+    /** Releases the tables; the data frames belong to the driver's buffers. */
+    public abstract void destroy();
+
+    /**
+     * Splits an access of {@code len} bytes at {@code va} into pieces that stay within one page, in order; shared
+     * by the CPU and GPU access paths.
+     */
+    static void forEachPage(long va, int off, int len, PagePiece piece) {
+        while (len > 0) {
+            int n = (int) Math.min(len, PhysicalMemory.PAGE_SIZE - (va & (PhysicalMemory.PAGE_SIZE - 1)));
+            piece.access(va, off, n);
+            va += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** One within-page piece of an access. */
+    interface PagePiece {
+        void access(long va, int off, int n);
+    }
 }

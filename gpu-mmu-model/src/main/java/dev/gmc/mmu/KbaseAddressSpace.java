@@ -253,6 +253,7 @@ public final class KbaseAddressSpace extends GpuAddressSpace {
         }
     }
 
+    @Override
     public int tableFrames() {
         lock.readLock().lock();
         try {
@@ -263,6 +264,7 @@ public final class KbaseAddressSpace extends GpuAddressSpace {
     }
 
     /** Context destruction: frees every table frame. Data frames belong to the regions and are freed by them. */
+    @Override
     public void destroy() {
         lock.writeLock().lock();
         try {

@@ -1,15 +1,11 @@
 package dev.gmc.mmu;
 
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
-
 /**
  * Counts of every MMU-visible operation, so that a policy's cost in TLB flushes and faults can be read off.
  * One instance is shared by all address spaces of an emulated machine; updates are {@link LongAdder}s because
  * GPU and CPU accesses on many threads bump the hit/miss counters.
  */
-public final class MmuCounters {
+public final class MmuCounters extends EnumCounters<MmuCounters.Op> {
     /** Counted operations. Hardware commands carry the register name they stand for. */
     public enum Op {
         /** CPU: {@code flush_tlb_range} after zapping PTEs of one range (one shootdown). */
@@ -48,32 +44,7 @@ public final class MmuCounters {
         TLB_ENTRIES_INVALIDATED
     }
 
-    private final LongAdder[] counts = new LongAdder[Op.values().length];
-
     public MmuCounters() {
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = new LongAdder();
-        }
-    }
-
-    public void add(Op op, long n) {
-        counts[op.ordinal()].add(n);
-    }
-
-    public void inc(Op op) {
-        counts[op.ordinal()].increment();
-    }
-
-    public long get(Op op) {
-        return counts[op.ordinal()].sum();
-    }
-
-    /** All counters, in declaration order. */
-    public Map<Op, Long> snapshot() {
-        Map<Op, Long> m = new EnumMap<>(Op.class);
-        for (Op op : Op.values()) {
-            m.put(op, get(op));
-        }
-        return m;
+        super(Op.class);
     }
 }

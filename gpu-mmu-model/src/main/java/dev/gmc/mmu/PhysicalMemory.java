@@ -16,8 +16,10 @@ import java.util.Arrays;
  *
  * <p>Concurrency: allocation and free take this object's monitor. Frame contents are not locked here: the MMU
  * models guarantee that no access reaches a frame after its last mapping was removed (and the TLBs flushed), which
- * is exactly the discipline the real kernel relies on. Page-table entries are read and written with volatile
- * 64-/32-bit accesses so a walk on one thread sees a complete entry written by another.
+ * is exactly the discipline the real kernel relies on. Page-table entries are read and written as whole 64-/32-bit
+ * words with plain accesses: every table walk and every table update in the MMU models runs under the owning
+ * address space's read or write lock, which orders them (byte-array views have no atomic access modes on newer
+ * JDKs).
  */
 public final class PhysicalMemory {
     public static final int PAGE_SHIFT = 12;
@@ -157,23 +159,23 @@ public final class PhysicalMemory {
     /** A 64-bit page-table entry at {@code pa} (8-byte aligned), read as a whole. */
     public long readLong(long pa) {
         int pfn = pfnOf(pa, 8);
-        return (long) LONGS.getVolatile(array(pfn), offset(pfn) + (int) (pa & (PAGE_SIZE - 1)));
+        return (long) LONGS.get(array(pfn), offset(pfn) + (int) (pa & (PAGE_SIZE - 1)));
     }
 
     public void writeLong(long pa, long v) {
         int pfn = pfnOf(pa, 8);
-        LONGS.setVolatile(array(pfn), offset(pfn) + (int) (pa & (PAGE_SIZE - 1)), v);
+        LONGS.set(array(pfn), offset(pfn) + (int) (pa & (PAGE_SIZE - 1)), v);
     }
 
     /** A 32-bit (Utgard) page-table entry at {@code pa} (4-byte aligned). */
     public int readInt(long pa) {
         int pfn = pfnOf(pa, 4);
-        return (int) INTS.getVolatile(array(pfn), offset(pfn) + (int) (pa & (PAGE_SIZE - 1)));
+        return (int) INTS.get(array(pfn), offset(pfn) + (int) (pa & (PAGE_SIZE - 1)));
     }
 
     public void writeInt(long pa, int v) {
         int pfn = pfnOf(pa, 4);
-        INTS.setVolatile(array(pfn), offset(pfn) + (int) (pa & (PAGE_SIZE - 1)), v);
+        INTS.set(array(pfn), offset(pfn) + (int) (pa & (PAGE_SIZE - 1)), v);
     }
 
     private int pfnOf(long pa, int len) {

@@ -243,6 +243,7 @@ public final class UtgardAddressSpace extends GpuAddressSpace {
         return (int) va;
     }
 
+    @Override
     public int tableFrames() {
         lock.readLock().lock();
         try {
@@ -253,6 +254,7 @@ public final class UtgardAddressSpace extends GpuAddressSpace {
     }
 
     /** Session close: every allocation must have been unmapped; frees the page directory. */
+    @Override
     public void destroy() {
         lock.writeLock().lock();
         try {
