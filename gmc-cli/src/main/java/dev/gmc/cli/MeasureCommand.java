@@ -30,7 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * Every page goes through a real {@link PageStore} per algorithm, written in input order as zram would be written.
  */
 @Command(name = "measure", mixinStandardHelpOptions = true,
-        description = {"Measure compression savings of raw buffer dumps (files or directories; .gz/.zst/.xz read transparently).",
+        description = {"Measure compression savings of raw buffer dumps (files or directories; .gz/.zst/.xz read transparently; "
+                + "PNG/JPEG/BMP/GIF images decoded to GPU surfaces first).",
                 "Figures per file and in total; the mm_stat line is what the kernel's zram would print after the same writes."})
 final class MeasureCommand implements Callable<Integer> {
 
@@ -65,6 +66,16 @@ final class MeasureCommand implements Callable<Integer> {
 
     @Option(names = "--format", description = "table, json or csv (default: ${DEFAULT-VALUE}).", defaultValue = "table")
     String format;
+
+    @Option(names = "--image-format", defaultValue = "rgba8888",
+            description = "Images (PNG, JPEG, BMP, GIF) are decoded to this surface format: rgba8888 or rgb565 "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String imageFormat;
+
+    @Option(names = "--pitch-align", defaultValue = "64",
+            description = "Row pitch alignment in bytes of decoded image surfaces; padding is zero (default: "
+                    + "${DEFAULT-VALUE}).")
+    int pitchAlign;
 
     @Option(names = "--keep-going", description = "Report unreadable files and go on with the others (exit code 2).")
     boolean keepGoing;
@@ -107,6 +118,7 @@ final class MeasureCommand implements Callable<Integer> {
         if (!List.of("table", "json", "csv").contains(format)) {
             throw new IllegalArgumentException("--format: '" + format + "' (expected table, json or csv)");
         }
+        ImageSurface.Options images = new ImageSurface.Options(ImageSurface.Format.parse(imageFormat), pitchAlign);
         List<Path> files = PageInput.expand(paths);
         PageStore[] stores = new PageStore[specs.size()];
         for (int a = 0; a < stores.length; a++) {
@@ -124,7 +136,7 @@ final class MeasureCommand implements Callable<Integer> {
                     t[a] = new Tally();
                 }
                 long offset = 0;
-                try (InputStream in = PageInput.open(f)) {
+                try (InputStream in = PageInput.open(f, images)) {
                     for (int n; (n = PageInput.readPage(in, page)) > 0; offset += n) {
                         for (int a = 0; a < stores.length; a++) {
                             account(stores[a], classes, page, n, t[a]);

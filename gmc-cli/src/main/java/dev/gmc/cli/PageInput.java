@@ -16,7 +16,8 @@ import org.tukaani.xz.XZInputStream;
 /**
  * Raw inputs: files and directories (recursively, in name order), read as a stream of 4 KiB pages. Files ending in
  * {@code .gz}, {@code .zst} or {@code .xz} are decompressed on the fly. A file whose length is not a multiple of
- * 4096 has its last page zero-padded, and that page is flagged as padded. Nothing is held beyond one page.
+ * 4096 has its last page zero-padded, and that page is flagged as padded. Images (PNG, JPEG, BMP, GIF) are decoded
+ * to RGBA8888 or RGB565 surfaces first (held whole while read). Otherwise nothing is held beyond one page.
  */
 final class PageInput {
     static final int PAGE = 4096;
@@ -44,6 +45,19 @@ final class PageInput {
     }
 
     static InputStream open(Path p) throws IOException {
+        return open(p, ImageSurface.Options.DEFAULT);
+    }
+
+    /**
+     * Opens a file as a byte stream of pages: compressed files are decompressed; images (by extension) are decoded
+     * into a GPU-style surface ({@link ImageSurface}), so their pages are what the GPU would hold.
+     */
+    static InputStream open(Path p, ImageSurface.Options images) throws IOException {
+        if (ImageSurface.isImage(p)) {
+            try (InputStream raw = new BufferedInputStream(Files.newInputStream(p), 1 << 16)) {
+                return new java.io.ByteArrayInputStream(ImageSurface.decode(p, raw, images));
+            }
+        }
         InputStream in = new BufferedInputStream(Files.newInputStream(p), 1 << 16);
         String n = p.getFileName().toString();
         if (n.endsWith(".gz")) {

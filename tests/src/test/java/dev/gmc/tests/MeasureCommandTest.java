@@ -120,7 +120,7 @@ class MeasureCommandTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String sub : new String[] {"measure", "classes", "sample-data"}) {
+        for (String sub : new String[] {"measure", "classes", "sample-data", "replay", "fault-bench", "gpu-bench"}) {
             Run r = gmc(sub, "--help");
             assertThat(r.code()).isZero();
             assertThat(r.out()).contains("Usage: gmc " + sub);
