@@ -119,24 +119,27 @@ final class MeasureCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--format: '" + format + "' (expected table, json or csv)");
         }
         ImageSurface.Options images = new ImageSurface.Options(ImageSurface.Format.parse(imageFormat), pitchAlign);
-        List<Path> files = PageInput.expand(paths);
+        List<Unit> units = units(paths);
         PageStore[] stores = new PageStore[specs.size()];
         for (int a = 0; a < stores.length; a++) {
             stores[a] = new PageStore(new StoreConfig(specs.get(a), classes, pol, threshold, !noSameFilled, 0, 0));
         }
         PrintWriter err = spec.commandLine().getErr();
-        Progress progress = new Progress(err, files.stream().mapToLong(p -> p.toFile().length()).sum());
+        Progress progress = new Progress(err, units.stream().mapToLong(Unit::sizeHint).sum());
         Map<String, Tally[]> perFile = new LinkedHashMap<>();
+        Map<String, Tally[]> perType = new java.util.TreeMap<>();
+        Map<String, Tally[]> perOwner = new java.util.TreeMap<>();
+        boolean manifest = units.stream().anyMatch(u -> u.type() != null);
         List<String> failures = new ArrayList<>();
         byte[] page = new byte[PageInput.PAGE];
         try {
-            for (Path f : files) {
+            for (Unit u : units) {
                 Tally[] t = new Tally[stores.length];
                 for (int a = 0; a < t.length; a++) {
                     t[a] = new Tally();
                 }
                 long offset = 0;
-                try (InputStream in = PageInput.open(f, images)) {
+                try (InputStream in = u.open(images)) {
                     for (int n; (n = PageInput.readPage(in, page)) > 0; offset += n) {
                         for (int a = 0; a < stores.length; a++) {
                             account(stores[a], classes, page, n, t[a]);
@@ -144,29 +147,129 @@ final class MeasureCommand implements Callable<Integer> {
                         progress.advance(n);
                     }
                 } catch (IOException e) {
-                    String msg = "cannot read " + f + " at byte " + offset + ": " + e.getMessage();
+                    String msg = "cannot read " + u.describe() + " at byte " + (u.offset() + offset) + ": "
+                            + e.getMessage();
                     if (!keepGoing) {
                         throw new IOException(msg + " (use --keep-going to skip it)", e);
                     }
                     failures.add(msg);
-                    err.println("gmc measure: " + msg + " (skipped the rest of this file)");
+                    err.println("gmc measure: " + msg + " (skipped the rest of this input)");
                 }
-                perFile.put(PageInput.logicalName(f), t);
+                String key = u.name();
+                for (int k = 2; perFile.containsKey(key); k++) {
+                    key = u.name() + "#" + k;
+                }
+                perFile.put(key, t);
+                if (manifest) {
+                    addTo(perType, u.type() == null ? "(raw file)" : u.type(), t);
+                    addTo(perOwner, u.owner() == null ? "(raw file)" : u.owner(), t);
+                }
             }
         } finally {
             progress.done();
         }
         PrintWriter out = spec.commandLine().getOut();
         switch (format) {
-            case "json": printJson(out, specs, stores, perFile, failures, classes); break;
-            case "csv": printCsv(out, specs, stores, perFile); break;
-            default: printTable(out, specs, stores, perFile, classes);
+            case "json": printJson(out, specs, stores, perFile, perType, perOwner, failures, classes); break;
+            case "csv": printCsv(out, specs, stores, perFile, perType, perOwner); break;
+            default: printTable(out, specs, stores, perFile, perType, perOwner, classes);
         }
         out.flush();
         for (PageStore s : stores) {
             s.close();
         }
         return failures.isEmpty() ? 0 : 2;
+    }
+
+    /** One measured input: a whole file, or a manifest buffer (a byte range of a file, with type and owner). */
+    record Unit(String name, String type, String owner, Path file, long offset, long length) {
+        long sizeHint() {
+            return length >= 0 ? length : file.toFile().length();
+        }
+
+        String describe() {
+            return type == null ? file.toString() : "buffer '" + name + "' (" + file + ")";
+        }
+
+        InputStream open(ImageSurface.Options images) throws IOException {
+            InputStream in = PageInput.open(file, images);
+            if (length < 0) {
+                return in;
+            }
+            long skipped = in.skip(offset);
+            while (skipped < offset) {
+                if (in.read() < 0) {
+                    in.close();
+                    throw new IOException("truncated: " + file + " ends at byte " + skipped
+                            + ", before the manifest's offset " + offset);
+                }
+                skipped += 1 + in.skip(offset - skipped - 1);
+            }
+            return new Range(in, length, this);
+        }
+    }
+
+    /** The {@code length} bytes of a manifest buffer; a file that ends early is an error naming the buffer. */
+    private static final class Range extends java.io.FilterInputStream {
+        private long left;
+        private final Unit u;
+
+        Range(InputStream in, long length, Unit u) {
+            super(in);
+            this.left = length;
+            this.u = u;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left == 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n < 0) {
+                throw new IOException("truncated: " + u.file() + " ends " + left + " bytes before the end of the "
+                        + "buffer (manifest: offset " + u.offset() + ", length " + u.length() + ")");
+            }
+            left -= n;
+            return n;
+        }
+    }
+
+    private static List<Unit> units(List<Path> paths) throws IOException {
+        List<Unit> out = new ArrayList<>();
+        for (Path p : paths) {
+            Path m = java.nio.file.Files.isDirectory(p) ? Manifest.inDirectory(p)
+                    : java.nio.file.Files.isRegularFile(p) && Manifest.isManifest(p) ? p : null;
+            if (m != null) {
+                for (Manifest.Entry e : Manifest.read(m).buffers()) {
+                    out.add(new Unit(e.name(), e.type(), e.owner(), e.file(), e.offset(), e.length()));
+                }
+            } else {
+                for (Path f : PageInput.expand(List.of(p))) {
+                    out.add(new Unit(PageInput.logicalName(f), null, null, f, 0, -1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void addTo(Map<String, Tally[]> group, String key, Tally[] t) {
+        Tally[] g = group.computeIfAbsent(key, k -> {
+            Tally[] n = new Tally[t.length];
+            for (int a = 0; a < n.length; a++) {
+                n[a] = new Tally();
+            }
+            return n;
+        });
+        for (int a = 0; a < t.length; a++) {
+            g[a].add(t[a]);
+        }
     }
 
     private static void account(PageStore store, SizeClassTable classes, byte[] page, int n, Tally t) {
@@ -212,9 +315,9 @@ final class MeasureCommand implements Callable<Integer> {
     }
 
     private void printTable(PrintWriter out, List<CodecSpec> specs, PageStore[] stores, Map<String, Tally[]> perFile,
-                            SizeClassTable classes) {
+                            Map<String, Tally[]> perType, Map<String, Tally[]> perOwner, SizeClassTable classes) {
         long pages = perFile.values().stream().mapToLong(t -> t[0].pages).sum();
-        out.printf(Locale.ROOT, "gmc measure: %d file(s), %d pages (%s)%n", perFile.size(), pages, Units.bytes(pages * 4096));
+        out.printf(Locale.ROOT, "gmc measure: %d input(s), %d pages (%s)%n", perFile.size(), pages, Units.bytes(pages * 4096));
         String head = String.format(Locale.ROOT, "%-40s %9s %8s %7s %7s %7s %12s %12s %8s", "file", "pages", "zero",
                 "same", "huge", "reject", "compressed", "pool (est)", "ratio*");
         for (int a = 0; a < specs.size(); a++) {
@@ -225,6 +328,14 @@ final class MeasureCommand implements Callable<Integer> {
                 out.println(row(Units.shorten(e.getKey(), 40), e.getValue()[a]));
             }
             out.println(row("total", total(perFile, a)));
+            for (var g : List.of(Map.entry("by type", perType), Map.entry("by owner", perOwner))) {
+                if (!g.getValue().isEmpty()) {
+                    out.println("  " + g.getKey() + ":");
+                    for (Map.Entry<String, Tally[]> e : g.getValue().entrySet()) {
+                        out.println(row("  " + Units.shorten(e.getKey(), 38), e.getValue()[a]));
+                    }
+                }
+            }
             MmStat mm = stores[a].mmStat();
             out.printf(Locale.ROOT, "  mem_used_total %s for %s stored: ratio %.2fx, saved %s; gmc metadata %s%n",
                     Units.bytes(mm.memUsedTotal()), Units.bytes(mm.origDataSize()),
@@ -242,13 +353,20 @@ final class MeasureCommand implements Callable<Integer> {
                 t.sameOther, t.huge, t.rejected, t.comprBytes, Math.round(t.poolBytesEstimate), ratio);
     }
 
-    private void printCsv(PrintWriter out, List<CodecSpec> specs, PageStore[] stores, Map<String, Tally[]> perFile) {
+    private void printCsv(PrintWriter out, List<CodecSpec> specs, PageStore[] stores, Map<String, Tally[]> perFile,
+                          Map<String, Tally[]> perType, Map<String, Tally[]> perOwner) {
         out.println("algorithm,file,pages,padded_tail,zero_pages,same_other,huge,rejected,compressed_bytes,pool_bytes_est,ratio");
         for (int a = 0; a < specs.size(); a++) {
             for (Map.Entry<String, Tally[]> e : perFile.entrySet()) {
                 out.println(csvRow(specs.get(a).toString(), e.getKey(), e.getValue()[a]));
             }
             out.println(csvRow(specs.get(a).toString(), "TOTAL", total(perFile, a)));
+            for (Map.Entry<String, Tally[]> e : perType.entrySet()) {
+                out.println(csvRow(specs.get(a).toString(), "type=" + e.getKey(), e.getValue()[a]));
+            }
+            for (Map.Entry<String, Tally[]> e : perOwner.entrySet()) {
+                out.println(csvRow(specs.get(a).toString(), "owner=" + e.getKey(), e.getValue()[a]));
+            }
         }
     }
 
@@ -259,7 +377,8 @@ final class MeasureCommand implements Callable<Integer> {
     }
 
     private void printJson(PrintWriter out, List<CodecSpec> specs, PageStore[] stores, Map<String, Tally[]> perFile,
-                           List<String> failures, SizeClassTable classes) throws IOException {
+                           Map<String, Tally[]> perType, Map<String, Tally[]> perOwner, List<String> failures,
+                           SizeClassTable classes) throws IOException {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("files", perFile.size());
         root.put("failures", failures);
@@ -273,6 +392,16 @@ final class MeasureCommand implements Callable<Integer> {
                 fl.add(tallyMap(e.getKey(), e.getValue()[a]));
             }
             r.put("per_file", fl);
+            List<Object> tl = new ArrayList<>();
+            for (Map.Entry<String, Tally[]> e : perType.entrySet()) {
+                tl.add(tallyMap(e.getKey(), e.getValue()[a]));
+            }
+            r.put("per_type", tl);
+            List<Object> ol = new ArrayList<>();
+            for (Map.Entry<String, Tally[]> e : perOwner.entrySet()) {
+                ol.add(tallyMap(e.getKey(), e.getValue()[a]));
+            }
+            r.put("per_owner", ol);
             r.put("total", tallyMap("TOTAL", total(perFile, a)));
             MmStat mm = stores[a].mmStat();
             r.put("mm_stat", mm.toString().trim().replaceAll("\\s+", " "));

@@ -1,0 +1,86 @@
+package dev.gmc.tests;
+
+import static dev.gmc.tests.MeasureCommandTest.buffer;
+import static dev.gmc.tests.MeasureCommandTest.gmc;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Dump manifests: buffers that are byte ranges of one file are measured exactly as the same bytes in separate raw
+ * files (the oracle), and grouped by type and owner; a truncated entry is named.
+ */
+class ManifestTest {
+
+    @Test
+    void manifestBuffersEqualTheSameBytesAsFilesAndGroupByTypeAndOwner(@TempDir Path dir) throws Exception {
+        byte[] a = Arrays.copyOf(buffer(30, 11), 30 * 4096);
+        byte[] b = buffer(20, 12); // a partial last page
+        byte[] c = Arrays.copyOf(buffer(10, 13), 10 * 4096);
+        byte[] all = new byte[a.length + b.length + c.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        System.arraycopy(c, 0, all, a.length + b.length, c.length);
+        Path dump = Files.createDirectories(dir.resolve("dump"));
+        Files.write(dump.resolve("pages.bin"), all);
+        Files.writeString(dump.resolve("manifest.tsv"), "name\towner\ttype\tformat\twidth\theight\tstride\tfile\toffset"
+                + "\tlength\n"
+                + "tex\tgame (1)\ttexture\trgba8888\t128\t240\t512\tpages.bin\t0\t" + a.length + "\n"
+                + "fb\tgame (1)\tcolour-buffer\trgba8888\t-\t-\t-\tpages.bin\t" + a.length + "\t" + b.length + "\n"
+                + "vbo\tui (2)\tvertex\t-\t-\t-\t-\tpages.bin\t" + (a.length + b.length) + "\t" + c.length + "\n");
+        Path raw = Files.createDirectories(dir.resolve("raw"));
+        Files.write(raw.resolve("1-tex"), a);
+        Files.write(raw.resolve("2-fb"), b);
+        Files.write(raw.resolve("3-vbo"), c);
+
+        ObjectMapper om = new ObjectMapper();
+        MeasureCommandTest.Run m = gmc("measure", "--format", "json", dump.toString());
+        MeasureCommandTest.Run r = gmc("measure", "--format", "json", raw.toString());
+        assertThat(m.code()).as(m.err()).isZero();
+        JsonNode mr = om.readTree(m.out()).get("results").get(0);
+        JsonNode rr = om.readTree(r.out()).get("results").get(0);
+        assertThat(mr.get("mm_stat").asText()).isEqualTo(rr.get("mm_stat").asText());
+        assertThat(mr.get("total").get("padded_tail_pages").asLong()).isEqualTo(1);
+        for (int i = 0; i < 3; i++) {
+            JsonNode x = mr.get("per_file").get(i);
+            JsonNode y = rr.get("per_file").get(i);
+            assertThat(x.get("compressed_bytes")).isEqualTo(y.get("compressed_bytes"));
+            assertThat(x.get("pages")).isEqualTo(y.get("pages"));
+        }
+        JsonNode owners = mr.get("per_owner");
+        assertThat(owners.get(0).get("file").asText()).isEqualTo("game (1)");
+        assertThat(owners.get(0).get("pages").asLong()).isEqualTo(50);
+        assertThat(owners.get(0).get("compressed_bytes").asLong()).isEqualTo(
+                rr.get("per_file").get(0).get("compressed_bytes").asLong()
+                        + rr.get("per_file").get(1).get("compressed_bytes").asLong());
+        assertThat(mr.get("per_type")).extracting(n -> n.get("file").asText())
+                .containsExactly("colour-buffer", "texture", "vertex");
+    }
+
+    @Test
+    void aTruncatedOrMalformedEntryIsNamed(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("pages.bin"), buffer(4, 1));
+        Files.writeString(dir.resolve("manifest.json"), "{\"gmc_manifest\": 1, \"buffers\": ["
+                + "{\"name\": \"ok\", \"type\": \"depth\", \"file\": \"pages.bin\", \"offset\": 0, \"length\": 4096},"
+                + "{\"name\": \"cut\", \"type\": \"texture\", \"file\": \"pages.bin\", \"offset\": 8192, "
+                + "\"length\": 65536}]}");
+        MeasureCommandTest.Run strict = gmc("measure", dir.toString());
+        assertThat(strict.code()).isEqualTo(1);
+        assertThat(strict.err()).contains("buffer 'cut'").contains("truncated").contains("offset 8192, length 65536");
+        MeasureCommandTest.Run lenient = gmc("measure", "--keep-going", "--format", "csv", dir.toString());
+        assertThat(lenient.code()).isEqualTo(2);
+        assertThat(lenient.out()).contains("lz4-kernel,ok,1,").contains("type=depth");
+
+        Files.writeString(dir.resolve("manifest.json"), "{\"gmc_manifest\": 1, \"buffers\": [{\"name\": \"x\", "
+                + "\"type\": \"sprite\", \"file\": \"pages.bin\", \"length\": 1}]}");
+        MeasureCommandTest.Run bad = gmc("measure", dir.toString());
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("buffers[0]").contains("type 'sprite'");
+    }
+}
