@@ -1,0 +1,192 @@
+package dev.gmc.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gmc capture}: copies a live process's resident private writable pages into a dump directory with a
+ * manifest, reading {@code /proc/PID/maps}, {@code /proc/PID/pagemap} (bit 63: present) and {@code /proc/PID/mem}.
+ * The target is only read: it is not stopped, traced or written. Pages that cannot be read are skipped and reported.
+ */
+@Command(name = "capture", mixinStandardHelpOptions = true,
+        description = {"Capture a live process's resident private writable mappings into DIR (pages.bin + "
+                + "manifest.json, see docs/MANIFEST.md) for 'gmc measure'. Linux; needs ptrace access to the "
+                + "process (root, or your own process with ptrace_scope 0).",
+                "Exit code: 0 captured, 1 error, 2 the process exited or some ranges could not be read (the dump "
+                        + "holds what was captured)."})
+final class CaptureCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--pid", required = true, description = "Process to capture.")
+    int pid;
+
+    @Option(names = "--match", description = "Only mappings whose path (or [heap], [stack], [anon]) matches this "
+            + "regular expression.")
+    String match;
+
+    @Option(names = {"-o", "--output"}, required = true, description = "Dump directory to create or fill.")
+    Path out;
+
+    record Mapping(long start, long end, String perms, String path) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path proc = Path.of("/proc", String.valueOf(pid));
+        List<Mapping> maps;
+        String comm;
+        try {
+            maps = parseMaps(Files.readAllLines(proc.resolve("maps")));
+            comm = Files.readString(proc.resolve("comm")).trim();
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("process " + pid + " does not exist (no " + proc + ")");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException("no permission to read " + e.getFile()
+                    + " (run as root, or check /proc/sys/kernel/yama/ptrace_scope)");
+        }
+        Pattern p = match == null ? null : Pattern.compile(match);
+        Files.createDirectories(out);
+        PrintWriter err = spec.commandLine().getErr();
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = om.createObjectNode();
+        root.put("gmc_manifest", 1);
+        ObjectNode src = root.putObject("source");
+        src.put("pid", pid).put("comm", comm).put("captured_by", "gmc capture");
+        ArrayNode bufs = root.putArray("buffers");
+        List<String> problems = new ArrayList<>();
+        long offset = 0;
+        long captured = 0;
+        long selected = 0;
+        boolean exited = false;
+        byte[] page = new byte[PageInput.PAGE];
+        try (OutputStream data = Files.newOutputStream(out.resolve("pages.bin"));
+             FileChannel pagemap = FileChannel.open(proc.resolve("pagemap"), StandardOpenOption.READ);
+             FileChannel mem = FileChannel.open(proc.resolve("mem"), StandardOpenOption.READ)) {
+            for (Mapping m : maps) {
+                String name = m.path().isEmpty() ? "[anon]" : m.path();
+                if (m.perms().charAt(1) != 'w' || m.perms().charAt(3) != 'p' || m.perms().charAt(0) != 'r'
+                        || (p != null && !p.matcher(name).find())) {
+                    continue;
+                }
+                selected++;
+                long pages = (m.end() - m.start()) / PageInput.PAGE;
+                ByteBuffer pm = ByteBuffer.allocate((int) Math.min(pages, 1 << 20) * 8).order(ByteOrder.LITTLE_ENDIAN);
+                long resident = 0;
+                long start = offset;
+                for (long done = 0; done < pages && !exited; ) {
+                    int n = (int) Math.min(pages - done, pm.capacity() / 8);
+                    pm.clear().limit(n * 8);
+                    try {
+                        readFully(pagemap, pm, (m.start() / PageInput.PAGE + done) * 8);
+                    } catch (IOException e) {
+                        exited = !Files.exists(proc);
+                        problems.add(String.format("pagemap of %s at 0x%x: %s", name, m.start() + done * 4096,
+                                exited ? "the process exited" : e.getMessage()));
+                        break;
+                    }
+                    pm.flip();
+                    for (int i = 0; i < n; i++) {
+                        if ((pm.getLong(i * 8) & (1L << 63)) == 0) {
+                            continue; // not resident
+                        }
+                        long va = m.start() + (done + i) * PageInput.PAGE;
+                        try {
+                            readFully(mem, ByteBuffer.wrap(page), va);
+                        } catch (IOException e) {
+                            if (!Files.exists(proc)) {
+                                exited = true;
+                                problems.add(String.format("process %d exited during the capture, at 0x%x of %s",
+                                        pid, va, name));
+                                break;
+                            }
+                            problems.add(String.format("0x%x of %s unreadable (%s): skipped", va, name,
+                                    e.getMessage()));
+                            continue;
+                        }
+                        data.write(page);
+                        offset += PageInput.PAGE;
+                        resident++;
+                    }
+                    done += n;
+                }
+                captured += resident;
+                if (resident > 0) {
+                    ObjectNode b = bufs.addObject();
+                    b.put("name", String.format("%s@0x%x", name, m.start()));
+                    b.put("owner", comm + " (" + pid + ")");
+                    b.put("type", "other");
+                    b.put("format", "-");
+                    b.put("file", "pages.bin");
+                    b.put("offset", start);
+                    b.put("length", offset - start);
+                    b.put("start", String.format("0x%x", m.start()));
+                    b.put("mapping_pages", pages);
+                    b.put("resident_pages", resident);
+                }
+                if (exited) {
+                    break;
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("process " + pid + " exited before the capture began");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException("no permission to read " + e.getFile()
+                    + " (run as root, or check /proc/sys/kernel/yama/ptrace_scope)");
+        }
+        root.putPOJO("problems", problems);
+        om.writeValue(out.resolve("manifest.json").toFile(), root);
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf("captured %d resident pages (%s) from %d of %d mappings of process %d (%s) into %s%n", captured,
+                Units.bytes(captured * PageInput.PAGE), bufs.size(), selected, pid, comm, out);
+        for (String s : problems) {
+            err.println("gmc capture: " + s);
+        }
+        o.flush();
+        err.flush();
+        return problems.isEmpty() ? 0 : 2;
+    }
+
+    static List<Mapping> parseMaps(List<String> lines) {
+        List<Mapping> out = new ArrayList<>();
+        for (String l : lines) {
+            String[] f = l.trim().split("\\s+", 6);
+            if (f.length < 5) {
+                continue;
+            }
+            String[] range = f[0].split("-");
+            out.add(new Mapping(Long.parseUnsignedLong(range[0], 16), Long.parseUnsignedLong(range[1], 16), f[1],
+                    f.length == 6 ? f[5] : ""));
+        }
+        return out;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) {
+            int n = ch.read(b, pos + b.position());
+            if (n <= 0) {
+                throw new IOException("short read at 0x" + Long.toHexString(pos + b.position()));
+            }
+        }
+    }
+}
