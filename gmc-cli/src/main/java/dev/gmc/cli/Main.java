@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gmc", mixinStandardHelpOptions = true, version = "gmc 0.1.0",
         description = "Graphics-memory compression emulator: zram/zsmalloc-exact savings on GPU buffer dumps.",
         subcommands = {MeasureCommand.class, CaptureCommand.class, KernelCheckCommand.class, ReplayCommand.class, FaultBenchCommand.class,
-                ClassesCommand.class,
+                MeasureBenchCommand.class, ClassesCommand.class,
                 SampleDataCommand.class, GpuBenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

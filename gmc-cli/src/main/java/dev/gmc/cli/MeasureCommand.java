@@ -77,6 +77,12 @@ final class MeasureCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     int pitchAlign;
 
+    @Option(names = "--threads", defaultValue = "0",
+            description = "Compression worker threads (default: processors - 1, at least 1; the main thread reads "
+                    + "and stores). Pages are compressed in parallel and stored in input order, so every figure is "
+                    + "the same for any thread count.")
+    int threads;
+
     @Option(names = "--keep-going", description = "Report unreadable files and go on with the others (exit code 2).")
     boolean keepGoing;
 
@@ -131,7 +137,8 @@ final class MeasureCommand implements Callable<Integer> {
         Map<String, Tally[]> perOwner = new java.util.TreeMap<>();
         boolean manifest = units.stream().anyMatch(u -> u.type() != null);
         List<String> failures = new ArrayList<>();
-        byte[] page = new byte[PageInput.PAGE];
+        int nThreads = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        Pipeline pipeline = new Pipeline(specs, stores, classes, nThreads, !noSameFilled);
         try {
             for (Unit u : units) {
                 Tally[] t = new Tally[stores.length];
@@ -140,13 +147,9 @@ final class MeasureCommand implements Callable<Integer> {
                 }
                 long offset = 0;
                 try (InputStream in = u.open(images)) {
-                    for (int n; (n = PageInput.readPage(in, page)) > 0; offset += n) {
-                        for (int a = 0; a < stores.length; a++) {
-                            account(stores[a], classes, page, n, t[a]);
-                        }
-                        progress.advance(n);
-                    }
+                    offset = pipeline.run(in, t, progress);
                 } catch (IOException e) {
+                    offset = pipeline.bytesDone();
                     String msg = "cannot read " + u.describe() + " at byte " + (u.offset() + offset) + ": "
                             + e.getMessage();
                     if (!keepGoing) {
@@ -167,6 +170,7 @@ final class MeasureCommand implements Callable<Integer> {
             }
         } finally {
             progress.done();
+            pipeline.close();
         }
         PrintWriter out = spec.commandLine().getOut();
         switch (format) {
@@ -272,19 +276,161 @@ final class MeasureCommand implements Callable<Integer> {
         }
     }
 
-    private static void account(PageStore store, SizeClassTable classes, byte[] page, int n, Tally t) {
+    /**
+     * Reads pages in chunks, compresses each chunk with every algorithm on a worker thread, and stores the results
+     * into the stores on the calling thread in input order (the pool's allocation order, hence mem_used_total, is
+     * what the kernel's would be). At most {@code 4 × threads} chunks are in flight, so memory stays bounded.
+     */
+    static final class Pipeline implements AutoCloseable {
+        private static final int CHUNK = 256; // pages
+        private static final int SLOT = 2 * PageInput.PAGE; // room for any codec's worst case on one page
+        private final List<CodecSpec> specs;
+        private final PageStore[] stores;
+        private final SizeClassTable classes;
+        private final java.util.concurrent.ExecutorService pool;
+        private final int inFlight;
+        private final boolean sameFilled;
+        private final ThreadLocal<dev.gmc.core.codec.PageCodec[]> codecs;
+        private long bytesDone;
+
+        Pipeline(List<CodecSpec> specs, PageStore[] stores, SizeClassTable classes, int threads, boolean sameFilled) {
+            this.specs = specs;
+            this.stores = stores;
+            this.classes = classes;
+            this.sameFilled = sameFilled;
+            this.inFlight = 4 * threads;
+            this.pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+                Thread th = new Thread(r, "gmc-measure");
+                th.setDaemon(true);
+                return th;
+            });
+            this.codecs = ThreadLocal.withInitial(() -> {
+                dev.gmc.core.codec.PageCodec[] c = new dev.gmc.core.codec.PageCodec[specs.size()];
+                for (int a = 0; a < c.length; a++) {
+                    c[a] = specs.get(a).newCodec();
+                }
+                return c;
+            });
+        }
+
+        /** One chunk: its pages, real lengths, and per algorithm the compressed lengths and bytes. */
+        private final class Chunk {
+            final byte[] data = new byte[CHUNK * PageInput.PAGE];
+            final int[] real = new int[CHUNK];
+            int pages;
+            final int[][] len = new int[specs.size()][CHUNK];
+            final byte[][] comp = new byte[specs.size()][CHUNK * SLOT];
+
+            Chunk compress() {
+                dev.gmc.core.codec.PageCodec[] c = codecs.get();
+                for (int p = 0; p < pages; p++) {
+                    int off = p * PageInput.PAGE;
+                    if (sameFilled && dev.gmc.core.store.SameFilled.test(data, off)) {
+                        for (int[] l : len) {
+                            l[p] = 0; // the store records it without compressing
+                        }
+                        continue;
+                    }
+                    for (int a = 0; a < c.length; a++) {
+                        int n = c[a].compress(data, off, PageInput.PAGE, comp[a], p * SLOT, SLOT);
+                        len[a][p] = n > 0 && n <= PageInput.PAGE ? n : PageStore.INCOMPRESSIBLE;
+                    }
+                }
+                return this;
+            }
+        }
+
+        long bytesDone() {
+            return bytesDone;
+        }
+
+        /** Measures one input stream into {@code t}; returns the bytes read. */
+        long run(InputStream in, Tally[] t, Progress progress) throws IOException {
+            bytesDone = 0;
+            java.util.ArrayDeque<java.util.concurrent.Future<Chunk>> queue = new java.util.ArrayDeque<>();
+            IOException failure = null;
+            boolean eof = false;
+            while (!eof || !queue.isEmpty()) {
+                while (!eof && failure == null && queue.size() < inFlight) {
+                    Chunk ch = free.isEmpty() ? new Chunk() : free.poll();
+                    ch.pages = 0;
+                    try {
+                        while (ch.pages < CHUNK) {
+                            int off = ch.pages * PageInput.PAGE;
+                            int n = in.readNBytes(ch.data, off, PageInput.PAGE);
+                            if (n <= 0) {
+                                break;
+                            }
+                            if (n < PageInput.PAGE) { // a short last page is zero-padded
+                                java.util.Arrays.fill(ch.data, off + n, off + PageInput.PAGE, (byte) 0);
+                            }
+                            ch.real[ch.pages++] = n;
+                            if (n < PageInput.PAGE) {
+                                eof = true;
+                                break;
+                            }
+                        }
+                    } catch (IOException e) {
+                        failure = e;
+                    }
+                    if (ch.pages < CHUNK || failure != null) {
+                        eof = true;
+                    }
+                    if (ch.pages > 0) {
+                        queue.add(pool.submit(ch::compress));
+                    }
+                }
+                if (queue.isEmpty()) {
+                    break;
+                }
+                Chunk ch;
+                try {
+                    ch = queue.poll().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("compression failed: " + e.getCause(), e.getCause());
+                }
+                for (int p = 0; p < ch.pages; p++) {
+                    for (int a = 0; a < stores.length; a++) {
+                        account(stores[a], specs.get(a), classes, ch.data, p * PageInput.PAGE, ch.real[p],
+                                ch.comp[a], p * SLOT, ch.len[a][p], t[a]);
+                    }
+                    progress.advance(ch.real[p]);
+                    bytesDone += ch.real[p];
+                }
+                free.add(ch); // chunks are reused: no per-chunk allocation or zeroing
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return bytesDone;
+        }
+
+        private final java.util.ArrayDeque<Chunk> free = new java.util.ArrayDeque<>();
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void account(PageStore store, CodecSpec spec, SizeClassTable classes, byte[] page, int off,
+            int n, byte[] comp, int compOff, int compLen, Tally t) {
         t.pages++;
         if (n < PageInput.PAGE) {
             t.paddedTail++;
         }
-        long id = store.store(page, 0);
+        long id = compLen == 0 ? store.store(page, off)
+                : store.storeCompressed(page, off, comp, compOff, compLen, spec);
         if (id == PageStore.REJECTED) {
             t.rejected++;
             return;
         }
         switch (store.kind(id)) {
             case SAME:
-                if (SameFilled.fillValue(page, 0) == 0) {
+                if (SameFilled.fillValue(page, off) == 0) {
                     t.zero++;
                 } else {
                     t.sameOther++;

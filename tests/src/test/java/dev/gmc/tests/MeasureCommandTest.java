@@ -88,6 +88,18 @@ class MeasureCommandTest {
     }
 
     @Test
+    void everyFigureIsTheSameForAnyThreadCount(@TempDir Path dir) throws Exception {
+        for (int i = 0; i < 3; i++) {
+            Files.write(dir.resolve("f" + i + ".bin"), buffer(700 + 131 * i, 20 + i)); // chunks of 256 and tails
+        }
+        String one = gmc("measure", "--threads", "1", "--format", "json", "--algo", "lz4-kernel,lz4,zstd:3,lz4hc:9",
+                dir.toString()).out();
+        String three = gmc("measure", "--threads", "3", "--format", "json", "--algo", "lz4-kernel,lz4,zstd:3,lz4hc:9",
+                dir.toString()).out();
+        assertThat(one).contains("mm_stat").isEqualTo(three);
+    }
+
+    @Test
     void tableIsTheDefaultAndPrintsTheMmStatLine(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("x.raw"), buffer(40, 3));
         Run run = gmc("measure", dir.toString());

@@ -1,6 +1,7 @@
 package dev.gmc.core.store;
 
 import dev.gmc.core.codec.CorruptPageException;
+import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
 import dev.gmc.core.pool.SizeClassTable;
 import dev.gmc.core.pool.ZsPool;
@@ -144,10 +145,27 @@ public final class PageStore implements AutoCloseable {
      * @throws IllegalStateException if this store's codec does not decode LZ4 block format
      */
     public long storeCompressed(byte[] page, int off, byte[] comp, int compOff, int compLen) {
-        ensureOpen();
         if (!config.codec().algorithm().isLz4Format()) {
             throw new IllegalStateException("storeCompressed: the store's codec " + config.codec()
                     + " cannot decode LZ4 blocks");
+        }
+        return storeCompressed(page, off, comp, compOff, compLen, config.codec());
+    }
+
+    /**
+     * {@link #storeCompressed(byte[], int, byte[], int, int)} for a page compressed elsewhere with {@code producer}
+     * (a codec made from a spec equal to this store's, e.g. on a worker thread, so that work parallelises while the
+     * pool still sees the pages in input order).
+     *
+     * @throws IllegalStateException if {@code producer} is neither this store's codec spec nor LZ4 block format
+     *                               decodable by this store
+     */
+    public long storeCompressed(byte[] page, int off, byte[] comp, int compOff, int compLen, CodecSpec producer) {
+        ensureOpen();
+        if (!producer.equals(config.codec())
+                && !(producer.algorithm().isLz4Format() && config.codec().algorithm().isLz4Format())) {
+            throw new IllegalStateException("storeCompressed: pages compressed with " + producer
+                    + " cannot be decoded by the store's codec " + config.codec());
         }
         PageCodec.checkRange("page", page, off, PAGE_SIZE);
         if (compLen != INCOMPRESSIBLE) {

@@ -1,0 +1,100 @@
+package dev.gmc.cli;
+
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.pool.SizeClassTable;
+import dev.gmc.core.store.IncompressiblePolicy;
+import dev.gmc.core.store.PageStore;
+import dev.gmc.core.store.StoreConfig;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gmc measure-bench}: throughput of the measure pipeline (read, same-filled check, compress on N threads,
+ * store in order with zram's accounting) against raw single-thread lz4-java compression of the same pages.
+ */
+@Command(name = "measure-bench", mixinStandardHelpOptions = true,
+        description = "Throughput of 'gmc measure' (in-memory input, lz4) on N threads vs N x single-thread raw "
+                + "lz4-java compression of the same pages.")
+final class MeasureBenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--input", split = ",", description = "Files or directories of pages; default: samples/ and "
+            + "gmc-core's real-memory golden mix.")
+    List<Path> inputs;
+
+    @Option(names = "--pages", defaultValue = "32768", description = "Pages (default: ${DEFAULT-VALUE}).")
+    int pages;
+
+    @Option(names = "--threads", defaultValue = "2", description = "Threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--algo", defaultValue = "lz4", description = "Codec (default: ${DEFAULT-VALUE}).")
+    String algo;
+
+    @Option(names = "--rounds", defaultValue = "5", description = "Measured rounds after one warm-up.")
+    int rounds;
+
+    @Override
+    public Integer call() throws Exception {
+        byte[] data = PageInput.loadPages(inputs, pages);
+        PrintWriter out = spec.commandLine().getOut();
+        LZ4Compressor lz4 = LZ4Factory.fastestInstance().fastCompressor();
+        byte[] comp = new byte[lz4.maxCompressedLength(4096)];
+        CodecSpec codec = CodecSpec.parse(algo);
+        double[] raw = new double[rounds];
+        double[] meas = new double[rounds];
+        for (int r = 0; r <= rounds; r++) {
+            long t0 = System.nanoTime();
+            long sink = 0;
+            for (int p = 0; p < pages; p++) {
+                sink += lz4.compress(data, p * 4096, 4096, comp, 0, comp.length);
+            }
+            long rawNs = System.nanoTime() - t0;
+            SizeClassTable classes = SizeClassTable.withChain(8);
+            PageStore store = new PageStore(new StoreConfig(codec, classes, IncompressiblePolicy.STORE_RAW, 0, true,
+                    0, 0));
+            MeasureCommand.Tally[] t = {new MeasureCommand.Tally()};
+            long t1 = System.nanoTime();
+            try (MeasureCommand.Pipeline pipe = new MeasureCommand.Pipeline(List.of(codec),
+                    new PageStore[] {store}, classes, threads, true)) {
+                pipe.run(new ByteArrayInputStream(data), t, new Progress(spec.commandLine().getErr(), 0));
+            }
+            long measNs = System.nanoTime() - t1;
+            store.close();
+            if (sink == 0 || t[0].pages != pages) {
+                throw new IllegalStateException("measured " + t[0].pages + " of " + pages + " pages");
+            }
+            if (r > 0) {
+                raw[r - 1] = data.length / (double) rawNs;
+                meas[r - 1] = data.length / (double) measNs;
+            }
+        }
+        double rawMed = median(raw);
+        double measMed = median(meas);
+        out.printf(Locale.ROOT, "%d pages (%s), %s, %d threads, medians of %d rounds%n", pages,
+                Units.bytes(data.length), algo, threads, rounds);
+        out.printf(Locale.ROOT, "  raw lz4-java, 1 thread            %8.3f GB/s%n", rawMed);
+        out.printf(Locale.ROOT, "  gmc measure pipeline, %d threads   %8.3f GB/s = %.2fx of %d x raw%n", threads,
+                measMed, measMed / (threads * rawMed), threads);
+        out.flush();
+        return 0;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
