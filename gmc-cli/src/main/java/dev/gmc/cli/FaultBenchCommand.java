@@ -168,14 +168,14 @@ final class FaultBenchCommand implements Callable<Integer> {
                 }
             }
         }
-        double raw = median(rawGbps);
-        double region = median(regionGbps);
+        double raw = Units.median(rawGbps);
+        double region = Units.median(regionGbps);
         out.println();
         out.printf(Locale.ROOT, "%-52s %10s%n", "region compression (1 thread)", "GB/s");
         out.printf(Locale.ROOT, "  %-50s %10.3f%n", "raw lz4-java compress, same pages", raw);
         out.printf(Locale.ROOT, "  %-50s %10.3f  (%.2fx raw)%n", "Midgard compress(region): unmap+flush, store, "
                 + "free", region, region / raw);
-        out.printf(Locale.ROOT, "  %-50s %10.3f%n", "Utgard pre-job restore of the whole region", median(
+        out.printf(Locale.ROOT, "  %-50s %10.3f%n", "Utgard pre-job restore of the whole region", Units.median(
                 utgardPreJobGbps));
         out.println();
         out.printf("%-52s %8s %8s %8s %8s %8s%n", "fault restore latency per 4 KiB page (ns)", "p50", "p90", "p99",
@@ -189,7 +189,7 @@ final class FaultBenchCommand implements Callable<Integer> {
             ObjectNode root = om.createObjectNode();
             root.put("pages", n).put("codec", algo).put("rounds", rounds);
             root.put("raw_lz4_gbps", raw).put("region_compress_gbps", region).put("region_vs_raw", region / raw);
-            root.put("utgard_prejob_restore_gbps", median(utgardPreJobGbps));
+            root.put("utgard_prejob_restore_gbps", Units.median(utgardPreJobGbps));
             latJson(root.putObject("raw_decompress_ns"), rawLat);
             latJson(root.putObject("cpu_fault_ns"), cpuLat);
             latJson(root.putObject("gpu_fault_ns"), gpuLat);
@@ -247,11 +247,6 @@ final class FaultBenchCommand implements Callable<Integer> {
         return a;
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 
     private static void printLat(PrintWriter out, String what, Histogram h) {
         out.printf(Locale.ROOT, "  %-50s %8d %8d %8d %8d %8d%n", what, h.getValueAtPercentile(50),

@@ -155,9 +155,9 @@ final class GpuBenchCommand implements Callable<Integer> {
                     e2e[r] = t[0];
                     hostCpu[r] = t[2];
                 }
-                double ko = median(kernelOnly);
-                double ee = median(e2e);
-                double hc = median(hostCpu);
+                double ko = Units.median(kernelOnly);
+                double ee = Units.median(e2e);
+                double hc = Units.median(hostCpu);
                 kernelGbps[kind.ordinal()] = ko;
                 double sizeVsCpu = (double) sizes.stored / cpuStored;
                 out.printf("%-28s %10.2f %10.2f %12s%n", kind.id() + " kernel only", ko, ko / cpuN[0], "-");
@@ -219,8 +219,8 @@ final class GpuBenchCommand implements Callable<Integer> {
                 gbps[r] = (double) pages * PAGE / dt;
                 cpu[r] = (totalCpu() - c0) / 1e9 / ((double) pages * PAGE / (1L << 30));
             }
-            return new double[] {median(Arrays.copyOfRange(gbps, 1, gbps.length)),
-                    median(Arrays.copyOfRange(cpu, 1, cpu.length))};
+            return new double[] {Units.median(Arrays.copyOfRange(gbps, 1, gbps.length)),
+                    Units.median(Arrays.copyOfRange(cpu, 1, cpu.length))};
         } finally {
             pool.shutdown();
         }
@@ -318,9 +318,4 @@ final class GpuBenchCommand implements Callable<Integer> {
         return s;
     }
 
-    private static double median(double[] v) {
-        double[] c = v.clone();
-        Arrays.sort(c);
-        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
-    }
 }

@@ -81,8 +81,8 @@ final class MeasureBenchCommand implements Callable<Integer> {
                 meas[r - 1] = data.length / (double) measNs;
             }
         }
-        double rawMed = median(raw);
-        double measMed = median(meas);
+        double rawMed = Units.median(raw);
+        double measMed = Units.median(meas);
         out.printf(Locale.ROOT, "%d pages (%s), %s, %d threads, medians of %d rounds%n", pages,
                 Units.bytes(data.length), algo, threads, rounds);
         out.printf(Locale.ROOT, "  raw lz4-java, 1 thread            %8.3f GB/s%n", rawMed);
@@ -92,9 +92,4 @@ final class MeasureBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 }

@@ -25,4 +25,11 @@ final class Units {
     static String shorten(String s, int max) {
         return s.length() <= max ? s : "…" + s.substring(s.length() - max + 1);
     }
+
+    /** Median of benchmark rounds. */
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
 }
