@@ -8,7 +8,6 @@ import dev.gmc.core.store.StoreConfig;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
