@@ -299,9 +299,13 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             } else if (st == UNMAPPED || st == COMPRESSING) {
                 b.state[page] = RESIDENT; // a COMPRESSING page's compression is dropped by the compressor
             }
-            counters.inc(cpu != null ? (major ? Counter.CPU_FAULTS_MAJOR : Counter.CPU_FAULTS_MINOR)
-                    : preJob ? (major ? Counter.PRE_JOB_RESTORES : Counter.GPU_FAULTS_MINOR)
-                    : (major ? Counter.GPU_FAULTS_MAJOR : Counter.GPU_FAULTS_MINOR));
+            if (cpu != null) {
+                counters.inc(major ? Counter.CPU_FAULTS_MAJOR : Counter.CPU_FAULTS_MINOR);
+            } else if (!preJob) {
+                counters.inc(major ? Counter.GPU_FAULTS_MAJOR : Counter.GPU_FAULTS_MINOR);
+            } else if (major) { // the pre-job hook is no fault; only its restores are counted
+                counters.inc(Counter.PRE_JOB_RESTORES);
+            }
             mapAfterFault(b, page, cpu);
             return true;
         } finally {
@@ -564,9 +568,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                 return;
             }
             while (b.jobPins > 0) { // Utgard: the job holds a reference; the free completes after it
-                b.lock.unlock();
-                Thread.onSpinWait();
-                b.lock.lock();
+                b.unpinned.awaitUninterruptibly();
             }
             b.freed = true;
             b.regionState = RegionState.FREED;

@@ -59,6 +59,8 @@ public final class Buffer {
     final long[] handle;
     final byte[] state;
     final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when {@link #jobPins} drops to zero (a free waits for running Utgard jobs). */
+    final java.util.concurrent.locks.Condition unpinned = lock.newCondition();
     final List<CpuMapping> cpuMappings = new ArrayList<>();
     long gpuVa;
     volatile RegionState regionState = RegionState.RESIDENT;

@@ -103,7 +103,9 @@ public final class UtgardDriver extends AbstractGmcDriver {
                 for (Buffer b : pinned) {
                     b.lock.lock();
                     try {
-                        b.jobPins--;
+                        if (--b.jobPins == 0) {
+                            b.unpinned.signalAll();
+                        }
                     } finally {
                         b.lock.unlock();
                     }

@@ -98,4 +98,21 @@ final class ImageSurface {
         }
         return out;
     }
+
+    /** The image options shared by every command that reads inputs ({@code measure}, {@code kernel-check}). */
+    static final class Mixin {
+        @picocli.CommandLine.Option(names = "--image-format", defaultValue = "rgba8888",
+                description = "Images (PNG, JPEG, BMP, GIF) are decoded to this surface format: rgba8888 or rgb565 "
+                        + "(default: ${DEFAULT-VALUE}).")
+        String imageFormat;
+
+        @picocli.CommandLine.Option(names = "--pitch-align", defaultValue = "64",
+                description = "Row pitch alignment in bytes of decoded image surfaces; padding is zero (default: "
+                        + "${DEFAULT-VALUE}).")
+        int pitchAlign;
+
+        Options options() {
+            return new Options(Format.parse(imageFormat), pitchAlign);
+        }
+    }
 }

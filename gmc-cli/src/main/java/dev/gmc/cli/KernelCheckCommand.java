@@ -56,11 +56,8 @@ final class KernelCheckCommand implements Callable<Integer> {
             description = "zsmalloc chain size of the running kernel (default: ${DEFAULT-VALUE}).")
     int chain;
 
-    @Option(names = "--image-format", defaultValue = "rgba8888", description = "rgba8888 or rgb565.")
-    String imageFormat;
-
-    @Option(names = "--pitch-align", defaultValue = "64", description = "Row pitch alignment of image surfaces.")
-    int pitchAlign;
+    @picocli.CommandLine.Mixin
+    ImageSurface.Mixin imageOptions;
 
     @Override
     public Integer call() throws Exception {
@@ -73,7 +70,7 @@ final class KernelCheckCommand implements Callable<Integer> {
         if (!Files.isWritable(CONTROL.resolve("hot_remove"))) {
             throw new IllegalStateException("kernel-check must run as root (it creates and removes a zram device)");
         }
-        ImageSurface.Options images = new ImageSurface.Options(ImageSurface.Format.parse(imageFormat), pitchAlign);
+        ImageSurface.Options images = imageOptions.options();
         List<Path> files = PageInput.expand(paths);
         long pages = 0;
         byte[] page = new byte[PageInput.PAGE];

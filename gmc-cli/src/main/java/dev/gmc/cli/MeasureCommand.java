@@ -67,15 +67,8 @@ final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--format", description = "table, json or csv (default: ${DEFAULT-VALUE}).", defaultValue = "table")
     String format;
 
-    @Option(names = "--image-format", defaultValue = "rgba8888",
-            description = "Images (PNG, JPEG, BMP, GIF) are decoded to this surface format: rgba8888 or rgb565 "
-                    + "(default: ${DEFAULT-VALUE}).")
-    String imageFormat;
-
-    @Option(names = "--pitch-align", defaultValue = "64",
-            description = "Row pitch alignment in bytes of decoded image surfaces; padding is zero (default: "
-                    + "${DEFAULT-VALUE}).")
-    int pitchAlign;
+    @picocli.CommandLine.Mixin
+    ImageSurface.Mixin imageOptions;
 
     @Option(names = "--threads", defaultValue = "0",
             description = "Compression worker threads (default: processors - 1, at least 1; the main thread reads "
@@ -124,7 +117,7 @@ final class MeasureCommand implements Callable<Integer> {
         if (!List.of("table", "json", "csv").contains(format)) {
             throw new IllegalArgumentException("--format: '" + format + "' (expected table, json or csv)");
         }
-        ImageSurface.Options images = new ImageSurface.Options(ImageSurface.Format.parse(imageFormat), pitchAlign);
+        ImageSurface.Options images = imageOptions.options();
         List<Unit> units = units(paths);
         PageStore[] stores = new PageStore[specs.size()];
         for (int a = 0; a < stores.length; a++) {

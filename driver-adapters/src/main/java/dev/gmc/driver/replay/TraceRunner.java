@@ -206,14 +206,10 @@ public final class TraceRunner {
             done = e.address() - va;
             reported.add("line " + l.number() + ": " + e.getMessage());
         }
-        long finalDone = done;
-        forEachBufferByte(va, done, (name, b, bufOff, i) -> {
-            if (write) {
-                shadow.get(name)[bufOff] = data[i];
-            }
-        }, m -> m.cpuVa(pid));
-        if (!write) {
-            verify(l, va, data, finalDone, m -> m.cpuVa(pid));
+        if (write) {
+            updateShadow(va, data, done, m -> m.cpuVa(pid));
+        } else {
+            verify(l, va, data, done, m -> m.cpuVa(pid));
         }
         expect(l, outcome);
     }
@@ -286,8 +282,7 @@ public final class TraceRunner {
                 }
             }
             if (a.write()) {
-                forEachBufferByte(a.va(), done, (name, b, bufOff, i) -> shadow.get(name)[bufOff] = a.data()[i],
-                        Buffer::gpuVa);
+                updateShadow(a.va(), a.data(), done, Buffer::gpuVa);
             } else {
                 verify(l, a.va(), a.data(), done, Buffer::gpuVa);
             }
@@ -319,16 +314,17 @@ public final class TraceRunner {
                 data, 0, data.length);
     }
 
-    private interface ByteVisitor {
-        void visit(String name, Buffer b, int bufOff, int i);
-    }
-
     private interface Base {
         long of(Buffer b);
     }
 
-    /** Visits bytes [va, va + len) that fall inside a live buffer (addresses as {@code base} maps them). */
-    private void forEachBufferByte(long va, long len, ByteVisitor v, Base base) {
+    /** A piece of an access that falls in a live buffer: {@code n} bytes at {@code bufOff}, from {@code accOff}. */
+    private interface RangeVisitor {
+        void visit(String name, int bufOff, int accOff, int n);
+    }
+
+    /** Visits the pieces of [va, va + len) that fall inside live buffers (addresses as {@code base} maps them). */
+    private void forEachBufferRange(long va, long len, Base base, RangeVisitor v) {
         if (len <= 0) {
             return;
         }
@@ -339,26 +335,26 @@ public final class TraceRunner {
             }
             long from = Math.max(va, start);
             long to = Math.min(va + len, start + e.getValue().sizeBytes());
-            for (long x = from; x < to; x++) {
-                v.visit(e.getKey(), e.getValue(), (int) (x - start), (int) (x - va));
+            if (from < to) {
+                v.visit(e.getKey(), (int) (from - start), (int) (from - va), (int) (to - from));
             }
         }
     }
 
+    private void updateShadow(long va, byte[] data, long len, Base base) {
+        forEachBufferRange(va, len, base, (name, bufOff, accOff, n) ->
+                System.arraycopy(data, accOff, shadow.get(name), bufOff, n));
+    }
+
     private void verify(Trace.Line l, long va, byte[] got, long len, Base base) {
-        long[] bad = {-1};
-        String[] where = {null};
-        forEachBufferByte(va, len, (name, b, bufOff, i) -> {
-            verified++;
-            if (bad[0] < 0 && shadow.get(name)[bufOff] != got[i]) {
-                bad[0] = bufOff;
-                where[0] = name;
+        forEachBufferRange(va, len, base, (name, bufOff, accOff, n) -> {
+            verified += n;
+            int m = java.util.Arrays.mismatch(shadow.get(name), bufOff, bufOff + n, got, accOff, accOff + n);
+            if (m >= 0) {
+                failures.add(String.format("line %d: read of buffer '%s' differs from the last write at offset %d",
+                        l.number(), name, bufOff + m));
             }
-        }, base);
-        if (bad[0] >= 0) {
-            failures.add(String.format("line %d: read of buffer '%s' differs from the last write at offset %d",
-                    l.number(), where[0], bad[0]));
-        }
+        });
     }
 
     private void expect(Trace.Line l, String outcome) {
