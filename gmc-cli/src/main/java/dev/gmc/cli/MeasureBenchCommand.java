@@ -3,7 +3,6 @@ package dev.gmc.cli;
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.pool.SizeClassTable;
 import dev.gmc.core.store.IncompressiblePolicy;
-import dev.gmc.core.store.PageStore;
 import dev.gmc.core.store.StoreConfig;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -19,8 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code gmc measure-bench}: throughput of the measure pipeline (read, same-filled check, compress on N threads,
- * store in order with zram's accounting) against raw single-thread lz4-java compression of the same pages.
+ * {@code gmc measure-bench}: throughput of the measure pipeline (read, same-filled check, compress and count with
+ * zram's accounting on N threads) against raw single-thread lz4-java compression of the same pages.
  */
 @Command(name = "measure-bench", mixinStandardHelpOptions = true,
         description = "Throughput of 'gmc measure' (in-memory input, lz4) on N threads vs N x single-thread raw "
@@ -61,17 +60,15 @@ final class MeasureBenchCommand implements Callable<Integer> {
                 sink += lz4.compress(data, p * 4096, 4096, comp, 0, comp.length);
             }
             long rawNs = System.nanoTime() - t0;
-            SizeClassTable classes = SizeClassTable.withChain(8);
-            PageStore store = new PageStore(new StoreConfig(codec, classes, IncompressiblePolicy.STORE_RAW, 0, true,
-                    0, 0));
-            MeasureCommand.Tally[] t = {new MeasureCommand.Tally()};
+            StoreConfig cfg = new StoreConfig(codec, SizeClassTable.withChain(8), IncompressiblePolicy.STORE_RAW, 0,
+                    true, 0, 0);
+            MeasurePipeline.Tally[] t;
             long t1 = System.nanoTime();
-            try (MeasureCommand.Pipeline pipe = new MeasureCommand.Pipeline(List.of(codec),
-                    new PageStore[] {store}, classes, threads, true)) {
+            try (MeasurePipeline pipe = new MeasurePipeline(List.of(codec), new StoreConfig[] {cfg}, threads)) {
+                t = pipe.newTallies();
                 pipe.run(new ByteArrayInputStream(data), t, new Progress(spec.commandLine().getErr(), 0));
             }
             long measNs = System.nanoTime() - t1;
-            store.close();
             if (sink == 0 || t[0].pages != pages) {
                 throw new IllegalStateException("measured " + t[0].pages + " of " + pages + " pages");
             }

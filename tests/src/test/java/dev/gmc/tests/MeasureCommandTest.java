@@ -131,6 +131,47 @@ class MeasureCommandTest {
     }
 
     @Test
+    void htmlReportIsOneSelfContainedPageWithTheFiguresAndFourCharts(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("a.bin"), buffer(120, 7));
+        Files.write(dir.resolve("b <&> c.bin"), buffer(60, 8)); // a name that must be escaped
+        Path html = dir.resolve("report.html");
+        Run run = gmc("measure", "--format", "json", "--algo", "lz4-kernel,zstd:3", "--html", html.toString(),
+                dir.resolve("a.bin").toString(), dir.resolve("b <&> c.bin").toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        String page = Files.readString(html);
+        assertThat(page).startsWith("<!DOCTYPE html>").endsWith("</html>\n");
+        assertThat(page.split("src=\"data:image/png;base64,", -1)).hasSize(5);
+        assertThat(page).doesNotContain("http://").doesNotContain("https://").doesNotContain("<script")
+                .doesNotContain("b <&> c").contains("b &lt;&amp;&gt; c.bin");
+        JsonNode root = new ObjectMapper().readTree(run.out());
+        String[] raw = {"lz4-kernel", "zstd"};
+        for (int i = 0; i < raw.length; i++) {
+            JsonNode f = root.get("results").get(i).get("mm_stat_fields");
+            assertThat(page).contains(String.format("%8d %8d %8d", f.get("origDataSize").asLong(),
+                    f.get("comprDataSize").asLong(), f.get("memUsedTotal").asLong()));
+        }
+    }
+
+    @Test
+    void zstdWithATrainedDictionaryIsMeasuredBesideThePlainCodec(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("a.bin"), buffer(400, 9));
+        Run run = gmc("measure", "--format", "json", "--algo", "zstd:3,zstd:3+dict", "--dict-pages", "64",
+                "--dict-size", "8192", dir.toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.err()).contains("trained on the first 64 non-same-filled pages");
+        JsonNode results = new ObjectMapper().readTree(run.out()).get("results");
+        assertThat(results.get(1).get("algorithm").asText()).isEqualTo("zstd+dict");
+        JsonNode plain = results.get(0).get("mm_stat_fields");
+        JsonNode dict = results.get(1).get("mm_stat_fields");
+        assertThat(dict.get("origDataSize").asLong()).isEqualTo(plain.get("origDataSize").asLong());
+        assertThat(dict.get("comprDataSize").asLong()).isNotEqualTo(plain.get("comprDataSize").asLong());
+        Files.write(dir.resolve("a.bin"), new byte[40 * 4096]); // zero pages only: nothing to train on
+        Run nothing = gmc("measure", "--algo", "zstd:3+dict", dir.toString());
+        assertThat(nothing.code()).isNotZero();
+        assertThat(nothing.err()).contains("0 sample pages").doesNotContain("Exception");
+    }
+
+    @Test
     void everySubcommandHasHelp() {
         for (String sub : new String[] {"measure", "classes", "sample-data", "replay", "fault-bench", "gpu-bench"}) {
             Run r = gmc(sub, "--help");

@@ -1,0 +1,254 @@
+package dev.gmc.cli;
+
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.codec.PageCodec;
+import dev.gmc.core.store.PageStore;
+import dev.gmc.core.store.SameFilled;
+import dev.gmc.core.store.StoreConfig;
+import dev.gmc.core.store.WriteOnceModel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The measuring engine of {@code gmc measure}: N worker threads each take the next chunk of pages from the input
+ * (reading under a lock, the only serial step), then check, compress and count it with every algorithm into their own
+ * {@link Tally}s; the tallies are merged at the end of each input. Nothing but counts is kept, so memory does not
+ * grow with the dump, and since counts add up in any order every figure is the same for any thread count.
+ */
+final class MeasurePipeline implements AutoCloseable {
+    static final int CHUNK = 64; // pages a worker takes at a time (256 KiB: small enough to balance, large enough to amortise the lock)
+
+    private final List<CodecSpec> specs;
+    private final StoreConfig[] configs;
+    private final boolean sameFilled;
+    private final int threads;
+    private final ExecutorService pool;
+    private final ThreadLocal<PageCodec[]> codecs;
+    private final Object readLock = new Object();
+    private long bytesDone;
+    private boolean eof;
+    private IOException failure;
+
+    MeasurePipeline(List<CodecSpec> specs, StoreConfig[] configs, int threads) {
+        this.specs = specs;
+        this.configs = configs;
+        this.sameFilled = configs[0].sameFilled();
+        this.threads = threads;
+        this.pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread th = new Thread(r, "gmc-measure");
+            th.setDaemon(true);
+            return th;
+        });
+        this.codecs = ThreadLocal.withInitial(() -> {
+            PageCodec[] c = new PageCodec[specs.size()];
+            for (int a = 0; a < c.length; a++) {
+                c[a] = specs.get(a).newCodec();
+            }
+            return c;
+        });
+    }
+
+    /** Fresh, empty tallies, one per algorithm. */
+    Tally[] newTallies() {
+        Tally[] t = new Tally[configs.length];
+        for (int a = 0; a < t.length; a++) {
+            t[a] = new Tally(configs[a]);
+        }
+        return t;
+    }
+
+    /** Bytes of the current input read so far (where a failed input stopped). */
+    synchronized long bytesDone() {
+        synchronized (readLock) {
+            return bytesDone;
+        }
+    }
+
+    /**
+     * Measures one input stream into {@code t}; returns the bytes read. If the input fails part-way, every page read
+     * before the failure is counted in {@code t} and the {@link IOException} is rethrown.
+     */
+    long run(InputStream in, Tally[] t, Progress progress) throws IOException {
+        synchronized (readLock) {
+            bytesDone = 0;
+            eof = false;
+            failure = null;
+        }
+        List<Future<Tally[]>> workers = new ArrayList<>(threads);
+        for (int i = 0; i < threads; i++) {
+            workers.add(pool.submit(() -> work(in, progress)));
+        }
+        RuntimeException crash = null;
+        for (Future<Tally[]> f : workers) {
+            try {
+                Tally[] w = f.get();
+                for (int a = 0; a < t.length; a++) {
+                    t[a].add(w[a]);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            } catch (ExecutionException e) {
+                crash = new IllegalStateException("compression failed: " + e.getCause(), e.getCause());
+            }
+        }
+        if (crash != null) {
+            throw crash;
+        }
+        synchronized (readLock) {
+            if (failure != null) {
+                throw failure;
+            }
+            return bytesDone;
+        }
+    }
+
+    private Tally[] work(InputStream in, Progress progress) {
+        Tally[] local = newTallies();
+        byte[] data = new byte[CHUNK * PageInput.PAGE];
+        byte[] out = new byte[2 * PageInput.PAGE]; // room for any codec's worst case on one page
+        PageCodec[] c = codecs.get();
+        while (true) {
+            int n;
+            synchronized (readLock) {
+                if (eof) {
+                    return local;
+                }
+                try {
+                    n = in.readNBytes(data, 0, data.length);
+                } catch (IOException e) {
+                    failure = e;
+                    eof = true;
+                    return local; // a partly read chunk is not counted: its bytes may be wrong
+                }
+                if (n < data.length) {
+                    eof = true;
+                }
+                bytesDone += n;
+                progress.advance(n);
+            }
+            int pages = (n + PageInput.PAGE - 1) / PageInput.PAGE;
+            int tail = n % PageInput.PAGE;
+            if (tail != 0) { // a short last page is zero-padded
+                java.util.Arrays.fill(data, n, pages * PageInput.PAGE, (byte) 0);
+            }
+            for (int p = 0; p < pages; p++) {
+                int off = p * PageInput.PAGE;
+                boolean padded = tail != 0 && p == pages - 1;
+                if (sameFilled && SameFilled.test(data, off)) {
+                    long fill = SameFilled.fillValue(data, off);
+                    for (Tally x : local) {
+                        x.page(padded).same(fill);
+                    }
+                    continue;
+                }
+                for (int a = 0; a < c.length; a++) {
+                    int len = c[a].compress(data, off, PageInput.PAGE, out, 0, out.length);
+                    local[a].page(padded).compressed(len > 0 && len <= PageInput.PAGE ? len : PageStore.INCOMPRESSIBLE);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        // codecs of pool threads are closed with the threads' ThreadLocals; zstd contexts are also freed by GC
+    }
+
+    /**
+     * Counts of one input (or a group of inputs) for one algorithm: a {@link WriteOnceModel} (the zram figures), the
+     * amortised pool bytes charged to these pages, and a histogram of stored lengths.
+     */
+    static final class Tally {
+        /** Histogram buckets: 0 = same-filled, 1..64 = stored length in 64-byte steps, 65 = huge, 66 = rejected. */
+        static final int BUCKETS = 67;
+        final WriteOnceModel model;
+        private final int threshold;
+        long pages;
+        long paddedTail;
+        final long[] lengths = new long[BUCKETS];
+
+        Tally(StoreConfig config) {
+            this.model = new WriteOnceModel(config);
+            this.threshold = config.threshold();
+        }
+
+        Tally page(boolean padded) {
+            pages++;
+            if (padded) {
+                paddedTail++;
+            }
+            return this;
+        }
+
+        void same(long fill) {
+            model.addSame(fill);
+            lengths[0]++;
+        }
+
+        void compressed(int len) {
+            int stored = model.addCompressed(len);
+            if (stored == WriteOnceModel.REJECTED) {
+                lengths[66]++;
+                return;
+            }
+            boolean huge = len == PageStore.INCOMPRESSIBLE || len >= threshold;
+            lengths[huge ? 65 : 1 + (stored - 1) / 64]++;
+        }
+
+        void add(Tally o) {
+            model.add(o.model);
+            pages += o.pages;
+            paddedTail += o.paddedTail;
+            for (int i = 0; i < BUCKETS; i++) {
+                lengths[i] += o.lengths[i];
+            }
+        }
+
+        /** Pool bytes charged to these pages (see {@link WriteOnceModel#amortisedPoolBytes()}); sums exactly in any order. */
+        double poolBytes() {
+            return model.amortisedPoolBytes();
+        }
+
+        long stored() {
+            return model.mmStat().origDataSize() / PageInput.PAGE;
+        }
+
+        long zero() {
+            return model.zeroPages();
+        }
+
+        long sameOther() {
+            return model.mmStat().samePages() - model.zeroPages();
+        }
+
+        long huge() {
+            return model.mmStat().hugePages();
+        }
+
+        long rejected() {
+            return model.rejected();
+        }
+
+        long comprBytes() {
+            return model.mmStat().comprDataSize();
+        }
+
+        /** Memory these pages no longer take: stored pages minus their share of the pool and gmc's metadata. */
+        long savedBytes() {
+            return stored() * PageInput.PAGE - Math.round(poolBytes()) - model.metadataBytes();
+        }
+
+        double ratio() {
+            double pool = poolBytes();
+            return pool == 0 ? Double.POSITIVE_INFINITY : stored() * 4096.0 / pool;
+        }
+    }
+}

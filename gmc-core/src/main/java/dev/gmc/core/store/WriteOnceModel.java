@@ -1,0 +1,150 @@
+package dev.gmc.core.store;
+
+import dev.gmc.core.pool.SizeClassTable;
+
+/**
+ * The figures of a fresh zram device (or GMC store) after every page has been written exactly once, computed from the
+ * compressed lengths alone: no page bytes are kept, so a dump of any size is measured in constant memory.
+ *
+ * <p>Why this is exact: with writes only (no overwrite, free or compaction), zsmalloc allocates from the fullest
+ * non-full zspage of a class, so each class has at most one partly used zspage and holds
+ * {@code ceil(objects / objs_per_zspage) * pages_per_zspage} pages — the same formula as after full compaction
+ * (kernel-facts §1.8, {@link SizeClassTable#compactedPages}). The pool only grows, so mem_used_max equals
+ * mem_used_total. The outcome of each page (same-filled, huge, rejected, object length) follows {@link PageStore}'s
+ * rules for the same {@link StoreConfig}. {@code WriteOnceModelTest} checks every field against a real
+ * {@link PageStore} fed the same pages; {@code gmc kernel-check} checks the store against the kernel.
+ *
+ * <p>Counts add up in any order, so each thread keeps its own model and the models are {@link #add merged}: the
+ * result does not depend on the thread count. Not thread-safe itself. mem_limit and pool capacity are not modelled
+ * (a measurement has none).
+ */
+public final class WriteOnceModel {
+    /** {@link #addCompressed}: the page was refused under the reject policy. */
+    public static final int REJECTED = -1;
+
+    private final SizeClassTable classes;
+    private final IncompressiblePolicy policy;
+    private final int threshold;
+    private final long[] objects;
+    private long same;
+    private long zero;
+    private long huge;
+    private long rejected;
+    private long comprBytes;
+
+    public WriteOnceModel(StoreConfig config) {
+        this.classes = config.classes();
+        this.policy = config.policy();
+        this.threshold = config.threshold();
+        this.objects = new long[classes.classCount()];
+    }
+
+    /** A same-filled page with fill word {@code fill}: no pool memory. */
+    public void addSame(long fill) {
+        same++;
+        if (fill == 0) {
+            zero++;
+        }
+    }
+
+    /**
+     * A page compressed to {@code compLen} bytes ({@link PageStore#INCOMPRESSIBLE} if it did not fit a page).
+     *
+     * @return the stored object length (4096 for a huge page), or {@link #REJECTED}
+     */
+    public int addCompressed(int compLen) {
+        int len = compLen == PageStore.INCOMPRESSIBLE ? Integer.MAX_VALUE : compLen;
+        if (len <= 0) {
+            throw new IllegalArgumentException("compressed length " + compLen + " (expected 1..4096 or INCOMPRESSIBLE)");
+        }
+        boolean isHuge = len >= threshold; // PageStore.storeObject's rule
+        if (isHuge && policy == IncompressiblePolicy.REJECT) {
+            rejected++;
+            return REJECTED;
+        }
+        int objLen = isHuge ? PageStore.PAGE_SIZE : len;
+        objects[classes.classFor(objLen)]++;
+        if (isHuge) {
+            huge++;
+        }
+        comprBytes += objLen;
+        return objLen;
+    }
+
+    /** Adds another model's counts (same configuration) to this one. */
+    public void add(WriteOnceModel o) {
+        if (o.classes != classes || o.policy != policy || o.threshold != threshold) {
+            throw new IllegalArgumentException("models of different configurations cannot be merged");
+        }
+        for (int c = 0; c < objects.length; c++) {
+            objects[c] += o.objects[c];
+        }
+        same += o.same;
+        zero += o.zero;
+        huge += o.huge;
+        rejected += o.rejected;
+        comprBytes += o.comprBytes;
+    }
+
+    /** Objects in the pool (compressed and huge pages). */
+    public long objects() {
+        long n = 0;
+        for (long c : objects) {
+            n += c;
+        }
+        return n;
+    }
+
+    public long poolPages() {
+        return classes.compactedPages(objects);
+    }
+
+    /**
+     * Pool bytes charged to these objects at their classes' amortised cost ({@code ppz * 4096 / objs} each): this
+     * model's share of a pool that also holds other pages (the share of one buffer within a whole dump).
+     */
+    public double amortisedPoolBytes() {
+        double b = 0;
+        for (int c = 0; c < objects.length; c++) {
+            if (objects[c] != 0) {
+                b += objects[c] * classes.bytesPerObject(c);
+            }
+        }
+        return b;
+    }
+
+    public MmStat mmStat() {
+        long stored = same + objects();
+        long used = poolPages() * PageStore.PAGE_SIZE;
+        return new MmStat(stored * PageStore.PAGE_SIZE, comprBytes, used, 0, used, same, 0, huge, huge);
+    }
+
+    public GmcCounters counters() {
+        long objs = objects();
+        return new GmcCounters(same + objs + rejected, objs - huge, zero, same - zero, rejected, 0, 0, 0, 0,
+                metadataBytes());
+    }
+
+    /**
+     * gmc's own metadata for these pages, at its minimum (no growth slack): 12 bytes of store entry per stored page,
+     * 8 bytes of pool handle per object, and per zspage 13 bytes plus 4 per page frame (see {@link PageStore} and
+     * {@code ZsPool}).
+     */
+    public long metadataBytes() {
+        long b = 12 * (same + objects());
+        for (int c = 0; c < objects.length; c++) {
+            long n = objects[c];
+            long zspages = (n + classes.objsPerZspage(c) - 1) / classes.objsPerZspage(c);
+            b += 8 * n + zspages * (13 + 4L * classes.pagesPerZspage(c));
+        }
+        return b;
+    }
+
+    public long zeroPages() {
+        return zero;
+    }
+
+    public long rejected() {
+        return rejected;
+    }
+}
