@@ -58,6 +58,29 @@ final class ImageSurface {
         return (row + o.pitchAlign() - 1) & -o.pitchAlign();
     }
 
+    /**
+     * The surface size an image will decode to, read from its header only (for progress); -1 if no reader knows
+     * the file (the decode will then report it).
+     */
+    static long surfaceBytes(Path file, Options o) {
+        System.setProperty("java.awt.headless", "true");
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            var readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                return -1;
+            }
+            javax.imageio.ImageReader r = readers.next();
+            try {
+                r.setInput(in, true, true);
+                return (long) pitch(r.getWidth(0), o) * r.getHeight(0);
+            } finally {
+                r.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** Decodes an image into surface bytes; an image that does not decode is an IOException naming the file. */
     static byte[] decode(Path file, InputStream in, Options o) throws IOException {
         System.setProperty("java.awt.headless", "true");

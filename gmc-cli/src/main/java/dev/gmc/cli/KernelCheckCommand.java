@@ -2,8 +2,12 @@ package dev.gmc.cli;
 
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.codec.PageCodec;
 import dev.gmc.core.store.MmStat;
+import dev.gmc.core.store.PageStore;
+import dev.gmc.core.store.SameFilled;
 import dev.gmc.core.store.StoreConfig;
+import dev.gmc.core.store.WriteOnceModel;
 import dev.gmc.core.store.ZramDevice;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,12 +96,16 @@ final class KernelCheckCommand implements Callable<Integer> {
         Path sys = Path.of("/sys/block/zram" + id);
         MmStat kernel;
         MmStat gmc;
+        MmStat measured; // what gmc measure reports: the counting model, no pages kept
         try {
             write(sys.resolve("comp_algorithm"), kernelAlgo);
             write(sys.resolve("disksize"), String.valueOf(pages * PageInput.PAGE));
             StoreConfig cfg = StoreConfig.defaults().withCodec(CodecSpec.parse(algo));
             cfg = cfg.withClasses(dev.gmc.core.pool.SizeClassTable.withChain(chain));
+            WriteOnceModel counting = new WriteOnceModel(cfg);
+            byte[] comp = new byte[2 * PageInput.PAGE];
             try (ZramDevice model = new ZramDevice(cfg, (int) pages);
+                 PageCodec codec = cfg.codec().newCodec();
                  FileChannel dev = FileChannel.open(Path.of("/dev/zram" + id), StandardOpenOption.WRITE,
                          ExtendedOpenOption.DIRECT)) {
                 ByteBuffer direct = ByteBuffer.allocateDirect(2 * PageInput.PAGE).alignedSlice(PageInput.PAGE);
@@ -112,11 +120,19 @@ final class KernelCheckCommand implements Callable<Integer> {
                                 dev.write(direct, (long) slot * PageInput.PAGE + direct.position());
                             }
                             model.write(slot, page, 0);
+                            if (SameFilled.test(page, 0)) {
+                                counting.addSame(SameFilled.fillValue(page, 0));
+                            } else {
+                                int n = codec.compress(page, 0, PageInput.PAGE, comp, 0, comp.length);
+                                counting.addCompressed(n > 0 && n <= PageInput.PAGE ? n
+                                        : PageStore.INCOMPRESSIBLE);
+                            }
                             slot++;
                         }
                     }
                 }
                 gmc = model.mmStat();
+                measured = counting.mmStat();
             }
             kernel = MmStat.parse(Files.readString(sys.resolve("mm_stat")));
         } finally {
@@ -141,6 +157,10 @@ final class KernelCheckCommand implements Callable<Integer> {
         }
         out.println("kernel: " + kernel);
         out.println("gmc:    " + gmc);
+        boolean sameAsStore = measured.equals(gmc);
+        out.println("gmc measure's counting model: " + measured + (sameAsStore ? "  (equal to the store's)"
+                : "  DIFFERENT from the store's"));
+        same &= sameAsStore;
         out.println(same ? "EQUAL: gmc's prediction matches the kernel." : "DIFFERENT: see the table above.");
         out.flush();
         return same ? 0 : 3;

@@ -129,7 +129,7 @@ final class MeasureCommand implements Callable<Integer> {
         for (int a = 0; a < configs.length; a++) {
             configs[a] = new StoreConfig(specs.get(a), classes, pol, threshold, !noSameFilled, 0, 0);
         }
-        Progress progress = new Progress(err, units.stream().mapToLong(Unit::sizeHint).sum());
+        Progress progress = new Progress(err, totalHint(units, images));
         Map<String, MeasurePipeline.Tally[]> perFile = new LinkedHashMap<>();
         Map<String, MeasurePipeline.Tally[]> perType = new java.util.TreeMap<>();
         Map<String, MeasurePipeline.Tally[]> perOwner = new java.util.TreeMap<>();
@@ -187,6 +187,22 @@ final class MeasureCommand implements Callable<Integer> {
         return failures.isEmpty() ? 0 : 2;
     }
 
+    /** The input size for the progress bar, or -1 (rate only) when an input's size cannot be known in advance. */
+    private static long totalHint(List<Unit> units, ImageSurface.Options images) {
+        if (System.console() == null) {
+            return -1; // no progress bar: do not read image headers for nothing
+        }
+        long sum = 0;
+        for (Unit u : units) {
+            long h = u.sizeHint(images);
+            if (h < 0) {
+                return -1;
+            }
+            sum += h;
+        }
+        return sum;
+    }
+
     /**
      * Trains a zstd dictionary on the first {@code --dict-pages} pages of the inputs that are not same-filled
      * (same-filled pages are never compressed, so they would only skew the dictionary).
@@ -194,6 +210,12 @@ final class MeasureCommand implements Callable<Integer> {
     private byte[] trainDictionary(List<Unit> units, ImageSurface.Options images, PrintWriter err) throws IOException {
         if (dictPages < 8) {
             throw new IllegalArgumentException("--dict-pages: " + dictPages + " (expected at least 8)");
+        }
+        for (Unit u : units) {
+            if (!java.nio.file.Files.isRegularFile(u.file())) {
+                throw new IllegalArgumentException("a zstd dictionary is trained on the start of the inputs, which "
+                        + "are then read again; " + u.file() + " is a stream that can be read only once");
+            }
         }
         List<byte[]> samples = new ArrayList<>();
         byte[] page = new byte[PageInput.PAGE];
@@ -239,8 +261,17 @@ final class MeasureCommand implements Callable<Integer> {
 
     /** One measured input: a whole file, or a manifest buffer (a byte range of a file, with type and owner). */
     record Unit(String name, String type, String owner, Path file, long offset, long length) {
-        long sizeHint() {
-            return length >= 0 ? length : file.toFile().length();
+        /** Bytes this input will yield, for progress: -1 when unknown (a stream, a compressed file). */
+        long sizeHint(ImageSurface.Options images) {
+            if (length >= 0) {
+                return length;
+            }
+            if (ImageSurface.isImage(file)) {
+                return ImageSurface.surfaceBytes(file, images);
+            }
+            String n = file.getFileName() == null ? "" : file.getFileName().toString();
+            boolean compressed = n.endsWith(".gz") || n.endsWith(".zst") || n.endsWith(".xz");
+            return compressed || !java.nio.file.Files.isRegularFile(file) ? -1 : file.toFile().length();
         }
 
         String describe() {
@@ -346,9 +377,10 @@ final class MeasureCommand implements Callable<Integer> {
                 }
             }
             MmStat mm = r.mmStat();
-            out.printf(Locale.ROOT, "  mem_used_total %s for %s stored: ratio %.2fx, saved %s; gmc metadata %s%n",
+            out.printf(Locale.ROOT, "  mem_used_total %s for %s stored: ratio %s, saved %s; gmc metadata %s%n",
                     Units.bytes(mm.memUsedTotal()), Units.bytes(mm.origDataSize()),
-                    mm.memUsedTotal() == 0 ? Double.POSITIVE_INFINITY : (double) mm.origDataSize() / mm.memUsedTotal(),
+                    mm.memUsedTotal() == 0 ? "-" : String.format(Locale.ROOT, "%.2fx",
+                            (double) mm.origDataSize() / mm.memUsedTotal()),
                     Units.bytes(mm.origDataSize() - mm.memUsedTotal()), Units.bytes(r.total().model.metadataBytes()));
             out.println("  mm_stat " + mm);
         }

@@ -25,17 +25,26 @@ final class PageInput {
     private PageInput() {
     }
 
-    /** Expands directories into their regular files, sorted by path; missing paths are an error naming them. */
+    /** {@code -} on the command line: standard input. */
+    static final Path STDIN = Path.of("/dev/stdin");
+
+    /**
+     * Expands directories into their regular files, sorted by path; missing paths are an error naming them. A path
+     * named on the command line that is not a regular file but can be read as one (a FIFO, a device, {@code -} for
+     * standard input) is taken as a stream of unknown length.
+     */
     static List<Path> expand(List<Path> paths) {
         List<Path> out = new ArrayList<>();
         for (Path p : paths) {
-            if (Files.isDirectory(p)) {
+            if (p.toString().equals("-")) {
+                out.add(STDIN);
+            } else if (Files.isDirectory(p)) {
                 try (Stream<Path> s = Files.walk(p)) {
                     s.filter(Files::isRegularFile).sorted().forEach(out::add);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot list directory " + p + ": " + e.getMessage(), e);
                 }
-            } else if (Files.isRegularFile(p)) {
+            } else if (Files.isRegularFile(p) || Files.isReadable(p) && Files.exists(p)) {
                 out.add(p);
             } else {
                 throw new IllegalArgumentException("input " + p + ": no such file or directory");
@@ -58,7 +67,9 @@ final class PageInput {
                 return new java.io.ByteArrayInputStream(ImageSurface.decode(p, raw, images));
             }
         }
-        InputStream in = new BufferedInputStream(Files.newInputStream(p), 1 << 16);
+        // FileInputStream for streams (FIFOs, stdin): the NIO channel stream tries to seek them
+        InputStream in = new BufferedInputStream(Files.isRegularFile(p) ? Files.newInputStream(p)
+                : new java.io.FileInputStream(p.toFile()), 1 << 16);
         String n = p.getFileName().toString();
         if (n.endsWith(".gz")) {
             return new GZIPInputStream(in, 1 << 16);

@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * A one-line progress bar on stderr, drawn only when the process talks to a terminal (so logs and pipes stay clean),
- * at most ten times a second.
+ * at most ten times a second. With an unknown total (a stream, a compressed file) it shows bytes and rate only.
+ * Callers serialise {@link #advance} (measure calls it under its read lock).
  */
 final class Progress {
     private final PrintWriter err;
@@ -15,9 +16,10 @@ final class Progress {
     private long done;
     private long lastDraw;
 
+    /** @param totalBytes the expected total, or a negative number if unknown */
     Progress(PrintWriter err, long totalBytes) {
         this.err = err;
-        this.total = Math.max(1, totalBytes);
+        this.total = totalBytes < 0 ? -1 : Math.max(1, totalBytes);
         this.enabled = System.console() != null && System.getenv("GMC_NO_PROGRESS") == null;
     }
 
@@ -29,10 +31,17 @@ final class Progress {
         long now = System.nanoTime();
         if (now - lastDraw > 100_000_000L) {
             lastDraw = now;
-            int pct = (int) Math.min(100, done * 100 / total);
-            int bars = pct * 30 / 100;
-            double mbps = done / 1e6 / Math.max(1e-9, (now - start) / 1e9);
-            err.printf(Locale.ROOT, "\r[%-30s] %3d%% %s  %.0f MB/s", "#".repeat(bars), pct, Units.bytes(done), mbps);
+            double secs = Math.max(1e-9, (now - start) / 1e9);
+            double mbps = done / 1e6 / secs;
+            if (total < 0) {
+                err.printf(Locale.ROOT, "\r%s  %.0f MB/s  %.0f s", Units.bytes(done), mbps, secs);
+            } else {
+                int pct = (int) Math.min(100, done * 100 / total);
+                int bars = pct * 30 / 100;
+                long eta = done == 0 ? 0 : Math.round(secs * Math.max(0, total - done) / done);
+                err.printf(Locale.ROOT, "\r[%-30s] %3d%% %s  %.0f MB/s  eta %d s   ", "#".repeat(bars), pct,
+                        Units.bytes(done), mbps, eta);
+            }
             err.flush();
         }
     }
