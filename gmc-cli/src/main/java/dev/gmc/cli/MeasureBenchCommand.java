@@ -4,7 +4,6 @@ import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.pool.SizeClassTable;
 import dev.gmc.core.store.IncompressiblePolicy;
 import dev.gmc.core.store.StoreConfig;
-import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -68,7 +67,9 @@ final class MeasureBenchCommand implements Callable<Integer> {
             long t1 = System.nanoTime();
             try (MeasurePipeline pipe = new MeasurePipeline(List.of(codec), new StoreConfig[] {cfg}, threads)) {
                 t = pipe.newTallies();
-                pipe.run(new ByteArrayInputStream(data), t, new Progress(spec.commandLine().getErr(), 0));
+                // the in-memory pages read by position, as measure reads a plain file
+                pipe.run(MeasurePipeline.positional(data.length, (pos, dst, n) -> System.arraycopy(data, (int) pos, dst, 0,
+                        n), null, () -> { }), t, new Progress(spec.commandLine().getErr(), 0));
             }
             long measNs = System.nanoTime() - t1;
             if (sink == 0 || t[0].pages != pages) {

@@ -142,16 +142,22 @@ final class MeasureCommand implements Callable<Integer> {
             try {
                 for (Unit u : units) {
                     MeasurePipeline.Tally[] t = pipeline.newTallies();
-                    try (InputStream in = u.open(images)) {
-                        pipeline.run(in, t, progress);
+                    MeasurePipeline.Source src = null;
+                    try {
+                        src = u.source(images);
+                        pipeline.run(src, t, progress);
                     } catch (IOException e) {
-                        String msg = "cannot read " + u.describe() + " at byte " + (u.offset() + pipeline.bytesDone())
-                                + ": " + e.getMessage();
+                        String msg = "cannot read " + u.describe() + " at byte "
+                                + (u.offset() + (src == null ? 0 : src.done())) + ": " + e.getMessage();
                         if (!keepGoing) {
                             throw new IOException(msg + " (use --keep-going to skip it)", e);
                         }
                         failures.add(msg);
                         err.println("gmc measure: " + msg + " (skipped the rest of this input)");
+                    } finally {
+                        if (src != null) {
+                            src.close();
+                        }
                     }
                     String key = u.name();
                     for (int k = 2; perFile.containsKey(key); k++) {
@@ -276,6 +282,44 @@ final class MeasureCommand implements Callable<Integer> {
 
         String describe() {
             return type == null ? file.toString() : "buffer '" + name + "' (" + file + ")";
+        }
+
+        /**
+         * The input as a {@link MeasurePipeline.Source}: positional reads (parallel, no lock) for a plain uncompressed
+         * file, a stream otherwise.
+         */
+        MeasurePipeline.Source source(ImageSurface.Options images) throws IOException {
+            String n = file.getFileName() == null ? "" : file.getFileName().toString();
+            boolean plain = java.nio.file.Files.isRegularFile(file) && !ImageSurface.isImage(file)
+                    && !n.endsWith(".gz") && !n.endsWith(".zst") && !n.endsWith(".xz");
+            if (!plain) {
+                return MeasurePipeline.stream(open(images));
+            }
+            java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file);
+            long size = ch.size();
+            long len = size;
+            IOException shortInput = null;
+            if (length >= 0) {
+                if (offset > size) {
+                    ch.close();
+                    throw new IOException("truncated: " + file + " ends at byte " + size + ", before the manifest's "
+                            + "offset " + offset);
+                }
+                len = Math.min(length, size - offset);
+                if (len < length) {
+                    shortInput = new IOException("truncated: " + file + " ends " + (length - len) + " bytes before the "
+                            + "end of the buffer (manifest: offset " + offset + ", length " + length + ")");
+                }
+            }
+            return MeasurePipeline.positional(len, (pos, dst, count) -> {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(dst, 0, count);
+                while (b.hasRemaining()) {
+                    if (ch.read(b, offset + pos + b.position()) < 0) {
+                        throw new IOException("truncated: " + file + " ended at byte " + (offset + pos + b.position())
+                                + " while it was being read");
+                    }
+                }
+            }, shortInput, ch);
         }
 
         InputStream open(ImageSurface.Options images) throws IOException {

@@ -16,9 +16,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The measuring engine of {@code gmc measure}: N worker threads each take the next chunk of pages from the input
- * (reading under a lock, the only serial step), then check, compress and count it with every algorithm into their own
- * {@link Tally}s; the tallies are merged at the end of each input. Nothing but counts is kept, so memory does not
+ * The measuring engine of {@code gmc measure}: N worker threads each take the next chunk of pages from the input (a
+ * {@link Source}: positional reads in parallel for plain files, one reader at a time for streams), then check,
+ * compress and count it with every algorithm into their own {@link Tally}s; the tallies are merged at the end of each
+ * input. Nothing but counts is kept, so memory does not
  * grow with the dump, and since counts add up in any order every figure is the same for any thread count.
  */
 final class MeasurePipeline implements AutoCloseable {
@@ -30,10 +31,6 @@ final class MeasurePipeline implements AutoCloseable {
     private final int threads;
     private final ExecutorService pool;
     private final ThreadLocal<PageCodec[]> codecs;
-    private final Object readLock = new Object();
-    private long bytesDone;
-    private boolean eof;
-    private IOException failure;
 
     MeasurePipeline(List<CodecSpec> specs, StoreConfig[] configs, int threads) {
         this.specs = specs;
@@ -63,26 +60,123 @@ final class MeasurePipeline implements AutoCloseable {
         return t;
     }
 
-    /** Bytes of the current input read so far (where a failed input stopped). */
-    synchronized long bytesDone() {
-        synchronized (readLock) {
-            return bytesDone;
+    /**
+     * Where workers take chunks from. {@link #next} fills {@code dst} with the next chunk and returns its length (0 at
+     * the end); it is called by many workers at once. Chunks may be handed out in any order (counts do not care).
+     */
+    interface Source extends java.io.Closeable {
+        int next(byte[] dst) throws IOException;
+
+        /** Bytes handed out so far (where a failure stopped, for the error message). */
+        long done();
+
+        /** Called once all workers are finished: a source that found its input short reports it here. */
+        default void finish() throws IOException {
+        }
+
+        @Override
+        default void close() throws IOException {
         }
     }
 
+    /** A sequential stream (compressed files, images, stdin): one worker reads at a time. */
+    static Source stream(InputStream in) {
+        return new Source() {
+            private long done;
+            private boolean eof;
+
+            @Override
+            public synchronized int next(byte[] dst) throws IOException {
+                if (eof) {
+                    return 0;
+                }
+                int n;
+                try {
+                    n = in.readNBytes(dst, 0, dst.length);
+                } catch (IOException e) {
+                    eof = true; // a partly read chunk is not counted: its bytes may be wrong
+                    throw e;
+                }
+                if (n < dst.length) {
+                    eof = true;
+                }
+                done += n;
+                return n;
+            }
+
+            @Override
+            public synchronized long done() {
+                return done;
+            }
+
+            @Override
+            public void close() throws IOException {
+                in.close();
+            }
+        };
+    }
+
     /**
-     * Measures one input stream into {@code t}; returns the bytes read. If the input fails part-way, every page read
-     * before the failure is counted in {@code t} and the {@link IOException} is rethrown.
+     * Bytes {@code [0, length)} read by position, so workers read in parallel with no lock: a worker claims the next
+     * offset and copies its chunk itself. {@code reader} copies {@code len} bytes at {@code pos} into {@code dst}.
+     * {@code shortInput}, if not null, is thrown by {@link Source#finish} (the input was shorter than it should be:
+     * what there was has been measured).
      */
-    long run(InputStream in, Tally[] t, Progress progress) throws IOException {
-        synchronized (readLock) {
-            bytesDone = 0;
-            eof = false;
-            failure = null;
-        }
+    static Source positional(long length, PositionalReader reader, IOException shortInput, java.io.Closeable closer) {
+        return new Source() {
+            private final java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+            private final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+
+            @Override
+            public int next(byte[] dst) throws IOException {
+                long pos = next.getAndAdd(dst.length);
+                if (pos >= length) {
+                    return 0;
+                }
+                int n = (int) Math.min(dst.length, length - pos);
+                try {
+                    reader.read(pos, dst, n);
+                } catch (IOException e) {
+                    next.set(Long.MAX_VALUE / 2); // stop the other workers too
+                    throw new IOException(e.getMessage() + " (chunk at byte " + pos + ")", e);
+                }
+                done.addAndGet(n);
+                return n;
+            }
+
+            @Override
+            public long done() {
+                return done.get();
+            }
+
+            @Override
+            public void finish() throws IOException {
+                if (shortInput != null) {
+                    throw shortInput;
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                closer.close();
+            }
+        };
+    }
+
+    /** Reads exactly {@code len} bytes at {@code pos} into {@code dst[0, len)}, or throws. */
+    interface PositionalReader {
+        void read(long pos, byte[] dst, int len) throws IOException;
+    }
+
+    /**
+     * Measures one input into {@code t}; returns the bytes read. If the input fails part-way, every chunk read
+     * completely before the failure is counted in {@code t} and the {@link IOException} is rethrown.
+     */
+    long run(Source src, Tally[] t, Progress progress) throws IOException {
         List<Future<Tally[]>> workers = new ArrayList<>(threads);
+        IOException[] failure = new IOException[1];
         for (int i = 0; i < threads; i++) {
-            workers.add(pool.submit(() -> work(in, progress)));
+            workers.add(pool.submit(() -> work(src, progress, failure)));
         }
         RuntimeException crash = null;
         for (Future<Tally[]> f : workers) {
@@ -101,38 +195,41 @@ final class MeasurePipeline implements AutoCloseable {
         if (crash != null) {
             throw crash;
         }
-        synchronized (readLock) {
-            if (failure != null) {
-                throw failure;
+        synchronized (failure) {
+            if (failure[0] != null) {
+                throw failure[0];
             }
-            return bytesDone;
         }
+        src.finish();
+        return src.done();
     }
 
-    private Tally[] work(InputStream in, Progress progress) {
+    /** {@link #run(Source, Tally[], Progress)} on a stream. */
+    long run(InputStream in, Tally[] t, Progress progress) throws IOException {
+        return run(stream(in), t, progress);
+    }
+
+    private Tally[] work(Source src, Progress progress, IOException[] failure) {
         Tally[] local = newTallies();
         byte[] data = new byte[CHUNK * PageInput.PAGE];
         byte[] out = new byte[2 * PageInput.PAGE]; // room for any codec's worst case on one page
         PageCodec[] c = codecs.get();
         while (true) {
             int n;
-            synchronized (readLock) {
-                if (eof) {
-                    return local;
+            try {
+                n = src.next(data);
+            } catch (IOException e) {
+                synchronized (failure) {
+                    if (failure[0] == null) {
+                        failure[0] = e;
+                    }
                 }
-                try {
-                    n = in.readNBytes(data, 0, data.length);
-                } catch (IOException e) {
-                    failure = e;
-                    eof = true;
-                    return local; // a partly read chunk is not counted: its bytes may be wrong
-                }
-                if (n < data.length) {
-                    eof = true;
-                }
-                bytesDone += n;
-                progress.advance(n);
+                return local;
             }
+            if (n == 0) {
+                return local;
+            }
+            progress.advance(n);
             int pages = (n + PageInput.PAGE - 1) / PageInput.PAGE;
             int tail = n % PageInput.PAGE;
             if (tail != 0) { // a short last page is zero-padded

@@ -6,7 +6,6 @@ import java.util.Locale;
 /**
  * A one-line progress bar on stderr, drawn only when the process talks to a terminal (so logs and pipes stay clean),
  * at most ten times a second. With an unknown total (a stream, a compressed file) it shows bytes and rate only.
- * Callers serialise {@link #advance} (measure calls it under its read lock).
  */
 final class Progress {
     private final PrintWriter err;
@@ -23,7 +22,7 @@ final class Progress {
         this.enabled = System.console() != null && System.getenv("GMC_NO_PROGRESS") == null;
     }
 
-    void advance(long bytes) {
+    synchronized void advance(long bytes) {
         done += bytes;
         if (!enabled) {
             return;
@@ -46,7 +45,7 @@ final class Progress {
         }
     }
 
-    void done() {
+    synchronized void done() {
         if (enabled && lastDraw != 0) {
             err.print("\r" + " ".repeat(70) + "\r");
             err.flush();
