@@ -100,7 +100,7 @@ final class CaptureCommand implements Callable<Integer> {
                     try {
                         readFully(pagemap, pm, (m.start() / PageInput.PAGE + done) * 8);
                     } catch (IOException e) {
-                        exited = !Files.exists(proc);
+                        exited = gone(proc);
                         problems.add(String.format("pagemap of %s at 0x%x: %s", name, m.start() + done * 4096,
                                 exited ? "the process exited" : e.getMessage()));
                         break;
@@ -114,14 +114,21 @@ final class CaptureCommand implements Callable<Integer> {
                         try {
                             readFully(mem, ByteBuffer.wrap(page), va);
                         } catch (IOException e) {
-                            if (!Files.exists(proc)) {
+                            if (gone(proc)) {
                                 exited = true;
+                                flushUnreadable(problems, name);
                                 problems.add(String.format("process %d exited during the capture, at 0x%x of %s",
                                         pid, va, name));
                                 break;
                             }
-                            problems.add(String.format("0x%x of %s unreadable (%s): skipped", va, name,
-                                    e.getMessage()));
+                            if (unreadableFrom >= 0 && va == unreadableTo) { // one line per run of pages
+                                unreadableTo = va + PageInput.PAGE;
+                            } else {
+                                flushUnreadable(problems, name);
+                                unreadableFrom = va;
+                                unreadableTo = va + PageInput.PAGE;
+                                unreadableWhy = e.getMessage();
+                            }
                             continue;
                         }
                         data.write(page);
@@ -130,6 +137,7 @@ final class CaptureCommand implements Callable<Integer> {
                     }
                     done += n;
                 }
+                flushUnreadable(problems, name);
                 captured += resident;
                 if (resident > 0) {
                     ObjectNode b = bufs.addObject();
@@ -179,6 +187,30 @@ final class CaptureCommand implements Callable<Integer> {
                     f.length == 6 ? f[5] : ""));
         }
         return out;
+    }
+
+    private long unreadableFrom = -1;
+    private long unreadableTo;
+    private String unreadableWhy;
+
+    private void flushUnreadable(List<String> problems, String name) {
+        if (unreadableFrom >= 0) {
+            long n = (unreadableTo - unreadableFrom) / PageInput.PAGE;
+            problems.add(String.format("0x%x-0x%x of %s unreadable (%d page%s; %s): skipped", unreadableFrom,
+                    unreadableTo, name, n, n == 1 ? "" : "s", unreadableWhy));
+            unreadableFrom = -1;
+        }
+    }
+
+    /** The process is gone: no /proc entry, or a zombie (its memory is already released) or dead. */
+    private static boolean gone(Path proc) {
+        try {
+            String stat = Files.readString(proc.resolve("stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state == 'Z' || state == 'X' || state == 'x';
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
     }
 
     private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
