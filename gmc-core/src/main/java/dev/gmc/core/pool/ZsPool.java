@@ -15,7 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code handleIndex << 1 | 1} (OBJ_ALLOCATED_TAG), which is how compaction finds the handle of an object it moves;
  * while free, {@code nextFree << 1} (tag clear), the LIFO free list threaded through the slots themselves. The
  * caller's bytes follow the word, so an object of L bytes needs a slot of at least L + 8. Huge slots (one object per
- * page) have no header: the object is the whole frame.
+ * page) have no header: the object is the whole frame; the huge class keeps no zspage records (its entries name
+ * the frame directly, see {@code SizeClass.hugeAlloc}).
  *
  * <h2>Policy (as the kernel)</h2>
  * <ul>
@@ -129,6 +130,17 @@ public final class ZsPool {
         boolean stored = false;
         c.lock.lock();
         try {
+            if (c.huge) {
+                int pfn = c.hugeAlloc();
+                if (pfn != NONE) {
+                    if (src != null) {
+                        c.copyIn(pfn, 0, src, off, size);
+                    }
+                    ENTRY.setRelease(segment(index), index & (SEG_SIZE - 1), PoolHandle.entry(gen, classId, pfn, 0));
+                    stored = true;
+                }
+                return stored ? PoolHandle.handle(index, gen) : 0;
+            }
             int zs = c.findGetZspage();
             boolean fresh = zs == NONE;
             if (fresh) {
@@ -150,12 +162,11 @@ public final class ZsPool {
             }
         } finally {
             c.lock.unlock();
+            if (!stored) {
+                releaseHandleIndex(index, gen, false);
+            }
         }
-        if (!stored) {
-            releaseHandleIndex(index, gen, false);
-            return 0;
-        }
-        return PoolHandle.handle(index, gen);
+        return stored ? PoolHandle.handle(index, gen) : 0;
     }
 
     /** {@code zs_free}: frees the object; a zspage left empty is freed at once. */
@@ -167,11 +178,15 @@ public final class ZsPool {
             long e = entry(index);
             gen = PoolHandle.entryGen(e);
             int zs = PoolHandle.entryZspage(e);
-            c.objFree(zs, PoolHandle.entryObj(e));
-            c.objsInuse--;
             ENTRY.setRelease(segment(index), index & (SEG_SIZE - 1), PoolHandle.freedEntry(gen + 1 > PoolHandle.MAX_GEN ? PoolHandle.MAX_GEN : gen + 1));
-            if (c.fixFullness(zs) == FG_EMPTY) {
-                c.freeZspage(zs);
+            if (c.huge) {
+                c.hugeFree(zs);
+            } else {
+                c.objFree(zs, PoolHandle.entryObj(e));
+                c.objsInuse--;
+                if (c.fixFullness(zs) == FG_EMPTY) {
+                    c.freeZspage(zs);
+                }
             }
         } finally {
             c.lock.unlock();
@@ -354,6 +369,33 @@ public final class ZsPool {
         }
         if (inuse != liveObjects()) {
             throw new AssertionError("objects in use " + inuse + " != live handles " + liveObjects());
+        }
+        // huge objects have no slot header pointing back: check that no two live handles name the same frame
+        SizeClass h = classes[table.hugeClassId()];
+        h.lock.lock();
+        try {
+            java.util.BitSet seen = new java.util.BitSet();
+            long count = 0;
+            int hw;
+            synchronized (handleLock) {
+                hw = handleHighWater;
+            }
+            for (int i = 0; i < hw; i++) {
+                long e = entry(i);
+                if (PoolHandle.entryAllocated(e) && PoolHandle.entryClass(e) == h.id) {
+                    int pfn = PoolHandle.entryZspage(e);
+                    if (seen.get(pfn)) {
+                        throw new AssertionError("two huge objects in frame " + pfn);
+                    }
+                    seen.set(pfn);
+                    count++;
+                }
+            }
+            if (count != h.objsInuse) {
+                throw new AssertionError("huge class holds " + h.objsInuse + " objects but " + count + " handles name it");
+            }
+        } finally {
+            h.lock.unlock();
         }
     }
 
@@ -599,7 +641,7 @@ public final class ZsPool {
                             + " zspages");
                 }
                 if (zs == inuse.length) {
-                    int n = zs + (zs >> 1) + 8; // grow by 1.5x: less slack than doubling
+                    int n = zs + (zs >> 3) + 8; // grow by 1.125x: little slack (these arrays are most of the per-page metadata)
                     inuse = Arrays.copyOf(inuse, n);
                     freeHead = Arrays.copyOf(freeHead, n);
                     group = Arrays.copyOf(group, n);
@@ -638,7 +680,45 @@ public final class ZsPool {
         }
 
         int pfnOf(int zs, int off) {
-            return pages[zs * ppz + (off >>> 12)];
+            return huge ? zs : pages[zs * ppz + (off >>> 12)];
+        }
+
+        /**
+         * The huge class keeps no zspage records: a huge zspage is one frame holding one object, always full, never
+         * compacted, so the handle-table entry names the frame itself (zspage id = pfn) and only counts are kept.
+         * This saves the 13 + 4 bytes of zspage arrays per huge page. Returns the pfn, or NONE if out of capacity.
+         */
+        int hugeAlloc() {
+            if (capacityPages > 0) {
+                long cur;
+                do {
+                    cur = pagesAllocated.get();
+                    if (cur + 1 > capacityPages) {
+                        return NONE;
+                    }
+                } while (!pagesAllocated.compareAndSet(cur, cur + 1));
+            } else {
+                pagesAllocated.incrementAndGet();
+            }
+            int pfn = frames.allocate();
+            if (pfn >= PoolHandle.MAX_ZSPAGES) {
+                frames.free(pfn);
+                pagesAllocated.decrementAndGet();
+                throw new IllegalStateException("huge class: frame " + pfn + " beyond the " + PoolHandle.MAX_ZSPAGES
+                        + " a handle entry can name");
+            }
+            zspageCount++;
+            fgCount[FG_FULL]++;
+            objsInuse++;
+            return pfn;
+        }
+
+        void hugeFree(int pfn) {
+            frames.free(pfn);
+            zspageCount--;
+            fgCount[FG_FULL]--;
+            objsInuse--;
+            pagesAllocated.decrementAndGet();
         }
 
         /** obj_malloc: pops the zspage's free list and tags the slot with the handle. */
@@ -799,6 +879,12 @@ public final class ZsPool {
         }
 
         void checkInvariants() {
+            if (huge) {
+                check(zspageCount == objsInuse && fgCount[FG_FULL] == zspageCount && listHead[FG_FULL] == NONE,
+                        "huge class: " + zspageCount + " zspages, " + objsInuse + " objects, " + fgCount[FG_FULL]
+                        + " full");
+                return;
+            }
             int[] seen = new int[FULLNESS_GROUPS];
             int zspages = 0;
             long used = 0;
