@@ -34,7 +34,7 @@ public final class Footprint {
             Thread.sleep(200);
             long after = mem.getHeapMemoryUsage().getUsed();
             long frames = store.mmStat().memUsedTotal();
-            long reservedFrames = ((frames / 4096 + 255) / 256) * 256 * 4096; // frames come in 1 MiB chunks
+            long reservedFrames = store.frameBytes() + store.frameBytes() / 61440 * 16; // 15-frame arrays + headers
             long idArray = (long) n * 8; // this benchmark's own array of IDs
             double counted = (double) store.metadataBytes() / n;
             double measured = (double) (after - before - reservedFrames - idArray) / n;

@@ -15,8 +15,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code handleIndex << 1 | 1} (OBJ_ALLOCATED_TAG), which is how compaction finds the handle of an object it moves;
  * while free, {@code nextFree << 1} (tag clear), the LIFO free list threaded through the slots themselves. The
  * caller's bytes follow the word, so an object of L bytes needs a slot of at least L + 8. Huge slots (one object per
- * page) have no header: the object is the whole frame; the huge class keeps no zspage records (its entries name
- * the frame directly, see {@code SizeClass.hugeAlloc}).
+ * page) have no header: the object is the whole frame; the huge class keeps no zspage records (see
+ * {@code SizeClass.hugeAlloc}). Each class holds its frames in its own {@link PageFrames} arena, zspage zs owning
+ * frames {@code zs*ppz ..}; a freed zspage's frames stay with its class for its next zspage (the emulator's heap
+ * never shrinks; the kernel's figures, {@code pages_allocated}, are counted exactly).
  *
  * <h2>Policy (as the kernel)</h2>
  * <ul>
@@ -58,7 +60,6 @@ public final class ZsPool {
     }
 
     private final SizeClassTable table;
-    private final PageFrames frames;
     private final SizeClass[] classes;
     private final long capacityPages;
     private final AtomicLong pagesAllocated = new AtomicLong();
@@ -89,7 +90,6 @@ public final class ZsPool {
         }
         this.table = table;
         this.capacityPages = capacityPages;
-        this.frames = new PageFrames();
         this.classes = new SizeClass[table.classCount()];
         for (int c = 0; c < classes.length; c++) {
             classes[c] = new SizeClass(c, table.size(c), table.pagesPerZspage(c), table.objsPerZspage(c),
@@ -131,12 +131,12 @@ public final class ZsPool {
         c.lock.lock();
         try {
             if (c.huge) {
-                int pfn = c.hugeAlloc();
-                if (pfn != NONE) {
+                int zs = c.hugeAlloc();
+                if (zs != NONE) {
                     if (src != null) {
-                        c.copyIn(pfn, 0, src, off, size);
+                        c.copyIn(zs, 0, src, off, size);
                     }
-                    ENTRY.setRelease(segment(index), index & (SEG_SIZE - 1), PoolHandle.entry(gen, classId, pfn, 0));
+                    ENTRY.setRelease(segment(index), index & (SEG_SIZE - 1), PoolHandle.entry(gen, classId, zs, 0));
                     stored = true;
                 }
                 return stored ? PoolHandle.handle(index, gen) : 0;
@@ -295,6 +295,20 @@ public final class ZsPool {
         return pagesAllocated.get();
     }
 
+    /** Heap bytes of the frame arrays (at least {@link #totalPages()} × 4096: each class's last chunk has room left). */
+    public long frameBytes() {
+        long b = 0;
+        for (SizeClass c : classes) {
+            c.lock.lock();
+            try {
+                b += c.arena.reservedBytes();
+            } finally {
+                c.lock.unlock();
+            }
+        }
+        return b;
+    }
+
     /** Cumulative pages freed by compaction (zram mm_stat field 7). */
     public long pagesCompacted() {
         return pagesCompacted.get();
@@ -370,7 +384,7 @@ public final class ZsPool {
         if (inuse != liveObjects()) {
             throw new AssertionError("objects in use " + inuse + " != live handles " + liveObjects());
         }
-        // huge objects have no slot header pointing back: check that no two live handles name the same frame
+        // huge objects have no slot header pointing back: check that no two live handles name the same zspage
         SizeClass h = classes[table.hugeClassId()];
         h.lock.lock();
         try {
@@ -383,11 +397,11 @@ public final class ZsPool {
             for (int i = 0; i < hw; i++) {
                 long e = entry(i);
                 if (PoolHandle.entryAllocated(e) && PoolHandle.entryClass(e) == h.id) {
-                    int pfn = PoolHandle.entryZspage(e);
-                    if (seen.get(pfn)) {
-                        throw new AssertionError("two huge objects in frame " + pfn);
+                    int zs = PoolHandle.entryZspage(e);
+                    if (seen.get(zs)) {
+                        throw new AssertionError("two huge objects in zspage " + zs);
                     }
-                    seen.set(pfn);
+                    seen.set(zs);
                     count++;
                 }
             }
@@ -523,7 +537,9 @@ public final class ZsPool {
         byte[] group = new byte[8];
         int[] prev = new int[8];
         int[] next = new int[8];
-        int[] pages;
+        // The class's own frames: zspage zs owns arena frames zs*ppz .. zs*ppz+ppz-1, so no per-zspage page list
+        // is kept (the kernel chains a zspage's pages through struct page; an array here would cost 4 B per frame).
+        final PageFrames arena = new PageFrames();
         int[] freeIds = new int[8];
         int freeIdCount;
         int idHighWater;
@@ -540,7 +556,6 @@ public final class ZsPool {
             this.objs = objs;
             this.huge = huge;
             this.headerBytes = huge ? 0 : SizeClassTable.HANDLE_SIZE;
-            this.pages = new int[8 * ppz];
             Arrays.fill(listHead, NONE);
         }
 
@@ -647,16 +662,12 @@ public final class ZsPool {
                     group = Arrays.copyOf(group, n);
                     prev = Arrays.copyOf(prev, n);
                     next = Arrays.copyOf(next, n);
-                    pages = Arrays.copyOf(pages, n * ppz);
                 }
-            }
-            for (int k = 0; k < ppz; k++) {
-                pages[zs * ppz + k] = frames.allocate();
+                arena.ensure((zs + 1) * ppz);
             }
             for (int obj = 0; obj < objs; obj++) {
                 int off = obj * size;
-                frames.putLong(pages[zs * ppz + (off >>> 12)], off & (PAGE - 1),
-                        (long) (obj + 1 < objs ? obj + 1 : NONE) << 1);
+                arena.putLong(pfnOf(zs, off), off & (PAGE - 1), (long) (obj + 1 < objs ? obj + 1 : NONE) << 1);
             }
             inuse[zs] = 0;
             freeHead[zs] = 0;
@@ -668,25 +679,27 @@ public final class ZsPool {
 
         void freeZspage(int zs) {
             remove(zs);
-            for (int k = 0; k < ppz; k++) {
-                frames.free(pages[zs * ppz + k]);
-            }
             zspageCount--;
             pagesAllocated.addAndGet(-ppz);
+            releaseId(zs);
+        }
+
+        private void releaseId(int zs) {
             if (freeIdCount == freeIds.length) {
                 freeIds = Arrays.copyOf(freeIds, freeIdCount * 2);
             }
-            freeIds[freeIdCount++] = zs;
+            freeIds[freeIdCount++] = zs; // LIFO: the frames of the zspage freed last are reused first
         }
 
+        /** The arena frame holding byte {@code off} of zspage {@code zs}. */
         int pfnOf(int zs, int off) {
-            return huge ? zs : pages[zs * ppz + (off >>> 12)];
+            return zs * ppz + (off >>> 12);
         }
 
         /**
          * The huge class keeps no zspage records: a huge zspage is one frame holding one object, always full, never
-         * compacted, so the handle-table entry names the frame itself (zspage id = pfn) and only counts are kept.
-         * This saves the 13 + 4 bytes of zspage arrays per huge page. Returns the pfn, or NONE if out of capacity.
+         * compacted, so the handle-table entry's zspage id is all there is, and only counts are kept. This saves the
+         * 13 bytes of zspage arrays per huge page. Returns the zspage id, or NONE if out of capacity.
          */
         int hugeAlloc() {
             if (capacityPages > 0) {
@@ -700,25 +713,25 @@ public final class ZsPool {
             } else {
                 pagesAllocated.incrementAndGet();
             }
-            int pfn = frames.allocate();
-            if (pfn >= PoolHandle.MAX_ZSPAGES) {
-                frames.free(pfn);
+            int zs = freeIdCount > 0 ? freeIds[--freeIdCount] : idHighWater++;
+            if (zs >= PoolHandle.MAX_ZSPAGES) {
+                idHighWater--;
                 pagesAllocated.decrementAndGet();
-                throw new IllegalStateException("huge class: frame " + pfn + " beyond the " + PoolHandle.MAX_ZSPAGES
-                        + " a handle entry can name");
+                throw new IllegalStateException("huge class: more than " + PoolHandle.MAX_ZSPAGES + " zspages");
             }
+            arena.ensure(zs + 1);
             zspageCount++;
             fgCount[FG_FULL]++;
             objsInuse++;
-            return pfn;
+            return zs;
         }
 
-        void hugeFree(int pfn) {
-            frames.free(pfn);
+        void hugeFree(int zs) {
             zspageCount--;
             fgCount[FG_FULL]--;
             objsInuse--;
             pagesAllocated.decrementAndGet();
+            releaseId(zs);
         }
 
         /** obj_malloc: pops the zspage's free list and tags the slot with the handle. */
@@ -726,11 +739,11 @@ public final class ZsPool {
             int obj = freeHead[zs];
             int off = obj * size;
             int pfn = pfnOf(zs, off);
-            long link = frames.getLong(pfn, off & (PAGE - 1));
+            long link = arena.getLong(pfn, off & (PAGE - 1));
             assert (link & 1) == 0 : "free slot " + obj + " of zspage " + zs + " in class " + size + " is tagged allocated";
             freeHead[zs] = (short) (link >> 1);
             if (!huge) {
-                frames.putLong(pfn, off & (PAGE - 1), (long) handleIndex << 1 | 1);
+                arena.putLong(pfn, off & (PAGE - 1), (long) handleIndex << 1 | 1);
             }
             inuse[zs]++;
             return obj;
@@ -739,7 +752,7 @@ public final class ZsPool {
         /** obj_free: pushes the slot on the zspage's free list (LIFO). */
         void objFree(int zs, int obj) {
             int off = obj * size;
-            frames.putLong(pfnOf(zs, off), off & (PAGE - 1), (long) freeHead[zs] << 1);
+            arena.putLong(pfnOf(zs, off), off & (PAGE - 1), (long) freeHead[zs] << 1);
             freeHead[zs] = (short) obj;
             inuse[zs]--;
         }
@@ -750,7 +763,7 @@ public final class ZsPool {
                 int pfn = pfnOf(zs, off);
                 int in = off & (PAGE - 1);
                 int n = Math.min(len, PAGE - in);
-                System.arraycopy(src, srcOff, frames.chunk(pfn), PageFrames.offset(pfn) + in, n);
+                System.arraycopy(src, srcOff, arena.chunk(pfn), PageFrames.offset(pfn) + in, n);
                 srcOff += n;
                 off += n;
                 len -= n;
@@ -763,7 +776,7 @@ public final class ZsPool {
                 int pfn = pfnOf(zs, off);
                 int in = off & (PAGE - 1);
                 int n = Math.min(len, PAGE - in);
-                System.arraycopy(frames.chunk(pfn), PageFrames.offset(pfn) + in, dst, dstOff, n);
+                System.arraycopy(arena.chunk(pfn), PageFrames.offset(pfn) + in, dst, dstOff, n);
                 dstOff += n;
                 off += n;
                 len -= n;
@@ -775,7 +788,7 @@ public final class ZsPool {
             int in = off & (PAGE - 1);
             if (in + len <= PAGE) {
                 int pfn = pfnOf(zs, off);
-                reader.read(frames.chunk(pfn), PageFrames.offset(pfn) + in, len);
+                reader.read(arena.chunk(pfn), PageFrames.offset(pfn) + in, len);
             } else {
                 copyOut(zs, obj, scratch, 0, len);
                 reader.read(scratch, 0, len);
@@ -793,7 +806,7 @@ public final class ZsPool {
                 int si = s & (PAGE - 1);
                 int di = d & (PAGE - 1);
                 int n = Math.min(len, Math.min(PAGE - si, PAGE - di));
-                System.arraycopy(frames.chunk(sp), PageFrames.offset(sp) + si, frames.chunk(dp), PageFrames.offset(dp) + di, n);
+                System.arraycopy(arena.chunk(sp), PageFrames.offset(sp) + si, arena.chunk(dp), PageFrames.offset(dp) + di, n);
                 s += n;
                 d += n;
                 len -= n;
@@ -853,7 +866,7 @@ public final class ZsPool {
         void migrate(int src, int dst) {
             for (int obj = 0; obj < objs; obj++) {
                 int off = obj * size;
-                long header = frames.getLong(pfnOf(src, off), off & (PAGE - 1));
+                long header = arena.getLong(pfnOf(src, off), off & (PAGE - 1));
                 if ((header & 1) == 0) {
                     continue;
                 }
@@ -875,7 +888,7 @@ public final class ZsPool {
         }
 
         long metadataBytes() {
-            return inuse.length * 13L + 4L * (pages.length + freeIds.length);
+            return inuse.length * 13L + 4L * freeIds.length;
         }
 
         void checkInvariants() {
@@ -898,7 +911,7 @@ public final class ZsPool {
                     for (int obj = freeHead[zs]; obj != NONE; ) {
                         check(obj >= 0 && obj < objs && ++free <= objs, "free list of zspage " + zs + " is corrupt");
                         int off = obj * size;
-                        long link = frames.getLong(pfnOf(zs, off), off & (PAGE - 1));
+                        long link = arena.getLong(pfnOf(zs, off), off & (PAGE - 1));
                         check((link & 1) == 0, "free slot " + obj + " of zspage " + zs + " is tagged allocated");
                         obj = (int) (link >> 1);
                     }
@@ -907,7 +920,7 @@ public final class ZsPool {
                     if (!huge) {
                         for (int obj = 0; obj < objs; obj++) {
                             int off = obj * size;
-                            long h = frames.getLong(pfnOf(zs, off), off & (PAGE - 1));
+                            long h = arena.getLong(pfnOf(zs, off), off & (PAGE - 1));
                             if ((h & 1) != 0) {
                                 long e = (long) ENTRY.getAcquire(segment((int) (h >>> 1)), (int) (h >>> 1) & (SEG_SIZE - 1));
                                 check(PoolHandle.entryAllocated(e) && PoolHandle.entryClass(e) == id

@@ -12,8 +12,8 @@
  *       source/destination choice and {@code pages_compacted}.</li>
  *   <li>{@link dev.gmc.core.pool.PoolHandle}: the 64-bit handle layout with a generation, so a stale or forged
  *       handle fails with {@link dev.gmc.core.pool.InvalidHandleException} instead of reaching another object.</li>
- *   <li>{@link dev.gmc.core.pool.PageFrames}: the page frames themselves, 1 MiB byte arrays, not one object per
- *       page.</li>
+ *   <li>{@link dev.gmc.core.pool.PageFrames}: a size class's page frames, in byte arrays of 255 frames, not one
+ *       object per page.</li>
  * </ul>
  */
 package dev.gmc.core.pool;

@@ -378,6 +378,11 @@ public final class PageStore implements AutoCloseable {
         return b + pool.metadataBytes();
     }
 
+    /** Heap bytes held for the pool's page frames (see {@link ZsPool#frameBytes()}); for footprint measurements. */
+    public long frameBytes() {
+        return pool.frameBytes();
+    }
+
     /** Pages currently stored (compressed, huge and same-filled). */
     public long pagesStored() {
         return pagesStored.get();
