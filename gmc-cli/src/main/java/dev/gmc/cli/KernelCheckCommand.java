@@ -4,7 +4,6 @@ import com.sun.nio.file.ExtendedOpenOption;
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
 import dev.gmc.core.store.MmStat;
-import dev.gmc.core.store.PageStore;
 import dev.gmc.core.store.SameFilled;
 import dev.gmc.core.store.StoreConfig;
 import dev.gmc.core.store.WriteOnceModel;
@@ -123,9 +122,7 @@ final class KernelCheckCommand implements Callable<Integer> {
                             if (SameFilled.test(page, 0)) {
                                 counting.addSame(SameFilled.fillValue(page, 0));
                             } else {
-                                int n = codec.compress(page, 0, PageInput.PAGE, comp, 0, comp.length);
-                                counting.addCompressed(n > 0 && n <= PageInput.PAGE ? n
-                                        : PageStore.INCOMPRESSIBLE);
+                                counting.addCompressed(codec.compress(page, 0, PageInput.PAGE, comp, 0, comp.length));
                             }
                             slot++;
                         }

@@ -204,11 +204,6 @@ final class MeasurePipeline implements AutoCloseable {
         return src.done();
     }
 
-    /** {@link #run(Source, Tally[], Progress)} on a stream. */
-    long run(InputStream in, Tally[] t, Progress progress) throws IOException {
-        return run(stream(in), t, progress);
-    }
-
     private Tally[] work(Source src, Progress progress, IOException[] failure) {
         Tally[] local = newTallies();
         byte[] data = new byte[CHUNK * PageInput.PAGE];
@@ -246,8 +241,7 @@ final class MeasurePipeline implements AutoCloseable {
                     continue;
                 }
                 for (int a = 0; a < c.length; a++) {
-                    int len = c[a].compress(data, off, PageInput.PAGE, out, 0, out.length);
-                    local[a].page(padded).compressed(len > 0 && len <= PageInput.PAGE ? len : PageStore.INCOMPRESSIBLE);
+                    local[a].page(padded).compressed(c[a].compress(data, off, PageInput.PAGE, out, 0, out.length));
                 }
             }
         }
@@ -296,7 +290,7 @@ final class MeasurePipeline implements AutoCloseable {
                 lengths[66]++;
                 return;
             }
-            boolean huge = len == PageStore.INCOMPRESSIBLE || len >= threshold;
+            boolean huge = len == PageStore.INCOMPRESSIBLE || len >= threshold; // > 4096 is >= any threshold
             lengths[huge ? 65 : 1 + (stored - 1) / 64]++;
         }
 

@@ -633,38 +633,19 @@ public final class ZsPool {
 
         /** Builds a zspage (not yet on a list) with its free list 0 → 1 → … → objs-1, or NONE if out of capacity. */
         int newZspage() {
-            if (capacityPages > 0) {
-                long cur;
-                do {
-                    cur = pagesAllocated.get();
-                    if (cur + ppz > capacityPages) {
-                        return NONE;
-                    }
-                } while (!pagesAllocated.compareAndSet(cur, cur + ppz));
-            } else {
-                pagesAllocated.addAndGet(ppz);
+            if (!reservePages(ppz)) {
+                return NONE;
             }
-            int zs;
-            if (freeIdCount > 0) {
-                zs = freeIds[--freeIdCount];
-            } else {
-                zs = idHighWater++;
-                if (zs >= PoolHandle.MAX_ZSPAGES) {
-                    pagesAllocated.addAndGet(-ppz);
-                    idHighWater--;
-                    throw new IllegalStateException("size class " + size + ": more than " + PoolHandle.MAX_ZSPAGES
-                            + " zspages");
-                }
-                if (zs == inuse.length) {
-                    int n = zs + (zs >> 3) + 8; // grow by 1.125x: little slack (these arrays are most of the per-page metadata)
-                    inuse = Arrays.copyOf(inuse, n);
-                    freeHead = Arrays.copyOf(freeHead, n);
-                    group = Arrays.copyOf(group, n);
-                    prev = Arrays.copyOf(prev, n);
-                    next = Arrays.copyOf(next, n);
-                }
-                arena.ensure((zs + 1) * ppz);
+            int zs = takeId();
+            if (zs == inuse.length) {
+                int n = zs + (zs >> 3) + 8; // grow by 1.125x: little slack (these arrays are most of the per-page metadata)
+                inuse = Arrays.copyOf(inuse, n);
+                freeHead = Arrays.copyOf(freeHead, n);
+                group = Arrays.copyOf(group, n);
+                prev = Arrays.copyOf(prev, n);
+                next = Arrays.copyOf(next, n);
             }
+            arena.ensure((zs + 1) * ppz);
             for (int obj = 0; obj < objs; obj++) {
                 int off = obj * size;
                 arena.putLong(pfnOf(zs, off), off & (PAGE - 1), (long) (obj + 1 < objs ? obj + 1 : NONE) << 1);
@@ -675,6 +656,35 @@ public final class ZsPool {
             next[zs] = NONE;
             zspageCount++;
             return zs;
+        }
+
+        /** Counts {@code n} more pool pages, unless that would exceed the capacity (as alloc_page failing). */
+        private boolean reservePages(int n) {
+            if (capacityPages == 0) {
+                pagesAllocated.addAndGet(n);
+                return true;
+            }
+            long cur;
+            do {
+                cur = pagesAllocated.get();
+                if (cur + n > capacityPages) {
+                    return false;
+                }
+            } while (!pagesAllocated.compareAndSet(cur, cur + n));
+            return true;
+        }
+
+        /** A zspage id: the last one freed, or a new one (the pages just reserved are given back if none is left). */
+        private int takeId() {
+            if (freeIdCount > 0) {
+                return freeIds[--freeIdCount];
+            }
+            if (idHighWater >= PoolHandle.MAX_ZSPAGES) {
+                pagesAllocated.addAndGet(-ppz);
+                throw new IllegalStateException("size class " + size + ": more than " + PoolHandle.MAX_ZSPAGES
+                        + " zspages");
+            }
+            return idHighWater++;
         }
 
         void freeZspage(int zs) {
@@ -702,23 +712,10 @@ public final class ZsPool {
          * 13 bytes of zspage arrays per huge page. Returns the zspage id, or NONE if out of capacity.
          */
         int hugeAlloc() {
-            if (capacityPages > 0) {
-                long cur;
-                do {
-                    cur = pagesAllocated.get();
-                    if (cur + 1 > capacityPages) {
-                        return NONE;
-                    }
-                } while (!pagesAllocated.compareAndSet(cur, cur + 1));
-            } else {
-                pagesAllocated.incrementAndGet();
+            if (!reservePages(1)) {
+                return NONE;
             }
-            int zs = freeIdCount > 0 ? freeIds[--freeIdCount] : idHighWater++;
-            if (zs >= PoolHandle.MAX_ZSPAGES) {
-                idHighWater--;
-                pagesAllocated.decrementAndGet();
-                throw new IllegalStateException("huge class: more than " + PoolHandle.MAX_ZSPAGES + " zspages");
-            }
+            int zs = takeId();
             arena.ensure(zs + 1);
             zspageCount++;
             fgCount[FG_FULL]++;

@@ -48,12 +48,13 @@ public final class WriteOnceModel {
     }
 
     /**
-     * A page compressed to {@code compLen} bytes ({@link PageStore#INCOMPRESSIBLE} if it did not fit a page).
+     * A page compressed to {@code compLen} bytes, as a codec returned it: a length over 4096 (or
+     * {@link PageStore#INCOMPRESSIBLE}) means the page did not compress into a page.
      *
      * @return the stored object length (4096 for a huge page), or {@link #REJECTED}
      */
     public int addCompressed(int compLen) {
-        int len = compLen == PageStore.INCOMPRESSIBLE ? Integer.MAX_VALUE : compLen;
+        int len = compLen == PageStore.INCOMPRESSIBLE || compLen > PageStore.PAGE_SIZE ? Integer.MAX_VALUE : compLen;
         if (len <= 0) {
             throw new IllegalArgumentException("compressed length " + compLen + " (expected 1..4096 or INCOMPRESSIBLE)");
         }

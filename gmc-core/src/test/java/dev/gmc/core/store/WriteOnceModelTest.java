@@ -34,8 +34,7 @@ class WriteOnceModelTest {
                     part.addSame(SameFilled.fillValue(pages, off));
                     continue;
                 }
-                int c = codecInstance.compress(pages, off, 4096, comp, 0, comp.length);
-                int len = c > 0 && c <= 4096 ? c : PageStore.INCOMPRESSIBLE;
+                int len = codecInstance.compress(pages, off, 4096, comp, 0, comp.length);
                 int stored = whole.addCompressed(len);
                 part.addCompressed(len);
                 if (id == PageStore.REJECTED) {
