@@ -38,8 +38,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * One {@link ReentrantLock} per size class (the kernel's {@code class->lock}) guards that class's zspages, free lists
  * and slot bytes; operations on different classes run in parallel. A handle's class never changes, so a reader
  * reads the handle-table entry, locks the class it names, and re-reads the entry under the lock, where it is stable
- * (only free and compaction, both holding the class lock, change it). The handle table and the frame allocator have
- * their own small locks and are never held while taking a class lock. One compaction runs at a time
+ * (only free and compaction, both holding the class lock, change it). A malloc or free takes one lock, its class's:
+ * each class caches free handle indices and trades them with the handle table's stack in batches of
+ * {@value #HANDLE_BATCH} under the table's own small lock (lock order: class, then table; never the reverse).
+ * One compaction runs at a time
  * ({@code compaction_in_progress}). Reads copy or decompress under the class lock, so readers of the same class
  * serialise; the kernel's per-zspage read lock is finer, which matters only with many cores on one class.
  */
@@ -66,13 +68,15 @@ public final class ZsPool {
     private final AtomicLong pagesCompacted = new AtomicLong();
     private final ReentrantLock compactLock = new ReentrantLock();
 
-    // Handle table (the emulated zs_handle slab): segmented so growth never moves an entry.
+    // Handle table (the emulated zs_handle slab): segmented so growth never moves an entry. Free indices live in a
+    // small cache per size class (taken and given back under the class lock the store path holds anyway) and, in
+    // batches of HANDLE_BATCH, in this global stack under handleLock, so malloc and free take one lock, not two.
+    static final int HANDLE_BATCH = 32;
     private final Object handleLock = new Object();
     private volatile long[][] handleSegments = new long[1][];
     private int handleHighWater;
     private int[] freeHandles = new int[1024];
     private int freeHandleCount;
-    private long liveHandles;
     private long retiredHandles;
 
     /** A pool without a capacity limit. */
@@ -124,12 +128,14 @@ public final class ZsPool {
      */
     public long malloc(int size, byte[] src, int off) {
         int classId = table.classFor(size);
-        int index = allocHandleIndex();
-        int gen = PoolHandle.entryGen(entry(index));
         SizeClass c = classes[classId];
         boolean stored = false;
+        int index = -1;
+        int gen = 0;
         c.lock.lock();
         try {
+            index = c.takeHandle();
+            gen = PoolHandle.entryGen(entry(index));
             if (c.huge) {
                 int zs = c.hugeAlloc();
                 if (zs != NONE) {
@@ -161,10 +167,10 @@ public final class ZsPool {
                 stored = true;
             }
         } finally {
-            c.lock.unlock();
-            if (!stored) {
-                releaseHandleIndex(index, gen, false);
+            if (!stored && index >= 0) {
+                c.giveHandle(index);
             }
+            c.lock.unlock();
         }
         return stored ? PoolHandle.handle(index, gen) : 0;
     }
@@ -173,12 +179,16 @@ public final class ZsPool {
     public void free(long handle) {
         int index = checkShape(handle);
         SizeClass c = lockClassOf(handle, index, "free");
-        int gen;
         try {
             long e = entry(index);
-            gen = PoolHandle.entryGen(e);
+            int gen = PoolHandle.entryGen(e);
             int zs = PoolHandle.entryZspage(e);
             ENTRY.setRelease(segment(index), index & (SEG_SIZE - 1), PoolHandle.freedEntry(gen + 1 > PoolHandle.MAX_GEN ? PoolHandle.MAX_GEN : gen + 1));
+            if (gen + 1 > PoolHandle.MAX_GEN) {
+                retireHandle(); // the generation would wrap: this index is never handed out again
+            } else {
+                c.giveHandle(index);
+            }
             if (c.huge) {
                 c.hugeFree(zs);
             } else {
@@ -191,7 +201,6 @@ public final class ZsPool {
         } finally {
             c.lock.unlock();
         }
-        releaseHandleIndex(index, gen, true);
     }
 
     /**
@@ -319,11 +328,31 @@ public final class ZsPool {
         return table.hugeClassSize();
     }
 
-    /** Live objects (allocated handles). */
+    /** Live objects (allocated handles): the sum of the classes' in-use counts. */
     public long liveObjects() {
-        synchronized (handleLock) {
-            return liveHandles;
+        long n = 0;
+        for (SizeClass c : classes) {
+            c.lock.lock();
+            try {
+                n += c.objsInuse;
+            } finally {
+                c.lock.unlock();
+            }
         }
+        return n;
+    }
+
+    /** Handle-table entries that name an allocated object (a scan, for invariant checks). */
+    private long allocatedEntries() {
+        int hw;
+        synchronized (handleLock) {
+            hw = handleHighWater;
+        }
+        long n = 0;
+        for (int i = 0; i < hw; i++) {
+            n += PoolHandle.entryAllocated(entry(i)) ? 1 : 0;
+        }
+        return n;
     }
 
     /**
@@ -335,6 +364,7 @@ public final class ZsPool {
         synchronized (handleLock) {
             b = (long) handleSegments.length * 8 + countSegments() * (long) SEG_SIZE * 8 + freeHandles.length * 4L;
         }
+        b += (long) classes.length * 2 * HANDLE_BATCH * 4; // the classes' handle caches
         for (SizeClass c : classes) {
             c.lock.lock();
             try {
@@ -381,8 +411,9 @@ public final class ZsPool {
         if (pages != pagesAllocated.get()) {
             throw new AssertionError("pages_allocated " + pagesAllocated.get() + " != sum of zspage pages " + pages);
         }
-        if (inuse != liveObjects()) {
-            throw new AssertionError("objects in use " + inuse + " != live handles " + liveObjects());
+        long allocated = allocatedEntries();
+        if (inuse != allocated) {
+            throw new AssertionError("objects in use " + inuse + " != allocated handle entries " + allocated);
         }
         // huge objects have no slot header pointing back: check that no two live handles name the same zspage
         SizeClass h = classes[table.hugeClassId()];
@@ -435,42 +466,60 @@ public final class ZsPool {
         return n;
     }
 
-    private int allocHandleIndex() {
+    /**
+     * Moves up to {@code n} free handle indices into {@code dst[at..]} (new ones at the high-water mark when the
+     * stack is empty) and returns how many, placed so that popping {@code dst} from the top yields them in the order
+     * the stack would have (new ones in ascending order).
+     */
+    private int takeHandles(int[] dst, int at, int n) {
         synchronized (handleLock) {
-            liveHandles++;
-            if (freeHandleCount > 0) {
-                return freeHandles[--freeHandleCount];
+            int k = 0;
+            while (k < n && freeHandleCount > 0) {
+                dst[at + n - 1 - k++] = freeHandles[--freeHandleCount];
             }
-            int index = handleHighWater++;
-            if (index == Integer.MAX_VALUE - 1) {
-                throw new IllegalStateException("handle table exhausted at " + index + " entries");
+            while (k < n) {
+                int index = handleHighWater;
+                if (index == Integer.MAX_VALUE - 1) {
+                    if (k > 0) {
+                        break;
+                    }
+                    throw new IllegalStateException("handle table exhausted at " + index + " entries");
+                }
+                handleHighWater++;
+                int seg = index >>> SEG_SHIFT;
+                long[][] segs = handleSegments;
+                if (seg >= segs.length) {
+                    segs = Arrays.copyOf(segs, segs.length * 2);
+                }
+                if (segs[seg] == null) {
+                    segs[seg] = new long[SEG_SIZE];
+                    handleSegments = segs; // publish
+                }
+                // A never-used entry starts at generation 1 so that generation 0 is never valid.
+                ENTRY.setRelease(segs[seg], index & (SEG_SIZE - 1), PoolHandle.freedEntry(1));
+                dst[at + n - 1 - k++] = index;
             }
-            int seg = index >>> SEG_SHIFT;
-            long[][] segs = handleSegments;
-            if (seg >= segs.length) {
-                segs = Arrays.copyOf(segs, segs.length * 2);
+            if (k < n) {
+                System.arraycopy(dst, at + n - k, dst, at, k);
             }
-            if (segs[seg] == null) {
-                segs[seg] = new long[SEG_SIZE];
-                handleSegments = segs; // publish
-            }
-            // A never-used entry starts at generation 1 so that generation 0 is never valid.
-            ENTRY.setRelease(segs[seg], index & (SEG_SIZE - 1), PoolHandle.freedEntry(1));
-            return index;
+            return k;
         }
     }
 
-    private void releaseHandleIndex(int index, int gen, boolean bumped) {
+    /** Returns {@code n} free indices from {@code src[at..]} to the global stack. */
+    private void giveHandles(int[] src, int at, int n) {
         synchronized (handleLock) {
-            liveHandles--;
-            if (bumped && gen + 1 > PoolHandle.MAX_GEN) {
-                retiredHandles++; // generation would wrap: never reuse this slot
-                return;
+            if (freeHandleCount + n > freeHandles.length) {
+                freeHandles = Arrays.copyOf(freeHandles, Math.max(freeHandleCount + n, freeHandles.length * 2));
             }
-            if (freeHandleCount == freeHandles.length) {
-                freeHandles = Arrays.copyOf(freeHandles, freeHandleCount * 2);
-            }
-            freeHandles[freeHandleCount++] = index;
+            System.arraycopy(src, at, freeHandles, freeHandleCount, n);
+            freeHandleCount += n;
+        }
+    }
+
+    private void retireHandle() {
+        synchronized (handleLock) {
+            retiredHandles++;
         }
     }
 
@@ -544,6 +593,10 @@ public final class ZsPool {
         int freeIdCount;
         int idHighWater;
 
+        // Free handle indices cached by this class (LIFO), refilled from and spilled to the pool's stack in batches.
+        int[] handleCache;
+        int handleCacheCount;
+
         final int[] listHead = new int[FULLNESS_GROUPS];
         final int[] fgCount = new int[FULLNESS_GROUPS];
         int zspageCount;
@@ -561,6 +614,29 @@ public final class ZsPool {
 
         int capacity() {
             return size - headerBytes;
+        }
+
+        /** A free handle index (its entry holds the generation to use). */
+        int takeHandle() {
+            if (handleCacheCount == 0) {
+                if (handleCache == null) {
+                    handleCache = new int[2 * HANDLE_BATCH];
+                }
+                handleCacheCount = takeHandles(handleCache, 0, HANDLE_BATCH);
+            }
+            return handleCache[--handleCacheCount];
+        }
+
+        /** Gives back a free handle index; half the cache spills to the pool's stack when it is full. */
+        void giveHandle(int index) {
+            if (handleCache == null) {
+                handleCache = new int[2 * HANDLE_BATCH];
+            }
+            if (handleCacheCount == handleCache.length) {
+                handleCacheCount -= HANDLE_BATCH;
+                giveHandles(handleCache, handleCacheCount, HANDLE_BATCH);
+            }
+            handleCache[handleCacheCount++] = index;
         }
 
         void checkLength(long handle, int len) {

@@ -5,6 +5,8 @@ import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
 import dev.gmc.core.pool.SizeClassTable;
 import dev.gmc.core.pool.ZsPool;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -27,10 +29,18 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <h2>Concurrency</h2>
  * Compression runs outside any lock with per-thread codecs and buffers. The entry table is segmented (entries never
- * move); each entry is guarded by one of {@value #STRIPES} striped monitors, held while an entry is published, read
- * (decompression included) or freed, so a free cannot pull a page out from under a load of the same ID. The pool has
- * its own per-class locks (see {@link ZsPool}); the entry allocator has a small lock of its own. Lock order is
- * stripe → pool class, never the reverse.
+ * move); each entry is guarded by one of {@value #STRIPES} striped monitors, held while an entry is read
+ * (decompression included) or freed, so a free cannot pull a page out from under a load of the same ID. Publishing
+ * takes no lock: a free entry belongs to one thread (its cache, below), which writes the value and then the meta
+ * word with release semantics; readers read the meta word with acquire semantics first, so they see either a free
+ * entry (a stale ID) or the whole new one. The pool has its own per-class locks (see {@link ZsPool}). Lock order is
+ * stripe → pool class → allocator stacks, never the reverse.
+ *
+ * <p>The store path takes one lock (the pool class's) and no atomic instruction in the common case: each thread
+ * keeps a cache of free entry indices (traded with the global stack in batches of {@value #ENTRY_BATCH}) and its
+ * own statistics counters, which readers of mm_stat sum over all threads (each counter is read atomically; the
+ * kernel's counters are separate atomics too, so a snapshot was never one instant). A thread that ends leaves its
+ * counters behind (they stay in the sums) and at most {@value #ENTRY_BATCH}×2 cached free entries unused.
  */
 public final class PageStore implements AutoCloseable {
     /** store(): the page is poorly compressible and the policy is reject; it stays resident. */
@@ -40,6 +50,8 @@ public final class PageStore implements AutoCloseable {
     public static final int PAGE_SIZE = SizeClassTable.PAGE_SIZE;
 
     private static final int STRIPES = 256;
+    private static final int ENTRY_BATCH = 32;
+    private static final VarHandle META = MethodHandles.arrayElementVarHandle(int[].class);
     private static final int SEG_SHIFT = 12;
     private static final int SEG_SIZE = 1 << SEG_SHIFT;
 
@@ -59,23 +71,9 @@ public final class PageStore implements AutoCloseable {
     private int[] freeEntries = new int[1024];
     private int freeEntryCount;
 
-    // mm_stat / io_stat
-    private final AtomicLong pagesStored = new AtomicLong();
-    private final AtomicLong comprDataSize = new AtomicLong();
-    private final AtomicLong samePages = new AtomicLong();
-    private final AtomicLong hugePages = new AtomicLong();
-    private final AtomicLong hugePagesSince = new AtomicLong();
+    // mm_stat / io_stat / GMC counters: per-thread (Context.count), summed by sum(); these two are shared.
     private final AtomicLong maxUsedPages = new AtomicLong();
-    private final AtomicLong failedReads = new AtomicLong();
-    private final AtomicLong failedWrites = new AtomicLong();
-    private final AtomicLong notifyFree = new AtomicLong();
-    // GMC counters
-    private final LongAdder stores = new LongAdder();
-    private final AtomicLong zeroPages = new AtomicLong();
-    private final LongAdder rejected = new LongAdder();
-    private final LongAdder loads = new LongAdder();
     private final LongAdder invalidIds = new LongAdder();
-    private final LongAdder corrupt = new LongAdder();
 
     private volatile boolean closed;
 
@@ -123,13 +121,13 @@ public final class PageStore implements AutoCloseable {
             throw new IllegalArgumentException("page: " + len + " bytes (expected " + PAGE_SIZE + ")");
         }
         PageCodec.checkRange("page", src, off, len);
-        stores.increment();
-        if (config.sameFilled() && SameFilled.test(src, off)) {
-            return storeSameFilled(SameFilled.fillValue(src, off));
-        }
         Context ctx = contexts.get();
+        ctx.add(STORES, 1);
+        if (config.sameFilled() && SameFilled.test(src, off)) {
+            return storeSameFilled(ctx, SameFilled.fillValue(src, off));
+        }
         int compLen = ctx.codec.compress(src, off, PAGE_SIZE, ctx.out, 0, ctx.out.length);
-        return storeObject(src, off, ctx.out, 0, compLen);
+        return storeObject(ctx, src, off, ctx.out, 0, compLen);
     }
 
     /** {@link #storeCompressed}: the compressor could not fit the page in its output limit. */
@@ -174,28 +172,29 @@ public final class PageStore implements AutoCloseable {
             }
             PageCodec.checkRange("compressed", comp, compOff, compLen);
         }
-        stores.increment();
+        Context ctx = contexts.get();
+        ctx.add(STORES, 1);
         if (config.sameFilled() && SameFilled.test(page, off)) {
-            return storeSameFilled(SameFilled.fillValue(page, off));
+            return storeSameFilled(ctx, SameFilled.fillValue(page, off));
         }
-        return storeObject(page, off, comp, compOff, compLen == INCOMPRESSIBLE ? Integer.MAX_VALUE : compLen);
+        return storeObject(ctx, page, off, comp, compOff, compLen == INCOMPRESSIBLE ? Integer.MAX_VALUE : compLen);
     }
 
     /** Same-filled page: the fill word only, no pool memory (zram's ZRAM_SAME). */
-    private long storeSameFilled(long fill) {
-        long id = publish(fill, PageId.SAME);
-        samePages.incrementAndGet();
+    private long storeSameFilled(Context ctx, long fill) {
+        long id = publish(ctx, fill, PageId.SAME);
+        ctx.add(SAME_PAGES, 1);
         if (fill == 0) {
-            zeroPages.incrementAndGet();
+            ctx.add(ZERO_PAGES, 1);
         }
-        pagesStored.incrementAndGet();
+        ctx.add(PAGES_STORED, 1);
         return id;
     }
 
-    private long storeObject(byte[] src, int off, byte[] comp, int compOff, int compLen) {
+    private long storeObject(Context ctx, byte[] src, int off, byte[] comp, int compOff, int compLen) {
         boolean huge = compLen >= threshold;
         if (huge && config.policy() == IncompressiblePolicy.REJECT) {
-            rejected.increment();
+            ctx.add(REJECTED_PAGES, 1);
             return REJECTED;
         }
         int objLen = huge ? PAGE_SIZE : compLen;
@@ -203,7 +202,7 @@ public final class PageStore implements AutoCloseable {
         // is invisible (the handle is not published yet, and a refused object is freed at once).
         long handle = pool.malloc(objLen, huge ? src : comp, huge ? off : compOff);
         if (handle == 0) {
-            failedWrites.incrementAndGet();
+            ctx.add(FAILED_WRITES, 1);
             return NO_MEMORY;
         }
         long used = pool.totalPages();
@@ -212,16 +211,16 @@ public final class PageStore implements AutoCloseable {
         }
         if (limitPages != 0 && used > limitPages) {
             pool.free(handle);
-            failedWrites.incrementAndGet();
+            ctx.add(FAILED_WRITES, 1);
             return NO_MEMORY;
         }
-        long id = publish(handle, objLen | (huge ? PageId.HUGE : 0));
+        long id = publish(ctx, handle, objLen | (huge ? PageId.HUGE : 0));
         if (huge) {
-            hugePages.incrementAndGet();
-            hugePagesSince.incrementAndGet();
+            ctx.add(HUGE_PAGES, 1);
+            ctx.add(HUGE_PAGES_SINCE, 1);
         }
-        comprDataSize.addAndGet(objLen);
-        pagesStored.incrementAndGet();
+        ctx.add(COMPR_DATA_SIZE, objLen);
+        ctx.add(PAGES_STORED, 1);
         return id;
     }
 
@@ -235,6 +234,7 @@ public final class PageStore implements AutoCloseable {
         ensureOpen();
         PageCodec.checkRange("dst", dst, off, PAGE_SIZE);
         int index = checkShape(id);
+        Context ctx = contexts.get();
         synchronized (stripe(index)) {
             int meta = liveMeta(id, index, "load");
             long value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
@@ -243,14 +243,13 @@ public final class PageStore implements AutoCloseable {
             } else if ((meta & PageId.HUGE) != 0) {
                 pool.read(value, dst, off, PAGE_SIZE);
             } else {
-                Context ctx = contexts.get();
                 ctx.dst = dst;
                 ctx.dstOff = off;
                 try {
                     pool.access(value, meta & PageId.SIZE_MASK, ctx.scratch, ctx);
                 } catch (CorruptPageException e) {
-                    failedReads.incrementAndGet();
-                    corrupt.increment();
+                    ctx.add(FAILED_READS, 1);
+                    ctx.add(CORRUPT, 1);
                     throw new CorruptPageException(e.codec(), e.compressedLength(), e.expectedLength(),
                             PageId.describe(id) + ": " + e.getMessage(), e);
                 } finally {
@@ -258,33 +257,37 @@ public final class PageStore implements AutoCloseable {
                 }
             }
         }
-        loads.increment();
+        ctx.add(LOADS, 1);
     }
 
     /** Frees a stored page (zram's slot_free; counts a free notification). */
     public void free(long id) {
         ensureOpen();
         int index = checkShape(id);
+        Context ctx = contexts.get();
         synchronized (stripe(index)) {
             int meta = liveMeta(id, index, "free");
             long value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
             if ((meta & PageId.SAME) != 0) {
-                samePages.decrementAndGet();
+                ctx.add(SAME_PAGES, -1);
                 if (value == 0) {
-                    zeroPages.decrementAndGet();
+                    ctx.add(ZERO_PAGES, -1);
                 }
             } else {
                 if ((meta & PageId.HUGE) != 0) {
-                    hugePages.decrementAndGet();
+                    ctx.add(HUGE_PAGES, -1);
                 }
-                comprDataSize.addAndGet(-(meta & PageId.SIZE_MASK));
+                ctx.add(COMPR_DATA_SIZE, -(meta & PageId.SIZE_MASK));
                 pool.free(value);
             }
-            pagesStored.decrementAndGet();
-            notifyFree.incrementAndGet();
+            ctx.add(PAGES_STORED, -1);
+            ctx.add(NOTIFY_FREE, 1);
             int gen = PageId.metaGen(meta);
-            metas[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)] = Math.min(gen + 1, PageId.MAX_GEN) << PageId.META_GEN_SHIFT;
-            releaseEntry(index, gen);
+            META.setRelease(metas[index >>> SEG_SHIFT], index & (SEG_SIZE - 1),
+                    Math.min(gen + 1, PageId.MAX_GEN) << PageId.META_GEN_SHIFT);
+            if (gen + 1 <= PageId.MAX_GEN) {
+                ctx.giveEntry(index); // else retired: the generation would wrap, so the entry is never reused
+            }
         }
     }
 
@@ -299,7 +302,7 @@ public final class PageStore implements AutoCloseable {
             return false;
         }
         synchronized (stripe(index)) {
-            int meta = m[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+            int meta = (int) META.getAcquire(m[index >>> SEG_SHIFT], index & (SEG_SIZE - 1));
             return (meta & PageId.USED) != 0 && PageId.metaGen(meta) == PageId.generation(id);
         }
     }
@@ -343,20 +346,23 @@ public final class PageStore implements AutoCloseable {
     }
 
     public MmStat mmStat() {
-        return new MmStat(pagesStored.get() * PAGE_SIZE, comprDataSize.get(), pool.totalPages() * PAGE_SIZE,
-                limitPages * PAGE_SIZE, maxUsedPages.get() * PAGE_SIZE, samePages.get(), pool.pagesCompacted(),
-                hugePages.get(), hugePagesSince.get());
+        long[] c = sums();
+        return new MmStat(c[PAGES_STORED] * PAGE_SIZE, c[COMPR_DATA_SIZE], pool.totalPages() * PAGE_SIZE,
+                limitPages * PAGE_SIZE, maxUsedPages.get() * PAGE_SIZE, c[SAME_PAGES], pool.pagesCompacted(),
+                c[HUGE_PAGES], c[HUGE_PAGES_SINCE]);
     }
 
     public IoStat ioStat() {
-        return new IoStat(failedReads.get(), failedWrites.get(), 0, notifyFree.get());
+        long[] c = sums();
+        return new IoStat(c[FAILED_READS], c[FAILED_WRITES], 0, c[NOTIFY_FREE]);
     }
 
     public GmcCounters counters() {
-        long same = samePages.get();
-        long zero = zeroPages.get();
-        return new GmcCounters(stores.sum(), pagesStored.get() - same - hugePages.get(), zero, same - zero,
-                rejected.sum(), failedWrites.get(), loads.sum(), invalidIds.sum(), corrupt.sum(), metadataBytes());
+        long[] c = sums();
+        long same = c[SAME_PAGES];
+        long zero = c[ZERO_PAGES];
+        return new GmcCounters(c[STORES], c[PAGES_STORED] - same - c[HUGE_PAGES], zero, same - zero,
+                c[REJECTED_PAGES], c[FAILED_WRITES], c[LOADS], invalidIds.sum(), c[CORRUPT], metadataBytes());
     }
 
     public dev.gmc.core.pool.PoolStats poolStats() {
@@ -373,7 +379,8 @@ public final class PageStore implements AutoCloseable {
                     segs++;
                 }
             }
-            b = segs * SEG_SIZE * 12L + freeEntries.length * 4L + values.length * 16L;
+            b = segs * SEG_SIZE * 12L + freeEntries.length * 4L + values.length * 16L
+                    + allContexts.size() * (2L * ENTRY_BATCH * 4 + COUNTERS * 8L); // per-thread caches and counters
         }
         return b + pool.metadataBytes();
     }
@@ -385,7 +392,7 @@ public final class PageStore implements AutoCloseable {
 
     /** Pages currently stored (compressed, huge and same-filled). */
     public long pagesStored() {
-        return pagesStored.get();
+        return sums()[PAGES_STORED];
     }
 
     /** Checks the pool's invariants and that the store's counters agree with the entries. For tests and replays. */
@@ -401,7 +408,7 @@ public final class PageStore implements AutoCloseable {
         }
         for (int i = 0; i < hw; i++) {
             synchronized (stripe(i)) {
-                int meta = metas[i >>> SEG_SHIFT][i & (SEG_SIZE - 1)];
+                int meta = (int) META.getAcquire(metas[i >>> SEG_SHIFT], i & (SEG_SIZE - 1));
                 if ((meta & PageId.USED) == 0) {
                     continue;
                 }
@@ -417,10 +424,11 @@ public final class PageStore implements AutoCloseable {
                 }
             }
         }
-        if (used != pagesStored.get() || same != samePages.get() || huge != hugePages.get() || compr != comprDataSize.get()) {
-            throw new AssertionError("store counters disagree with entries: stored " + pagesStored.get() + "/" + used
-                    + ", same " + samePages.get() + "/" + same + ", huge " + hugePages.get() + "/" + huge
-                    + ", compr " + comprDataSize.get() + "/" + compr);
+        long[] c = sums();
+        if (used != c[PAGES_STORED] || same != c[SAME_PAGES] || huge != c[HUGE_PAGES] || compr != c[COMPR_DATA_SIZE]) {
+            throw new AssertionError("store counters disagree with entries: stored " + c[PAGES_STORED] + "/" + used
+                    + ", same " + c[SAME_PAGES] + "/" + same + ", huge " + c[HUGE_PAGES] + "/" + huge
+                    + ", compr " + c[COMPR_DATA_SIZE] + "/" + compr);
         }
         if (pool.liveObjects() != used - same) {
             throw new AssertionError("pool holds " + pool.liveObjects() + " objects but " + (used - same)
@@ -431,7 +439,7 @@ public final class PageStore implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (Context c; (c = allContexts.poll()) != null; ) {
+        for (Context c : allContexts) { // kept: their counters stay readable after close
             c.codec.close();
         }
     }
@@ -448,47 +456,71 @@ public final class PageStore implements AutoCloseable {
         return stripes[index & (STRIPES - 1)];
     }
 
-    private long publish(long value, int flags) {
-        int index;
+    /** Publishes a new entry (no lock: the index is this thread's until the meta word is released). */
+    private long publish(Context ctx, long value, int flags) {
+        int index = ctx.takeEntry();
+        int[] m = metas[index >>> SEG_SHIFT];
+        int gen = PageId.metaGen(m[index & (SEG_SIZE - 1)]);
+        values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)] = value;
+        META.setRelease(m, index & (SEG_SIZE - 1), gen << PageId.META_GEN_SHIFT | PageId.USED | flags);
+        return PageId.id(index, gen);
+    }
+
+    /** Moves up to {@code n} free entry indices into {@code dst[at..]} (new ones when the stack is empty), placed so that
+     * popping {@code dst} from the top yields them in the order the stack would have (new ones in ascending order). */
+    private int takeEntries(int[] dst, int at, int n) {
         synchronized (entryLock) {
-            if (freeEntryCount > 0) {
-                index = freeEntries[--freeEntryCount];
-            } else {
-                index = highWater++;
+            int k = 0;
+            while (k < n && freeEntryCount > 0) {
+                dst[at + n - 1 - k++] = freeEntries[--freeEntryCount];
+            }
+            while (k < n) {
+                int index = highWater;
                 if (index == Integer.MAX_VALUE - 1) {
+                    if (k > 0) {
+                        break;
+                    }
                     throw new IllegalStateException("page store entry table exhausted at " + index + " entries");
                 }
+                highWater++;
                 int seg = index >>> SEG_SHIFT;
                 if (seg >= values.length || values[seg] == null) {
                     long[][] v = values.length > seg ? values : Arrays.copyOf(values, values.length * 2);
                     int[][] m = metas.length > seg ? metas : Arrays.copyOf(metas, metas.length * 2);
                     v[seg] = new long[SEG_SIZE];
                     m[seg] = new int[SEG_SIZE];
-                    metas = m;
                     values = v;
+                    metas = m;
                 }
-                metas[seg][index & (SEG_SIZE - 1)] = 1 << PageId.META_GEN_SHIFT; // first generation is 1
+                META.setRelease(metas[seg], index & (SEG_SIZE - 1), 1 << PageId.META_GEN_SHIFT); // first generation is 1
+                dst[at + n - 1 - k++] = index;
             }
-        }
-        synchronized (stripe(index)) {
-            int[] m = metas[index >>> SEG_SHIFT];
-            int gen = PageId.metaGen(m[index & (SEG_SIZE - 1)]);
-            values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)] = value;
-            m[index & (SEG_SIZE - 1)] = gen << PageId.META_GEN_SHIFT | PageId.USED | flags;
-            return PageId.id(index, gen);
+            if (k < n) {
+                System.arraycopy(dst, at + n - k, dst, at, k);
+            }
+            return k;
         }
     }
 
-    private void releaseEntry(int index, int gen) {
+    private void giveEntries(int[] src, int at, int n) {
         synchronized (entryLock) {
-            if (gen + 1 > PageId.MAX_GEN) {
-                return; // retire: the generation would wrap, so this entry is never handed out again
+            if (freeEntryCount + n > freeEntries.length) {
+                freeEntries = Arrays.copyOf(freeEntries, Math.max(freeEntryCount + n, freeEntries.length * 2));
             }
-            if (freeEntryCount == freeEntries.length) {
-                freeEntries = Arrays.copyOf(freeEntries, freeEntryCount * 2);
-            }
-            freeEntries[freeEntryCount++] = index;
+            System.arraycopy(src, at, freeEntries, freeEntryCount, n);
+            freeEntryCount += n;
         }
+    }
+
+    /** Each counter summed over all threads. */
+    private long[] sums() {
+        long[] total = new long[COUNTERS];
+        for (Context c : allContexts) {
+            for (int i = 0; i < COUNTERS; i++) {
+                total[i] += (long) COUNT.getOpaque(c.counts, PAD + i);
+            }
+        }
+        return total;
     }
 
     private int checkShape(long id) {
@@ -513,7 +545,7 @@ public final class PageStore implements AutoCloseable {
 
     /** Under the stripe lock: the entry's meta if the ID is live, else an exception naming the reason. */
     private int liveMeta(long id, int index, String op) {
-        int meta = metas[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+        int meta = (int) META.getAcquire(metas[index >>> SEG_SHIFT], index & (SEG_SIZE - 1));
         int gen = PageId.metaGen(meta);
         if (gen == 0) {
             invalidIds.increment();
@@ -527,17 +559,59 @@ public final class PageStore implements AutoCloseable {
         return meta;
     }
 
-    /** Per-thread codec and buffers; also the pool reader that decompresses in place. */
-    private static final class Context implements ZsPool.ObjectReader {
+    // Per-thread counters (indices into Context.counts).
+    private static final int STORES = 0;
+    private static final int PAGES_STORED = 1;
+    private static final int COMPR_DATA_SIZE = 2;
+    private static final int SAME_PAGES = 3;
+    private static final int ZERO_PAGES = 4;
+    private static final int HUGE_PAGES = 5;
+    private static final int HUGE_PAGES_SINCE = 6;
+    private static final int REJECTED_PAGES = 7;
+    private static final int FAILED_WRITES = 8;
+    private static final int FAILED_READS = 9;
+    private static final int NOTIFY_FREE = 10;
+    private static final int LOADS = 11;
+    private static final int CORRUPT = 12;
+    private static final int COUNTERS = 13;
+    private static final int PAD = 8; // longs of padding before and after, so threads' counters share no cache line
+    private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
+
+    /** Per-thread codec, buffers, free-entry cache and counters; also the pool reader that decompresses in place. */
+    private final class Context implements ZsPool.ObjectReader {
         final PageCodec codec;
         final byte[] out;
         final byte[] scratch = new byte[PAGE_SIZE];
+        final long[] counts = new long[PAD + COUNTERS + PAD];
+        final int[] entries = new int[2 * ENTRY_BATCH];
+        int entryCount;
         byte[] dst;
         int dstOff;
 
         Context(PageCodec codec) {
             this.codec = codec;
             this.out = new byte[Math.max(2 * PAGE_SIZE, codec.maxCompressedLength(PAGE_SIZE))];
+        }
+
+        /** Only this thread writes its counters; opaque writes keep them atomic and visible to {@link #sums()}. */
+        void add(int counter, long delta) {
+            COUNT.setOpaque(counts, PAD + counter, counts[PAD + counter] + delta);
+        }
+
+        int takeEntry() {
+            if (entryCount == 0) {
+                entryCount = takeEntries(entries, 0, ENTRY_BATCH);
+            }
+            return entries[--entryCount];
+        }
+
+        /** A freed entry: reused by this thread first (LIFO); half the cache spills to the global stack when full. */
+        void giveEntry(int index) {
+            if (entryCount == entries.length) {
+                entryCount -= ENTRY_BATCH;
+                giveEntries(entries, entryCount, ENTRY_BATCH);
+            }
+            entries[entryCount++] = index;
         }
 
         @Override
