@@ -32,13 +32,17 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code rawKernelLz4Compress}: gmc's lz4-kernel port.</li>
  *   <li>{@code storeOnlyLz4} / {@code storeOnlyLz4Kernel}: {@link PageStore#store} alone into a store that keeps every
  *       page (a fresh store each iteration).</li>
- *   <li>{@code storeLz4} / {@code storeLz4Kernel}: {@link PageStore#store} (same-filled check, compression, zsmalloc
- *       allocation, copy into the pool, entry publication) followed by {@link PageStore#free} of the same page so the
- *       pool stays at steady state; the free is charged to the store path.</li>
+ *   <li>{@code storeLz4} / {@code storeLz4Kernel}: a pool at steady state: it holds {@value #RING_COPIES} copies of
+ *       the dataset, and each operation frees the page stored {@value #RING_COPIES}×dataset operations earlier and
+ *       stores the next page ({@link PageStore#store}: same-filled check, compression, zsmalloc allocation, copy
+ *       into the pool, entry publication); the free is charged to the store path.</li>
  *   <li>{@code rawLz4Decompress}: lz4-java's safe decompressor on the pages' lz4 output — the read baseline.</li>
  *   <li>{@code loadLz4}: {@link PageStore#load} of the same pages stored with lz4 (ID check, pool lookup, in-place
  *       decompression).</li>
  * </ul>
+ *
+ * <p>Every benchmark walks the dataset with one cursor per trial, so the store paths and their raw baselines see the
+ * same pages in the same order.
  *
  * <p>Run (from the repository root): {@code ./mvnw -q -Pbench -DskipTests package -pl gmc-bench -am &&
  * java -jar gmc-bench/target/gmc-bench.jar StorePath}
@@ -51,6 +55,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Xms6g"})
 public class StorePathBenchmark {
     static final int BATCH = 256;
+    static final int RING_COPIES = 4;
 
     @Param({"samples", "real-mix"})
     String dataset;
@@ -67,6 +72,9 @@ public class StorePathBenchmark {
     PageStore kernelStore;
     PageStore readStore;
     long[] readIds;
+    long[] lz4Ring;
+    long[] kernelRing;
+    int ringAt;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -82,6 +90,12 @@ public class StorePathBenchmark {
         }
         lz4Store = new PageStore(StoreConfig.defaults().withCodec(CodecSpec.parse("lz4")));
         kernelStore = new PageStore(StoreConfig.defaults());
+        lz4Ring = new long[RING_COPIES * pages.length];
+        kernelRing = new long[RING_COPIES * pages.length];
+        for (int i = 0; i < lz4Ring.length; i++) {
+            lz4Ring[i] = lz4Store.store(pages[i % pages.length], 0);
+            kernelRing[i] = kernelStore.store(pages[i % pages.length], 0);
+        }
         readStore = new PageStore(StoreConfig.defaults().withCodec(CodecSpec.parse("lz4")));
         readIds = new long[pages.length];
         for (int i = 0; i < pages.length; i++) {
@@ -108,7 +122,7 @@ public class StorePathBenchmark {
     @OperationsPerInvocation(BATCH)
     public void rawKernelLz4Compress(Blackhole bh) {
         for (int i = 0; i < BATCH; i++) {
-            bh.consume(kernel.compress(pages[i % pages.length], 0, 4096, out, 0));
+            bh.consume(kernel.compress(pages[cursor++ % pages.length], 0, 4096, out, 0));
         }
     }
 
@@ -149,8 +163,10 @@ public class StorePathBenchmark {
     @OperationsPerInvocation(BATCH)
     public void storeLz4(Blackhole bh) {
         for (int i = 0; i < BATCH; i++) {
-            long id = lz4Store.store(pages[i % pages.length], 0);
-            lz4Store.free(id);
+            lz4Store.free(lz4Ring[ringAt]);
+            long id = lz4Store.store(pages[cursor++ % pages.length], 0);
+            lz4Ring[ringAt] = id;
+            ringAt = ringAt + 1 == lz4Ring.length ? 0 : ringAt + 1;
             bh.consume(id);
         }
     }
@@ -159,8 +175,10 @@ public class StorePathBenchmark {
     @OperationsPerInvocation(BATCH)
     public void storeLz4Kernel(Blackhole bh) {
         for (int i = 0; i < BATCH; i++) {
-            long id = kernelStore.store(pages[i % pages.length], 0);
-            kernelStore.free(id);
+            kernelStore.free(kernelRing[ringAt]);
+            long id = kernelStore.store(pages[cursor++ % pages.length], 0);
+            kernelRing[ringAt] = id;
+            ringAt = ringAt + 1 == kernelRing.length ? 0 : ringAt + 1;
             bh.consume(id);
         }
     }
@@ -169,7 +187,7 @@ public class StorePathBenchmark {
     @OperationsPerInvocation(BATCH)
     public void rawLz4Decompress(Blackhole bh) {
         for (int i = 0; i < BATCH; i++) {
-            int k = i % pages.length;
+            int k = cursor++ % pages.length;
             bh.consume(lz4d.decompress(compressed[k], 0, compressedLen[k], back, 0, 4096));
         }
     }
@@ -178,7 +196,7 @@ public class StorePathBenchmark {
     @OperationsPerInvocation(BATCH)
     public void loadLz4(Blackhole bh) {
         for (int i = 0; i < BATCH; i++) {
-            readStore.load(readIds[i % pages.length], back, 0);
+            readStore.load(readIds[cursor++ % pages.length], back, 0);
         }
         bh.consume(back);
     }

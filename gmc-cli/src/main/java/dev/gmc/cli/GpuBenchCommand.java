@@ -40,7 +40,11 @@ import picocli.CommandLine.Model.CommandSpec;
  * cores, each thread a contiguous share of the pages. Device: one verification round (every block decoded by lz4-java
  * and compared), then timed rounds: kernel-only = bytes / (sum of same-filled + LZ4 (+ packing) kernel event times)
  * with one batch in flight; end-to-end = bytes / wall time from the first submit until the last page's callback,
- * streaming the batch {@code --e2e-batches} times through three buffers with {@code --submit-threads} submitters. Host CPU = CPU time of all JVM threads during the round. Medians over rounds.
+ * streaming the batch {@code --e2e-batches} times through three buffers with {@code --submit-threads} submitters
+ * copying pages from the heap ("heap pages"), and again with the pages in a {@link dev.gmc.kernels.PageRegion}
+ * (host-visible memory the device reads by DMA, as a graphics buffer's pages: "region pages", no host copy). The
+ * listener takes each result's length (the compressed block stays in the batch's pinned output, where a store
+ * would copy it from). Host CPU = CPU time of all JVM threads during the round. Medians over rounds.
  */
 @Command(name = "gpu-bench", mixinStandardHelpOptions = true,
         description = "Benchmark OpenCL LZ4 page compression against lz4-java on all CPU cores.")
@@ -149,26 +153,39 @@ final class GpuBenchCommand implements Callable<Integer> {
                 double[] kernelOnly = new double[rounds];
                 double[] e2e = new double[rounds];
                 double[] hostCpu = new double[rounds];
+                double[] e2eRegion = new double[rounds];
+                double[] hostCpuRegion = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
-                    kernelOnly[r] = timedRound(cfg.withBuffers(2), program, data, pages, 1)[1];
-                    double[] t = timedRound(cfg.withBuffers(3), program, data, pages, e2eBatches);
+                    kernelOnly[r] = timedRound(cfg.withBuffers(2), program, data, pages, 1, false)[1];
+                    double[] t = timedRound(cfg.withBuffers(3), program, data, pages, e2eBatches, false);
                     e2e[r] = t[0];
                     hostCpu[r] = t[2];
+                    t = timedRound(cfg.withBuffers(3), program, data, pages, e2eBatches, true);
+                    e2eRegion[r] = t[0];
+                    hostCpuRegion[r] = t[2];
                 }
                 double ko = Units.median(kernelOnly);
                 double ee = Units.median(e2e);
                 double hc = Units.median(hostCpu);
+                double eeR = Units.median(e2eRegion);
+                double hcR = Units.median(hostCpuRegion);
                 kernelGbps[kind.ordinal()] = ko;
                 double sizeVsCpu = (double) sizes.stored / cpuStored;
                 out.printf("%-28s %10.2f %10.2f %12s%n", kind.id() + " kernel only", ko, ko / cpuN[0], "-");
-                out.printf("%-28s %10.2f %10.2f %12.3f%n", kind.id() + " end to end", ee, ee / cpuN[0], hc);
+                out.printf("%-28s %10.2f %10.2f %12.3f%n", kind.id() + " end to end, heap pages", ee, ee / cpuN[0], hc);
+                out.printf("%-28s %10.2f %10.2f %12.3f%n", kind.id() + " end to end, region", eeR, eeR / cpuN[0], hcR);
                 out.printf("  %s: stored bytes vs lz4-java %.4f (compressed-only %.4f), host CPU %.2f%% of "
-                        + "lz4-java's, %,d device pages verified, %d mismatches/fallbacks%n", kind.id(), sizeVsCpu,
-                        (double) sizes.compressed / sizes.cpuCompressedSamePages, 100 * hc / cpu1[1], pages, bad);
+                        + "lz4-java's (region pages: %.2f%%), %,d device pages verified, %d mismatches/fallbacks%n",
+                        kind.id(), sizeVsCpu, (double) sizes.compressed / sizes.cpuCompressedSamePages,
+                        100 * hc / cpu1[1], 100 * hcR / cpu1[1], pages, bad);
                 ObjectNode kn = kNodes.addObject();
                 kn.put("kernel", kind.id()).put("kernelOnlyGbps", ko).put("endToEndGbps", ee)
                         .put("endToEndVsCpuN", ee / cpuN[0]).put("hostCpuSecPerGiB", hc)
-                        .put("hostCpuVsLz4", hc / cpu1[1]).put("storedBytes", sizes.stored)
+                        .put("hostCpuVsLz4", hc / cpu1[1]).put("endToEndRegionGbps", eeR)
+                        .put("endToEndRegionVsCpuN", eeR / cpuN[0]).put("hostCpuRegionSecPerGiB", hcR)
+                        .put("hostCpuRegionVsLz4", hcR / cpu1[1]).putPOJO("endToEndRegionRounds", e2eRegion)
+                        .putPOJO("hostCpuRegionRounds", hostCpuRegion).putPOJO("hostCpuRounds", hostCpu)
+                        .put("storedBytes", sizes.stored)
                         .put("storedVsLz4", sizeVsCpu).put("verifyFailures", bad)
                         .putPOJO("kernelOnlyRounds", kernelOnly).putPOJO("endToEndRounds", e2e);
             }
@@ -273,24 +290,36 @@ final class GpuBenchCommand implements Callable<Integer> {
     }
 
     /** @return {end-to-end GB/s, kernel-only GB/s, host CPU s/GiB} */
-    private double[] timedRound(GpuCompressorConfig cfg, Lz4Program program, byte[] data, int pages, int times)
-            throws Exception {
+    private double[] timedRound(GpuCompressorConfig cfg, Lz4Program program, byte[] data, int pages, int times,
+            boolean region) throws Exception {
         LongAdder sink = new LongAdder();
         int nt = Math.max(1, submitThreads);
         ExecutorService submitters = Executors.newFixedThreadPool(nt);
-        try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(cfg, program, (token, r) -> sink.add(r.length()))) {
+        try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(cfg, program, (token, r) -> sink.add(r.length()));
+             dev.gmc.kernels.PageRegion pr = region ? gpu.allocateRegion(pages) : null) {
+            if (pr != null) { // the pages live in device-visible memory before the round, as a graphics buffer's do
+                for (int p = 0; p < pages; p++) {
+                    pr.put(p, data, p * PAGE);
+                }
+            }
             long c0 = totalCpu();
             long t0 = System.nanoTime();
             List<Future<?>> fs = new ArrayList<>();
-            for (int t = 0; t < nt; t++) {
-                int first = t;
-                fs.add(submitters.submit(() -> {
-                    for (int k = 0; k < times; k++) {
-                        for (int p = first; p < pages; p += nt) {
-                            gpu.submit((long) k * pages + p, data, p * PAGE);
+            if (pr != null) {
+                for (int k = 0; k < times; k++) {
+                    gpu.submitRegion(pr, 0, pages, (long) k * pages);
+                }
+            } else {
+                for (int t = 0; t < nt; t++) {
+                    int first = t;
+                    fs.add(submitters.submit(() -> {
+                        for (int k = 0; k < times; k++) {
+                            for (int p = first; p < pages; p += nt) {
+                                gpu.submit((long) k * pages + p, data, p * PAGE);
+                            }
                         }
-                    }
-                }));
+                    }));
+                }
             }
             for (Future<?> f : fs) {
                 f.get();

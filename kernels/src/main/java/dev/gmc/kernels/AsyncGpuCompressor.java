@@ -60,7 +60,11 @@ public final class AsyncGpuCompressor implements AutoCloseable {
         void completed(long token, Result result);
     }
 
-    /** A page's result; valid only during {@link Listener#completed}. */
+    /**
+     * A page's result; valid only during {@link Listener#completed}. A device result's block stays in the batch's
+     * pinned output until {@link #data()} first asks for it, and a region page is copied out only if
+     * {@link #source()} is called, so a listener that needs only lengths costs the host no copies.
+     */
     public static final class Result {
         Kind kind;
         long fill;
@@ -69,13 +73,32 @@ public final class AsyncGpuCompressor implements AutoCloseable {
         Fallback fallback;
         byte[] src;
         int srcOff;
+        // lazy parts: the block in batch `outOf` at index `outIndex`; the page at `regionPage` of `region`
+        PageBatch outOf;
+        int outIndex;
+        PageRegion region;
+        int regionPage;
+        final byte[] regionCopy = new byte[PAGE];
 
-        /** The page as submitted: {@code source()[sourceOffset(), +4096)}. */
+        void reset() {
+            fallback = null;
+            outOf = null;
+            region = null;
+            src = null;
+        }
+
+        /** The page as submitted: {@code source()[sourceOffset(), +4096)} (a region page is copied out first). */
         public byte[] source() {
+            if (src == null && region != null) {
+                region.get(regionPage, regionCopy, 0);
+                src = regionCopy;
+                srcOff = 0;
+            }
             return src;
         }
 
         public int sourceOffset() {
+            source();
             return srcOff;
         }
 
@@ -90,6 +113,10 @@ public final class AsyncGpuCompressor implements AutoCloseable {
 
         /** The LZ4 block of a COMPRESSED page: {@code data()[0, length())}. */
         public byte[] data() {
+            if (outOf != null) {
+                outOf.readOutput(outIndex, data, length);
+                outOf = null;
+            }
             return data;
         }
 
@@ -180,6 +207,7 @@ public final class AsyncGpuCompressor implements AutoCloseable {
         final PageCodec codec;
         final Result result = new Result();
         final byte[] check = new byte[PAGE];
+        final byte[] page = new byte[PAGE];
 
         Cpu(PageCodec codec) {
             this.codec = codec;
@@ -282,6 +310,53 @@ public final class AsyncGpuCompressor implements AutoCloseable {
                 }
             }
             free.add(s); // another submitter installed one first
+        }
+    }
+
+    /**
+     * Allocates host-visible memory for pages that the device reads without a host copy (see {@link PageRegion});
+     * the caller closes it after its pages have been delivered.
+     */
+    public PageRegion allocateRegion(int pages) {
+        return new PageRegion(program, pages);
+    }
+
+    /**
+     * Compresses pages {@code [first, first + count)} of a region with no host copy: they go to the device in
+     * batches of up to {@code batchPages} that bypass the FIFO (which keeps filling as before). Page
+     * {@code first + k} is delivered with token {@code firstToken + k}. Blocks while every batch is busy. Pages the
+     * device does not do (failures, yields, a lost device) are read back and compressed on the CPU.
+     */
+    public void submitRegion(PageRegion region, int first, int count, long firstToken) {
+        if (closed) {
+            throw new IllegalStateException("compressor is closed");
+        }
+        region.check(first, count);
+        submitted.add(count);
+        pending.addAndGet(count);
+        int done = 0;
+        while (done < count) {
+            int n = Math.min(config.batchPages(), count - done);
+            Slot s = deviceLost ? null : takeFree();
+            if (s == null) { // the device is lost: the CPU does the rest
+                Cpu c = cpu.get();
+                for (int k = done; k < count; k++) {
+                    region.get(first + k, c.page, 0);
+                    cpuPage(firstToken + k, c.page, 0, Fallback.DEVICE_LOST);
+                }
+                return;
+            }
+            s.batch.useRegion(region, first + done, n);
+            for (int k = 0; k < n; k++) {
+                s.tokens[k] = firstToken + done + k;
+            }
+            synchronized (lock) {
+                s.seq = nextSeq++;
+            }
+            s.sealed = true;
+            s.copied.set(n);
+            dispatchOnce(s);
+            done += n;
         }
     }
 
@@ -390,8 +465,9 @@ public final class AsyncGpuCompressor implements AutoCloseable {
         try {
             deviceThreads.execute(() -> process(s));
         } catch (RuntimeException e) { // executor shut down: do the pages here
+            Cpu c = cpu.get();
             for (int i = 0; i < s.batch.count; i++) {
-                cpuPage(s.tokens[i], s.srcs[i], s.offs[i], Fallback.DEVICE_LOST);
+                cpuPage(s, i, c, Fallback.DEVICE_LOST);
             }
             s.batch.count = 0;
         }
@@ -419,20 +495,39 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             }
         }
         Cpu c = cpu.get();
+        int onDevice = 0;
+        long bytesOut = 0;
+        int same = 0;
+        int tooBig = 0;
         for (int i = 0; i < done; i++) {
-            devicePage(s, i, c);
+            int len = devicePage(s, i, c);
+            if (len > 0) {
+                onDevice++;
+                bytesOut += len;
+            } else if (len == DELIVERED_SAME) {
+                same++;
+            } else if (len == DELIVERED_TOO_BIG) {
+                tooBig++;
+            }
         }
+        // counted once per batch, not per page: the per-page host cost of offloading is what this design minimises
+        devCompressed.add(onDevice);
+        devBytesOut.add(bytesOut);
+        devSame.add(same);
+        devTooBig.add(tooBig);
+        completeMany(onDevice + same + tooBig);
         List<Integer> requeue = null;
+        boolean fromRegion = s.batch.region() != null;
         for (int i = done; i < n; i++) {
             if (failed) {
-                cpuPage(s.tokens[i], s.srcs[i], s.offs[i], Fallback.LAUNCH_FAILED);
-            } else if (config.yieldMode() == GpuCompressorConfig.YieldMode.REQUEUE && !deviceLost) {
+                cpuPage(s, i, c, Fallback.LAUNCH_FAILED);
+            } else if (config.yieldMode() == GpuCompressorConfig.YieldMode.REQUEUE && !deviceLost && !fromRegion) {
                 if (requeue == null) {
                     requeue = new ArrayList<>();
                 }
                 requeue.add(i);
             } else {
-                cpuPage(s.tokens[i], s.srcs[i], s.offs[i], Fallback.YIELDED);
+                cpuPage(s, i, c, Fallback.YIELDED); // region pages are not requeued: the CPU does them
             }
         }
         long[] rt = null;
@@ -496,53 +591,78 @@ public final class AsyncGpuCompressor implements AutoCloseable {
         }
     }
 
-    private void devicePage(Slot s, int i, Cpu c) {
+    private static final int DELIVERED_SAME = 0;
+    private static final int DELIVERED_TOO_BIG = -1;
+    private static final int FELL_BACK = -2;
+
+    /**
+     * Delivers device page {@code i} of a finished batch: returns its block length if compressed, or
+     * DELIVERED_SAME / DELIVERED_TOO_BIG; FELL_BACK if the CPU did it instead (counted there).
+     */
+    private int devicePage(Slot s, int i, Cpu c) {
         long token = s.tokens[i];
-        byte[] src = s.srcs[i];
-        int off = s.offs[i];
         int len = s.desc[2 * i];
         int status = s.desc[2 * i + 1];
         Result r = c.result;
-        r.fallback = null;
-        r.src = src;
-        r.srcOff = off;
+        r.reset();
+        PageRegion region = s.batch.region();
+        if (region != null) {
+            r.region = region;
+            r.regionPage = s.batch.regionPage(i);
+        } else {
+            r.src = s.srcs[i];
+            r.srcOff = s.offs[i];
+        }
         switch (status) {
             case PageStatus.SAME -> {
-                if (config.verify() && !SameFilled.test(src, off)) {
-                    cpuPage(token, src, off, Fallback.VERIFY_FAILED);
-                    return;
+                if (config.verify() && !SameFilled.test(r.source(), r.sourceOffset())) {
+                    cpuPage(s, i, c, Fallback.VERIFY_FAILED);
+                    return FELL_BACK;
                 }
                 r.kind = Kind.SAME;
-                r.fill = SameFilled.fillValue(src, off);
+                r.fill = region != null ? region.firstWord(r.regionPage) : SameFilled.fillValue(r.src, r.srcOff);
                 r.length = 0;
-                devSame.increment();
+                deliver(token, r);
+                return DELIVERED_SAME;
             }
             case PageStatus.TOO_BIG -> {
                 r.kind = Kind.INCOMPRESSIBLE;
                 r.length = 0;
-                devTooBig.increment();
+                deliver(token, r);
+                return DELIVERED_TOO_BIG;
             }
             case PageStatus.OK -> {
                 if (len <= 0 || len > config.maxOut()) {
-                    cpuPage(token, src, off, Fallback.BAD_STATUS);
-                    return;
-                }
-                s.batch.readOutput(i, r.data, len);
-                if (config.verify() && !decodesTo(r.data, len, src, off, c.check)) {
-                    cpuPage(token, src, off, Fallback.VERIFY_FAILED);
-                    return;
+                    cpuPage(s, i, c, Fallback.BAD_STATUS);
+                    return FELL_BACK;
                 }
                 r.kind = Kind.COMPRESSED;
                 r.length = len;
-                devCompressed.increment();
-                devBytesOut.add(len);
+                r.outOf = s.batch;
+                r.outIndex = i;
+                if (config.verify() && !decodesTo(r.data(), len, r.source(), r.sourceOffset(), c.check)) {
+                    cpuPage(s, i, c, Fallback.VERIFY_FAILED);
+                    return FELL_BACK;
+                }
+                deliver(token, r);
+                return len;
             }
             default -> {
-                cpuPage(token, src, off, Fallback.BAD_STATUS);
-                return;
+                cpuPage(s, i, c, Fallback.BAD_STATUS);
+                return FELL_BACK;
             }
         }
-        deliver(token, r);
+    }
+
+    /** The CPU does page {@code i} of a slot (read back from its region if it came from one). */
+    private void cpuPage(Slot s, int i, Cpu c, Fallback why) {
+        PageRegion region = s.batch.region();
+        if (region != null) {
+            region.get(s.batch.regionPage(i), c.page, 0); // valid until the listener returns, as source() is
+            cpuPage(s.tokens[i], c.page, 0, why);
+        } else {
+            cpuPage(s.tokens[i], s.srcs[i], s.offs[i], why);
+        }
     }
 
     private static boolean decodesTo(byte[] block, int len, byte[] page, int off, byte[] scratch) {
@@ -557,6 +677,7 @@ public final class AsyncGpuCompressor implements AutoCloseable {
     private void cpuPage(long token, byte[] src, int off, Fallback why) {
         Cpu c = cpu.get();
         Result r = c.result;
+        r.reset();
         r.fallback = why;
         r.src = src;
         r.srcOff = off;
@@ -571,20 +692,28 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             r.length = r.kind == Kind.COMPRESSED ? len : 0;
         }
         deliver(token, r);
+        completeMany(1);
     }
 
+    /** Calls the listener (the caller counts the completion with {@link #completeMany}). */
     private void deliver(long token, Result r) {
         try {
             listener.completed(token, r);
-            r.src = null;
         } catch (RuntimeException e) {
             listenerError.compareAndSet(null, e);
         } finally {
-            completed.increment();
-            if (pending.decrementAndGet() == 0) {
-                synchronized (drained) {
-                    drained.notifyAll();
-                }
+            r.reset();
+        }
+    }
+
+    private void completeMany(int n) {
+        if (n == 0) {
+            return;
+        }
+        completed.add(n);
+        if (pending.addAndGet(-n) == 0) {
+            synchronized (drained) {
+                drained.notifyAll();
             }
         }
     }

@@ -68,6 +68,11 @@ final class PageBatch implements AutoCloseable {
     private ByteBuffer inMap;
     private ByteBuffer outMap;
     private ByteBuffer descMap;
+    // staged mode: the descriptors come back by DMA into the pinned, permanently mapped desc buffer
+    private ByteBuffer descPinned;
+    // pages [0, count) are pages [regionFirst, ...) of this region instead of the input buffer (see useRegion)
+    private PageRegion region;
+    private int regionFirst;
     int count;
     long kernelNanos;
     int slicesRun;
@@ -100,6 +105,9 @@ final class PageBatch implements AutoCloseable {
             descCopy = new int[2 * capacity];
             outMap = CL.clEnqueueMapBuffer(queue, pinnedOut, true, CL.CL_MAP_READ, 0, bytes, 0, null, null, err);
             Cl.check(err[0], "clEnqueueMapBuffer", "pinned output");
+            descPinned = CL.clEnqueueMapBuffer(queue, desc, true, CL.CL_MAP_READ, 0, (long) capacity * 8, 0, null, null,
+                    err).order(ByteOrder.LITTLE_ENDIAN);
+            Cl.check(err[0], "clEnqueueMapBuffer", "pinned descriptors");
         }
         mapInput();
     }
@@ -124,6 +132,22 @@ final class PageBatch implements AutoCloseable {
         return count++;
     }
 
+    /**
+     * Makes this (empty) batch hold pages {@code [first, first + n)} of {@code r} without copying them: staged, the
+     * input DMA reads the region's pinned memory; mapped, they are copied into the input by {@link #run} (a shared
+     * buffer on a unified-memory device; the kernels do not take an input offset).
+     */
+    void useRegion(PageRegion r, int first, int n) {
+        if (count != 0 || n > capacity) {
+            throw new IllegalStateException("useRegion on a batch holding " + count + " pages (capacity " + capacity
+                    + ", asked " + n + ")");
+        }
+        r.check(first, n);
+        region = r;
+        regionFirst = first;
+        count = n;
+    }
+
     /** Copies a page into a claimed slot; several threads may copy into distinct slots at once. */
     void copyIn(int i, byte[] src, int off) {
         inMap.put(i * PAGE, src, off, PAGE);
@@ -137,10 +161,15 @@ final class PageBatch implements AutoCloseable {
     int run(KernelKind kind, int slicePages, int maxGroups, int maxOut, BooleanSupplier stop, FaultInjector faults,
             long batchSeq) {
         if (staged) {
-            // DMA from the pinned, still mapped input; the kernels wait for it (in-order queue)
-            Cl.check(CL.clEnqueueWriteBuffer(queue, devIn, false, 0, (long) count * PAGE, Pointer.to(inMap), 0, null,
-                    null), "clEnqueueWriteBuffer", "input pages");
+            // DMA from the pinned, still mapped input (or region); the kernels wait for it (in-order queue)
+            Pointer src = region != null
+                    ? Pointer.to(region.memory()).withByteOffset((long) regionFirst * PAGE) : Pointer.to(inMap);
+            Cl.check(CL.clEnqueueWriteBuffer(queue, devIn, false, 0, (long) count * PAGE, src, 0, null, null),
+                    "clEnqueueWriteBuffer", region != null ? "region pages" : "input pages");
         } else {
+            if (region != null) {
+                inMap.put(0, region.memory(), regionFirst * PAGE, count * PAGE);
+            }
             unmap(in, inMap, "input");
             inMap = null;
         }
@@ -197,9 +226,13 @@ final class PageBatch implements AutoCloseable {
             await(e3, "gather");
             kernelNanos += elapsed(e3);
             CL.clReleaseEvent(e3);
-            // blocking: JOCL reads into a Java array only synchronously
-            Cl.check(CL.clEnqueueReadBuffer(queue, devDesc, true, 0, (long) done * 8, Pointer.to(descCopy), 0, null,
-                    null), "clEnqueueReadBuffer", "descriptors");
+            // Non-blocking reads into pinned memory, awaited by polling: a blocking read spins a host core on NVIDIA.
+            cl_event e4 = new cl_event();
+            Cl.check(CL.clEnqueueReadBuffer(queue, devDesc, false, 0, (long) done * 8, Pointer.to(descPinned), 0, null,
+                    e4), "clEnqueueReadBuffer", "descriptors");
+            await(e4, "descriptors");
+            CL.clReleaseEvent(e4);
+            descPinned.asIntBuffer().get(0, descCopy, 0, 2 * done);
             long total = 0;
             for (int i = 0; i < done; i++) { // the same exclusive scan as scan_lengths, to index the packed bytes
                 packedOffsets[i] = (int) total;
@@ -208,8 +241,11 @@ final class PageBatch implements AutoCloseable {
                 }
             }
             if (total > 0) {
-                Cl.check(CL.clEnqueueReadBuffer(queue, devPacked, true, 0, Math.min(total, (long) capacity * PAGE),
-                        Pointer.to(outMap), 0, null, null), "clEnqueueReadBuffer", "packed output");
+                cl_event e5 = new cl_event();
+                Cl.check(CL.clEnqueueReadBuffer(queue, devPacked, false, 0, Math.min(total, (long) capacity * PAGE),
+                        Pointer.to(outMap), 0, null, e5), "clEnqueueReadBuffer", "packed output");
+                await(e5, "packed output");
+                CL.clReleaseEvent(e5);
             }
         } else if (done > 0) {
             int[] err = new int[1];
@@ -243,6 +279,16 @@ final class PageBatch implements AutoCloseable {
         inMap.get(i * PAGE, dst, 0, PAGE);
     }
 
+    /** The region whose pages this batch holds, or null (pages were copied in). */
+    PageRegion region() {
+        return region;
+    }
+
+    /** The region page that batch page {@code i} is. */
+    int regionPage(int i) {
+        return regionFirst + i;
+    }
+
     /** Releases the result mappings and maps the input again for the next fill. */
     void recycle() {
         if (descMap != null) {
@@ -260,6 +306,7 @@ final class PageBatch implements AutoCloseable {
         if (inMap == null) {
             mapInput();
         }
+        region = null;
         count = 0;
     }
 
@@ -344,6 +391,9 @@ final class PageBatch implements AutoCloseable {
         }
         if (descMap != null) {
             CL.clEnqueueUnmapMemObject(queue, desc, descMap, 0, null, null);
+        }
+        if (descPinned != null) {
+            CL.clEnqueueUnmapMemObject(queue, desc, descPinned, 0, null, null);
         }
         CL.clFinish(queue);
         for (cl_kernel k : new cl_kernel[] {sameKernel, coopKernel, wiKernel, scanKernel, gatherKernel}) {

@@ -176,6 +176,90 @@ class GpuCompressionTest {
         assertThat(c.onDevice.get()).isEqualTo(c.pages);
     }
 
+    /** Puts {@code src} into a region and submits it from page {@code first} on, in two calls. */
+    static Checker runRegion(GpuCompressorConfig cfg, byte[] src) {
+        Checker c = new Checker(src);
+        try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(cfg, program, c);
+             PageRegion region = gpu.allocateRegion(c.pages + 3)) {
+            for (int p = 0; p < c.pages; p++) {
+                region.put(p + 3, src, p * PAGE);
+            }
+            int half = c.pages / 2;
+            gpu.submitRegion(region, 3, half, 0);
+            gpu.submitRegion(region, 3 + half, c.pages - half, half);
+            gpu.drain();
+            lastStats = gpu.stats();
+        }
+        return c;
+    }
+
+    @ParameterizedTest
+    @EnumSource(GpuCompressorConfig.Transfer.class)
+    void regionPagesGoWithoutHostCopyAndDecodeToTheirInput(GpuCompressorConfig.Transfer transfer) {
+        Checker c = runRegion(base().withQuota(0, 48).withTransfer(transfer), data);
+        c.assertAllExactlyOnce();
+        assertThat(lastStats.fallbackTotal()).as("%s %s", lastStats.fallbacks(), lastStats.lastError()).isZero();
+        assertThat(c.onDevice.get()).isEqualTo(c.pages);
+        assertThat(c.same.get()).isPositive();
+        assertThat(lastStats.deviceCompressed() + lastStats.deviceSame() + lastStats.deviceTooBig())
+                .isEqualTo(c.pages);
+    }
+
+    @Test
+    void regionPagesSurviveFailuresYieldsAndVerification() {
+        AsyncGpuCompressor[] self = new AsyncGpuCompressor[1];
+        FaultInjector faults = new FaultInjector() {
+            @Override
+            public void beforeLaunch(long batch, int slice) {
+                if (batch == 1 && slice == 0) {
+                    throw new OpenClException("clEnqueueNDRangeKernel", -5, "injected");
+                }
+                if (batch == 2 && slice == 1) {
+                    self[0].requestYield();
+                }
+            }
+
+            @Override
+            public void afterStatus(long batch, int[] desc, int pages) {
+                if (batch == 0) {
+                    for (int p = 0; p < pages; p++) {
+                        if (desc[2 * p + 1] == PageStatus.OK && desc[2 * p] > 20) {
+                            desc[2 * p] -= 3; // verification must catch it
+                            return;
+                        }
+                    }
+                }
+            }
+        };
+        Checker c = new Checker(data);
+        try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(base().withBuffers(2).withQuota(0, 32).withVerify(true)
+                .withYieldMode(GpuCompressorConfig.YieldMode.REQUEUE).withFaults(faults), program, c);
+             PageRegion region = gpu.allocateRegion(c.pages)) {
+            self[0] = gpu;
+            for (int p = 0; p < c.pages; p++) {
+                region.put(p, data, p * PAGE);
+            }
+            gpu.submitRegion(region, 0, c.pages, 0);
+            gpu.drain();
+            lastStats = gpu.stats();
+        }
+        c.assertAllExactlyOnce();
+        assertThat(lastStats.fallbacks().get(Fallback.LAUNCH_FAILED)).isEqualTo(128);
+        assertThat(lastStats.fallbacks().get(Fallback.VERIFY_FAILED)).isEqualTo(1);
+        assertThat(lastStats.fallbacks().get(Fallback.YIELDED)).isEqualTo(64); // region pages are not requeued
+    }
+
+    @Test
+    void regionRangeOutsideIsRefused() {
+        try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(base(), program, (t, r) -> { });
+             PageRegion region = gpu.allocateRegion(4)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> gpu.submitRegion(region, 2, 3, 0))
+                    .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("pages [2, 5)")
+                    .hasMessageContaining("4 pages");
+            assertThat(gpu.stats().submitted()).isZero();
+        }
+    }
+
     @Test
     void severalSubmittersFillBatchesInParallel() throws Exception {
         Checker c = new Checker(data);
