@@ -10,6 +10,8 @@
  *       {@link dev.gmc.kernels.OpenClException} naming the call.</li>
  *   <li>{@link dev.gmc.kernels.PageBatch}: one batch's buffers and the {@code {comp_len, status}} descriptors,
  *       zero-copy (mapped) or staged (pinned + DMA).</li>
+ *   <li>{@link dev.gmc.kernels.PageRegion}: pages kept in host-visible device memory (a graphics buffer's), which
+ *       {@link dev.gmc.kernels.AsyncGpuCompressor#submitRegion} compresses with no host copy.</li>
  *   <li>{@link dev.gmc.kernels.AsyncGpuCompressor}: FIFO, batches on fill or timeout, callbacks, CPU fallback for every
  *       failure, work-group quota, sliced launches and yield; {@link dev.gmc.kernels.OffloadedStoreWriter} puts its
  *       results into a gmc-core {@code PageStore}.</li>
