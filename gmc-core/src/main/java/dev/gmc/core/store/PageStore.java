@@ -286,7 +286,7 @@ public final class PageStore implements AutoCloseable {
             META.setRelease(metas[index >>> SEG_SHIFT], index & (SEG_SIZE - 1),
                     Math.min(gen + 1, PageId.MAX_GEN) << PageId.META_GEN_SHIFT);
             if (gen + 1 <= PageId.MAX_GEN) {
-                ctx.giveEntry(index); // else retired: the generation would wrap, so the entry is never reused
+                ctx.giveEntry(this, index); // else retired: the generation would wrap, so the entry is never reused
             }
         }
     }
@@ -439,6 +439,7 @@ public final class PageStore implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        contexts.remove(); // other threads' values go when their maps expunge the dead key; they hold no pool
         for (Context c : allContexts) { // kept: their counters stay readable after close
             c.codec.close();
         }
@@ -458,7 +459,7 @@ public final class PageStore implements AutoCloseable {
 
     /** Publishes a new entry (no lock: the index is this thread's until the meta word is released). */
     private long publish(Context ctx, long value, int flags) {
-        int index = ctx.takeEntry();
+        int index = ctx.takeEntry(this);
         int[] m = metas[index >>> SEG_SHIFT];
         int gen = PageId.metaGen(m[index & (SEG_SIZE - 1)]);
         values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)] = value;
@@ -577,8 +578,12 @@ public final class PageStore implements AutoCloseable {
     private static final int PAD = 8; // longs of padding before and after, so threads' counters share no cache line
     private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
 
-    /** Per-thread codec, buffers, free-entry cache and counters; also the pool reader that decompresses in place. */
-    private final class Context implements ZsPool.ObjectReader {
+    /**
+     * Per-thread codec, buffers, free-entry cache and counters; also the pool reader that decompresses in place.
+     * Static, holding no reference to its store: a thread's ThreadLocalMap keeps its value strongly until the map
+     * expunges the entry, and that must not keep a closed store's pool reachable.
+     */
+    private static final class Context implements ZsPool.ObjectReader {
         final PageCodec codec;
         final byte[] out;
         final byte[] scratch = new byte[PAGE_SIZE];
@@ -598,18 +603,18 @@ public final class PageStore implements AutoCloseable {
             COUNT.setOpaque(counts, PAD + counter, counts[PAD + counter] + delta);
         }
 
-        int takeEntry() {
+        int takeEntry(PageStore store) {
             if (entryCount == 0) {
-                entryCount = takeEntries(entries, 0, ENTRY_BATCH);
+                entryCount = store.takeEntries(entries, 0, ENTRY_BATCH);
             }
             return entries[--entryCount];
         }
 
         /** A freed entry: reused by this thread first (LIFO); half the cache spills to the global stack when full. */
-        void giveEntry(int index) {
+        void giveEntry(PageStore store, int index) {
             if (entryCount == entries.length) {
                 entryCount -= ENTRY_BATCH;
-                giveEntries(entries, entryCount, ENTRY_BATCH);
+                store.giveEntries(entries, entryCount, ENTRY_BATCH);
             }
             entries[entryCount++] = index;
         }
