@@ -162,23 +162,22 @@ public class StorePathBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void storeLz4(Blackhole bh) {
-        for (int i = 0; i < BATCH; i++) {
-            lz4Store.free(lz4Ring[ringAt]);
-            long id = lz4Store.store(pages[cursor++ % pages.length], 0);
-            lz4Ring[ringAt] = id;
-            ringAt = ringAt + 1 == lz4Ring.length ? 0 : ringAt + 1;
-            bh.consume(id);
-        }
+        ringSteps(lz4Store, lz4Ring, bh);
     }
 
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void storeLz4Kernel(Blackhole bh) {
+        ringSteps(kernelStore, kernelRing, bh);
+    }
+
+    /** BATCH steady-state steps: free the page stored a ring's length ago, store the next page in its place. */
+    private void ringSteps(PageStore store, long[] ring, Blackhole bh) {
         for (int i = 0; i < BATCH; i++) {
-            kernelStore.free(kernelRing[ringAt]);
-            long id = kernelStore.store(pages[cursor++ % pages.length], 0);
-            kernelRing[ringAt] = id;
-            ringAt = ringAt + 1 == kernelRing.length ? 0 : ringAt + 1;
+            store.free(ring[ringAt]);
+            long id = store.store(pages[cursor++ % pages.length], 0);
+            ring[ringAt] = id;
+            ringAt = ringAt + 1 == ring.length ? 0 : ringAt + 1;
             bh.consume(id);
         }
     }
