@@ -6,8 +6,8 @@ import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4JNIFastResetCompressor;
 
 /**
- * {@code lz4} and {@code lz4hc} through lz4-java's JNI binding of liblz4 1.10. The fast mode uses a
- * fast-reset stream so the acceleration is honoured and no state is allocated per call.
+ * {@code lz4} and {@code lz4hc} through lz4-java's JNI binding of liblz4 1.10. The fast mode at acceleration 1 is
+ * {@code LZ4_compress_default}; other accelerations use a fast-reset stream so the acceleration is honoured.
  */
 final class Lz4JavaCodec implements PageCodec {
     private static final LZ4Factory NATIVE = LZ4Factory.nativeInstance();
@@ -19,9 +19,12 @@ final class Lz4JavaCodec implements PageCodec {
     Lz4JavaCodec(CodecSpec spec) {
         this.spec = spec;
         this.name = spec.toString();
+        // Acceleration 1 is LZ4_compress_default, which lz4-java's fastCompressor calls with no lock or stream (the
+        // fast-reset stream locks a ReentrantLock per call and still clears its table for a 4 KiB input, as
+        // LZ4_prepareTable resets for inputs of 4 KiB and more); other accelerations need the stream's parameter.
         this.compressor = spec.algorithm() == CodecSpec.Algorithm.LZ4HC
                 ? NATIVE.highCompressor(spec.level())
-                : NATIVE.fastResetCompressor(spec.level());
+                : spec.level() == 1 ? NATIVE.fastCompressor() : NATIVE.fastResetCompressor(spec.level());
     }
 
     @Override

@@ -599,6 +599,9 @@ public final class ZsPool {
 
         final int[] listHead = new int[FULLNESS_GROUPS];
         final int[] fgCount = new int[FULLNESS_GROUPS];
+        // Fullness group of a zspage by its in-use count: the kernel's formula tabulated once, because malloc and
+        // free each need it and its two integer divisions cost more than the rest of the list bookkeeping.
+        final byte[] groupOf;
         int zspageCount;
         long objsInuse;
 
@@ -610,6 +613,21 @@ public final class ZsPool {
             this.huge = huge;
             this.headerBytes = huge ? 0 : SizeClassTable.HANDLE_SIZE;
             Arrays.fill(listHead, NONE);
+            this.groupOf = new byte[objs + 1];
+            for (int n = 0; n <= objs; n++) {
+                groupOf[n] = (byte) fullnessOf(n, objs);
+            }
+        }
+
+        /** get_fullness_group: 0 empty, 11 full, else {@code 100 * inuse / objs / 10 + 1} (1..10). */
+        static int fullnessOf(int n, int objs) {
+            if (n == 0) {
+                return FG_EMPTY;
+            }
+            if (n == objs) {
+                return FG_FULL;
+            }
+            return 100 * n / objs / 10 + 1;
         }
 
         int capacity() {
@@ -652,14 +670,7 @@ public final class ZsPool {
         }
 
         int fullness(int zs) {
-            int n = inuse[zs];
-            if (n == 0) {
-                return FG_EMPTY;
-            }
-            if (n == objs) {
-                return FG_FULL;
-            }
-            return 100 * n / objs / 10 + 1;
+            return groupOf[inuse[zs]];
         }
 
         void insert(int zs, int fg) {
@@ -961,7 +972,7 @@ public final class ZsPool {
         }
 
         long metadataBytes() {
-            return inuse.length * 13L + 4L * freeIds.length;
+            return inuse.length * 13L + 4L * freeIds.length + groupOf.length;
         }
 
         void checkInvariants() {

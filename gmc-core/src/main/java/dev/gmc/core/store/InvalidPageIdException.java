@@ -11,6 +11,12 @@ public final class InvalidPageIdException extends RuntimeException {
         this.id = id;
     }
 
+    /** With the pool's exception as the cause (a page freed while it was being loaded). */
+    public InvalidPageIdException(String kind, long id, String detail, Throwable cause) {
+        super(kind + " " + PageId.describe(id) + ": " + detail, cause);
+        this.id = id;
+    }
+
     public long id() {
         return id;
     }

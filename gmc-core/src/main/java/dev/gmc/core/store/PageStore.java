@@ -3,6 +3,7 @@ package dev.gmc.core.store;
 import dev.gmc.core.codec.CorruptPageException;
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
+import dev.gmc.core.pool.InvalidHandleException;
 import dev.gmc.core.pool.SizeClassTable;
 import dev.gmc.core.pool.ZsPool;
 import java.lang.invoke.MethodHandles;
@@ -29,16 +30,26 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <h2>Concurrency</h2>
  * Compression runs outside any lock with per-thread codecs and buffers. The entry table is segmented (entries never
- * move); each entry is guarded by one of {@value #STRIPES} striped monitors, held while an entry is read
- * (decompression included) or freed, so a free cannot pull a page out from under a load of the same ID. Publishing
- * takes no lock: a free entry belongs to one thread (its cache, below), which writes the value and then the meta
- * word with release semantics; readers read the meta word with acquire semantics first, so they see either a free
- * entry (a stale ID) or the whole new one. The pool has its own per-class locks (see {@link ZsPool}). Lock order is
- * stripe → pool class → allocator stacks, never the reverse.
+ * move) and takes no lock of its own; the entry's meta word (generation, USED, kind, size) is the only thing threads
+ * race on:
+ * <ul>
+ *   <li><b>publish</b>: a free entry belongs to one thread (its cache, below), which writes the value and then the
+ *       meta word with release semantics;</li>
+ *   <li><b>free</b> claims the entry with one compare-and-set of its live meta word to the next generation's free
+ *       word. Of two frees of one ID exactly one wins; the loser sees a stale ID. Only the winner frees the pool
+ *       object and recycles the entry;</li>
+ *   <li><b>load</b> reads the meta word (acquire), the value, then the meta word again: if it changed, the page was
+ *       freed meanwhile and the ID is stale (generations only grow, and an entry whose generation would wrap is
+ *       retired, so an unchanged word means an unchanged entry). The value is then a pool handle that was this
+ *       page's; the pool checks its own generation under its class lock, so a free racing with the decompression
+ *       either comes after it (the bytes were this page's) or makes the handle stale (reported as a stale ID) —
+ *       never another page's bytes.</li>
+ * </ul>
+ * The pool has its own per-class locks (see {@link ZsPool}).
  *
- * <p>The store path takes one lock (the pool class's) and no atomic instruction in the common case: each thread
- * keeps a cache of free entry indices (traded with the global stack in batches of {@value #ENTRY_BATCH}) and its
- * own statistics counters, which readers of mm_stat sum over all threads (each counter is read atomically; the
+ * <p>The store path takes one lock (the pool class's) and no other atomic instruction in the common case: each
+ * thread keeps a cache of free entry indices (traded with the global stack in batches of {@value #ENTRY_BATCH}) and
+ * its own statistics counters, which readers of mm_stat sum over all threads (each counter is read atomically; the
  * kernel's counters are separate atomics too, so a snapshot was never one instant). A thread that ends leaves its
  * counters behind (they stay in the sums) and at most {@value #ENTRY_BATCH}×2 cached free entries unused.
  */
@@ -49,7 +60,6 @@ public final class PageStore implements AutoCloseable {
     public static final long NO_MEMORY = -2;
     public static final int PAGE_SIZE = SizeClassTable.PAGE_SIZE;
 
-    private static final int STRIPES = 256;
     private static final int ENTRY_BATCH = 32;
     private static final VarHandle META = MethodHandles.arrayElementVarHandle(int[].class);
     private static final int SEG_SHIFT = 12;
@@ -59,7 +69,6 @@ public final class PageStore implements AutoCloseable {
     private final ZsPool pool;
     private final int threshold;
     private final long limitPages;
-    private final Object[] stripes = new Object[STRIPES];
     private final ThreadLocal<Context> contexts;
     private final Queue<Context> allContexts = new ConcurrentLinkedQueue<>();
 
@@ -83,9 +92,6 @@ public final class PageStore implements AutoCloseable {
         this.threshold = config.threshold();
         // zram: limit_pages = PAGE_ALIGN(limit) >> PAGE_SHIFT
         this.limitPages = (config.memLimitBytes() + PAGE_SIZE - 1) / PAGE_SIZE;
-        for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Object();
-        }
         values[0] = new long[SEG_SIZE];
         metas[0] = new int[SEG_SIZE];
         this.contexts = ThreadLocal.withInitial(() -> {
@@ -235,9 +241,15 @@ public final class PageStore implements AutoCloseable {
         PageCodec.checkRange("dst", dst, off, PAGE_SIZE);
         int index = checkShape(id);
         Context ctx = contexts.get();
-        synchronized (stripe(index)) {
-            int meta = liveMeta(id, index, "load");
-            long value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+        int[] m = metas[index >>> SEG_SHIFT];
+        int meta = liveMeta(id, m, index, "load");
+        long value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+        VarHandle.loadLoadFence(); // the value is read before the meta word is read again
+        if ((int) META.getAcquire(m, index & (SEG_SIZE - 1)) != meta) {
+            liveMeta(id, m, index, "load"); // changed: freed meanwhile; throws (stale)
+            throw new AssertionError("entry of " + PageId.describe(id) + " changed yet is live at its generation");
+        }
+        try {
             if ((meta & PageId.SAME) != 0) {
                 SameFilled.fill(dst, off, value);
             } else if ((meta & PageId.HUGE) != 0) {
@@ -256,6 +268,10 @@ public final class PageStore implements AutoCloseable {
                     ctx.dst = null;
                 }
             }
+        } catch (InvalidHandleException e) {
+            // The page was freed while this load ran (its pool handle went stale under the pool's lock).
+            invalidIds.increment();
+            throw new InvalidPageIdException("stale", id, "cannot load: the page was freed during the load", e);
         }
         ctx.add(LOADS, 1);
     }
@@ -265,29 +281,31 @@ public final class PageStore implements AutoCloseable {
         ensureOpen();
         int index = checkShape(id);
         Context ctx = contexts.get();
-        synchronized (stripe(index)) {
-            int meta = liveMeta(id, index, "free");
-            long value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
-            if ((meta & PageId.SAME) != 0) {
-                ctx.add(SAME_PAGES, -1);
-                if (value == 0) {
-                    ctx.add(ZERO_PAGES, -1);
-                }
-            } else {
-                if ((meta & PageId.HUGE) != 0) {
-                    ctx.add(HUGE_PAGES, -1);
-                }
-                ctx.add(COMPR_DATA_SIZE, -(meta & PageId.SIZE_MASK));
-                pool.free(value);
+        int[] m = metas[index >>> SEG_SHIFT];
+        int meta;
+        int gen;
+        do { // claim the entry: of racing frees of this ID one wins, the others see it stale
+            meta = liveMeta(id, m, index, "free");
+            gen = PageId.metaGen(meta);
+        } while (!META.compareAndSet(m, index & (SEG_SIZE - 1), meta,
+                Math.min(gen + 1, PageId.MAX_GEN) << PageId.META_GEN_SHIFT));
+        long value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+        if ((meta & PageId.SAME) != 0) {
+            ctx.add(SAME_PAGES, -1);
+            if (value == 0) {
+                ctx.add(ZERO_PAGES, -1);
             }
-            ctx.add(PAGES_STORED, -1);
-            ctx.add(NOTIFY_FREE, 1);
-            int gen = PageId.metaGen(meta);
-            META.setRelease(metas[index >>> SEG_SHIFT], index & (SEG_SIZE - 1),
-                    Math.min(gen + 1, PageId.MAX_GEN) << PageId.META_GEN_SHIFT);
-            if (gen + 1 <= PageId.MAX_GEN) {
-                ctx.giveEntry(this, index); // else retired: the generation would wrap, so the entry is never reused
+        } else {
+            if ((meta & PageId.HUGE) != 0) {
+                ctx.add(HUGE_PAGES, -1);
             }
+            ctx.add(COMPR_DATA_SIZE, -(meta & PageId.SIZE_MASK));
+            pool.free(value);
+        }
+        ctx.add(PAGES_STORED, -1);
+        ctx.add(NOTIFY_FREE, 1);
+        if (gen + 1 <= PageId.MAX_GEN) {
+            ctx.giveEntry(this, index); // else retired: the generation would wrap, so the entry is never reused
         }
     }
 
@@ -301,18 +319,14 @@ public final class PageStore implements AutoCloseable {
         if (index < 0 || (index >>> SEG_SHIFT) >= m.length || m[index >>> SEG_SHIFT] == null) {
             return false;
         }
-        synchronized (stripe(index)) {
-            int meta = (int) META.getAcquire(m[index >>> SEG_SHIFT], index & (SEG_SIZE - 1));
-            return (meta & PageId.USED) != 0 && PageId.metaGen(meta) == PageId.generation(id);
-        }
+        int meta = (int) META.getAcquire(m[index >>> SEG_SHIFT], index & (SEG_SIZE - 1));
+        return (meta & PageId.USED) != 0 && PageId.metaGen(meta) == PageId.generation(id);
     }
 
     /** Stored object length of a page: compressed length, 4096 if huge, 0 if same-filled. */
     public int storedLength(long id) {
         int index = checkShape(id);
-        synchronized (stripe(index)) {
-            return liveMeta(id, index, "inspect") & PageId.SIZE_MASK;
-        }
+        return liveMeta(id, metas[index >>> SEG_SHIFT], index, "inspect") & PageId.SIZE_MASK;
     }
 
     /** How a stored page is held. */
@@ -328,10 +342,8 @@ public final class PageStore implements AutoCloseable {
     /** How the page is held. */
     public Kind kind(long id) {
         int index = checkShape(id);
-        synchronized (stripe(index)) {
-            int meta = liveMeta(id, index, "inspect");
-            return (meta & PageId.SAME) != 0 ? Kind.SAME : (meta & PageId.HUGE) != 0 ? Kind.HUGE : Kind.COMPRESSED;
-        }
+        int meta = liveMeta(id, metas[index >>> SEG_SHIFT], index, "inspect");
+        return (meta & PageId.SAME) != 0 ? Kind.SAME : (meta & PageId.HUGE) != 0 ? Kind.HUGE : Kind.COMPRESSED;
     }
 
     /** zs_compact on the pool; returns pages freed. */
@@ -395,7 +407,10 @@ public final class PageStore implements AutoCloseable {
         return sums()[PAGES_STORED];
     }
 
-    /** Checks the pool's invariants and that the store's counters agree with the entries. For tests and replays. */
+    /**
+     * Checks the pool's invariants and that the store's counters agree with the entries. For tests and replays: call
+     * it when no other thread is using the store.
+     */
     public void checkInvariants() {
         pool.checkInvariants();
         long used = 0;
@@ -407,20 +422,18 @@ public final class PageStore implements AutoCloseable {
             hw = highWater;
         }
         for (int i = 0; i < hw; i++) {
-            synchronized (stripe(i)) {
-                int meta = (int) META.getAcquire(metas[i >>> SEG_SHIFT], i & (SEG_SIZE - 1));
-                if ((meta & PageId.USED) == 0) {
-                    continue;
-                }
-                used++;
-                if ((meta & PageId.SAME) != 0) {
-                    same++;
-                } else {
-                    huge += (meta & PageId.HUGE) != 0 ? 1 : 0;
-                    compr += meta & PageId.SIZE_MASK;
-                    if (!pool.isLive(values[i >>> SEG_SHIFT][i & (SEG_SIZE - 1)])) {
-                        throw new AssertionError("entry " + i + " names a pool handle that is not live");
-                    }
+            int meta = (int) META.getAcquire(metas[i >>> SEG_SHIFT], i & (SEG_SIZE - 1));
+            if ((meta & PageId.USED) == 0) {
+                continue;
+            }
+            used++;
+            if ((meta & PageId.SAME) != 0) {
+                same++;
+            } else {
+                huge += (meta & PageId.HUGE) != 0 ? 1 : 0;
+                compr += meta & PageId.SIZE_MASK;
+                if (!pool.isLive(values[i >>> SEG_SHIFT][i & (SEG_SIZE - 1)])) {
+                    throw new AssertionError("entry " + i + " names a pool handle that is not live");
                 }
             }
         }
@@ -452,10 +465,6 @@ public final class PageStore implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-
-    private Object stripe(int index) {
-        return stripes[index & (STRIPES - 1)];
-    }
 
     /** Publishes a new entry (no lock: the index is this thread's until the meta word is released). */
     private long publish(Context ctx, long value, int flags) {
@@ -544,9 +553,9 @@ public final class PageStore implements AutoCloseable {
         return index;
     }
 
-    /** Under the stripe lock: the entry's meta if the ID is live, else an exception naming the reason. */
-    private int liveMeta(long id, int index, String op) {
-        int meta = (int) META.getAcquire(metas[index >>> SEG_SHIFT], index & (SEG_SIZE - 1));
+    /** The entry's meta word (acquire) if the ID is live, else an exception naming the reason. */
+    private int liveMeta(long id, int[] m, int index, String op) {
+        int meta = (int) META.getAcquire(m, index & (SEG_SIZE - 1));
         int gen = PageId.metaGen(meta);
         if (gen == 0) {
             invalidIds.increment();

@@ -272,4 +272,108 @@ class PageStoreTest {
             assertThat(store.mmStat().memUsedTotal()).isZero();
         }
     }
+
+    /**
+     * Frees and loads of the same IDs race while freed entries are reused for new pages at once (each thread stores a
+     * new page after every free it wins, on the entry it just freed). Every load must return exactly its own page's
+     * bytes or fail as stale — never a later page's bytes — and of racing frees of one ID exactly one must win.
+     */
+    @Test
+    void racingFreesAndLoadsOfOneIdNeverSeeAnotherPagesBytesAndFreeExactlyOnce() throws Exception {
+        int threads = 4;
+        int perRound = 2_000;
+        try (PageStore store = new PageStore(StoreConfig.defaults())) {
+            ExecutorService ex = Executors.newFixedThreadPool(threads);
+            try {
+                long unique = 1;
+                for (int round = 0; round < 6; round++) {
+                    long[] ids = new long[perRound];
+                    Map<Long, byte[]> content = new java.util.concurrent.ConcurrentHashMap<>();
+                    for (int i = 0; i < perRound; i++) {
+                        byte[] p = uniquePage(round, i, unique++);
+                        ids[i] = store.store(p, 0);
+                        content.put(ids[i], p);
+                    }
+                    java.util.concurrent.atomic.AtomicIntegerArray wins = new java.util.concurrent.atomic.AtomicIntegerArray(perRound);
+                    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                    long base = unique;
+                    unique += (long) threads * perRound;
+                    List<Future<List<Long>>> fs = new ArrayList<>();
+                    for (int t = 0; t < threads; t++) {
+                        int seed = round * threads + t;
+                        long myUnique = base + (long) t * perRound;
+                        fs.add(ex.submit(() -> {
+                            SplittableRandom r = new SplittableRandom(seed);
+                            byte[] back = new byte[4096];
+                            List<Long> mine = new ArrayList<>();
+                            long u = myUnique;
+                            go.await();
+                            for (int k = 0; k < 3 * perRound; k++) {
+                                int i = r.nextInt(perRound);
+                                long id = ids[i];
+                                if (r.nextBoolean()) {
+                                    try {
+                                        store.load(id, back, 0);
+                                        if (!samePage(back, content.get(id))) {
+                                            throw new AssertionError("load of " + PageId.describe(id) + " returned other bytes");
+                                        }
+                                    } catch (InvalidPageIdException e) {
+                                        assertThat(e.getMessage()).startsWith("stale");
+                                    }
+                                } else {
+                                    try {
+                                        store.free(id);
+                                    } catch (InvalidPageIdException e) {
+                                        assertThat(e.getMessage()).startsWith("stale");
+                                        continue;
+                                    }
+                                    wins.incrementAndGet(i);
+                                    byte[] p = uniquePage(seed + 100, k, u++); // likely lands on the entry just freed
+                                    long nid = store.store(p, 0);
+                                    content.put(nid, p);
+                                    mine.add(nid);
+                                }
+                            }
+                            return mine;
+                        }));
+                    }
+                    go.countDown();
+                    List<Long> survivors = new ArrayList<>();
+                    for (Future<List<Long>> f : fs) {
+                        survivors.addAll(f.get());
+                    }
+                    byte[] back = new byte[4096];
+                    for (int i = 0; i < perRound; i++) {
+                        assertThat(wins.get(i)).as("successful frees of entry %d", i).isLessThanOrEqualTo(1);
+                        if (wins.get(i) == 0) {
+                            survivors.add(ids[i]);
+                        }
+                    }
+                    store.checkInvariants();
+                    assertThat(store.pagesStored()).isEqualTo(survivors.size());
+                    for (long id : survivors) {
+                        store.load(id, back, 0);
+                        assertThat(samePage(back, content.get(id))).as("survivor %s", PageId.describe(id)).isTrue();
+                        store.free(id);
+                    }
+                    assertThat(store.pagesStored()).isZero();
+                }
+            } finally {
+                ex.shutdownNow();
+            }
+            store.checkInvariants();
+            assertThat(store.mmStat().memUsedTotal()).isZero();
+        }
+    }
+
+    /** A test page made unique by {@code u}: same-filled pages get {@code u} as their word, others carry it at 0. */
+    private static byte[] uniquePage(long seed, int i, long u) {
+        byte[] p = TestPages.page(seed, i);
+        if (SameFilled.test(p, 0)) {
+            SameFilled.fill(p, 0, u);
+        } else {
+            java.nio.ByteBuffer.wrap(p).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, u);
+        }
+        return p;
+    }
 }
