@@ -35,7 +35,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ul>
  *
  * <h2>Concurrency</h2>
- * One {@link ReentrantLock} per size class (the kernel's {@code class->lock}) guards that class's zspages, free lists
+ * One {@link ClassLock} spinlock per size class (the kernel's {@code class->lock}) guards that class's zspages, free lists
  * and slot bytes; operations on different classes run in parallel. A handle's class never changes, so a reader
  * reads the handle-table entry, locks the class it names, and re-reads the entry under the lock, where it is stable
  * (only free and compaction, both holding the class lock, change it). A malloc or free takes one lock, its class's:
@@ -571,7 +571,7 @@ public final class ZsPool {
     // ---------------------------------------------------------------------------------------------------------
 
     private final class SizeClass {
-        final ReentrantLock lock = new ReentrantLock();
+        final ClassLock lock = new ClassLock();
         final int id;
         final int size;
         final int ppz;

@@ -35,9 +35,11 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li><b>publish</b>: a free entry belongs to one thread (its cache, below), which writes the value and then the
  *       meta word with release semantics;</li>
- *   <li><b>free</b> claims the entry with one compare-and-set of its live meta word to the next generation's free
- *       word. Of two frees of one ID exactly one wins; the loser sees a stale ID. Only the winner frees the pool
- *       object and recycles the entry;</li>
+ *   <li><b>free</b> of a page with a pool object reads the value as load does (below) and frees the handle: of
+ *       racing frees of one ID exactly one succeeds under the pool's class lock (the others find the handle stale
+ *       and report a stale ID), and only that one writes the next generation's free meta word and recycles the
+ *       entry. A same-filled page has no pool object, so its free claims the entry by compare-and-set of the meta
+ *       word instead;</li>
  *   <li><b>load</b> reads the meta word (acquire), the value, then the meta word again: if it changed, the page was
  *       freed meanwhile and the ID is stale (generations only grow, and an entry whose generation would wrap is
  *       retired, so an unchanged word means an unchanged entry). The value is then a pool handle that was this
@@ -282,25 +284,41 @@ public final class PageStore implements AutoCloseable {
         int index = checkShape(id);
         Context ctx = contexts.get();
         int[] m = metas[index >>> SEG_SHIFT];
-        int meta;
-        int gen;
-        do { // claim the entry: of racing frees of this ID one wins, the others see it stale
-            meta = liveMeta(id, m, index, "free");
-            gen = PageId.metaGen(meta);
-        } while (!META.compareAndSet(m, index & (SEG_SIZE - 1), meta,
-                Math.min(gen + 1, PageId.MAX_GEN) << PageId.META_GEN_SHIFT));
-        long value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+        int meta = liveMeta(id, m, index, "free");
+        int gen = PageId.metaGen(meta);
+        int freedMeta = Math.min(gen + 1, PageId.MAX_GEN) << PageId.META_GEN_SHIFT;
+        long value;
         if ((meta & PageId.SAME) != 0) {
+            // No pool object to arbitrate: claim the entry by compare-and-set; a racing free of this ID loses.
+            while (!META.compareAndSet(m, index & (SEG_SIZE - 1), meta, freedMeta)) {
+                meta = liveMeta(id, m, index, "free"); // throws (stale) unless the word changed for another reason
+            }
+            value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
             ctx.add(SAME_PAGES, -1);
             if (value == 0) {
                 ctx.add(ZERO_PAGES, -1);
             }
         } else {
+            // The pool arbitrates: the value (read and validated as load does) is this page's handle, and of racing
+            // frees of one handle exactly one succeeds under the pool's class lock; only its caller may retire the
+            // entry. This saves a compare-and-set per free.
+            value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+            VarHandle.loadLoadFence();
+            if ((int) META.getAcquire(m, index & (SEG_SIZE - 1)) != meta) {
+                liveMeta(id, m, index, "free"); // throws (stale)
+                throw new AssertionError("entry of " + PageId.describe(id) + " changed yet is live at its generation");
+            }
+            try {
+                pool.free(value);
+            } catch (InvalidHandleException e) {
+                invalidIds.increment();
+                throw new InvalidPageIdException("stale", id, "cannot free: the page was freed by another thread", e);
+            }
+            META.setRelease(m, index & (SEG_SIZE - 1), freedMeta);
             if ((meta & PageId.HUGE) != 0) {
                 ctx.add(HUGE_PAGES, -1);
             }
             ctx.add(COMPR_DATA_SIZE, -(meta & PageId.SIZE_MASK));
-            pool.free(value);
         }
         ctx.add(PAGES_STORED, -1);
         ctx.add(NOTIFY_FREE, 1);
