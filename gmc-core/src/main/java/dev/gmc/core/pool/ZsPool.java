@@ -250,6 +250,18 @@ public final class ZsPool {
         }
     }
 
+    /** Where a live object sits, {@code {classId, zspage, slot}} (for tests of placement order). */
+    int[] locate(long handle) {
+        int index = checkShape(handle);
+        SizeClass c = lockClassOf(handle, index, "locate");
+        try {
+            long e = entry(index);
+            return new int[] {PoolHandle.entryClass(e), PoolHandle.entryZspage(e), PoolHandle.entryObj(e)};
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
     /** True if the handle names a live object of this pool. Never throws. */
     public boolean isLive(long handle) {
         if (handle == 0 || (handle & PoolHandle.RESERVED_MASK) != 0) {
@@ -580,9 +592,15 @@ public final class ZsPool {
         final int headerBytes;
 
         // Per-zspage arrays, indexed by zspage id (local to this class).
-        // Compact per-zspage metadata (objs <= 2048 fits a short): 13 bytes + 4 per page, the kernel's struct zspage.
+        // Compact per-zspage metadata (objs <= 2048 fits a short): 15 bytes, the kernel's struct zspage.
+        // The kernel's init_zspage threads every slot onto the free list when it builds a zspage; here the list holds
+        // only freed slots and untouched[zs] is the first slot never handed out. Popping the list, and taking
+        // untouched[zs]++ when it is empty, yields slots in exactly the kernel's order (its list is always the freed
+        // slots, last freed first, followed by the untouched ones in ascending order) without writing a link into
+        // every slot of a new zspage. Slots at or above untouched[zs] hold no header and are never read.
         short[] inuse = new short[8];
         short[] freeHead = new short[8];
+        short[] untouched = new short[8];
         byte[] group = new byte[8];
         int[] prev = new int[8];
         int[] next = new int[8];
@@ -718,7 +736,7 @@ public final class ZsPool {
             return NONE;
         }
 
-        /** Builds a zspage (not yet on a list) with its free list 0 → 1 → … → objs-1, or NONE if out of capacity. */
+        /** Builds a zspage (not yet on a list) whose slots are all untouched, or NONE if out of capacity. */
         int newZspage() {
             if (!reservePages(ppz)) {
                 return NONE;
@@ -728,17 +746,15 @@ public final class ZsPool {
                 int n = zs + (zs >> 3) + 8; // grow by 1.125x: little slack (these arrays are most of the per-page metadata)
                 inuse = Arrays.copyOf(inuse, n);
                 freeHead = Arrays.copyOf(freeHead, n);
+                untouched = Arrays.copyOf(untouched, n);
                 group = Arrays.copyOf(group, n);
                 prev = Arrays.copyOf(prev, n);
                 next = Arrays.copyOf(next, n);
             }
             arena.ensure((zs + 1) * ppz);
-            for (int obj = 0; obj < objs; obj++) {
-                int off = obj * size;
-                arena.putLong(pfnOf(zs, off), off & (PAGE - 1), (long) (obj + 1 < objs ? obj + 1 : NONE) << 1);
-            }
             inuse[zs] = 0;
-            freeHead[zs] = 0;
+            freeHead[zs] = NONE;
+            untouched[zs] = 0;
             prev[zs] = NONE;
             next[zs] = NONE;
             zspageCount++;
@@ -818,17 +834,23 @@ public final class ZsPool {
             releaseId(zs);
         }
 
-        /** obj_malloc: pops the zspage's free list and tags the slot with the handle. */
+        /** obj_malloc: pops the zspage's free list (or takes its next untouched slot) and tags the slot with the handle. */
         int objMalloc(int zs, int handleIndex) {
             int obj = freeHead[zs];
-            int off = obj * size;
-            int pfn = pfnOf(zs, off);
-            long link = arena.getLong(pfn, off & (PAGE - 1));
-            assert (link & 1) == 0 : "free slot " + obj + " of zspage " + zs + " in class " + size + " is tagged allocated";
-            freeHead[zs] = (short) (link >> 1);
-            if (!huge) {
-                arena.putLong(pfn, off & (PAGE - 1), (long) handleIndex << 1 | 1);
+            int off;
+            int pfn;
+            if (obj == NONE) {
+                obj = untouched[zs]++;
+                off = obj * size;
+                pfn = pfnOf(zs, off);
+            } else {
+                off = obj * size;
+                pfn = pfnOf(zs, off);
+                long link = arena.getLong(pfn, off & (PAGE - 1));
+                assert (link & 1) == 0 : "free slot " + obj + " of zspage " + zs + " in class " + size + " is tagged allocated";
+                freeHead[zs] = (short) (link >> 1);
             }
+            arena.putLong(pfn, off & (PAGE - 1), (long) handleIndex << 1 | 1);
             inuse[zs]++;
             return obj;
         }
@@ -948,7 +970,7 @@ public final class ZsPool {
 
         /** migrate_zspage: moves allocated objects of src, in slot order, into dst. */
         void migrate(int src, int dst) {
-            for (int obj = 0; obj < objs; obj++) {
+            for (int obj = 0, end = untouched[src]; obj < end; obj++) {
                 int off = obj * size;
                 long header = arena.getLong(pfnOf(src, off), off & (PAGE - 1));
                 if ((header & 1) == 0) {
@@ -972,7 +994,7 @@ public final class ZsPool {
         }
 
         long metadataBytes() {
-            return inuse.length * 13L + 4L * freeIds.length + groupOf.length;
+            return inuse.length * 15L + 4L * freeIds.length + groupOf.length;
         }
 
         void checkInvariants() {
@@ -992,17 +1014,19 @@ public final class ZsPool {
                     check(group[zs] == fg && fullness(zs) == fg, "zspage " + zs + " in group " + fg
                             + " has inuse " + inuse[zs]);
                     int free = 0;
+                    int fresh = untouched[zs];
+                    check(fresh >= 0 && fresh <= objs, "zspage " + zs + ": untouched mark " + fresh + " outside 0.." + objs);
                     for (int obj = freeHead[zs]; obj != NONE; ) {
-                        check(obj >= 0 && obj < objs && ++free <= objs, "free list of zspage " + zs + " is corrupt");
+                        check(obj >= 0 && obj < fresh && ++free <= objs, "free list of zspage " + zs + " is corrupt");
                         int off = obj * size;
                         long link = arena.getLong(pfnOf(zs, off), off & (PAGE - 1));
                         check((link & 1) == 0, "free slot " + obj + " of zspage " + zs + " is tagged allocated");
                         obj = (int) (link >> 1);
                     }
-                    check(free + inuse[zs] == objs, "zspage " + zs + ": " + free + " free + " + inuse[zs]
-                            + " in use != " + objs);
+                    check(free + inuse[zs] + objs - fresh == objs, "zspage " + zs + ": " + free + " free + "
+                            + inuse[zs] + " in use + " + (objs - fresh) + " untouched != " + objs);
                     if (!huge) {
-                        for (int obj = 0; obj < objs; obj++) {
+                        for (int obj = 0; obj < fresh; obj++) {
                             int off = obj * size;
                             long h = arena.getLong(pfnOf(zs, off), off & (PAGE - 1));
                             if ((h & 1) != 0) {

@@ -243,4 +243,40 @@ class ZsPoolTest {
         assertThat(pool.liveObjects()).isZero();
         assertThat(pool.totalPages()).isZero();
     }
+
+    /**
+     * Slot placement against a model of the kernel's free list: init_zspage links every slot 0 → 1 → … → objs-1,
+     * obj_malloc pops the head, obj_free pushes the freed slot, and a zspage left empty is freed (a new one starts a
+     * fresh list). Random mallocs and frees in one class, never more live objects than one zspage holds.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {32, 208, 1000, 2000})
+    void slotsAreHandedOutInTheKernelsFreeListOrder(int size) {
+        SizeClassTable table = SizeClassTable.withChain(8);
+        int objs = table.objsPerZspage(table.classFor(size));
+        ZsPool pool = new ZsPool(table);
+        java.util.ArrayDeque<Integer> model = new java.util.ArrayDeque<>();
+        List<long[]> live = new ArrayList<>(); // {handle, slot}
+        SplittableRandom r = new SplittableRandom(size);
+        for (int step = 0; step < 20_000; step++) {
+            boolean alloc = live.isEmpty() || (live.size() < objs - 1 && r.nextInt(100) < (step % 2000 < 1000 ? 70 : 30));
+            if (alloc) {
+                if (live.isEmpty()) {
+                    model.clear(); // the previous zspage was freed when it emptied; a new one starts a fresh list
+                    for (int k = 0; k < objs; k++) {
+                        model.addLast(k);
+                    }
+                }
+                long h = pool.malloc(size);
+                int[] at = pool.locate(h);
+                assertThat(at[2]).as("slot of allocation %d", step).isEqualTo(model.pollFirst());
+                live.add(new long[] {h, at[2]});
+            } else {
+                long[] victim = live.remove(r.nextInt(live.size()));
+                pool.free(victim[0]);
+                model.addFirst((int) victim[1]);
+            }
+        }
+        pool.checkInvariants();
+    }
 }
