@@ -21,6 +21,10 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  *       allocated, and the garbage collector copies them: the cost of filling a store);</li>
  *   <li>{@code storeRing}: a store at steady state holding 4 copies of the dataset: free the oldest page, store the
  *       next (the free is charged to the store path);</li>
+ *   <li>{@code ownRing}: {@code storeRing} with the compression taken out: the same pages' blocks, compressed
+ *       beforehand and laid end to end in one array, go through {@link PageStore#storeCompressed} (same-filled check,
+ *       threshold, zs_malloc, copy, publish) after the free — gmc's own cost per page, which the store path adds to
+ *       the codec's;</li>
  *   <li>{@code rawDecompress}: lz4-java's safe decompressor on the same pages' blocks — the read baseline;</li>
  *   <li>{@code load}: {@link PageStore#load} of the same pages.</li>
  * </ul>
@@ -63,12 +67,29 @@ public final class StorePathPaired {
         for (int i = 0; i < ringIds.length; i++) {
             ringIds[i] = ring.store(pages[i % n], 0);
         }
+        byte[] blocks = new byte[n * (PAGE + 64)];
+        int[] blockAt = new int[n];
+        int[] blockLen = new int[n];
+        for (int i = 0, at = 0; i < n; i++) {
+            blockAt[i] = at;
+            blockLen[i] = compLen[i] > PAGE ? PageStore.INCOMPRESSIBLE : compLen[i];
+            if (compLen[i] <= PAGE) {
+                System.arraycopy(comp[i], 0, blocks, at, compLen[i]);
+                at += compLen[i];
+            }
+        }
+        PageStore own = new PageStore(cfg);
+        long[] ownIds = new long[4 * n];
+        for (int i = 0; i < ownIds.length; i++) {
+            ownIds[i] = own.store(pages[i % n], 0);
+        }
+        int ownAt = 0;
         PageStore reads = new PageStore(cfg);
         long[] readIds = new long[n];
         for (int i = 0; i < n; i++) {
             readIds[i] = reads.store(pages[i], 0);
         }
-        String[] names = {"raw", "storeOnly", "storeRing", "rawDecompress", "load"};
+        String[] names = {"raw", "storeOnly", "storeRing", "rawDecompress", "load", "ownRing"};
         double[][] ns = new double[names.length][rounds];
         long sink = 0;
         int ringAt = 0;
@@ -110,6 +131,14 @@ public final class StorePathPaired {
                 }
             }
             long t5 = System.nanoTime();
+            for (int k = 0; k < reps; k++) {
+                for (int i = 0; i < n; i++) {
+                    own.free(ownIds[ownAt]);
+                    ownIds[ownAt] = own.storeCompressed(pages[i], 0, blocks, blockAt[i], blockLen[i]);
+                    ownAt = ownAt + 1 == ownIds.length ? 0 : ownAt + 1;
+                }
+            }
+            long t6 = System.nanoTime();
             sink += back[0];
             if (r >= 0) {
                 ns[0][r] = (t1 - t0) / total;
@@ -117,9 +146,11 @@ public final class StorePathPaired {
                 ns[2][r] = (t3 - t2) / total;
                 ns[3][r] = (t4 - t3) / total;
                 ns[4][r] = (t5 - t4) / total;
+                ns[5][r] = (t6 - t5) / total;
             }
         }
         ring.close();
+        own.close();
         reads.close();
         System.out.printf("%n%s: %,d pages, %,d pages per variant per round%n", name, n, reps * n);
         for (int v = 0; v < names.length; v++) {
@@ -128,6 +159,12 @@ public final class StorePathPaired {
         ratio("store path (storeOnly) / raw compression", ns[0], ns[1]);
         ratio("store path at steady state (storeRing) / raw compression", ns[0], ns[2]);
         ratio("read path (load) / raw decompression", ns[3], ns[4]);
+        double[] share = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            share[i] = ns[5][i] / ns[0][i];
+        }
+        System.out.printf("  %-58s %.3f [%.3f, %.3f]%n", "gmc's own cost per page (ownRing) / raw compression", median(share),
+                min(share), max(share));
         if (sink == 42) {
             System.out.println();
         }
