@@ -29,7 +29,7 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  *   <li>{@code load}: {@link PageStore#load} of the same pages.</li>
  * </ul>
  *
- * <p>Run from the repository root: {@code java -Xmx6g -Xms6g -cp gmc-bench/target/gmc-bench.jar
+ * <p>Run from the repository root: {@code java -Xmx6g -Xms6g -XX:+AlwaysPreTouch -cp gmc-bench/target/gmc-bench.jar
  * dev.gmc.bench.StorePathPaired [rounds] [datasets…]}
  */
 public final class StorePathPaired {
