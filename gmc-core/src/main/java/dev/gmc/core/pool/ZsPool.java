@@ -236,7 +236,8 @@ public final class ZsPool {
     /**
      * Hands the object's first {@code len} bytes to {@code reader} without copying when they lie in one frame;
      * an object straddling two frames is first copied into {@code scratch} (as the kernel's per-CPU local_copy).
-     * The class lock is held during the call.
+     * The class lock is held during the call, so the reader must not call back into this pool (the lock is a
+     * spinlock and not reentrant, as the kernel's is).
      */
     public void access(long handle, int len, byte[] scratch, ObjectReader reader) {
         int index = checkShape(handle);
