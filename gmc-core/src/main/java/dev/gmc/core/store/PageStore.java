@@ -245,12 +245,7 @@ public final class PageStore implements AutoCloseable {
         Context ctx = contexts.get();
         int[] m = metas[index >>> SEG_SHIFT];
         int meta = liveMeta(id, m, index, "load");
-        long value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
-        VarHandle.loadLoadFence(); // the value is read before the meta word is read again
-        if ((int) META.getAcquire(m, index & (SEG_SIZE - 1)) != meta) {
-            liveMeta(id, m, index, "load"); // changed: freed meanwhile; throws (stale)
-            throw new AssertionError("entry of " + PageId.describe(id) + " changed yet is live at its generation");
-        }
+        long value = valueOf(id, m, index, meta, "load");
         try {
             if ((meta & PageId.SAME) != 0) {
                 SameFilled.fill(dst, off, value);
@@ -302,12 +297,7 @@ public final class PageStore implements AutoCloseable {
             // The pool arbitrates: the value (read and validated as load does) is this page's handle, and of racing
             // frees of one handle exactly one succeeds under the pool's class lock; only its caller may retire the
             // entry. This saves a compare-and-set per free.
-            value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
-            VarHandle.loadLoadFence();
-            if ((int) META.getAcquire(m, index & (SEG_SIZE - 1)) != meta) {
-                liveMeta(id, m, index, "free"); // throws (stale)
-                throw new AssertionError("entry of " + PageId.describe(id) + " changed yet is live at its generation");
-            }
+            value = valueOf(id, m, index, meta, "free");
             try {
                 pool.free(value);
             } catch (InvalidHandleException e) {
@@ -569,6 +559,20 @@ public final class PageStore implements AutoCloseable {
             throw new InvalidPageIdException("forged", id, "no such entry was ever handed out");
         }
         return index;
+    }
+
+    /**
+     * The entry's value, read after its live meta word {@code meta} and validated by reading the meta word again: if
+     * it changed, the page was freed meanwhile (generations only grow) and this throws as for a stale ID.
+     */
+    private long valueOf(long id, int[] m, int index, int meta, String op) {
+        long value = values[index >>> SEG_SHIFT][index & (SEG_SIZE - 1)];
+        VarHandle.loadLoadFence(); // the value is read before the meta word is read again
+        if ((int) META.getAcquire(m, index & (SEG_SIZE - 1)) != meta) {
+            liveMeta(id, m, index, op); // throws (stale)
+            throw new AssertionError("entry of " + PageId.describe(id) + " changed yet is live at its generation");
+        }
+        return value;
     }
 
     /** The entry's meta word (acquire) if the ID is live, else an exception naming the reason. */
