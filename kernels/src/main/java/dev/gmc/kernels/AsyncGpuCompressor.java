@@ -438,9 +438,15 @@ public final class AsyncGpuCompressor implements AutoCloseable {
 
     /** Flushes and waits until every submitted page has been delivered. Rethrows a listener's failure. */
     public void drain() {
-        flush();
-        synchronized (drained) {
-            while (pending.get() > 0) {
+        while (true) {
+            // flush on every round, outside the monitor: pages a yield requeued land in a new partial batch that
+            // would otherwise wait for the timer (flushAfter), and sending may block on a slot that a device
+            // thread frees only after it has notified this monitor
+            flush();
+            synchronized (drained) {
+                if (pending.get() == 0) {
+                    break;
+                }
                 try {
                     drained.wait(10);
                 } catch (InterruptedException e) {
