@@ -161,6 +161,8 @@ public final class AsyncGpuCompressor implements AutoCloseable {
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private volatile boolean deviceLost;
     private volatile boolean closed;
+    /** How long {@link #close} waits for running launches before it leaves their buffers allocated. */
+    private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(30);
     private final AtomicReference<String> lastError = new AtomicReference<>();
     private final AtomicReference<RuntimeException> listenerError = new AtomicReference<>();
 
@@ -577,16 +579,19 @@ public final class AsyncGpuCompressor implements AutoCloseable {
         Slot target = null;
         int index = 0;
         synchronized (lock) {
-            if (current == null && !deviceLost) {
-                current = free.poll();
-                if (current != null) {
-                    current.seq = nextSeq++;
-                    current.firstPutNanos = System.nanoTime();
+            // after close nothing sends a batch (close flushed the last one): the CPU does the page (below)
+            if (!closed) {
+                if (current == null && !deviceLost) {
+                    current = free.poll();
+                    if (current != null) {
+                        current.seq = nextSeq++;
+                        current.firstPutNanos = System.nanoTime();
+                    }
                 }
-            }
-            if (current != null) {
-                target = current;
-                index = claim(target, token, src, off);
+                if (current != null) {
+                    target = current;
+                    index = claim(target, token, src, off);
+                }
             }
         }
         if (target == null) {
@@ -731,23 +736,46 @@ public final class AsyncGpuCompressor implements AutoCloseable {
                 batches.sum(), slices.sum(), kernelNanos.sum(), devBytesOut.sum(), deviceLost, lastError.get());
     }
 
-    /** Drains, then releases threads and device buffers. */
+    /**
+     * Drains, then releases threads and device buffers. Every submitted page is still delivered, also when the drain
+     * is interrupted: the last partial batch goes to the device, yielded pages to the CPU.
+     *
+     * @throws IllegalStateException if a launch still runs after 30 s (its buffers are then left allocated), or the
+     *                               drain's failure (interrupted, or a listener's) after the shutdown
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
+        RuntimeException failure = null;
         try {
             drain();
-        } finally {
-            closed = true;
-            flusher.shutdownNow();
-            deviceThreads.shutdown();
-            try {
-                deviceThreads.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        } catch (RuntimeException e) { // interrupted, or a listener failed: still shut down, then rethrow
+            failure = e;
+        }
+        closed = true; // from here on a yielded page goes to the CPU (requeue), since no timer or drain sends it
+        flusher.shutdownNow();
+        flush(); // a drain cut short may leave a partial batch: the device threads still run it below
+        deviceThreads.shutdown();
+        // The batches' buffers may be released only once no device thread can touch them: releasing them under a
+        // running launch crashed the JVM in clSetKernelArg (a test's timeout interrupted the drain). So wait even if
+        // interrupted, and if a launch is still running when the wait ends, leak the buffers rather than free them.
+        boolean interrupted = false;
+        boolean terminated = false;
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        while (!terminated) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
             }
+            try {
+                terminated = deviceThreads.awaitTermination(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (terminated) {
             for (Slot s : slots) {
                 try {
                     s.batch.close();
@@ -755,6 +783,21 @@ public final class AsyncGpuCompressor implements AutoCloseable {
                     // a lost device may refuse to release; the process exit frees it
                 }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (!terminated) {
+            IllegalStateException e = new IllegalStateException("closing the GPU compressor: a device launch was still "
+                    + "running after " + CLOSE_WAIT.toSeconds() + " s; its " + slots.size() + " batch buffers were "
+                    + "left allocated so that the device never writes into released memory");
+            if (failure != null) {
+                e.addSuppressed(failure);
+            }
+            throw e;
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

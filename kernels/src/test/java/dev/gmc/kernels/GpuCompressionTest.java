@@ -402,6 +402,7 @@ class GpuCompressionTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(120) // a hang guard: drain() must send the requeued pages, not wait for the timer (5 min here)
     void yieldWithRequeueLetsALaterBatchDoThePages() {
         AsyncGpuCompressor[] self = new AsyncGpuCompressor[1];
         FaultInjector yieldOnce = new FaultInjector() {
@@ -427,6 +428,39 @@ class GpuCompressionTest {
         assertThat(c.onDevice.get()).isEqualTo(c.pages);
         assertThat(lastStats.fallbackTotal()).isZero();
         assertThat(lastStats.batches()).isEqualTo(2);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void interruptedCloseStillDeliversEveryPageAndReleasesNothingInUse() {
+        // An interrupted close once released the batches under a running launch and crashed the JVM in
+        // clSetKernelArg; pages still queued or yielded were lost with them.
+        AsyncGpuCompressor[] self = new AsyncGpuCompressor[1];
+        FaultInjector yieldOnce = new FaultInjector() {
+            @Override
+            public void beforeLaunch(long batch, int slice) {
+                if (batch == 0 && slice == 1) {
+                    self[0].requestYield();
+                }
+            }
+        };
+        int n = 128 + 5; // one full batch (sent at once, then yielded and requeued) and a partial one (never sent)
+        Checker c = new Checker(Arrays.copyOf(data, n * PAGE));
+        var cfg = base().withBuffers(2).withQuota(0, 32).withFaults(yieldOnce)
+                .withYieldMode(GpuCompressorConfig.YieldMode.REQUEUE);
+        AsyncGpuCompressor gpu = new AsyncGpuCompressor(cfg, program, c);
+        self[0] = gpu;
+        for (int p = 0; p < n; p++) {
+            gpu.submit(p, c.src, p * PAGE);
+        }
+        Thread.currentThread().interrupt();
+        org.assertj.core.api.Assertions.assertThatThrownBy(gpu::close).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("interrupted while draining");
+        assertThat(Thread.interrupted()).as("interrupt status kept").isTrue();
+        c.assertAllExactlyOnce();
+        assertThat(gpu.stats().completed()).isEqualTo(n);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> gpu.submit(0, c.src, 0))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
 
     @Test
