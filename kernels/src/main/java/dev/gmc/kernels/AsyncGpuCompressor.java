@@ -477,6 +477,7 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             for (int i = 0; i < s.batch.count; i++) {
                 cpuPage(s, i, c, Fallback.DEVICE_LOST);
             }
+            s.batch.dropRegion();
             s.batch.count = 0;
         }
     }

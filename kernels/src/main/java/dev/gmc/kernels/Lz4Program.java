@@ -35,6 +35,7 @@ public final class Lz4Program implements AutoCloseable {
     private final ClDevice device;
     private final cl_context context;
     private final cl_program program;
+    private boolean closed; // guarded by this
     private final int workGroupSize;
     private final boolean fromCache;
 
@@ -104,11 +105,14 @@ public final class Lz4Program implements AutoCloseable {
         return fromCache;
     }
 
-    cl_context context() {
+    /** The context, for new buffers and queues; refused once closed (a released context is freed native memory). */
+    synchronized cl_context context() {
+        checkOpen();
         return context;
     }
 
-    cl_kernel newKernel(String name) {
+    synchronized cl_kernel newKernel(String name) {
+        checkOpen();
         int[] err = new int[1];
         cl_kernel k = CL.clCreateKernel(program, name, err);
         Cl.check(err[0], "clCreateKernel", name);
@@ -219,8 +223,18 @@ public final class Lz4Program implements AutoCloseable {
         }
     }
 
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("OpenCL program is closed");
+        }
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return; // a second release would free objects that no longer exist (a native crash, not an exception)
+        }
+        closed = true;
         CL.clReleaseProgram(program);
         CL.clReleaseContext(context);
     }

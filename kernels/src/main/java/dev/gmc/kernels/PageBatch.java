@@ -143,6 +143,7 @@ final class PageBatch implements AutoCloseable {
                     + ", asked " + n + ")");
         }
         r.check(first, n);
+        r.enter(n);
         region = r;
         regionFirst = first;
         count = n;
@@ -289,8 +290,17 @@ final class PageBatch implements AutoCloseable {
         return regionFirst + i;
     }
 
+    /** Tells the region its pages in this batch are delivered, so that it may close; idempotent. */
+    void dropRegion() {
+        if (region != null) {
+            region.leave(count);
+            region = null;
+        }
+    }
+
     /** Releases the result mappings and maps the input again for the next fill. */
     void recycle() {
+        dropRegion(); // first: a failing unmap below must not keep the region from closing
         if (descMap != null) {
             unmap(desc, descMap, "descriptors");
             descMap = null;

@@ -26,6 +26,9 @@ public final class PageRegion implements AutoCloseable {
     private final ByteBuffer map;
     private final int pages;
     private volatile boolean closed;
+    private int inFlight; // pages submitted and not yet delivered (guarded by this)
+    /** How long {@link #close} waits for pages in flight before it refuses to unmap. */
+    private static final long CLOSE_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
     PageRegion(Lz4Program program, int pages) {
         if (pages <= 0 || pages > Integer.MAX_VALUE / PAGE) {
@@ -87,13 +90,57 @@ public final class PageRegion implements AutoCloseable {
         }
     }
 
-    /** Unmaps and releases the memory; pages submitted from it must have been delivered. */
+    /** A batch takes {@code n} pages of this region to the device. */
+    synchronized void enter(int n) {
+        if (closed) {
+            throw new IllegalStateException("page region is closed");
+        }
+        inFlight += n;
+    }
+
+    /** A batch's {@code n} pages were delivered. */
+    synchronized void leave(int n) {
+        inFlight -= n;
+        if (inFlight == 0) {
+            notifyAll();
+        }
+    }
+
+    /**
+     * Unmaps and releases the memory, first waiting (up to 30 s, also if interrupted) until every page submitted from
+     * it has been delivered: unmapping under a running batch would let the device or a CPU fallback read freed memory.
+     *
+     * @throws IllegalStateException if pages are still in flight after the wait; the region then stays mapped
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            boolean interrupted = false;
+            long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+            while (inFlight > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (inFlight > 0) {
+                throw new IllegalStateException("page region of " + pages + " pages: " + inFlight + " submitted pages "
+                        + "were still being compressed after 30 s; the region stays mapped so that nothing reads "
+                        + "released memory");
+            }
+            closed = true;
         }
-        closed = true;
         CL.clEnqueueUnmapMemObject(queue, mem, map, 0, null, null);
         CL.clFinish(queue);
         CL.clReleaseMemObject(mem);

@@ -464,6 +464,35 @@ class GpuCompressionTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void closingARegionWaitsForItsPagesInFlight() {
+        // The region is closed right after submitting, before any drain: unmapping then would let the device and
+        // the result callbacks read released memory, so close() must wait for the pages.
+        Checker c = new Checker(data);
+        try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(base().withQuota(0, 32), program, c)) {
+            PageRegion region = gpu.allocateRegion(c.pages);
+            for (int p = 0; p < c.pages; p++) {
+                region.put(p, data, p * PAGE);
+            }
+            gpu.submitRegion(region, 0, c.pages, 0);
+            region.close();
+            c.assertAllExactlyOnce();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> gpu.submitRegion(region, 0, 1, 0))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("page region is closed");
+            region.close(); // a second close does nothing
+        }
+    }
+
+    @Test
+    void aClosedProgramRefusesNewWorkAndClosesOnce() {
+        Lz4Program own = new Lz4Program(program.device(), 64);
+        own.close();
+        own.close(); // a second release of the context would be a native crash
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AsyncGpuCompressor(base(), own, (t, r) -> { }))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("OpenCL program is closed");
+    }
+
+    @Test
     void lostDeviceSendsEverythingToCpu() {
         FaultInjector dead = new FaultInjector() {
             @Override
