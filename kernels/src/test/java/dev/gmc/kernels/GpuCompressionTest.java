@@ -123,6 +123,18 @@ class GpuCompressionTest {
 
     static AsyncGpuCompressor.Stats lastStats;
 
+    /** Asks {@code self[0]} to yield just before batch 0 launches its slice 1 (slice 0 has been enqueued). */
+    static FaultInjector yieldBeforeSecondSliceOfFirstBatch(AsyncGpuCompressor[] self) {
+        return new FaultInjector() {
+            @Override
+            public void beforeLaunch(long batch, int slice) {
+                if (batch == 0 && slice == 1) {
+                    self[0].requestYield();
+                }
+            }
+        };
+    }
+
     /**
      * Batches close only when full or on drain: the fault tests count pages per batch, and a timed flush on a
      * slow machine would split a batch at a point that depends on the scheduler (CI once saw 119 instead of 128).
@@ -377,14 +389,7 @@ class GpuCompressionTest {
     @Test
     void yieldMidBatchHandsTheRestToCpu() {
         AsyncGpuCompressor[] self = new AsyncGpuCompressor[1];
-        FaultInjector yieldAtSlice2 = new FaultInjector() {
-            @Override
-            public void beforeLaunch(long batch, int slice) {
-                if (batch == 0 && slice == 1) {
-                    self[0].requestYield();
-                }
-            }
-        };
+        FaultInjector yieldAtSlice2 = yieldBeforeSecondSliceOfFirstBatch(self);
         Checker c = new Checker(data);
         // two buffers = one device thread: batch 0 is alone on the device when the yield comes
         try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(base().withBuffers(2).withQuota(0, 32)
@@ -405,14 +410,7 @@ class GpuCompressionTest {
     @org.junit.jupiter.api.Timeout(120) // a hang guard: drain() must send the requeued pages, not wait for the timer (5 min here)
     void yieldWithRequeueLetsALaterBatchDoThePages() {
         AsyncGpuCompressor[] self = new AsyncGpuCompressor[1];
-        FaultInjector yieldOnce = new FaultInjector() {
-            @Override
-            public void beforeLaunch(long batch, int slice) {
-                if (batch == 0 && slice == 1) {
-                    self[0].requestYield();
-                }
-            }
-        };
+        FaultInjector yieldOnce = yieldBeforeSecondSliceOfFirstBatch(self);
         // one batch of pages, so the yielded half finds the recycled batch free (no submitter competes for it)
         Checker c = new Checker(Arrays.copyOf(data, 128 * PAGE));
         var cfg = base().withBuffers(2).withQuota(0, 32).withFaults(yieldOnce).withYieldMode(GpuCompressorConfig.YieldMode.REQUEUE);
@@ -436,14 +434,7 @@ class GpuCompressionTest {
         // An interrupted close once released the batches under a running launch and crashed the JVM in
         // clSetKernelArg; pages still queued or yielded were lost with them.
         AsyncGpuCompressor[] self = new AsyncGpuCompressor[1];
-        FaultInjector yieldOnce = new FaultInjector() {
-            @Override
-            public void beforeLaunch(long batch, int slice) {
-                if (batch == 0 && slice == 1) {
-                    self[0].requestYield();
-                }
-            }
-        };
+        FaultInjector yieldOnce = yieldBeforeSecondSliceOfFirstBatch(self);
         int n = 128 + 5; // one full batch (sent at once, then yielded and requeued) and a partial one (never sent)
         Checker c = new Checker(Arrays.copyOf(data, n * PAGE));
         var cfg = base().withBuffers(2).withQuota(0, 32).withFaults(yieldOnce)
