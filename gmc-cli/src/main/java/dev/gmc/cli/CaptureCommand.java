@@ -102,7 +102,7 @@ final class CaptureCommand implements Callable<Integer> {
                     } catch (IOException e) {
                         exited = gone(proc);
                         problems.add(String.format("pagemap of %s at 0x%x: %s", name, m.start() + done * 4096,
-                                exited ? "the process exited" : e.getMessage()));
+                                exited ? "the process exited" : Errors.message(e)));
                         break;
                     }
                     pm.flip();
@@ -127,7 +127,7 @@ final class CaptureCommand implements Callable<Integer> {
                                 flushUnreadable(problems, name);
                                 unreadableFrom = va;
                                 unreadableTo = va + PageInput.PAGE;
-                                unreadableWhy = e.getMessage();
+                                unreadableWhy = Errors.message(e);
                             }
                             continue;
                         }

@@ -88,7 +88,7 @@ final class ImageSurface {
         try {
             img = ImageIO.read(in);
         } catch (IOException | RuntimeException e) {
-            throw new IOException("image " + file + " does not decode: " + e.getMessage(), e);
+            throw new IOException("image " + file + " does not decode: " + Errors.message(e), e);
         }
         if (img == null) {
             throw new IOException("image " + file + " does not decode: no ImageIO reader accepts its contents");

@@ -29,7 +29,11 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // A user error is one line naming what and where, never a stack trace.
-            cmd.getErr().println("gmc " + cmd.getCommandName() + ": " + ex.getMessage());
+            // Anything else is a bug in gmc: say so, with its type, and how to get the stack trace.
+            boolean user = Errors.isUserError(ex);
+            cmd.getErr().println("gmc " + cmd.getCommandName() + ": " + (user ? Errors.message(ex)
+                    : "internal error, please report it: " + ex.getClass().getName() + ": " + Errors.message(ex)
+                    + (System.getenv("GMC_DEBUG") == null ? " (GMC_DEBUG=1 prints the stack trace)" : "")));
             if (System.getenv("GMC_DEBUG") != null) {
                 ex.printStackTrace(cmd.getErr());
             }

@@ -148,7 +148,7 @@ final class MeasureCommand implements Callable<Integer> {
                         pipeline.run(src, t, progress);
                     } catch (IOException e) {
                         String msg = "cannot read " + u.describe() + " at byte "
-                                + (u.offset() + (src == null ? 0 : src.done())) + ": " + e.getMessage();
+                                + (u.offset() + (src == null ? 0 : src.done())) + ": " + Errors.message(e);
                         if (!keepGoing) {
                             throw new IOException(msg + " (use --keep-going to skip it)", e);
                         }
@@ -238,7 +238,7 @@ final class MeasureCommand implements Callable<Integer> {
             } catch (IOException e) {
                 if (!keepGoing) {
                     throw new IOException("cannot read " + u.describe() + " to train the zstd dictionary: "
-                            + e.getMessage(), e);
+                            + Errors.message(e), e);
                 }
             }
         }

@@ -138,7 +138,7 @@ final class MeasurePipeline implements AutoCloseable {
                     reader.read(pos, dst, n);
                 } catch (IOException e) {
                     next.set(Long.MAX_VALUE / 2); // stop the other workers too
-                    throw new IOException(e.getMessage() + " (chunk at byte " + pos + ")", e);
+                    throw new IOException(Errors.message(e) + " (chunk at byte " + pos + ")", e);
                 }
                 done.addAndGet(n);
                 return n;

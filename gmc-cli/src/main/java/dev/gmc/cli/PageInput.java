@@ -42,7 +42,7 @@ final class PageInput {
                 try (Stream<Path> s = Files.walk(p)) {
                     s.filter(Files::isRegularFile).sorted().forEach(out::add);
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot list directory " + p + ": " + e.getMessage(), e);
+                    throw new UncheckedIOException("cannot list directory " + p + ": " + Errors.message(e), e);
                 }
             } else if (Files.isRegularFile(p) || Files.isReadable(p) && Files.exists(p)) {
                 out.add(p);

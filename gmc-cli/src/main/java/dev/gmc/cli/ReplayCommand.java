@@ -82,18 +82,22 @@ final class ReplayCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             throw new IOException("dump " + file + ": no such file");
         }
+        long skipped;
+        byte[] data;
         try (InputStream in = PageInput.open(file)) {
-            long skipped = in.skip(offset);
-            while (skipped < offset) {
-                if (in.read() < 0) {
-                    throw new IOException("dump " + file + ": offset " + offset + " is past its end (" + skipped
-                            + " bytes)");
-                }
+            skipped = in.skip(offset);
+            while (skipped < offset && in.read() >= 0) {
                 skipped++;
                 skipped += in.skip(offset - skipped);
             }
-            return in.readNBytes(len);
+            data = skipped < offset ? null : in.readNBytes(len);
+        } catch (IOException e) { // a corrupt or truncated compressed dump: name the file and where
+            throw new IOException("dump " + file + " at offset " + offset + ": " + Errors.message(e), e);
         }
+        if (data == null) {
+            throw new IOException("dump " + file + ": offset " + offset + " is past its end (" + skipped + " bytes)");
+        }
+        return data;
     }
 
     private static void printTable(PrintWriter out, ReplayReport r) {

@@ -131,6 +131,20 @@ class MeasureCommandTest {
     }
 
     @Test
+    void aTruncatedXzDumpIsNamedAsTruncatedNotNull(@TempDir Path dir) throws Exception {
+        // The xz decoder throws a bare EOFException (no message) on a cut stream; the user must still learn what.
+        ByteArrayOutputStream xz = new ByteArrayOutputStream();
+        try (OutputStream o = new org.tukaani.xz.XZOutputStream(xz, new org.tukaani.xz.LZMA2Options())) {
+            o.write(buffer(50, 4));
+        }
+        Files.write(dir.resolve("cut.bin.xz"), java.util.Arrays.copyOf(xz.toByteArray(), xz.size() / 2));
+        Run run = gmc("measure", dir.resolve("cut.bin.xz").toString());
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.err()).contains("cut.bin.xz").contains("at byte").contains("truncated")
+                .doesNotContain("null").doesNotContain("\tat ");
+    }
+
+    @Test
     void htmlReportIsOneSelfContainedPageWithTheFiguresAndFourCharts(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("a.bin"), buffer(120, 7));
         Files.write(dir.resolve("b <&> c.bin"), buffer(60, 8)); // a name that must be escaped
