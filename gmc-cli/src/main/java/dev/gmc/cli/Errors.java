@@ -11,18 +11,28 @@ final class Errors {
 
     /**
      * The exception's message; for one without a message (decoders throw a bare {@link EOFException} on a truncated
-     * stream) a phrase naming what happened, and the cause's message when there is one.
+     * stream) a phrase naming what happened. A cause that the message does not already tell is appended (ImageIO
+     * wraps a decoder's failure as "Caught exception during read: "), and running out of heap says how to raise it.
      */
     static String message(Throwable e) {
-        String m = e.getMessage();
-        if (m != null && !m.isBlank()) {
-            return m;
+        if (e instanceof OutOfMemoryError) {
+            return "out of Java heap (" + e.getMessage() + "; raise it with GMC_JAVA_OPTS=-Xmx…)";
         }
-        if (e instanceof EOFException) {
-            return "unexpected end of data (the input is truncated)";
+        String m = e.getMessage() == null ? "" : e.getMessage().strip();
+        if (m.endsWith(":")) {
+            m = m.substring(0, m.length() - 1);
+        }
+        if (m.isEmpty()) {
+            m = e instanceof EOFException ? "unexpected end of data (the input is truncated)" : e.getClass().getSimpleName();
         }
         Throwable cause = e.getCause();
-        return e.getClass().getSimpleName() + (cause != null && cause != e ? " (" + message(cause) + ")" : "");
+        if (cause != null && cause != e) {
+            String c = message(cause);
+            if (!m.contains(c) && (cause.getMessage() == null || !m.contains(cause.getMessage()))) {
+                m += ": " + c;
+            }
+        }
+        return m;
     }
 
     /**
