@@ -56,6 +56,17 @@ class ReplayCommandTest {
     }
 
     @Test
+    void aBufferLargerThanTheEmulatedRamIsATraceErrorNotACrash(@TempDir Path dir) throws Exception {
+        Path t = dir.resolve("big.gmct");
+        Files.writeString(t, "gmc-trace 1\ndriver midgard ram=64M\nprocess 1 a\ncontext c 1\n"
+                + "alloc small c 16\nalloc big c 16385\n");
+        MeasureCommandTest.Run r = gmc("replay", t.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("big.gmct:6").contains("out of physical frames").contains("raise ram=")
+                .doesNotContain("internal error");
+    }
+
+    @Test
     void aWrongExpectationExits2(@TempDir Path dir) throws Exception {
         Path t = dir.resolve("x.gmct");
         Files.writeString(t, "gmc-trace 1\ndriver midgard\nprocess 1 a\ncontext c 1\n"

@@ -295,11 +295,24 @@ public final class Trace {
         }
     }
 
+    /** {@link #parseLong} for a field that must fit {@code min..max} (an int: a length, a count, a pid). */
+    static int parseInt(String file, int n, String field, String v, int min, int max) {
+        long x = parseLong(file, n, field, v, min);
+        if (x > max) {
+            throw new TraceException(file, n, field, "expected a number from " + min + " to " + max + ", got '" + v + "'");
+        }
+        return (int) x;
+    }
+
     static long parseSize(String file, int n, String field, String v) {
         String u = v.toUpperCase(Locale.ROOT);
         long mul = u.endsWith("G") ? 1L << 30 : u.endsWith("M") ? 1L << 20 : u.endsWith("K") ? 1L << 10 : 1;
         String num = mul == 1 ? v : v.substring(0, v.length() - 1);
-        return parseLong(file, n, field, num, 1) * mul;
+        long x = parseLong(file, n, field, num, 1);
+        if (x > Long.MAX_VALUE / mul) {
+            throw new TraceException(file, n, field, "size '" + v + "' overflows 64 bits");
+        }
+        return x * mul;
     }
 
     /** An address: {@code BUF+OFFSET}, {@code BUF} or an absolute {@code 0xHEX}. */
@@ -307,6 +320,9 @@ public final class Trace {
     }
 
     static Addr parseAddr(String file, int n, String field, String v, Set<String> buffers) {
+        if (v.isEmpty()) {
+            throw new TraceException(file, n, field, "empty address (expected BUF, BUF+OFFSET or 0xADDR)");
+        }
         if (v.startsWith("0x") || v.startsWith("0X") || Character.isDigit(v.charAt(0))) {
             return new Addr(null, parseLong(file, n, field, v, 0));
         }

@@ -74,6 +74,9 @@ public final class TraceRunner {
                     throw e;
                 } catch (IllegalArgumentException | IllegalStateException | IOException e) {
                     throw new TraceException(trace.file(), l.number(), null, e.getMessage());
+                } catch (dev.gmc.mmu.OutOfFramesException e) { // a buffer or page table the emulated RAM cannot hold
+                    throw new TraceException(trace.file(), l.number(), null, e.getMessage()
+                            + "; free buffers first or raise ram= on the driver line");
                 }
             }
             int last = trace.lines().get(trace.lines().size() - 1).number();
@@ -101,12 +104,12 @@ public final class TraceRunner {
             store = store.withCodec(CodecSpec.parse(h.opt("algo", "lz4-kernel")));
             store = store.withPolicy(IncompressiblePolicy.parse(h.opt("policy", "reject")));
             if (h.opt("threshold", null) != null) {
-                store = store.withThreshold((int) Trace.parseLong(f, h.number(), "threshold", h.opt("threshold",
-                        null), 1));
+                store = store.withThreshold(Trace.parseInt(f, h.number(), "threshold", h.opt("threshold", null), 1,
+                        Integer.MAX_VALUE));
             }
             cfg = cfg.withStore(store)
                     .withRemap(RemapPolicy.valueOf(h.opt("remap", "faulting").toUpperCase(Locale.ROOT)))
-                    .withTlbEntries((int) Trace.parseLong(f, h.number(), "tlb", h.opt("tlb", "64"), 1))
+                    .withTlbEntries(Trace.parseInt(f, h.number(), "tlb", h.opt("tlb", "64"), 1, 1 << 20))
                     .withFormat(KbaseEntry.Format.valueOf(h.opt("format", "aarch64").toUpperCase(Locale.ROOT)));
             return switch (h.field(0)) {
                 case "midgard" -> new MidgardDriver(cfg);
@@ -147,7 +150,7 @@ public final class TraceRunner {
     }
 
     private void alloc(Trace.Line l) throws IOException {
-        int pages = (int) num(l, 2);
+        int pages = intNum(l, 2, 1, Integer.MAX_VALUE);
         GpuContext ctx = contexts.get(l.field(1));
         Buffer b = d.allocate(ctx, pages, BufferType.parse(l.opt("type", "other")), l.field(0),
                 l.opt("gpu", "rw").equals("ro"));
@@ -171,7 +174,7 @@ public final class TraceRunner {
 
     private void cpuAccess(Trace.Line l, boolean write) {
         int pid = pid(l, 0);
-        int len = (int) num(l, 2);
+        int len = intNum(l, 2, 1, MAX_ACCESS);
         Trace.Addr a = Trace.parseAddr(trace.file(), l.number(), "ADDR", l.field(1), null);
         long va;
         if (a.buffer() != null) {
@@ -216,7 +219,7 @@ public final class TraceRunner {
 
     private void gpuAccess(Trace.Line l, boolean write) {
         GpuContext ctx = contexts.get(l.field(0));
-        int len = (int) num(l, 2);
+        int len = intNum(l, 2, 1, MAX_ACCESS);
         long va = gpuVa(l, l.field(1));
         byte[] data = new byte[len];
         if (write) {
@@ -248,7 +251,7 @@ public final class TraceRunner {
             if (o[0].equals("read") || o[0].equals("write")) {
                 int colon = o[1].lastIndexOf(':');
                 long va = gpuVa(l, o[1].substring(0, colon));
-                int len = (int) Trace.parseLong(trace.file(), l.number(), o[0], o[1].substring(colon + 1), 1);
+                int len = Trace.parseInt(trace.file(), l.number(), o[0], o[1].substring(colon + 1), 1, MAX_ACCESS);
                 byte[] data = new byte[len];
                 boolean w = o[0].equals("write");
                 if (w) {
@@ -397,11 +400,14 @@ public final class TraceRunner {
     }
 
     private int pid(Trace.Line l, int i) {
-        return (int) num(l, i);
+        return intNum(l, i, 0, Integer.MAX_VALUE);
     }
 
-    private long num(Trace.Line l, int i) {
-        return Trace.parseLong(trace.file(), l.number(), String.valueOf(i + 1), l.field(i), 0);
+    /** Bytes one access may move: the shadow copy and the access buffer are Java arrays. */
+    private static final int MAX_ACCESS = 1 << 30;
+
+    private int intNum(Trace.Line l, int i, int min, int max) {
+        return Trace.parseInt(trace.file(), l.number(), String.valueOf(i + 1), l.field(i), min, max);
     }
 
     private Buffer buf(Trace.Line l, int i) {
