@@ -24,6 +24,7 @@ final class ClassesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Args.legacyChain(spec, "--legacy", legacy, chain);
         SizeClassTable t = legacy ? SizeClassTable.legacy() : SizeClassTable.withChain(chain);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("# %s%n", t);

@@ -62,9 +62,8 @@ final class FaultBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (pages < 16 || rounds < 1) {
-            throw new IllegalArgumentException("--pages must be >= 16 and --rounds >= 1");
-        }
+        Args.atLeast("--pages", pages, 16);
+        Args.atLeast("--rounds", rounds, 1);
         PrintWriter out = spec.commandLine().getOut();
         byte[] data = compressiblePages(PageInput.loadPages(inputs, pages * 2));
         int n = data.length / 4096;

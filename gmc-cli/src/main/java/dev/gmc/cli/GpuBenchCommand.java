@@ -111,6 +111,13 @@ final class GpuBenchCommand implements Callable<Integer> {
             }
             return 0;
         }
+        Args.between("--batch-mib", batchMib, 1, 4096);
+        Args.atLeast("--threads", threads, 0);
+        Args.atLeast("--rounds", rounds, 1);
+        Args.atLeast("--slice-pages", slicePages, 0);
+        Args.atLeast("--max-groups", maxGroups, 0);
+        Args.atLeast("--submit-threads", submitThreads, 1);
+        Args.atLeast("--e2e-batches", e2eBatches, 1);
         int pages = batchMib * 256;
         byte[] data = load(pages);
         int cores = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
@@ -174,9 +181,11 @@ final class GpuBenchCommand implements Callable<Integer> {
                 out.printf("%-28s %10.2f %10.2f %12s%n", kind.id() + " kernel only", ko, ko / cpuN[0], "-");
                 out.printf("%-28s %10.2f %10.2f %12.3f%n", kind.id() + " end to end, heap pages", ee, ee / cpuN[0], hc);
                 out.printf("%-28s %10.2f %10.2f %12.3f%n", kind.id() + " end to end, region", eeR, eeR / cpuN[0], hcR);
-                out.printf("  %s: stored bytes vs lz4-java %.4f (compressed-only %.4f), host CPU %.2f%% of "
+                // compressed-only: the pages that are neither same-filled nor incompressible (none: "-")
+                out.printf("  %s: stored bytes vs lz4-java %.4f (compressed-only %s), host CPU %.2f%% of "
                         + "lz4-java's (region pages: %.2f%%), %,d device pages verified, %d mismatches/fallbacks%n",
-                        kind.id(), sizeVsCpu, (double) sizes.compressed / sizes.cpuCompressedSamePages,
+                        kind.id(), sizeVsCpu, sizes.cpuCompressedSamePages == 0 ? "-" : String.format(java.util.Locale.ROOT,
+                                "%.4f", (double) sizes.compressed / sizes.cpuCompressedSamePages),
                         100 * hc / cpu1[1], 100 * hcR / cpu1[1], pages, bad);
                 ObjectNode kn = kNodes.addObject();
                 kn.put("kernel", kind.id()).put("kernelOnlyGbps", ko).put("endToEndGbps", ee)

@@ -45,6 +45,9 @@ final class MeasureBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Args.atLeast("--pages", pages, 1);
+        Args.atLeast("--threads", threads, 1);
+        Args.atLeast("--rounds", rounds, 1);
         byte[] data = PageInput.loadPages(inputs, pages);
         PrintWriter out = spec.commandLine().getOut();
         LZ4Compressor lz4 = LZ4Factory.fastestInstance().fastCompressor();

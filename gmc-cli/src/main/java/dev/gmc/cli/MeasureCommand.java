@@ -104,6 +104,12 @@ final class MeasureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Args.legacyChain(spec, "--legacy-classes", legacy, chain);
+        Args.atLeast("--threads", threads, 0);
+        if (algos.isEmpty() || algos.stream().anyMatch(a -> a.isBlank())) {
+            throw new IllegalArgumentException("--algo: '" + String.join(",", algos)
+                    + "' has an empty entry (expected e.g. lz4-kernel,zstd:3)");
+        }
         SizeClassTable classes = legacy ? SizeClassTable.legacy() : SizeClassTable.withChain(chain);
         IncompressiblePolicy pol = IncompressiblePolicy.parse(policy);
         if (!List.of("table", "json", "csv").contains(format)) {

@@ -1,0 +1,37 @@
+package dev.gmc.cli;
+
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * Checks of option values that picocli's types do not express, worded as the user typed them ("--threads: -1
+ * (expected at least 1)"), so that a bad value fails before any work instead of deep inside it.
+ */
+final class Args {
+    private Args() {
+    }
+
+    static void atLeast(String option, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(option + ": " + value + " (expected at least " + min + ")");
+        }
+    }
+
+    static void between(String option, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(option + ": " + value + " (expected " + min + ".." + max + ")");
+        }
+    }
+
+    /** An option given on the command line (not its default), e.g. to refuse one that another option overrides. */
+    static boolean given(CommandSpec spec, String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /** {@code --legacy…} fixes the ≤6.2 rule with chain 4: an explicit other {@code --chain} would be ignored. */
+    static void legacyChain(CommandSpec spec, String legacyOption, boolean legacy, int chain) {
+        if (legacy && given(spec, "--chain") && chain != 4) {
+            throw new IllegalArgumentException(legacyOption + " uses the <=6.2 rule, whose chain is 4; --chain " + chain
+                    + " conflicts with it (drop one of them)");
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.gmc.tests;
+
+import static dev.gmc.tests.MeasureCommandTest.gmc;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Option values that picocli's types accept but that make no sense fail at once with exit 1 and a line naming the
+ * option and what was expected: not an internal error deep inside, a bare exception name, or a silently ignored
+ * option.
+ */
+class OptionCheckTest {
+
+    @ParameterizedTest(name = "gmc {0}")
+    @CsvSource(delimiter = '|', value = {
+        "measure --threads -1 ../samples                 | --threads: -1 (expected at least 0)",
+        "measure --algo , ../samples                     | --algo: '' has an empty entry",
+        "measure --legacy-classes --chain 8 ../samples   | --chain 8 conflicts",
+        "classes --legacy --chain 16                     | --chain 16 conflicts",
+        "measure-bench --threads 0                       | --threads: 0 (expected at least 1)",
+        "measure-bench --pages -5                        | --pages: -5 (expected at least 1)",
+        "fault-bench --rounds 0                          | --rounds: 0 (expected at least 1)",
+        "gpu-bench --batch-mib 0                         | --batch-mib: 0 (expected 1..4096)",
+        "gpu-bench --slice-pages -1                      | --slice-pages: -1 (expected at least 0)",
+    })
+    void aSenselessValueIsRefusedNamingTheOption(String command, String expected) {
+        MeasureCommandTest.Run r = gmc(command.trim().split("\\s+"));
+        assertThat(r.code()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).contains(expected.trim()).doesNotContain("internal error").doesNotContain("\tat ");
+    }
+
+    @ParameterizedTest(name = "gmc {0}")
+    @CsvSource({"classes --legacy --chain 4", "classes --legacy"})
+    void theLegacyRuleWithItsOwnChainIsAccepted(String command) {
+        MeasureCommandTest.Run r = gmc(command.split(" "));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("3264,4,5"); // the legacy chain-4 class of 3264 bytes: 4 pages, 5 objects
+    }
+}
