@@ -40,6 +40,15 @@ class MeasureCommandTest {
         }
     }
 
+    /** {@code data} as an .xz file's bytes. */
+    static byte[] xz(byte[] data) throws java.io.IOException {
+        ByteArrayOutputStream xz = new ByteArrayOutputStream();
+        try (OutputStream o = new org.tukaani.xz.XZOutputStream(xz, new org.tukaani.xz.LZMA2Options())) {
+            o.write(data);
+        }
+        return xz.toByteArray();
+    }
+
     static byte[] buffer(int pages, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         byte[] b = new byte[pages * 4096 - 1000]; // a partial last page
@@ -133,11 +142,8 @@ class MeasureCommandTest {
     @Test
     void aTruncatedXzDumpIsNamedAsTruncatedNotNull(@TempDir Path dir) throws Exception {
         // The xz decoder throws a bare EOFException (no message) on a cut stream; the user must still learn what.
-        ByteArrayOutputStream xz = new ByteArrayOutputStream();
-        try (OutputStream o = new org.tukaani.xz.XZOutputStream(xz, new org.tukaani.xz.LZMA2Options())) {
-            o.write(buffer(50, 4));
-        }
-        Files.write(dir.resolve("cut.bin.xz"), java.util.Arrays.copyOf(xz.toByteArray(), xz.size() / 2));
+        byte[] xz = xz(buffer(50, 4));
+        Files.write(dir.resolve("cut.bin.xz"), java.util.Arrays.copyOf(xz, xz.length / 2));
         Run run = gmc("measure", dir.resolve("cut.bin.xz").toString());
         assertThat(run.code()).isEqualTo(1);
         assertThat(run.err()).contains("cut.bin.xz").contains("at byte").contains("truncated")

@@ -41,11 +41,8 @@ class ReplayCommandTest {
     void aTruncatedCompressedDumpNamesTheDumpAndTheLine(@TempDir Path dir) throws Exception {
         byte[] page = new byte[8 * 4096];
         new java.util.SplittableRandom(3).nextBytes(page);
-        java.io.ByteArrayOutputStream xz = new java.io.ByteArrayOutputStream();
-        try (java.io.OutputStream o = new org.tukaani.xz.XZOutputStream(xz, new org.tukaani.xz.LZMA2Options())) {
-            o.write(page);
-        }
-        Files.write(dir.resolve("cut.bin.xz"), java.util.Arrays.copyOf(xz.toByteArray(), xz.size() / 3));
+        byte[] xz = MeasureCommandTest.xz(page);
+        Files.write(dir.resolve("cut.bin.xz"), java.util.Arrays.copyOf(xz, xz.length / 3));
         Path t = dir.resolve("t.gmct");
         Files.writeString(t, "gmc-trace 1\ndriver midgard\nprocess 1 a\ncontext c 1\n"
                 + "alloc b c 8 content=file:cut.bin.xz@4096\n");
