@@ -68,9 +68,13 @@ final class PageInput {
             }
         }
         // FileInputStream for streams (FIFOs, stdin): the NIO channel stream tries to seek them
-        InputStream in = new BufferedInputStream(Files.isRegularFile(p) ? Files.newInputStream(p)
-                : new java.io.FileInputStream(p.toFile()), 1 << 16);
+        boolean stream = !Files.isRegularFile(p);
+        InputStream in = new BufferedInputStream(stream ? new java.io.FileInputStream(p.toFile())
+                : Files.newInputStream(p), 1 << 16);
         String n = p.getFileName().toString();
+        if (stream && !n.endsWith(".gz") && !n.endsWith(".zst") && !n.endsWith(".xz")) {
+            n += sniffSuffix(in); // a stream has no telling name (`zcat` forgotten): its magic bytes decide
+        }
         if (n.endsWith(".gz")) {
             return new GZIPInputStream(in, 1 << 16);
         } else if (n.endsWith(".zst")) {
@@ -79,6 +83,28 @@ final class PageInput {
             return new XZInputStream(in);
         }
         return in;
+    }
+
+    /**
+     * The compression suffix whose magic number {@code in} starts with (gzip {@code 1f 8b 08}, zstd frame
+     * {@code 28 b5 2f fd}, xz {@code fd 37 7a 58 5a 00}), or "" (raw pages); {@code in} is left unread.
+     */
+    static String sniffSuffix(InputStream in) throws IOException {
+        in.mark(6);
+        byte[] m = in.readNBytes(6);
+        in.reset();
+        if (m.length >= 3 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b && m[2] == 8) {
+            return ".gz";
+        }
+        if (m.length >= 4 && (m[0] & 0xff) == 0x28 && (m[1] & 0xff) == 0xb5 && (m[2] & 0xff) == 0x2f
+                && (m[3] & 0xff) == 0xfd) {
+            return ".zst";
+        }
+        if (m.length == 6 && (m[0] & 0xff) == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X' && m[4] == 'Z'
+                && m[5] == 0) {
+            return ".xz";
+        }
+        return "";
     }
 
     /** Name of a file without its compression suffix. */
