@@ -569,37 +569,50 @@ public final class AsyncGpuCompressor implements AutoCloseable {
             free.add(s);
         }
         if (rt != null) {
-            for (int k = 0; k < rt.length; k++) {
-                requeue(rt[k], rs[k], ro[k]);
-            }
+            requeue(rt, rs, ro);
         }
     }
 
-    /** Puts a yielded page back into the FIFO without blocking; with no batch free, the CPU does it. */
-    private void requeue(long token, byte[] src, int off) {
-        Slot target = null;
-        int index = 0;
-        synchronized (lock) {
-            // after close nothing sends a batch (close flushed the last one): the CPU does the page (below)
-            if (!closed) {
-                if (current == null && !deviceLost) {
-                    current = free.poll();
-                    if (current != null) {
-                        current.seq = nextSeq++;
-                        current.firstPutNanos = System.nanoTime();
+    /**
+     * Puts yielded pages back into the FIFO, in order, without blocking; with no batch free, the CPU does the rest.
+     * Each batch's share is claimed under one hold of the lock, so a concurrent flush (drain, the timer) cannot
+     * split the yielded pages over more batches than their number needs (per-page claims let it, and a third
+     * batch then found no free slot and sent pages to the CPU).
+     */
+    private void requeue(long[] tokens, byte[][] srcs, int[] offs) {
+        int[] index = new int[tokens.length];
+        int k = 0;
+        while (k < tokens.length) {
+            Slot target = null;
+            int n = 0;
+            synchronized (lock) {
+                // after close nothing sends a batch (close flushed the last one): the CPU does the pages (below)
+                if (!closed) {
+                    if (current == null && !deviceLost) {
+                        current = free.poll();
+                        if (current != null) {
+                            current.seq = nextSeq++;
+                            current.firstPutNanos = System.nanoTime();
+                        }
+                    }
+                    target = current;
+                    while (target != null && current == target && k + n < tokens.length) { // claim() seals when full
+                        index[n] = claim(target, tokens[k + n], srcs[k + n], offs[k + n]);
+                        n++;
                     }
                 }
-                if (current != null) {
-                    target = current;
-                    index = claim(target, token, src, off);
-                }
             }
-        }
-        if (target == null) {
-            cpuPage(token, src, off, Fallback.YIELDED);
-        } else {
-            target.batch.copyIn(index, src, off);
-            copiedOne(target);
+            if (target == null) {
+                for (; k < tokens.length; k++) {
+                    cpuPage(tokens[k], srcs[k], offs[k], Fallback.YIELDED);
+                }
+                return;
+            }
+            for (int j = 0; j < n; j++) {
+                target.batch.copyIn(index[j], srcs[k + j], offs[k + j]);
+                copiedOne(target);
+            }
+            k += n;
         }
     }
 
