@@ -302,7 +302,7 @@ final class GpuBenchCommand implements Callable<Integer> {
     private double[] timedRound(GpuCompressorConfig cfg, Lz4Program program, byte[] data, int pages, int times,
             boolean region) throws Exception {
         LongAdder sink = new LongAdder();
-        int nt = Math.max(1, submitThreads);
+        int nt = submitThreads; // checked >= 1 in call()
         ExecutorService submitters = Executors.newFixedThreadPool(nt);
         try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(cfg, program, (token, r) -> sink.add(r.length()));
              dev.gmc.kernels.PageRegion pr = region ? gpu.allocateRegion(pages) : null) {

@@ -282,7 +282,7 @@ final class MeasureCommand implements Callable<Integer> {
                 return ImageSurface.surfaceBytes(file, images);
             }
             String n = file.getFileName() == null ? "" : file.getFileName().toString();
-            boolean compressed = n.endsWith(".gz") || n.endsWith(".zst") || n.endsWith(".xz");
+            boolean compressed = PageInput.isCompressedName(n);
             return compressed || !java.nio.file.Files.isRegularFile(file) ? -1 : file.toFile().length();
         }
 
@@ -297,7 +297,7 @@ final class MeasureCommand implements Callable<Integer> {
         MeasurePipeline.Source source(ImageSurface.Options images) throws IOException {
             String n = file.getFileName() == null ? "" : file.getFileName().toString();
             boolean plain = java.nio.file.Files.isRegularFile(file) && !ImageSurface.isImage(file)
-                    && !n.endsWith(".gz") && !n.endsWith(".zst") && !n.endsWith(".xz");
+                    && !PageInput.isCompressedName(n);
             if (!plain) {
                 return MeasurePipeline.stream(open(images));
             }

@@ -72,7 +72,7 @@ final class PageInput {
         InputStream in = new BufferedInputStream(stream ? new java.io.FileInputStream(p.toFile())
                 : Files.newInputStream(p), 1 << 16);
         String n = p.getFileName().toString();
-        if (stream && !n.endsWith(".gz") && !n.endsWith(".zst") && !n.endsWith(".xz")) {
+        if (stream && !isCompressedName(n)) {
             n += sniffSuffix(in); // a stream has no telling name (`zcat` forgotten): its magic bytes decide
         }
         if (n.endsWith(".gz")) {
@@ -107,10 +107,23 @@ final class PageInput {
         return "";
     }
 
+    /** Suffixes of the compressed files read transparently. */
+    private static final String[] COMPRESSED = {".gz", ".zst", ".xz"};
+
+    /** True if the name ends in a suffix of a compressed file ({@code .gz}, {@code .zst}, {@code .xz}). */
+    static boolean isCompressedName(String name) {
+        for (String s : COMPRESSED) {
+            if (name.endsWith(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Name of a file without its compression suffix. */
     static String logicalName(Path p) {
         String n = p.toString();
-        for (String s : new String[] {".gz", ".zst", ".xz"}) {
+        for (String s : COMPRESSED) {
             if (n.endsWith(s)) {
                 return n.substring(0, n.length() - s.length());
             }
