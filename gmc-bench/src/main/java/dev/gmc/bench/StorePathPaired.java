@@ -1,5 +1,9 @@
 package dev.gmc.bench;
 
+import static dev.gmc.bench.Medians.max;
+import static dev.gmc.bench.Medians.median;
+import static dev.gmc.bench.Medians.min;
+
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.store.PageStore;
 import dev.gmc.core.store.StoreConfig;
@@ -177,19 +181,5 @@ public final class StorePathPaired {
             r[i] = base[i] / variant[i];
         }
         System.out.printf("  %-58s %.2f× [%.2f, %.2f]%n", what, median(r), min(r), max(r));
-    }
-
-    private static double median(double[] a) {
-        double[] s = a.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static double min(double[] a) {
-        return Arrays.stream(a).min().orElse(0);
-    }
-
-    private static double max(double[] a) {
-        return Arrays.stream(a).max().orElse(0);
     }
 }

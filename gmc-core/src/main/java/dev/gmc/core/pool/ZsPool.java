@@ -41,9 +41,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * (only free and compaction, both holding the class lock, change it). A malloc or free takes one lock, its class's:
  * each class caches free handle indices and trades them with the handle table's stack in batches of
  * {@value #HANDLE_BATCH} under the table's own small lock (lock order: class, then table; never the reverse).
- * One compaction runs at a time
- * ({@code compaction_in_progress}). Reads copy or decompress under the class lock, so readers of the same class
- * serialise; the kernel's per-zspage read lock is finer, which matters only with many cores on one class.
+ * One compaction runs at a time ({@code compaction_in_progress}).
+ *
+ * <h2>Reads</h2>
+ * The kernel lets readers of a class run in parallel (a per-zspage read lock that only migration takes for writing;
+ * zram's per-slot lock keeps a free of the same object out). Here {@link #read} and an optimistic {@link #access}
+ * take no lock at all, as a seqlock reader: read the class's move sequence (even unless a migrate is running), the
+ * handle's entry, the bytes, then the entry and the sequence again. Both unchanged: no free (which bumps the entry's
+ * generation before the slot can be reused) and no move (migrate makes the sequence odd before it touches a slot and
+ * even after) overlapped the read, so the bytes were the object's own. Entry at a new generation: the object was
+ * freed during the read, reported as a stale handle. Otherwise it moved: read again, and after
+ * {@value #OPTIMISTIC_TRIES} tries, or while the sequence is odd, under the class lock. Frames are never given back
+ * to the heap, so a read at a stale location still reads this class's memory, never outside it. (Under the class
+ * lock, 16 threads loading from one store ran at 0.26× the aggregate speed of raw decompression on a 16-core host:
+ * docs/PERFORMANCE.md.)
  */
 public final class ZsPool {
     private static final int SEG_SHIFT = 12;
@@ -54,6 +65,10 @@ public final class ZsPool {
     private static final int FG_FULL = 11;
     private static final int NONE = -1;
     private static final int PAGE = SizeClassTable.PAGE_SIZE;
+    /** Optimistic read attempts before a reader takes the class lock (only compaction makes one fail). */
+    private static final int OPTIMISTIC_TRIES = 3;
+    private static final VarHandle SEQ = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final int SEQ_PAD = 16; // ints of padding on each side of a class's move sequence
 
     /** Reads an object's bytes in place: {@code buf[off, off+len)} is valid only during the call. */
     @FunctionalInterface
@@ -220,32 +235,64 @@ public final class ZsPool {
         }
     }
 
-    /** Copies {@code len} bytes of the object into {@code dst} ({@code zs_obj_read_begin} + memcpy). */
+    /**
+     * Copies {@code len} bytes of the object into {@code dst} ({@code zs_obj_read_begin} + memcpy), without the class
+     * lock (see "Reads" in the class comment). If the object is freed while the copy runs, this throws as for a stale
+     * handle and {@code dst[off, off+len)} holds unspecified bytes.
+     */
     public void read(long handle, byte[] dst, int off, int len) {
-        int index = checkShape(handle);
-        SizeClass c = lockClassOf(handle, index, "read");
-        try {
-            long e = entry(index);
-            c.checkLength(handle, len);
-            c.copyOut(PoolHandle.entryZspage(e), PoolHandle.entryObj(e), dst, off, len);
-        } finally {
-            c.lock.unlock();
-        }
+        readObject(handle, len, dst, off, null, null, true);
     }
 
     /**
      * Hands the object's first {@code len} bytes to {@code reader} without copying when they lie in one frame;
      * an object straddling two frames is first copied into {@code scratch} (as the kernel's per-CPU local_copy).
-     * The class lock is held during the call, so the reader must not call back into this pool (the lock is a
-     * spinlock and not reentrant, as the kernel's is).
+     *
+     * <p>With {@code optimistic}, no lock is held during the call (see "Reads" in the class comment): the reader may
+     * be handed bytes that change under it if the object is freed or moved meanwhile, and is called again if it was
+     * moved; if it was freed this throws as for a stale handle (whatever the reader threw is dropped). So an
+     * optimistic reader must cope with arbitrary bytes (a bounds-checked decoder does) and leave nothing behind that
+     * a failed attempt could spoil. Without it, the class lock is held during the call, so the reader must not call
+     * back into this pool (the lock is a spinlock and not reentrant, as the kernel's is).
      */
+    public void access(long handle, int len, byte[] scratch, ObjectReader reader, boolean optimistic) {
+        readObject(handle, len, null, 0, scratch, reader, optimistic);
+    }
+
+    /** {@link #access(long, int, byte[], ObjectReader, boolean)} under the class lock. */
     public void access(long handle, int len, byte[] scratch, ObjectReader reader) {
+        readObject(handle, len, null, 0, scratch, reader, false);
+    }
+
+    /** read (reader null: copy into dst) or access; optimistic attempts first, then under the class lock. */
+    private void readObject(long handle, int len, byte[] dst, int dstOff, byte[] scratch, ObjectReader reader,
+                            boolean optimistic) {
         int index = checkShape(handle);
+        for (int attempt = 0; optimistic && attempt < OPTIMISTIC_TRIES; attempt++) {
+            long e = liveEntry(handle, index, "read");
+            SizeClass c = classes[PoolHandle.entryClass(e)];
+            c.checkLength(handle, len);
+            int seq = c.moveSeq();
+            if ((seq & 1) != 0) {
+                break; // compaction is moving objects of this class: take the lock
+            }
+            e = liveEntry(handle, index, "read"); // read after the sequence number: a move from here on changes it
+            try {
+                c.read(e, len, dst, dstOff, scratch, reader);
+            } catch (RuntimeException ex) {
+                if (stayed(handle, index, e, c, seq, "read")) {
+                    throw ex; // a genuine failure: the object stayed put, so the bytes the reader saw were its own
+                }
+                continue;
+            }
+            if (stayed(handle, index, e, c, seq, "read")) {
+                return;
+            }
+        }
         SizeClass c = lockClassOf(handle, index, "read");
         try {
-            long e = entry(index);
             c.checkLength(handle, len);
-            c.access(PoolHandle.entryZspage(e), PoolHandle.entryObj(e), len, scratch, reader);
+            c.read(entry(index), len, dst, dstOff, scratch, reader);
         } finally {
             c.lock.unlock();
         }
@@ -573,6 +620,32 @@ public final class ZsPool {
         return c;
     }
 
+    /** The handle's entry, read without a lock, if the object is live; else a stale-handle exception. */
+    private long liveEntry(long handle, int index, String op) {
+        long e = entry(index);
+        if (!PoolHandle.entryAllocated(e) || PoolHandle.entryGen(e) != PoolHandle.generation(handle)) {
+            throw stale(handle, e, op);
+        }
+        return e;
+    }
+
+    /**
+     * After an optimistic read of the bytes at entry {@code e} begun at move sequence {@code seq}: true if the object
+     * stayed there throughout (the bytes read were its own), false if it may have moved (read again); throws as for
+     * a stale handle if it was freed.
+     */
+    private boolean stayed(long handle, int index, long e, SizeClass c, int seq, String op) {
+        VarHandle.acquireFence(); // the bytes are read before the entry and the sequence are read again
+        long again = entry(index);
+        if (again == e && c.moveSeq() == seq) {
+            return true;
+        }
+        if (!PoolHandle.entryAllocated(again) || PoolHandle.entryGen(again) != PoolHandle.generation(handle)) {
+            throw stale(handle, again, op);
+        }
+        return false;
+    }
+
     private static InvalidHandleException stale(long handle, long entry, String op) {
         return new InvalidHandleException("stale", handle, "cannot " + op + ": object was freed (handle generation "
                 + PoolHandle.generation(handle) + ", slot now at generation " + PoolHandle.entryGen(entry)
@@ -585,6 +658,10 @@ public final class ZsPool {
 
     private final class SizeClass {
         final ClassLock lock = new ClassLock();
+        // Move sequence (a seqlock's count): odd while migrate() moves objects of this class, bumped to even after.
+        // Optimistic readers check it is even and unchanged around their read. Kept in the middle of its own array so
+        // it shares no cache line with the fields written on every malloc and free.
+        private final int[] moveSeq = new int[2 * SEQ_PAD + 1];
         final int id;
         final int size;
         final int ppz;
@@ -902,6 +979,15 @@ public final class ZsPool {
             }
         }
 
+        /** The object at entry {@code e}: copied into dst (reader null) or handed to the reader. */
+        void read(long e, int len, byte[] dst, int dstOff, byte[] scratch, ObjectReader reader) {
+            if (reader == null) {
+                copyOut(PoolHandle.entryZspage(e), PoolHandle.entryObj(e), dst, dstOff, len);
+            } else {
+                access(PoolHandle.entryZspage(e), PoolHandle.entryObj(e), len, scratch, reader);
+            }
+        }
+
         /** zs_object_copy: the whole slot, header included, between two zspages of this class. */
         void copySlot(int srcZs, int srcObj, int dstZs, int dstObj) {
             int s = srcObj * size;
@@ -969,8 +1055,21 @@ public final class ZsPool {
             return NONE;
         }
 
-        /** migrate_zspage: moves allocated objects of src, in slot order, into dst. */
+        int moveSeq() {
+            return (int) SEQ.getAcquire(moveSeq, SEQ_PAD);
+        }
+
+        /** migrate_zspage: moves allocated objects of src, in slot order, into dst (the move sequence odd meanwhile). */
         void migrate(int src, int dst) {
+            int seq = (int) SEQ.getAndAdd(moveSeq, SEQ_PAD, 1); // a full fence: odd is seen before any byte moves
+            try {
+                migrateObjects(src, dst);
+            } finally {
+                SEQ.setRelease(moveSeq, SEQ_PAD, seq + 2); // release: the moves are seen before the even value
+            }
+        }
+
+        private void migrateObjects(int src, int dst) {
             for (int obj = 0, end = untouched[src]; obj < end; obj++) {
                 int off = obj * size;
                 long header = arena.getLong(pfnOf(src, off), off & (PAGE - 1));

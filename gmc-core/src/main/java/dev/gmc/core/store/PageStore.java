@@ -43,9 +43,10 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li><b>load</b> reads the meta word (acquire), the value, then the meta word again: if it changed, the page was
  *       freed meanwhile and the ID is stale (generations only grow, and an entry whose generation would wrap is
  *       retired, so an unchanged word means an unchanged entry). The value is then a pool handle that was this
- *       page's; the pool checks its own generation under its class lock, so a free racing with the decompression
- *       either comes after it (the bytes were this page's) or makes the handle stale (reported as a stale ID) —
- *       never another page's bytes.</li>
+ *       page's; the pool checks its own generation after the decompression (without a lock for LZ4 stores, under
+ *       the class lock for zstd: see ZsPool "Reads"), so a free racing with the decompression either comes after it
+ *       (the bytes were this page's) or makes the handle stale (reported as a stale ID) — never another page's
+ *       bytes.</li>
  * </ul>
  * The pool has its own per-class locks (see {@link ZsPool}).
  *
@@ -70,6 +71,10 @@ public final class PageStore implements AutoCloseable {
     private final StoreConfig config;
     private final ZsPool pool;
     private final int threshold;
+    // Decompress without the pool's class lock (ZsPool "Reads"): the decoder may see bytes that a racing free or
+    // move changes under it. LZ4's safe decoders read each input byte once against fixed bounds, so any bytes only
+    // make them fail; zstd's native decoder is not relied on for that, so zstd stores decompress under the lock.
+    private final boolean optimisticReads;
     private final long limitPages;
     private final ThreadLocal<Context> contexts;
     private final Queue<Context> allContexts = new ConcurrentLinkedQueue<>();
@@ -92,6 +97,7 @@ public final class PageStore implements AutoCloseable {
         this.config = config;
         this.pool = new ZsPool(config.classes(), config.capacityPages());
         this.threshold = config.threshold();
+        this.optimisticReads = config.codec().algorithm().isLz4Format();
         // zram: limit_pages = PAGE_ALIGN(limit) >> PAGE_SHIFT
         this.limitPages = (config.memLimitBytes() + PAGE_SIZE - 1) / PAGE_SIZE;
         values[0] = new long[SEG_SIZE];
@@ -235,7 +241,8 @@ public final class PageStore implements AutoCloseable {
     /**
      * Restores a page into {@code dst[off, off+4096)}.
      *
-     * @throws InvalidPageIdException for a forged or stale ID (nothing is written)
+     * @throws InvalidPageIdException for a forged or stale ID: nothing is written, except when another thread frees
+     *         this page while the load runs; then {@code dst}'s page holds unspecified bytes
      * @throws CorruptPageException if the stored object does not decode; the message names the ID
      */
     public void load(long id, byte[] dst, int off) {
@@ -255,7 +262,7 @@ public final class PageStore implements AutoCloseable {
                 ctx.dst = dst;
                 ctx.dstOff = off;
                 try {
-                    pool.access(value, meta & PageId.SIZE_MASK, ctx.scratch, ctx);
+                    pool.access(value, meta & PageId.SIZE_MASK, ctx.scratch, ctx, optimisticReads);
                 } catch (CorruptPageException e) {
                     ctx.add(FAILED_READS, 1);
                     ctx.add(CORRUPT, 1);

@@ -245,6 +245,111 @@ class ZsPoolTest {
     }
 
     /**
+     * Lock-free reads ({@link ZsPool#read} and optimistic {@link ZsPool#access}) of objects that other threads free and
+     * replace while compaction moves them: a read returns exactly the bytes its handle was written with, or fails as
+     * stale — never another object's bytes, never a mix. Objects' bytes are a function of a seed kept per handle.
+     */
+    @Test
+    void lockFreeReadsRacingFreesReuseAndCompactionSeeOwnBytesOrStale() throws Exception {
+        ZsPool pool = new ZsPool(SizeClassTable.kernelDefault());
+        int slots = 512;
+        java.util.concurrent.atomic.AtomicLongArray live = new java.util.concurrent.atomic.AtomicLongArray(slots);
+        Map<Long, Long> seedOf = new java.util.concurrent.ConcurrentHashMap<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong ok = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong stale = new java.util.concurrent.atomic.AtomicLong();
+        ExecutorService ex = Executors.newFixedThreadPool(5);
+        try {
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                long base = (t + 1) * 1_000_000_000L;
+                writers.add(ex.submit(() -> {
+                    SplittableRandom r = new SplittableRandom(base);
+                    for (long k = 0; k < 60_000; k++) {
+                        int i = r.nextInt(slots);
+                        long old = live.getAndSet(i, 0);
+                        if (old != 0) {
+                            pool.free(old);
+                        }
+                        long seed = base + k;
+                        byte[] d = seeded(seed);
+                        long h = pool.malloc(d.length, d, 0);
+                        seedOf.put(h, seed);
+                        if (!live.compareAndSet(i, 0, h)) {
+                            pool.free(h); // the other writer filled the slot meanwhile
+                        }
+                    }
+                    return null;
+                }));
+            }
+            List<Future<?>> readers = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                boolean viaAccess = t == 1;
+                readers.add(ex.submit(() -> {
+                    SplittableRandom r = new SplittableRandom(viaAccess ? 7 : 8);
+                    byte[] buf = new byte[4096];
+                    byte[] scratch = new byte[4096];
+                    while (!stop.get()) {
+                        long h = live.get(r.nextInt(slots));
+                        if (h == 0) {
+                            continue;
+                        }
+                        byte[] want = seeded(seedOf.get(h));
+                        Arrays.fill(buf, (byte) 0);
+                        try {
+                            if (viaAccess) {
+                                pool.access(h, want.length, scratch,
+                                        (b, o, l) -> System.arraycopy(b, o, buf, 0, l), true);
+                            } else {
+                                pool.read(h, buf, 0, want.length);
+                            }
+                        } catch (InvalidHandleException e) {
+                            assertThat(e.getMessage()).startsWith("stale");
+                            // stale only if really freed (a move must be retried, not reported): it never lives again
+                            assertThat(pool.isLive(h)).as("%s reported stale but live", PoolHandle.describe(h)).isFalse();
+                            stale.incrementAndGet();
+                            continue;
+                        }
+                        if (!Arrays.equals(buf, 0, want.length, want, 0, want.length)) {
+                            throw new AssertionError("read of " + PoolHandle.describe(h) + " returned other bytes");
+                        }
+                        ok.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            Future<?> compactor = ex.submit(() -> {
+                while (!stop.get()) {
+                    pool.compact();
+                }
+                return null;
+            });
+            try {
+                for (Future<?> f : writers) {
+                    f.get();
+                }
+            } finally {
+                stop.set(true);
+            }
+            for (Future<?> f : readers) {
+                f.get();
+            }
+            compactor.get();
+        } finally {
+            ex.shutdownNow();
+        }
+        pool.checkInvariants();
+        assertThat(ok.get()).as("reads that returned their bytes").isPositive();
+        assertThat(pool.liveObjects()).isEqualTo(java.util.stream.IntStream.range(0, slots).filter(i -> live.get(i) != 0).count());
+    }
+
+    /** An object's bytes as a function of its seed (length shaped like compressed pages). */
+    private static byte[] seeded(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        return randomBytes(r, randomSize(r));
+    }
+
+    /**
      * Slot placement against a model of the kernel's free list: init_zspage links every slot 0 → 1 → … → objs-1,
      * obj_malloc pops the head, obj_free pushes the freed slot, and a zspage left empty is freed (a new one starts a
      * fresh list). Random mallocs and frees in one class, never more live objects than one zspage holds.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs what scripts/store-path-device.sh needs into .device-bench/ (git-ignored): a jlink'ed OpenJDK 17 runtime
+# Packs what scripts/bench-device.sh needs into .device-bench/ (git-ignored): a jlink'ed OpenJDK 17 runtime
 # (the JDK of docs/PERFORMANCE.md's local figures) and gmc-bench.jar. Then carry .device-bench to the device machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
