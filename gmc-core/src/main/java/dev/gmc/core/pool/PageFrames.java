@@ -60,14 +60,4 @@ public final class PageFrames {
     void putLong(int pfn, int inPage, long v) {
         LONG.set(chunk(pfn), offset(pfn) + inPage, v);
     }
-
-    /** Acquire read of an 8-aligned word (slot headers are: slots start at multiples of 16 in a frame). */
-    long getLongAcquire(int pfn, int inPage) {
-        return (long) LONG.getAcquire(chunk(pfn), offset(pfn) + inPage);
-    }
-
-    /** Release write of an 8-aligned word: what this thread wrote before is seen by whoever reads it with acquire. */
-    void putLongRelease(int pfn, int inPage, long v) {
-        LONG.setRelease(chunk(pfn), offset(pfn) + inPage, v);
-    }
 }

@@ -12,8 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Layout</h2>
  * Each size class owns zspages of {@code ppz} page frames holding {@code objs} slots of {@code size} bytes laid
  * end to end (a slot may straddle two frames). A non-huge slot starts with an 8-byte word: while allocated,
- * {@code handleIndex << 1 | 1} (OBJ_ALLOCATED_TAG), which is how compaction finds the handle of an object it moves,
- * plus bit 63 ({@code WRITING}, gmc's own) from malloc until its caller's bytes are copied in; while free, {@code nextFree << 1} (tag clear), the LIFO free list threaded through the slots themselves. The
+ * {@code handleIndex << 1 | 1} (OBJ_ALLOCATED_TAG), which is how compaction finds the handle of an object it moves;
+ * while free, {@code nextFree << 1} (tag clear), the LIFO free list threaded through the slots themselves. The
  * caller's bytes follow the word, so an object of L bytes needs a slot of at least L + 8. Huge slots (one object per
  * page) have no header: the object is the whole frame; the huge class keeps no zspage records (see
  * {@code SizeClass.hugeAlloc}). Each class holds its frames in its own {@link PageFrames} arena, zspage zs owning
@@ -36,11 +36,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Concurrency</h2>
  * One {@link ClassLock} spinlock per size class (the kernel's {@code class->lock}) guards that class's zspages, free lists
- * and slot headers; malloc copies the new object's bytes in after dropping it, as the kernel's zs_obj_write does,
- * while the slot's WRITING bit keeps compaction from moving the object (migrate waits for the bit to clear).
- * Operations on different classes run in parallel. A handle's class never changes, so a locked operation reads the
- * handle-table entry, locks the class it names, and re-reads the entry under the lock, where it is stable (only
- * free and compaction, both holding the class lock, change it). A malloc or free takes one lock, its class's:
+ * and slot bytes; operations on different classes run in parallel. A handle's class never changes, so a reader
+ * reads the handle-table entry, locks the class it names, and re-reads the entry under the lock, where it is stable
+ * (only free and compaction, both holding the class lock, change it). A malloc or free takes one lock, its class's:
  * each class caches free handle indices and trades them with the handle table's stack in batches of
  * {@value #HANDLE_BATCH} under the table's own small lock (lock order: class, then table; never the reverse).
  * One compaction runs at a time ({@code compaction_in_progress}).
@@ -70,8 +68,6 @@ public final class ZsPool {
     /** Optimistic read attempts before a reader takes the class lock (only compaction makes one fail). */
     private static final int OPTIMISTIC_TRIES = 3;
     private static final VarHandle SEQ = MethodHandles.arrayElementVarHandle(int[].class);
-    /** Slot header bit 63: the object's bytes are being written outside the class lock (see malloc). */
-    static final long WRITING = 1L << 63;
     private static final int SEQ_PAD = 16; // ints of padding on each side of a class's move sequence
 
     /** Reads an object's bytes in place: {@code buf[off, off+len)} is valid only during the call. */
@@ -97,10 +93,6 @@ public final class ZsPool {
     private int[] freeHandles = new int[1024];
     private int freeHandleCount;
     private long retiredHandles;
-
-    /** Test seam: run by malloc between dropping the class lock and copying the bytes in (plain field: set it on the
-     * thread that will call malloc). */
-    Runnable beforeWrite;
 
     /** A pool without a capacity limit. */
     public ZsPool(SizeClassTable table) {
@@ -145,7 +137,9 @@ public final class ZsPool {
 
     /**
      * {@code zs_malloc} followed by {@code zs_obj_write} of {@code src[off, off+size)} under the same class lock
-     * (one lock round trip instead of two on the store path).
+     * (one lock round trip instead of two on the store path). The kernel copies outside the class lock, under the
+     * zspage's migration read lock; an emulation of that (a bit in the slot header that compaction waits for) was
+     * measured on a 16-core host and gained nothing at 4 or 16 threads (docs/PERFORMANCE.md), so the copy stays here.
      *
      * @return a handle (never 0), or 0 when the pool's capacity would be exceeded
      */
@@ -155,31 +149,37 @@ public final class ZsPool {
         boolean stored = false;
         int index = -1;
         int gen = 0;
-        int zs = NONE;
-        int obj = 0;
         c.lock.lock();
         try {
             index = c.takeHandle();
             gen = PoolHandle.entryGen(entry(index));
             if (c.huge) {
-                zs = c.hugeAlloc();
-            } else {
-                zs = c.findGetZspage();
-                boolean fresh = zs == NONE;
-                if (fresh) {
-                    zs = c.newZspage(); // the kernel drops the class lock around alloc_zspage; one lock is simpler
-                }
+                int zs = c.hugeAlloc();
                 if (zs != NONE) {
-                    obj = c.objMalloc(zs, index, src != null);
-                    if (fresh) {
-                        c.insert(zs, c.fullness(zs));
-                    } else {
-                        c.fixFullness(zs);
+                    if (src != null) {
+                        c.copyIn(zs, 0, src, off, size);
                     }
-                    c.objsInuse++;
+                    ENTRY.setRelease(segment(index), index & (SEG_SIZE - 1), PoolHandle.entry(gen, classId, zs, 0));
+                    stored = true;
                 }
+                return stored ? PoolHandle.handle(index, gen) : 0;
+            }
+            int zs = c.findGetZspage();
+            boolean fresh = zs == NONE;
+            if (fresh) {
+                zs = c.newZspage(); // the kernel drops the class lock around alloc_zspage; one lock is simpler
             }
             if (zs != NONE) {
+                int obj = c.objMalloc(zs, index);
+                if (fresh) {
+                    c.insert(zs, c.fullness(zs));
+                } else {
+                    c.fixFullness(zs);
+                }
+                c.objsInuse++;
+                if (src != null) {
+                    c.copyIn(zs, obj, src, off, size);
+                }
                 ENTRY.setRelease(segment(index), index & (SEG_SIZE - 1), PoolHandle.entry(gen, classId, zs, obj));
                 stored = true;
             }
@@ -189,22 +189,7 @@ public final class ZsPool {
             }
             c.lock.unlock();
         }
-        if (!stored) {
-            return 0;
-        }
-        if (src != null) {
-            if (beforeWrite != null) {
-                beforeWrite.run();
-            }
-            // zs_obj_write outside the class lock, as the kernel's (which holds only the zspage's read lock against
-            // migration): no one else knows the handle yet, and the slot header's WRITING bit keeps compaction from
-            // moving the object until the bytes are in (a huge object is never moved).
-            c.copyIn(zs, obj, src, off, size);
-            if (!c.huge) {
-                c.endWrite(zs, obj, index);
-            }
-        }
-        return PoolHandle.handle(index, gen);
+        return stored ? PoolHandle.handle(index, gen) : 0;
     }
 
     /** {@code zs_free}: frees the object; a zspage left empty is freed at once. */
@@ -929,11 +914,8 @@ public final class ZsPool {
             releaseId(zs);
         }
 
-        /**
-         * obj_malloc: pops the zspage's free list (or takes its next untouched slot) and tags the slot with the handle,
-         * and with {@link #WRITING} if the caller will write the object's bytes after dropping the class lock.
-         */
-        int objMalloc(int zs, int handleIndex, boolean writing) {
+        /** obj_malloc: pops the zspage's free list (or takes its next untouched slot) and tags the slot with the handle. */
+        int objMalloc(int zs, int handleIndex) {
             int obj = freeHead[zs];
             int off;
             int pfn;
@@ -948,32 +930,9 @@ public final class ZsPool {
                 assert (link & 1) == 0 : "free slot " + obj + " of zspage " + zs + " in class " + size + " is tagged allocated";
                 freeHead[zs] = (short) (link >> 1);
             }
-            arena.putLong(pfn, off & (PAGE - 1), (long) handleIndex << 1 | 1 | (writing ? WRITING : 0));
+            arena.putLong(pfn, off & (PAGE - 1), (long) handleIndex << 1 | 1);
             inuse[zs]++;
             return obj;
-        }
-
-        /** Clears the slot's WRITING bit (release: the bytes written before are seen by a migrate that sees it clear). */
-        void endWrite(int zs, int obj, int handleIndex) {
-            int off = obj * size;
-            arena.putLongRelease(pfnOf(zs, off), off & (PAGE - 1), (long) handleIndex << 1 | 1);
-        }
-
-        /** A slot's header once no writer is filling it (migrate must not move an object whose bytes are not all in). */
-        long writtenHeader(int pfn, int inPage) {
-            long header = arena.getLongAcquire(pfn, inPage);
-            for (int tries = 0; (header & WRITING) != 0; tries++) {
-                // The writer holds no lock and needs none to finish: wait as ClassLock does.
-                if (tries < 100) {
-                    Thread.onSpinWait();
-                } else if (tries < 200) {
-                    Thread.yield();
-                } else {
-                    java.util.concurrent.locks.LockSupport.parkNanos(10_000);
-                }
-                header = arena.getLongAcquire(pfn, inPage);
-            }
-            return header;
         }
 
         /** obj_free: pushes the slot on the zspage's free list (LIFO). */
@@ -1119,11 +1078,8 @@ public final class ZsPool {
                 if ((header & 1) == 0) {
                     continue;
                 }
-                if ((header & WRITING) != 0) {
-                    header = writtenHeader(pfnOf(src, off), off & (PAGE - 1));
-                }
                 int handleIndex = (int) (header >>> 1);
-                int newObj = objMalloc(dst, handleIndex, false);
+                int newObj = objMalloc(dst, handleIndex);
                 copySlot(src, obj, dst, newObj);
                 long[] seg = segment(handleIndex);
                 long old = (long) ENTRY.getAcquire(seg, handleIndex & (SEG_SIZE - 1));
@@ -1176,8 +1132,6 @@ public final class ZsPool {
                             int off = obj * size;
                             long h = arena.getLong(pfnOf(zs, off), off & (PAGE - 1));
                             if ((h & 1) != 0) {
-                                check((h & WRITING) == 0, "slot " + obj + " of zspage " + zs + " is still being"
-                                        + " written (checkInvariants needs the pool to itself)");
                                 long e = (long) ENTRY.getAcquire(segment((int) (h >>> 1)), (int) (h >>> 1) & (SEG_SIZE - 1));
                                 check(PoolHandle.entryAllocated(e) && PoolHandle.entryClass(e) == id
                                         && PoolHandle.entryZspage(e) == zs && PoolHandle.entryObj(e) == obj,

@@ -343,51 +343,6 @@ class ZsPoolTest {
         assertThat(pool.liveObjects()).isEqualTo(java.util.stream.IntStream.range(0, slots).filter(i -> live.get(i) != 0).count());
     }
 
-    /**
-     * malloc copies an object's bytes in after dropping the class lock; a compaction that starts in that window must
-     * wait for them before it moves the object (else it moves an empty slot and the bytes land in a freed one).
-     * Zspage A is full, B holds only the new object; in the window one object of A is freed, so compaction's
-     * destination is A and its source B, and B's only object is the one still being written.
-     */
-    @Test
-    void compactionWaitsForAnObjectWhoseBytesAreStillBeingWritten() throws Exception {
-        SizeClassTable t = SizeClassTable.kernelDefault();
-        ZsPool pool = new ZsPool(t);
-        int size = 1000;
-        int cls = t.classFor(size);
-        SplittableRandom r = new SplittableRandom(11);
-        long[] fillers = new long[t.objsPerZspage(cls)];
-        for (int i = 0; i < fillers.length; i++) {
-            byte[] d = randomBytes(r, size);
-            fillers[i] = pool.malloc(size, d, 0);
-        }
-        byte[] mine = randomBytes(r, size);
-        ExecutorService ex = Executors.newSingleThreadExecutor();
-        try {
-            List<Future<Long>> compaction = new ArrayList<>();
-            pool.beforeWrite = () -> {
-                pool.free(fillers[0]);
-                compaction.add(ex.submit(pool::compact));
-                try {
-                    Thread.sleep(200); // long enough for a compaction that does not wait to finish
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            };
-            long h = pool.malloc(size, mine, 0);
-            pool.beforeWrite = null;
-            assertThat(compaction.get(0).get(10, java.util.concurrent.TimeUnit.SECONDS))
-                    .as("pages freed by the compaction").isEqualTo(t.pagesPerZspage(cls));
-            byte[] back = new byte[size];
-            pool.read(h, back, 0, size);
-            assertThat(back).isEqualTo(mine);
-            assertThat(pool.locate(h)[1]).as("zspage of the moved object").isZero();
-        } finally {
-            ex.shutdownNow();
-        }
-        pool.checkInvariants();
-    }
-
     /** An object's bytes as a function of its seed (length shaped like compressed pages). */
     private static byte[] seeded(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
