@@ -52,9 +52,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * even after) overlapped the read, so the bytes were the object's own. Entry at a new generation: the object was
  * freed during the read, reported as a stale handle. Otherwise it moved: read again, and after
  * {@value #OPTIMISTIC_TRIES} tries, or while the sequence is odd, under the class lock. Frames are never given back
- * to the heap, so a read at a stale location still reads this class's memory, never outside it. (Under the class
- * lock, 16 threads loading from one store ran at 0.26× the aggregate speed of raw decompression on a 16-core host:
- * docs/PERFORMANCE.md.)
+ * to the heap, so a read at a stale location still reads this class's memory, never outside it. (With the class lock
+ * held during the read, 16 threads loading from one store reached 0.24–0.31× of raw decompression's aggregate speed
+ * on a 16-core host; without it, 0.95–1.05×: docs/PERFORMANCE.md.)
  */
 public final class ZsPool {
     private static final int SEG_SHIFT = 12;
