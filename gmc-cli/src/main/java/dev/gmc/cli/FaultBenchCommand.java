@@ -57,6 +57,11 @@ final class FaultBenchCommand implements Callable<Integer> {
             description = "Measured rounds after one warm-up round (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--threads", defaultValue = "1", description = "Also measure restore throughput with this many "
+            + "threads faulting disjoint pages of one compressed buffer at once, against as many threads decompressing "
+            + "the same pages raw (default: ${DEFAULT-VALUE}: no parallel phase).")
+    int threads;
+
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
     Path json;
 
@@ -64,6 +69,7 @@ final class FaultBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Args.atLeast("--pages", pages, 16);
         Args.atLeast("--rounds", rounds, 1);
+        Args.between("--threads", threads, 1, 1024);
         PrintWriter out = spec.commandLine().getOut();
         byte[] data = compressiblePages(PageInput.loadPages(inputs, pages * 2));
         int n = data.length / 4096;
@@ -73,6 +79,8 @@ final class FaultBenchCommand implements Callable<Integer> {
         double[] rawGbps = new double[rounds];
         double[] regionGbps = new double[rounds];
         double[] utgardPreJobGbps = new double[rounds];
+        double[] parallelRestorePps = new double[rounds];
+        double[] parallelRawPps = new double[rounds];
         Histogram cpuLat = new Histogram(3_600_000_000L, 3);
         Histogram gpuLat = new Histogram(3_600_000_000L, 3);
         Histogram rawLat = new Histogram(3_600_000_000L, 3);
@@ -148,6 +156,13 @@ final class FaultBenchCommand implements Callable<Integer> {
                     regionGbps[round - 1] = data.length / (double) regionNs;
                 }
             }
+            if (threads > 1) {
+                double[] pps = parallelRestore(cfg, data, compPages, compLens, round);
+                if (round > 0) {
+                    parallelRawPps[round - 1] = pps[0];
+                    parallelRestorePps[round - 1] = pps[1];
+                }
+            }
             try (AbstractGmcDriver u = new UtgardDriver(cfg.withRam(Math.min(cfg.ramBytes(), 1L << 32)))) {
                 u.createProcess(100, "bench");
                 GpuContext s = u.createContext(100);
@@ -182,6 +197,15 @@ final class FaultBenchCommand implements Callable<Integer> {
         printLat(out, "raw lz4-java safe decompress only (the floor)", rawLat);
         printLat(out, "CPU fault (PTE walk, restore, PTE install)", cpuLat);
         printLat(out, "GPU fault (kbase: restore, ATE insert, FLUSH_PT)", gpuLat);
+        if (threads > 1) {
+            double rawPps = Units.median(parallelRawPps);
+            double restorePps = Units.median(parallelRestorePps);
+            out.println();
+            out.printf(Locale.ROOT, "%-52s %10s%n", "restore throughput, " + threads + " threads on one buffer", "pages/s");
+            out.printf(Locale.ROOT, "  %-50s %,10.0f%n", "raw lz4-java safe decompress, same pages", rawPps);
+            out.printf(Locale.ROOT, "  %-50s %,10.0f  (%.2fx raw)%n", "CPU faults on disjoint pages (Midgard)",
+                    restorePps, restorePps / rawPps);
+        }
         out.flush();
         if (json != null) {
             ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -192,9 +216,83 @@ final class FaultBenchCommand implements Callable<Integer> {
             latJson(root.putObject("raw_decompress_ns"), rawLat);
             latJson(root.putObject("cpu_fault_ns"), cpuLat);
             latJson(root.putObject("gpu_fault_ns"), gpuLat);
+            if (threads > 1) {
+                root.putObject("parallel_restore").put("threads", threads)
+                        .put("raw_decompress_pages_per_s", Units.median(parallelRawPps))
+                        .put("cpu_fault_pages_per_s", Units.median(parallelRestorePps));
+            }
             om.writeValue(json.toFile(), root);
         }
         return 0;
+    }
+
+    /**
+     * One buffer compressed, then {@code threads} threads fault its pages back with CPU reads, thread t taking pages
+     * t, t+threads, … in a shuffled order; before that the same threads decompress the same pages raw. A barrier
+     * starts each phase; the wall time until the last thread ends is charged. Returns {raw, restore} pages/s.
+     */
+    private double[] parallelRestore(DriverConfig cfg, byte[] data, byte[][] compPages, int[] compLens, int round)
+            throws Exception {
+        int n = compPages.length;
+        int[] order = shuffled(n, round + 200);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try (AbstractGmcDriver d = new MidgardDriver(cfg)) {
+            d.createProcess(100, "bench");
+            GpuContext ctx = d.createContext(100);
+            Buffer b = d.allocate(ctx, n, BufferType.TEXTURE, "bench", false);
+            d.upload(b, data, 0);
+            long va = d.mapCpu(b, 100);
+            var r = d.compress(b);
+            if (r.stored() != n) {
+                throw new IllegalStateException("expected all " + n + " pages stored, got " + r);
+            }
+            long rawNs = inParallel(pool, t -> {
+                net.jpountz.lz4.LZ4SafeDecompressor dec = LZ4Factory.fastestInstance().safeDecompressor();
+                byte[] back = new byte[4096];
+                for (int i = t; i < n; i += threads) {
+                    dec.decompress(compPages[order[i]], 0, compLens[order[i]], back, 0, 4096);
+                }
+            });
+            long restoreNs = inParallel(pool, t -> {
+                byte[] one = new byte[1];
+                for (int i = t; i < n; i += threads) {
+                    d.cpuRead(100, va + (long) order[i] * 4096, one, 0, 1);
+                }
+            });
+            verify(d, b, data);
+            return new double[] {n * 1e9 / rawNs, n * 1e9 / restoreNs};
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Share {
+        void run(int thread) throws Exception;
+    }
+
+    /** Runs share 0..threads-1 on as many pool threads, released together; returns the wall time in ns. */
+    private long inParallel(java.util.concurrent.ExecutorService pool, Share share) throws Exception {
+        long[] start = new long[1];
+        java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(threads,
+                () -> start[0] = System.nanoTime());
+        List<java.util.concurrent.Future<Object>> fs = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int me = t;
+            fs.add(pool.submit(() -> {
+                go.await();
+                share.run(me);
+                return null;
+            }));
+        }
+        for (var f : fs) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof Exception ex ? ex : e;
+            }
+        }
+        return System.nanoTime() - start[0];
     }
 
     /** Keeps the pages that are neither same-filled nor refused by lz4 (as the GMC store would see them). */

@@ -77,11 +77,13 @@ class ReplayCommandTest {
     void faultBenchRunsSmall(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("fb.json");
         MeasureCommandTest.Run r = gmc("fault-bench", "--input", "../gmc-core/src/test/resources/golden/real-mix.bin.gz", "--pages", "256", "--rounds", "1",
-                "--json", json.toString());
+                "--threads", "3", "--json", json.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("CPU fault").contains("GPU fault");
+        assertThat(r.out()).contains("CPU fault").contains("GPU fault").contains("restore throughput, 3 threads");
         JsonNode n = new ObjectMapper().readTree(json.toFile());
         assertThat(n.get("cpu_fault_ns").get("p50").asLong()).isPositive();
         assertThat(n.get("region_vs_raw").asDouble()).isPositive();
+        assertThat(n.get("parallel_restore").get("threads").asInt()).isEqualTo(3);
+        assertThat(n.get("parallel_restore").get("cpu_fault_pages_per_s").asDouble()).isPositive();
     }
 }
