@@ -655,7 +655,8 @@ public final class ZsPool {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // A size class and its zspages; every method runs under the class lock.
+    // A size class and its zspages; every method runs under the class lock, except the reads (copyOut, access,
+    // read) and moveSeq, which optimistic readers call without it (see "Reads" in the class comment).
     // ---------------------------------------------------------------------------------------------------------
 
     private final class SizeClass {

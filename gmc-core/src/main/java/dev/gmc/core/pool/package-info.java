@@ -12,8 +12,10 @@
  *       source/destination choice and {@code pages_compacted}.</li>
  *   <li>{@link dev.gmc.core.pool.PoolHandle}: the 64-bit handle layout with a generation, so a stale or forged
  *       handle fails with {@link dev.gmc.core.pool.InvalidHandleException} instead of reaching another object.</li>
- *   <li>{@link dev.gmc.core.pool.PageFrames}: a size class's page frames, in byte arrays of 255 frames, not one
+ *   <li>{@link dev.gmc.core.pool.PageFrames}: a size class's page frames, in byte arrays of 15 frames, not one
  *       object per page.</li>
  * </ul>
+ * Concurrency: one spinlock per size class for malloc, free and compaction (the kernel's {@code class->lock});
+ * reads take no lock and validate afterwards, seqlock style (see ZsPool's class comment, "Reads").
  */
 package dev.gmc.core.pool;
