@@ -13,8 +13,9 @@ import java.util.Arrays;
  * which zspage (frame {@code zs * ppz + k}), so no frame allocator or per-zspage page list is needed. Chunks are
  * never returned to the heap.
  *
- * <p>Thread-safety: used under its size class's lock; the chunk directory is volatile so that a chunk, once
- * published, is seen whole.
+ * <p>Thread-safety: written under its size class's lock; the chunk directory is volatile so that a chunk, once
+ * published, is seen whole. Optimistic readers (ZsPool "Reads") read chunks without the lock: chunks never move
+ * and are never dropped, so a read at a location that went stale still reads this class's memory.
  */
 public final class PageFrames {
     static final int FRAMES_PER_CHUNK = 15;
