@@ -22,7 +22,7 @@ class OptionCheckTest {
         "measure-bench --threads 0                       | --threads: 0 (expected at least 1)",
         "measure-bench --pages -5                        | --pages: -5 (expected at least 1)",
         "fault-bench --rounds 0                          | --rounds: 0 (expected at least 1)",
-        "fault-bench --threads 0                         | --threads: 0 (expected 1..1024)",
+        "fault-bench --threads -1                        | --threads: -1 (expected 0..1024)",
         "gpu-bench --batch-mib 0                         | --batch-mib: 0 (expected 1..4096)",
         "gpu-bench --slice-pages -1                      | --slice-pages: -1 (expected at least 0)",
     })
