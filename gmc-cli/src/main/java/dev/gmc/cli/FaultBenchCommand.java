@@ -63,6 +63,14 @@ final class FaultBenchCommand implements Callable<Integer> {
             + "phase).")
     int threads;
 
+    /** Where the threads of the parallel phase fault. */
+    enum Spread { one, apart }
+
+    @Option(names = "--buffers", defaultValue = "one", description = "With --threads: 'one' = all threads fault one "
+            + "buffer of one process; 'apart' = each thread faults its own buffer in its own process and GPU context "
+            + "(the buffers share only the store and physical memory) (default: ${DEFAULT-VALUE}).")
+    Spread buffers;
+
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
     Path json;
 
@@ -202,7 +210,8 @@ final class FaultBenchCommand implements Callable<Integer> {
             double rawPps = Units.median(parallelRawPps);
             double restorePps = Units.median(parallelRestorePps);
             out.println();
-            out.printf(Locale.ROOT, "%-52s %10s%n", "restore throughput, " + threads + (threads == 1 ? " thread" : " threads") + " on one buffer", "pages/s");
+            out.printf(Locale.ROOT, "%-52s %10s%n", "restore throughput, " + threads + (threads == 1 ? " thread" : " threads")
+                    + (buffers == Spread.one ? " on one buffer" : ", a buffer each"), "pages/s");
             out.printf(Locale.ROOT, "  %-50s %,10.0f%n", "raw lz4-java safe decompress, same pages", rawPps);
             out.printf(Locale.ROOT, "  %-50s %,10.0f  (%.2fx raw)%n", "CPU faults on disjoint pages (Midgard)",
                     restorePps, restorePps / rawPps);
@@ -218,7 +227,7 @@ final class FaultBenchCommand implements Callable<Integer> {
             latJson(root.putObject("cpu_fault_ns"), cpuLat);
             latJson(root.putObject("gpu_fault_ns"), gpuLat);
             if (threads > 0) {
-                root.putObject("parallel_restore").put("threads", threads)
+                root.putObject("parallel_restore").put("threads", threads).put("buffers", buffers.name())
                         .put("raw_decompress_pages_per_s", Units.median(parallelRawPps))
                         .put("cpu_fault_pages_per_s", Units.median(parallelRestorePps));
             }
@@ -236,16 +245,29 @@ final class FaultBenchCommand implements Callable<Integer> {
             throws Exception {
         int n = compPages.length;
         int[] order = shuffled(n, round + 200);
+        int parts = buffers == Spread.apart ? threads : 1;
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
         try (AbstractGmcDriver d = new MidgardDriver(cfg)) {
-            d.createProcess(100, "bench");
-            GpuContext ctx = d.createContext(100);
-            Buffer b = d.allocate(ctx, n, BufferType.TEXTURE, "bench", false);
-            d.upload(b, data, 0);
-            long va = d.mapCpu(b, 100);
-            var r = d.compress(b);
-            if (r.stored() != n) {
-                throw new IllegalStateException("expected all " + n + " pages stored, got " + r);
+            // One buffer: all the pages in input order. Apart: buffer p (in process 100 + p) holds the pages order[i]
+            // with i % parts == p. Either way each thread faults its pages in a shuffled order.
+            Buffer[] bufs = new Buffer[parts];
+            long[] vas = new long[parts];
+            byte[][] content = new byte[parts][];
+            for (int p = 0; p < parts; p++) {
+                int k = (n - p + parts - 1) / parts;
+                content[p] = parts == 1 ? data : new byte[k * 4096];
+                for (int j = 0, i = p; parts > 1 && i < n; i += parts, j++) {
+                    System.arraycopy(data, order[i] * 4096, content[p], j * 4096, 4096);
+                }
+                d.createProcess(100 + p, "bench-" + p);
+                GpuContext ctx = d.createContext(100 + p);
+                bufs[p] = d.allocate(ctx, k, BufferType.TEXTURE, "bench-" + p, false);
+                d.upload(bufs[p], content[p], 0);
+                vas[p] = d.mapCpu(bufs[p], 100 + p);
+                var r = d.compress(bufs[p]);
+                if (r.stored() != k) {
+                    throw new IllegalStateException("expected all " + k + " pages stored, got " + r);
+                }
             }
             long rawNs = inParallel(pool, t -> {
                 net.jpountz.lz4.LZ4SafeDecompressor dec = LZ4Factory.fastestInstance().safeDecompressor();
@@ -256,11 +278,19 @@ final class FaultBenchCommand implements Callable<Integer> {
             });
             long restoreNs = inParallel(pool, t -> {
                 byte[] one = new byte[1];
-                for (int i = t; i < n; i += threads) {
-                    d.cpuRead(100, va + (long) order[i] * 4096, one, 0, 1);
+                if (parts == 1) { // thread t takes pages order[t], order[t + threads], … of the one buffer
+                    for (int i = t; i < n; i += threads) {
+                        d.cpuRead(100, vas[0] + (long) order[i] * 4096, one, 0, 1);
+                    }
+                } else { // thread t takes every page of its own buffer
+                    for (int j : shuffled(bufs[t].pages(), round * 1000L + t)) {
+                        d.cpuRead(100 + t, vas[t] + (long) j * 4096, one, 0, 1);
+                    }
                 }
             });
-            verify(d, b, data);
+            for (int p = 0; p < parts; p++) {
+                verify(d, bufs[p], content[p]);
+            }
             return new double[] {n * 1e9 / rawNs, n * 1e9 / restoreNs};
         } finally {
             pool.shutdownNow();

@@ -85,5 +85,12 @@ class ReplayCommandTest {
         assertThat(n.get("region_vs_raw").asDouble()).isPositive();
         assertThat(n.get("parallel_restore").get("threads").asInt()).isEqualTo(3);
         assertThat(n.get("parallel_restore").get("cpu_fault_pages_per_s").asDouble()).isPositive();
+
+        r = gmc("fault-bench", "--input", "../gmc-core/src/test/resources/golden/real-mix.bin.gz", "--pages", "256",
+                "--rounds", "1", "--threads", "3", "--buffers", "apart", "--json", json.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("restore throughput, 3 threads, a buffer each");
+        assertThat(new ObjectMapper().readTree(json.toFile()).get("parallel_restore").get("buffers").asText())
+                .isEqualTo("apart");
     }
 }
