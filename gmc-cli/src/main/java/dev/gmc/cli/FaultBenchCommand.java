@@ -58,15 +58,15 @@ final class FaultBenchCommand implements Callable<Integer> {
     int rounds;
 
     @Option(names = "--threads", defaultValue = "0", description = "Also measure restore throughput with this many "
-            + "threads faulting disjoint pages of one compressed buffer at once, against as many threads decompressing "
-            + "the same pages raw; 1 gives the one-thread figure to compare with (default: ${DEFAULT-VALUE}: no such "
-            + "phase).")
+            + "threads faulting disjoint compressed pages at once (see --buffers), against as many threads "
+            + "decompressing the same pages raw; 1 gives the one-thread figure to compare with (default: "
+            + "${DEFAULT-VALUE}: no such phase).")
     int threads;
 
     /** Where the threads of the parallel phase fault. */
     enum Spread { one, apart }
 
-    @Option(names = "--buffers", defaultValue = "one", description = "With --threads: 'one' = all threads fault one "
+    @Option(names = "--buffers", defaultValue = "one", paramLabel = "one|apart", description = "With --threads: 'one' = all threads fault one "
             + "buffer of one process; 'apart' = each thread faults its own buffer in its own process and GPU context "
             + "(the buffers share only the store and physical memory) (default: ${DEFAULT-VALUE}).")
     Spread buffers;
