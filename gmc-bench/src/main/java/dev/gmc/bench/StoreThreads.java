@@ -70,12 +70,34 @@ public final class StoreThreads {
                 + " median [min, max] of per-round values%n", cores, rounds);
         for (String name : sets) {
             byte[][] pages = Datasets.load(name);
-            System.out.printf("%n%s: %,d pages%n", name, pages.length);
+            System.out.printf("%n%s: %,d pages; %s%n", name, pages.length, classShare(pages));
             System.out.printf("  %7s %12s %12s %16s %12s %12s %12s %16s%n", "threads", "raw p/s", "storeRing p/s",
                     "store/raw", "ownRing p/s", "rawDec p/s", "load p/s", "load/rawDec");
             for (int n : threads) {
                 run(pages, n, rounds);
             }
+        }
+    }
+
+    /**
+     * How concentrated the pages are in size classes (each malloc and free takes its class's lock, so this is what
+     * writers contend on): the share of objects in the busiest 1 and 5 classes.
+     */
+    private static String classShare(byte[][] pages) {
+        try (PageStore s = new PageStore(StoreConfig.defaults().withCodec(CodecSpec.parse("lz4")))) {
+            for (byte[] p : pages) {
+                s.store(p, 0);
+            }
+            long[] inuse = s.poolStats().classes().stream().mapToLong(c -> c.objsInuse()).sorted().toArray();
+            long total = Arrays.stream(inuse).sum();
+            long top1 = inuse[inuse.length - 1];
+            long top5 = 0;
+            for (int i = 1; i <= 5 && i <= inuse.length; i++) {
+                top5 += inuse[inuse.length - i];
+            }
+            long used = Arrays.stream(inuse).filter(x -> x > 0).count();
+            return String.format("objects in %d size classes, the busiest holds %.0f %%, the busiest 5 hold %.0f %%",
+                    used, 100.0 * top1 / total, 100.0 * top5 / total);
         }
     }
 
