@@ -82,6 +82,10 @@ final class FaultBenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         byte[] data = compressiblePages(PageInput.loadPages(inputs, pages * 2));
         int n = data.length / 4096;
+        if (buffers == Spread.apart && threads > n) {
+            throw new IllegalArgumentException("--threads " + threads + " with --buffers apart needs a page per thread, "
+                    + "but the input has only " + n + " compressed-storable pages (raise --pages or lower --threads)");
+        }
         out.printf("%d pages (%s) of compressed-storable input, %s codec, %d rounds after a warm-up%n", n,
                 Units.bytes(data.length), algo, rounds);
 

@@ -23,6 +23,7 @@ class OptionCheckTest {
         "measure-bench --pages -5                        | --pages: -5 (expected at least 1)",
         "fault-bench --rounds 0                          | --rounds: 0 (expected at least 1)",
         "fault-bench --threads -1                        | --threads: -1 (expected 0..1024)",
+        "fault-bench --input ../gmc-core/src/test/resources/golden/real-mix.bin.gz --pages 16 --threads 999 --buffers apart | --threads 999 with --buffers apart needs a page per thread",
         "gpu-bench --batch-mib 0                         | --batch-mib: 0 (expected 1..4096)",
         "gpu-bench --slice-pages -1                      | --slice-pages: -1 (expected at least 0)",
     })
