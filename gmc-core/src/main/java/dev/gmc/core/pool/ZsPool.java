@@ -221,7 +221,9 @@ public final class ZsPool {
     }
 
     /**
-     * Writes {@code len} bytes into the object ({@code zs_obj_write}).
+     * Writes {@code len} bytes into the object ({@code zs_obj_write}). Reads take no lock, so a read of the same
+     * object racing this write may see a mix of old and new bytes: callers order the two, as zram's per-slot lock
+     * does in the kernel (the page store never rewrites a published object).
      *
      * @throws IllegalArgumentException if {@code len} exceeds the object's slot capacity
      */
