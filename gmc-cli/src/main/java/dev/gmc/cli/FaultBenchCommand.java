@@ -20,9 +20,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.ArrayList;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -97,7 +104,7 @@ final class FaultBenchCommand implements Callable<Integer> {
         Histogram cpuLat = new Histogram(3_600_000_000L, 3);
         Histogram gpuLat = new Histogram(3_600_000_000L, 3);
         Histogram rawLat = new Histogram(3_600_000_000L, 3);
-        net.jpountz.lz4.LZ4SafeDecompressor dec = LZ4Factory.fastestInstance().safeDecompressor();
+        LZ4SafeDecompressor dec = LZ4Factory.fastestInstance().safeDecompressor();
         byte[][] compPages = new byte[n][];
         int[] compLens = new int[n];
         byte[] back = new byte[4096];
@@ -250,7 +257,7 @@ final class FaultBenchCommand implements Callable<Integer> {
         int n = compPages.length;
         int[] order = shuffled(n, round + 200);
         int parts = buffers == Spread.apart ? threads : 1;
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try (AbstractGmcDriver d = new MidgardDriver(cfg)) {
             // One buffer: all the pages in input order. Apart: buffer p (in process 100 + p) holds the pages order[i]
             // with i % parts == p. Either way each thread faults its pages in a shuffled order.
@@ -274,7 +281,7 @@ final class FaultBenchCommand implements Callable<Integer> {
                 }
             }
             long rawNs = inParallel(pool, t -> {
-                net.jpountz.lz4.LZ4SafeDecompressor dec = LZ4Factory.fastestInstance().safeDecompressor();
+                LZ4SafeDecompressor dec = LZ4Factory.fastestInstance().safeDecompressor();
                 byte[] back = new byte[4096];
                 for (int i = t; i < n; i += threads) {
                     dec.decompress(compPages[order[i]], 0, compLens[order[i]], back, 0, 4096);
@@ -307,11 +314,10 @@ final class FaultBenchCommand implements Callable<Integer> {
     }
 
     /** Runs share 0..threads-1 on as many pool threads, released together; returns the wall time in ns. */
-    private long inParallel(java.util.concurrent.ExecutorService pool, Share share) throws Exception {
+    private long inParallel(ExecutorService pool, Share share) throws Exception {
         long[] start = new long[1];
-        java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(threads,
-                () -> start[0] = System.nanoTime());
-        List<java.util.concurrent.Future<Object>> fs = new java.util.ArrayList<>();
+        CyclicBarrier go = new CyclicBarrier(threads, () -> start[0] = System.nanoTime());
+        List<Future<Object>> fs = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int me = t;
             fs.add(pool.submit(() -> {
@@ -323,7 +329,7 @@ final class FaultBenchCommand implements Callable<Integer> {
         for (var f : fs) {
             try {
                 f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 throw e.getCause() instanceof Exception ex ? ex : e;
             }
         }

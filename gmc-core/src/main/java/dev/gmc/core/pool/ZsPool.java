@@ -263,11 +263,6 @@ public final class ZsPool {
         readObject(handle, len, null, 0, scratch, reader, optimistic);
     }
 
-    /** {@link #access(long, int, byte[], ObjectReader, boolean)} under the class lock. */
-    public void access(long handle, int len, byte[] scratch, ObjectReader reader) {
-        readObject(handle, len, null, 0, scratch, reader, false);
-    }
-
     /** read (reader null: copy into dst) or access; optimistic attempts first, then under the class lock. */
     private void readObject(long handle, int len, byte[] dst, int dstOff, byte[] scratch, ObjectReader reader,
                             boolean optimistic) {
