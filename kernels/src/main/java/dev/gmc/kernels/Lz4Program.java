@@ -30,6 +30,8 @@ import org.jocl.cl_program;
  */
 public final class Lz4Program implements AutoCloseable {
     public static final String SOURCE_RESOURCE = "lz4_page.cl";
+    /** The decompression kernels (batch restore), built into the same program. */
+    public static final String RESTORE_RESOURCE = "lz4_restore.cl";
     private static final Map<String, byte[]> BINARIES = new ConcurrentHashMap<>();
 
     private final ClDevice device;
@@ -78,7 +80,7 @@ public final class Lz4Program implements AutoCloseable {
                 String log = buildLog(built, device.deviceId());
                 CL.clReleaseProgram(built);
                 CL.clReleaseContext(context);
-                throw new OpenClException("clBuildProgram", e, SOURCE_RESOURCE + " on " + device.name() + ": " + log);
+                throw new OpenClException("clBuildProgram", e, SOURCE_RESOURCE + " + " + RESTORE_RESOURCE + " on " + device.name() + ": " + log);
             }
             bin = binary(built);
             if (bin != null) {
@@ -119,11 +121,15 @@ public final class Lz4Program implements AutoCloseable {
         return k;
     }
 
-    /** The OpenCL C source of the kernels. */
+    /** The OpenCL C source of the kernels: compression, then restore. */
     public static String source() {
-        try (InputStream in = Lz4Program.class.getResourceAsStream(SOURCE_RESOURCE)) {
+        return resource(SOURCE_RESOURCE) + "\n" + resource(RESTORE_RESOURCE);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Lz4Program.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("kernel source " + SOURCE_RESOURCE + " missing from the class path");
+                throw new IllegalStateException("kernel source " + name + " missing from the class path");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

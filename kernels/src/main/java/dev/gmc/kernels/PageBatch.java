@@ -334,26 +334,8 @@ final class PageBatch implements AutoCloseable {
         CL.clReleaseEvent(e);
     }
 
-    /**
-     * Waits for an event by polling its status with short sleeps. Drivers may implement clWaitForEvents as a busy
-     * spin (NVIDIA's does by default), which would bill a whole host core to "offloaded" compression.
-     */
     private void await(cl_event e, String what) {
-        Cl.check(CL.clFlush(queue), "clFlush", what);
-        int[] status = new int[1];
-        long sleep = 10_000;
-        for (;;) {
-            Cl.check(CL.clGetEventInfo(e, CL.CL_EVENT_COMMAND_EXECUTION_STATUS, Sizeof.cl_int, Pointer.to(status),
-                    null), "clGetEventInfo", what);
-            if (status[0] == CL.CL_COMPLETE) {
-                return;
-            }
-            if (status[0] < 0) {
-                throw new OpenClException("kernel execution", status[0], what);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(sleep);
-            sleep = Math.min(sleep * 2, 200_000);
-        }
+        Cl.await(queue, e, what);
     }
 
     private void ensureScratch(long items) {
@@ -368,26 +350,11 @@ final class PageBatch implements AutoCloseable {
     }
 
     private static long elapsed(cl_event e) {
-        long[] t0 = new long[1];
-        long[] t1 = new long[1];
-        if (CL.clGetEventProfilingInfo(e, CL.CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, Pointer.to(t0), null) != 0
-                || CL.clGetEventProfilingInfo(e, CL.CL_PROFILING_COMMAND_END, Sizeof.cl_ulong, Pointer.to(t1), null) != 0) {
-            return 0;
-        }
-        return t1[0] - t0[0];
+        return Cl.elapsed(e);
     }
 
     private static void setArgs(cl_kernel k, Object... args) {
-        for (int i = 0; i < args.length; i++) {
-            Object a = args[i];
-            int err;
-            if (a instanceof cl_mem m) {
-                err = CL.clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
-            } else {
-                err = CL.clSetKernelArg(k, i, Sizeof.cl_uint, Pointer.to(new int[] {(Integer) a}));
-            }
-            Cl.check(err, "clSetKernelArg", "argument " + i);
-        }
+        Cl.setArgs(k, args);
     }
 
     @Override

@@ -1,0 +1,361 @@
+package dev.gmc.kernels;
+
+import dev.gmc.core.codec.CorruptPageException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_event;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+
+/**
+ * Batch restore: the LZ4 blocks of up to {@code capacity} 4 KiB pages decoded on an OpenCL device in one launch, as
+ * a driver would restore a whole buffer when its app returns to the foreground. Every page that the device does not
+ * decode (a failed launch, a lost device, a block the device rejects) is decoded on the CPU by lz4-java's safe
+ * decompressor instead, so a page is either restored exactly or reported corrupt, never lost or mixed up.
+ *
+ * <h2>Layout</h2>
+ * <pre>
+ *   blocks  the batch's blocks packed back to back (at most capacity x 4128 B, the LZ4 bound of a page)
+ *   ext     capacity x {uint in_off, uint in_len}     page p's block within blocks
+ *   out     capacity x 4096 B                          page p's decoded bytes at p * 4096
+ *   res     capacity x {int status, int where}         statuses in {@link RestoreStatus}
+ * </pre>
+ * Each exists twice: pinned host memory ({@code CL_MEM_ALLOC_HOST_PTR}, mapped for the restorer's life), which the
+ * host packs and reads, and device memory, which the kernel uses; DMA moves the blocks and extents in and the
+ * results and pages out. (On a unified-memory SoC the two would be one buffer; the copies here are what a discrete
+ * GPU costs, and the reason, see docs/PERFORMANCE.md, that restore on an H100/H200 cannot beat the CPU end to end.)
+ *
+ * <h2>Checks</h2>
+ * The host checks each block's extent against the caller's array (a caller error: {@link IllegalArgumentException});
+ * the kernels check everything inside a block (no read outside it, no write outside the page, no match before the
+ * page's start, exactly 4096 bytes produced). A block the device rejects is decoded on the CPU: if lz4-java decodes
+ * it to 4096 bytes, the page is restored and the disagreement counted; if not, the page is zero-filled and reported
+ * as a {@link CorruptPageException} naming the page, the device's status and lz4-java's message. The CPU's verdict
+ * stands so that a batch restore always gives what a CPU load ({@code PageStore.load}) of the same block gives; the
+ * one known disagreement is a match offset of 0, which the format forbids and liblz4 decodes anyway. With
+ * {@code verify}, pages the device decoded are decoded on the CPU too and compared (for bringing up a new device).
+ *
+ * <p>Thread-safety: {@link #restore} is synchronized (one batch at a time per restorer; use one restorer per thread
+ * to overlap batches).
+ */
+public final class GpuRestorer implements AutoCloseable {
+    public static final int PAGE = 4096;
+    /** Work-items per work-group of the cooperative kernel (RWG in lz4_restore.cl). */
+    public static final int COOP_WG = 128;
+    static final int WI_WG = 64;
+    /** LZ4_compressBound(4096): the longest LZ4 block of a page (MAX_BLOCK in lz4_restore.cl). */
+    public static final int MAX_BLOCK = PAGE + PAGE / 255 + 16;
+
+    /** A page that neither the device nor the CPU could decode. */
+    public record Failure(int page, CorruptPageException error) {
+    }
+
+    /**
+     * One batch's outcome.
+     *
+     * @param onDevice      pages decoded by the device (and, with verify, confirmed by the CPU)
+     * @param cpuFallbacks  pages decoded by the CPU because the device did not
+     * @param disagreements pages the device rejected or (with verify) decoded differently, but the CPU decoded
+     * @param deviceStatus  per page, the {@link RestoreStatus} the device reported ({@code NOT_RUN} after a failure)
+     * @param deviceFailure the OpenCL error that sent the whole batch to the CPU, or null
+     */
+    public record Report(int pages, int onDevice, int cpuFallbacks, int disagreements, long kernelNanos,
+            int[] deviceStatus, List<Failure> failures, OpenClException deviceFailure) {
+        public int corrupt() {
+            return failures.size();
+        }
+    }
+
+    /** Totals over all batches. */
+    public record Stats(long batches, long pages, long onDevice, long cpuFallbacks, long disagreements, long corrupt,
+            long deviceFailures, long kernelNanos) {
+    }
+
+    private final Lz4Program program;
+    private final KernelKind kind;
+    private final int capacity;
+    private final boolean verify;
+    private final FaultInjector faults;
+    private final cl_command_queue queue;
+    private final cl_kernel kernel;
+    private final List<cl_mem> mems = new ArrayList<>();
+    private final List<cl_mem> mapped = new ArrayList<>();
+    private final List<ByteBuffer> maps = new ArrayList<>();
+    private final cl_mem hBlocks;
+    private final cl_mem hExt;
+    private final cl_mem hOut;
+    private final cl_mem hRes;
+    private final cl_mem dBlocks;
+    private final cl_mem dExt;
+    private final cl_mem dOut;
+    private final cl_mem dRes;
+    private final ByteBuffer mBlocks;
+    private final ByteBuffer mExt;
+    private final ByteBuffer mOut;
+    private final ByteBuffer mRes;
+    private final LZ4SafeDecompressor cpu = LZ4Factory.fastestInstance().safeDecompressor();
+    private final byte[] check = new byte[PAGE];
+    private long batches;
+    private long pagesTotal;
+    private long onDeviceTotal;
+    private long fallbackTotal;
+    private long disagreeTotal;
+    private long corruptTotal;
+    private long failureTotal;
+    private long kernelNanosTotal;
+    private boolean closed;
+
+    public GpuRestorer(Lz4Program program, KernelKind kind, int capacityPages) {
+        this(program, kind, capacityPages, false, FaultInjector.NONE);
+    }
+
+    public GpuRestorer(Lz4Program program, KernelKind kind, int capacityPages, boolean verify, FaultInjector faults) {
+        if (capacityPages <= 0 || capacityPages > Integer.MAX_VALUE / MAX_BLOCK) {
+            throw new IllegalArgumentException("restore capacity: " + capacityPages + " pages (expected 1.."
+                    + Integer.MAX_VALUE / MAX_BLOCK + ")");
+        }
+        this.program = program;
+        this.kind = kind;
+        this.capacity = capacityPages;
+        this.verify = verify;
+        this.faults = faults;
+        int[] err = new int[1];
+        queue = CL.clCreateCommandQueue(program.context(), program.device().deviceId(), CL.CL_QUEUE_PROFILING_ENABLE,
+                err);
+        Cl.check(err[0], "clCreateCommandQueue", "restore");
+        cl_kernel k = null;
+        try {
+            long pages = (long) capacityPages * PAGE;
+            long packed = (long) capacityPages * MAX_BLOCK;
+            long pairs = (long) capacityPages * 8;
+            hBlocks = buffer(CL.CL_MEM_READ_ONLY | CL.CL_MEM_ALLOC_HOST_PTR, packed, "pinned blocks");
+            hExt = buffer(CL.CL_MEM_READ_ONLY | CL.CL_MEM_ALLOC_HOST_PTR, pairs, "pinned extents");
+            hOut = buffer(CL.CL_MEM_WRITE_ONLY | CL.CL_MEM_ALLOC_HOST_PTR, pages, "pinned pages");
+            hRes = buffer(CL.CL_MEM_WRITE_ONLY | CL.CL_MEM_ALLOC_HOST_PTR, pairs, "pinned results");
+            dBlocks = buffer(CL.CL_MEM_READ_ONLY, packed, "device blocks");
+            dExt = buffer(CL.CL_MEM_READ_ONLY, pairs, "device extents");
+            dOut = buffer(CL.CL_MEM_WRITE_ONLY, pages, "device pages");
+            dRes = buffer(CL.CL_MEM_WRITE_ONLY, pairs, "device results");
+            mBlocks = map(hBlocks, CL.CL_MAP_WRITE, packed, "pinned blocks");
+            mExt = map(hExt, CL.CL_MAP_WRITE, pairs, "pinned extents");
+            mOut = map(hOut, CL.CL_MAP_READ, pages, "pinned pages");
+            mRes = map(hRes, CL.CL_MAP_READ, pairs, "pinned results");
+            k = program.newKernel(kind.restoreKernelName());
+        } catch (RuntimeException e) {
+            releaseAll();
+            throw e;
+        }
+        kernel = k;
+    }
+
+    private cl_mem buffer(long flags, long size, String what) {
+        int[] err = new int[1];
+        cl_mem m = CL.clCreateBuffer(program.context(), flags, size, null, err);
+        Cl.check(err[0], "clCreateBuffer", what + ", " + size + " bytes");
+        mems.add(m);
+        return m;
+    }
+
+    private ByteBuffer map(cl_mem m, long flags, long size, String what) {
+        int[] err = new int[1];
+        ByteBuffer b = CL.clEnqueueMapBuffer(queue, m, true, flags, 0, size, 0, null, null, err);
+        Cl.check(err[0], "clEnqueueMapBuffer", what);
+        mapped.add(m);
+        maps.add(b);
+        return b.order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public KernelKind kind() {
+        return kind;
+    }
+
+    /**
+     * Restores pages {@code [0, count)}: page {@code i}'s LZ4 block is {@code blocks[offsets[i], offsets[i] +
+     * lengths[i])}, and its 4096 bytes go to {@code dst[dstOff + i * 4096, ...)}.
+     *
+     * @throws IllegalArgumentException if {@code count} exceeds the capacity, a block's extent lies outside
+     *                                  {@code blocks} or its length is not 1..4096, or {@code dst} is too short
+     */
+    public synchronized Report restore(byte[] blocks, int[] offsets, int[] lengths, int count, byte[] dst, int dstOff) {
+        if (closed) {
+            throw new IllegalStateException("restorer is closed");
+        }
+        if (count < 0 || count > capacity) {
+            throw new IllegalArgumentException("restore of " + count + " pages (capacity " + capacity + ")");
+        }
+        if (offsets.length < count || lengths.length < count) {
+            throw new IllegalArgumentException("restore of " + count + " pages with " + offsets.length + " offsets and "
+                    + lengths.length + " lengths");
+        }
+        if (dstOff < 0 || (long) dstOff + (long) count * PAGE > dst.length) {
+            throw new IllegalArgumentException("restore of " + count + " pages into [" + dstOff + ", "
+                    + ((long) dstOff + (long) count * PAGE) + ") of a " + dst.length + "-byte array");
+        }
+        for (int i = 0; i < count; i++) {
+            if (lengths[i] < 1 || lengths[i] > MAX_BLOCK) {
+                throw new IllegalArgumentException("page " + i + ": block length " + lengths[i] + " (expected 1.."
+                        + MAX_BLOCK + ", the LZ4 bound of a page)");
+            }
+            if (offsets[i] < 0 || (long) offsets[i] + lengths[i] > blocks.length) {
+                throw new IllegalArgumentException("page " + i + ": block [" + offsets[i] + ", "
+                        + ((long) offsets[i] + lengths[i]) + ") outside the " + blocks.length + "-byte input");
+            }
+        }
+        long seq = batches++;
+        int[] res = new int[2 * count];
+        long kernelNanos = 0;
+        OpenClException failure = null;
+        if (count > 0) {
+            try {
+                kernelNanos = runDevice(blocks, offsets, lengths, count, seq, res);
+            } catch (OpenClException e) {
+                failure = e;
+                Arrays.fill(res, RestoreStatus.NOT_RUN);
+                CL.clFinish(queue); // best effort: the pinned buffers are reused by the next batch
+            }
+        }
+        faults.afterStatus(seq, res, count);
+        if (failure == null && count > 0) {
+            faults.afterOutput(seq, mOut, count);
+        }
+        int onDevice = 0;
+        int fallbacks = 0;
+        int disagreements = 0;
+        int[] deviceStatus = new int[count];
+        List<Failure> failures = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int st = res[2 * i];
+            deviceStatus[i] = st;
+            int d = dstOff + i * PAGE;
+            if (st == RestoreStatus.OK) {
+                mOut.get(i * PAGE, dst, d, PAGE);
+                if (!verify || cpuDecodes(blocks, offsets[i], lengths[i], check, 0)
+                        && Arrays.equals(check, 0, PAGE, dst, d, d + PAGE)) {
+                    onDevice++;
+                    continue;
+                }
+                disagreements++; // the device's bytes are not lz4-java's: the CPU decides below
+            } else if (st != RestoreStatus.NOT_RUN) {
+                disagreements++; // provisional: undone below if the CPU rejects the block too
+            }
+            // Zeroed first: liblz4 accepts an offset of 0 and then copies the destination's own bytes, which must not
+            // be another page's.
+            Arrays.fill(dst, d, d + PAGE, (byte) 0);
+            try {
+                int n = cpu.decompress(blocks, offsets[i], lengths[i], dst, d, PAGE);
+                if (n != PAGE) {
+                    throw new LZ4Exception("decoded " + n + " bytes");
+                }
+                fallbacks++;
+            } catch (LZ4Exception e) {
+                if (st != RestoreStatus.NOT_RUN) {
+                    disagreements--; // both reject the block: it is corrupt, not a disagreement
+                }
+                Arrays.fill(dst, d, d + PAGE, (byte) 0); // no partial or stale bytes where the page should be
+                failures.add(new Failure(i, new CorruptPageException("lz4", lengths[i], PAGE, "page " + i
+                        + " of restore batch " + seq + ": device status " + RestoreStatus.name(st)
+                        + (st > RestoreStatus.OK ? " at block byte " + res[2 * i + 1] : "") + "; lz4-java: "
+                        + e.getMessage(), e)));
+            }
+        }
+        pagesTotal += count;
+        onDeviceTotal += onDevice;
+        fallbackTotal += fallbacks;
+        disagreeTotal += disagreements;
+        corruptTotal += failures.size();
+        failureTotal += failure != null ? 1 : 0;
+        kernelNanosTotal += kernelNanos;
+        return new Report(count, onDevice, fallbacks, disagreements, kernelNanos, deviceStatus, List.copyOf(failures),
+                failure);
+    }
+
+    private boolean cpuDecodes(byte[] blocks, int off, int len, byte[] out, int outOff) {
+        try {
+            return cpu.decompress(blocks, off, len, out, outOff, PAGE) == PAGE;
+        } catch (LZ4Exception e) {
+            return false;
+        }
+    }
+
+    /** Packs, launches, and reads back; fills {@code res}. @return the kernel's device time */
+    private long runDevice(byte[] blocks, int[] offsets, int[] lengths, int count, long seq, int[] res) {
+        int packed = 0;
+        for (int i = 0; i < count; i++) {
+            mBlocks.put(packed, blocks, offsets[i], lengths[i]);
+            mExt.putInt(8 * i, packed).putInt(8 * i + 4, lengths[i]);
+            packed += lengths[i];
+        }
+        faults.beforeLaunch(seq, 0);
+        Cl.check(CL.clEnqueueWriteBuffer(queue, dBlocks, false, 0, packed, Pointer.to(mBlocks), 0, null, null),
+                "clEnqueueWriteBuffer", "restore blocks");
+        Cl.check(CL.clEnqueueWriteBuffer(queue, dExt, false, 0, 8L * count, Pointer.to(mExt), 0, null, null),
+                "clEnqueueWriteBuffer", "restore extents");
+        Cl.setArgs(kernel, dBlocks, (long) packed, dExt, dOut, dRes, 0, count);
+        long local = kind == KernelKind.COOP ? COOP_WG : WI_WG;
+        long global = kind == KernelKind.COOP ? (long) count * COOP_WG : (count + WI_WG - 1) / WI_WG * (long) WI_WG;
+        cl_event ek = new cl_event();
+        cl_event er = new cl_event();
+        Cl.check(CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {global}, new long[] {local}, 0, null,
+                ek), "clEnqueueNDRangeKernel", kind.restoreKernelName());
+        try {
+            Cl.check(CL.clEnqueueReadBuffer(queue, dRes, false, 0, 8L * count, Pointer.to(mRes), 0, null, null),
+                    "clEnqueueReadBuffer", "restore results");
+            Cl.check(CL.clEnqueueReadBuffer(queue, dOut, false, 0, (long) count * PAGE, Pointer.to(mOut), 0, null, er),
+                    "clEnqueueReadBuffer", "restored pages");
+            Cl.await(queue, er, "restore batch " + seq);
+            mRes.asIntBuffer().get(0, res, 0, 2 * count);
+            return Cl.elapsed(ek);
+        } finally {
+            CL.clReleaseEvent(ek);
+            if (er.getNativePointer() != 0) { // set only if the read was enqueued
+                CL.clReleaseEvent(er);
+            }
+        }
+    }
+
+    /** Totals over all batches so far. */
+    public synchronized Stats stats() {
+        return new Stats(batches, pagesTotal, onDeviceTotal, fallbackTotal, disagreeTotal, corruptTotal, failureTotal,
+                kernelNanosTotal);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        releaseAll();
+    }
+
+    private void releaseAll() {
+        // Best effort: a lost device may refuse; no caller data lives here.
+        for (int i = 0; i < maps.size(); i++) {
+            CL.clEnqueueUnmapMemObject(queue, mapped.get(i), maps.get(i), 0, null, null);
+        }
+        maps.clear();
+        mapped.clear();
+        CL.clFinish(queue);
+        if (kernel != null) {
+            CL.clReleaseKernel(kernel);
+        }
+        for (cl_mem m : mems) {
+            CL.clReleaseMemObject(m);
+        }
+        mems.clear();
+        CL.clReleaseCommandQueue(queue);
+    }
+}
