@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs gmc gpu-bench on a machine without Java (the NVIDIA device box): unpacks the jlink'ed runtime that
 # scripts/gpu-bench-pack.sh put in .device/, points the OpenCL ICD loader at NVIDIA's driver (and PoCL beside it),
-# and writes results to ${OUT:-/tmp/gmc-out}. Arguments are passed to gmc gpu-bench.
+# and writes results to ${OUT:-/tmp/gmc-out}. Arguments are passed to gmc gpu-bench, or to the subcommand named in
+# GMC_CMD (e.g. GMC_CMD=gpu-restore-bench for batch restore).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/gmc-out}
@@ -14,5 +15,6 @@ java=(/tmp/gmc-jre/bin/java --enable-native-access=ALL-UNNAMED -Xmx8g -jar .devi
 (nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv || true) | tee "$out/nvidia-smi.txt"
 nproc | tee "$out/nproc.txt"
 "${java[@]}" gpu-bench --list-devices | tee "$out/devices.txt"
-"${java[@]}" gpu-bench --device gpu --input bench-data/real-pages.bin.zst --json "$out/gpu-bench.json" "$@" \
-  | tee "$out/gpu-bench.txt"
+cmd=${GMC_CMD:-gpu-bench}
+"${java[@]}" "$cmd" --device gpu --input bench-data/real-pages.bin.zst --json "$out/$cmd.json" "$@" \
+  | tee "$out/$cmd.txt"

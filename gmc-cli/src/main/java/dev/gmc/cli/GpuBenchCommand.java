@@ -100,7 +100,6 @@ final class GpuBenchCommand implements Callable<Integer> {
     @Option(names = "--list-devices", description = "List OpenCL devices and exit.")
     boolean listDevices;
 
-    private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
 
     @Override
     public Integer call() throws Exception {
@@ -345,7 +344,9 @@ final class GpuBenchCommand implements Callable<Integer> {
         }
     }
 
-    private long totalCpu() {
+    /** CPU time of all live JVM threads, in nanoseconds. */
+    static long totalCpu() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long s = 0;
         for (long id : mx.getAllThreadIds()) {
             long t = mx.getThreadCpuTime(id);

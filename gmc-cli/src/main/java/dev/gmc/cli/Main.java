@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Graphics-memory compression emulator: zram/zsmalloc-exact savings on GPU buffer dumps.",
         subcommands = {MeasureCommand.class, CaptureCommand.class, KernelCheckCommand.class, ReplayCommand.class, FaultBenchCommand.class,
                 MeasureBenchCommand.class, ClassesCommand.class,
-                SampleDataCommand.class, GpuBenchCommand.class,
+                SampleDataCommand.class, GpuBenchCommand.class, GpuRestoreBenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -104,6 +104,7 @@ public final class GpuRestorer implements AutoCloseable {
     private final ByteBuffer mRes;
     private final LZ4SafeDecompressor cpu = LZ4Factory.fastestInstance().safeDecompressor();
     private final byte[] check = new byte[PAGE];
+    private final byte[] devicePage = new byte[PAGE];
     private long batches;
     private long pagesTotal;
     private long onDeviceTotal;
@@ -187,9 +188,41 @@ public final class GpuRestorer implements AutoCloseable {
      * lengths[i])}, and its 4096 bytes go to {@code dst[dstOff + i * 4096, ...)}.
      *
      * @throws IllegalArgumentException if {@code count} exceeds the capacity, a block's extent lies outside
-     *                                  {@code blocks} or its length is not 1..4096, or {@code dst} is too short
+     *                                  {@code blocks} or its length is not 1..4128, or {@code dst} is too short
      */
     public synchronized Report restore(byte[] blocks, int[] offsets, int[] lengths, int count, byte[] dst, int dstOff) {
+        checkArgs(blocks, offsets, lengths, count);
+        if (dstOff < 0 || (long) dstOff + (long) count * PAGE > dst.length) {
+            throw new IllegalArgumentException("restore of " + count + " pages into [" + dstOff + ", "
+                    + ((long) dstOff + (long) count * PAGE) + ") of a " + dst.length + "-byte array");
+        }
+        return run(blocks, offsets, lengths, count, dst, dstOff, null, 0);
+    }
+
+    /**
+     * {@link #restore} into pages {@code [firstPage, firstPage + count)} of a region (host-visible memory, as a
+     * graphics buffer's pages are): the device's output goes there by DMA, with no copy by the host.
+     *
+     * @throws IndexOutOfBoundsException if the pages lie outside the region
+     */
+    public synchronized Report restoreInto(byte[] blocks, int[] offsets, int[] lengths, int count, PageRegion region,
+            int firstPage) {
+        checkArgs(blocks, offsets, lengths, count);
+        region.check(firstPage, count);
+        region.enter(count);
+        try {
+            return run(blocks, offsets, lengths, count, null, 0, region, firstPage);
+        } finally {
+            region.leave(count);
+        }
+    }
+
+    /** A region of {@code pages} pages in this restorer's OpenCL context (see {@link #restoreInto}). */
+    public PageRegion allocateRegion(int pages) {
+        return new PageRegion(program, pages);
+    }
+
+    private void checkArgs(byte[] blocks, int[] offsets, int[] lengths, int count) {
         if (closed) {
             throw new IllegalStateException("restorer is closed");
         }
@@ -199,10 +232,6 @@ public final class GpuRestorer implements AutoCloseable {
         if (offsets.length < count || lengths.length < count) {
             throw new IllegalArgumentException("restore of " + count + " pages with " + offsets.length + " offsets and "
                     + lengths.length + " lengths");
-        }
-        if (dstOff < 0 || (long) dstOff + (long) count * PAGE > dst.length) {
-            throw new IllegalArgumentException("restore of " + count + " pages into [" + dstOff + ", "
-                    + ((long) dstOff + (long) count * PAGE) + ") of a " + dst.length + "-byte array");
         }
         for (int i = 0; i < count; i++) {
             if (lengths[i] < 1 || lengths[i] > MAX_BLOCK) {
@@ -214,13 +243,19 @@ public final class GpuRestorer implements AutoCloseable {
                         + ((long) offsets[i] + lengths[i]) + ") outside the " + blocks.length + "-byte input");
             }
         }
+    }
+
+    /** One batch into {@code dst} (heap) or, if {@code region} is not null, into the region. */
+    private Report run(byte[] blocks, int[] offsets, int[] lengths, int count, byte[] dst, int dstOff,
+            PageRegion region, int firstPage) {
         long seq = batches++;
         int[] res = new int[2 * count];
         long kernelNanos = 0;
         OpenClException failure = null;
+        ByteBuffer pages = region != null ? region.memory().slice(firstPage * PAGE, count * PAGE) : mOut;
         if (count > 0) {
             try {
-                kernelNanos = runDevice(blocks, offsets, lengths, count, seq, res);
+                kernelNanos = runDevice(blocks, offsets, lengths, count, seq, res, pages);
             } catch (OpenClException e) {
                 failure = e;
                 Arrays.fill(res, RestoreStatus.NOT_RUN);
@@ -229,7 +264,7 @@ public final class GpuRestorer implements AutoCloseable {
         }
         faults.afterStatus(seq, res, count);
         if (failure == null && count > 0) {
-            faults.afterOutput(seq, mOut, count);
+            faults.afterOutput(seq, pages, count);
         }
         int onDevice = 0;
         int fallbacks = 0;
@@ -239,11 +274,19 @@ public final class GpuRestorer implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             int st = res[2 * i];
             deviceStatus[i] = st;
-            int d = dstOff + i * PAGE;
+            // where the page's bytes go: dst for heap pages; for a region, the scratch page, then put into the region
+            byte[] to = region == null ? dst : check;
+            int at = region == null ? dstOff + i * PAGE : 0;
             if (st == RestoreStatus.OK) {
-                mOut.get(i * PAGE, dst, d, PAGE);
-                if (!verify || cpuDecodes(blocks, offsets[i], lengths[i], check, 0)
-                        && Arrays.equals(check, 0, PAGE, dst, d, d + PAGE)) {
+                if (region == null) {
+                    pages.get(i * PAGE, dst, at, PAGE);
+                }
+                if (!verify) {
+                    onDevice++;
+                    continue;
+                }
+                pages.get(i * PAGE, devicePage, 0, PAGE);
+                if (cpuDecodes(blocks, offsets[i], lengths[i], check, 0) && Arrays.equals(check, devicePage)) {
                     onDevice++;
                     continue;
                 }
@@ -253,9 +296,9 @@ public final class GpuRestorer implements AutoCloseable {
             }
             // Zeroed first: liblz4 accepts an offset of 0 and then copies the destination's own bytes, which must not
             // be another page's.
-            Arrays.fill(dst, d, d + PAGE, (byte) 0);
+            Arrays.fill(to, at, at + PAGE, (byte) 0);
             try {
-                int n = cpu.decompress(blocks, offsets[i], lengths[i], dst, d, PAGE);
+                int n = cpu.decompress(blocks, offsets[i], lengths[i], to, at, PAGE);
                 if (n != PAGE) {
                     throw new LZ4Exception("decoded " + n + " bytes");
                 }
@@ -264,11 +307,14 @@ public final class GpuRestorer implements AutoCloseable {
                 if (st != RestoreStatus.NOT_RUN) {
                     disagreements--; // both reject the block: it is corrupt, not a disagreement
                 }
-                Arrays.fill(dst, d, d + PAGE, (byte) 0); // no partial or stale bytes where the page should be
+                Arrays.fill(to, at, at + PAGE, (byte) 0); // no partial or stale bytes where the page should be
                 failures.add(new Failure(i, new CorruptPageException("lz4", lengths[i], PAGE, "page " + i
                         + " of restore batch " + seq + ": device status " + RestoreStatus.name(st)
                         + (st > RestoreStatus.OK ? " at block byte " + res[2 * i + 1] : "") + "; lz4-java: "
                         + e.getMessage(), e)));
+            }
+            if (region != null) {
+                pages.put(i * PAGE, check, 0, PAGE);
             }
         }
         pagesTotal += count;
@@ -290,8 +336,9 @@ public final class GpuRestorer implements AutoCloseable {
         }
     }
 
-    /** Packs, launches, and reads back; fills {@code res}. @return the kernel's device time */
-    private long runDevice(byte[] blocks, int[] offsets, int[] lengths, int count, long seq, int[] res) {
+    /** Packs, launches, and reads back into {@code pages}; fills {@code res}. @return the kernel's device time */
+    private long runDevice(byte[] blocks, int[] offsets, int[] lengths, int count, long seq, int[] res,
+            ByteBuffer pages) {
         int packed = 0;
         for (int i = 0; i < count; i++) {
             mBlocks.put(packed, blocks, offsets[i], lengths[i]);
@@ -313,7 +360,7 @@ public final class GpuRestorer implements AutoCloseable {
         try {
             Cl.check(CL.clEnqueueReadBuffer(queue, dRes, false, 0, 8L * count, Pointer.to(mRes), 0, null, null),
                     "clEnqueueReadBuffer", "restore results");
-            Cl.check(CL.clEnqueueReadBuffer(queue, dOut, false, 0, (long) count * PAGE, Pointer.to(mOut), 0, null, er),
+            Cl.check(CL.clEnqueueReadBuffer(queue, dOut, false, 0, (long) count * PAGE, Pointer.to(pages), 0, null, er),
                     "clEnqueueReadBuffer", "restored pages");
             Cl.await(queue, er, "restore batch " + seq);
             mRes.asIntBuffer().get(0, res, 0, 2 * count);

@@ -26,6 +26,7 @@ import org.jocl.cl_program;
  * <p>Build caching: compiling the source costs 0.2–0.4 s (NVIDIA, PoCL). The device binary is cached in memory per
  * (device, driver, options, source) and on disk under {@code $GMC_CL_CACHE} or {@code ~/.cache/gmc/opencl} (set
  * {@code GMC_CL_CACHE=off} to disable). A cached binary that the driver refuses is discarded and the source rebuilt.
+ * {@code GMC_CL_BUILD_LOG=1} prints the compiler's log of a source build (its warnings) to standard error.
  * Thread-safe except {@link #close()}; kernels are created per user because {@code clSetKernelArg} is not.
  */
 public final class Lz4Program implements AutoCloseable {
@@ -81,6 +82,10 @@ public final class Lz4Program implements AutoCloseable {
                 CL.clReleaseProgram(built);
                 CL.clReleaseContext(context);
                 throw new OpenClException("clBuildProgram", e, SOURCE_RESOURCE + " + " + RESTORE_RESOURCE + " on " + device.name() + ": " + log);
+            }
+            if (System.getenv("GMC_CL_BUILD_LOG") != null) { // the compiler's warnings, for kernel work
+                System.err.println("build log of " + SOURCE_RESOURCE + " + " + RESTORE_RESOURCE + " on " + device.name()
+                        + ":\n" + buildLog(built, device.deviceId()));
             }
             bin = binary(built);
             if (bin != null) {

@@ -41,7 +41,7 @@
 /* LZ4_compressBound(4096): the longest block a page can have (all literals) */
 #define MAX_BLOCK (PAGE + PAGE / 255 + 16)
 /* A sequence other than the last produces >= 4 bytes (its match), so a 4096-byte page has at most 1024 of them. */
-#define MAX_SEQ 1025
+#define RESTORE_MAX_SEQ 1025
 #define RESOLVED 0x8000u   /* link flag: the low 15 bits are an input byte index */
 
 #define RS_NOT_RUN 0
@@ -178,7 +178,7 @@ static int parse_block(__local const uchar *in, uint len, __local ushort *seq_ou
         moff[n] = (ushort)off;
         op += ml;
         n++;
-        if (n >= MAX_SEQ) { *where = ip; return RS_OVERFLOW; }    /* unreachable by the bound above; kept as a guard */
+        if (n >= RESTORE_MAX_SEQ) { *where = ip; return RS_OVERFLOW; }    /* unreachable by the bound above; kept as a guard */
     }
     if (op != PAGE) { *where = ip; return RS_SHORT; }
     seq_out[n] = PAGE;
@@ -194,10 +194,10 @@ void lz4_restore_coop(__global const uchar *blocks, ulong blocks_len, __global c
     __local uchar lin[MAX_BLOCK];
     __local ushort link_a[PAGE];
     __local ushort link_b[PAGE];
-    __local ushort seq_out[MAX_SEQ + 1];
-    __local ushort lit[MAX_SEQ];
-    __local ushort litlen[MAX_SEQ];
-    __local ushort moff[MAX_SEQ];
+    __local ushort seq_out[RESTORE_MAX_SEQ + 1];
+    __local ushort lit[RESTORE_MAX_SEQ];
+    __local ushort litlen[RESTORE_MAX_SEQ];
+    __local ushort moff[RESTORE_MAX_SEQ];
     __local int nseq, status, where;
     __local int unresolved[3];
     uint lid = get_local_id(0);

@@ -473,6 +473,52 @@ class GpuRestoreTest {
         }
     }
 
+    /** Into a region: the restored pages land at their place by DMA; a fallback and a corrupt page too; nothing else. */
+    @ParameterizedTest
+    @EnumSource(KernelKind.class)
+    void restoreIntoARegionWritesOnlyItsPages(KernelKind kind) {
+        Blocks b = encode("lz4");
+        int n = 40;
+        int first = 5;
+        byte[] src = b.bytes.toByteArray();
+        int[] off = Arrays.copyOf(b.offsets(), n);
+        int[] len = Arrays.copyOf(b.lengths(), n);
+        len[9] -= 1; // corrupt: the last literal run now reads past the end
+        FaultInjector faults = new FaultInjector() {
+            @Override
+            public void afterStatus(long batch, int[] res, int pages) {
+                res[2 * 20] = RestoreStatus.NOT_RUN; // as if its slice never ran
+            }
+        };
+        byte[] fill = new byte[PAGE];
+        Arrays.fill(fill, (byte) 0x77);
+        try (GpuRestorer r = new GpuRestorer(program, kind, n, false, faults);
+             PageRegion region = r.allocateRegion(n + 10)) {
+            for (int p = 0; p < n + 10; p++) {
+                region.put(p, fill, 0);
+            }
+            GpuRestorer.Report rep = r.restoreInto(src, off, len, n, region, first);
+            assertThat(rep.failures()).extracting(GpuRestorer.Failure::page).containsExactly(9);
+            assertThat(rep.cpuFallbacks()).isEqualTo(1);
+            assertThat(rep.onDevice()).isEqualTo(n - 2);
+            byte[] page = new byte[PAGE];
+            for (int p = 0; p < n + 10; p++) {
+                region.get(p, page, 0);
+                int i = p - first;
+                if (i < 0 || i >= n) {
+                    assertThat(page).as("region page %d, outside the restore", p).isEqualTo(fill);
+                } else if (i == 9) {
+                    assertThat(page).as("the corrupt page").containsOnly(0);
+                } else {
+                    int s0 = b.source.get(i) * PAGE;
+                    assertThat(Arrays.equals(page, 0, PAGE, pages, s0, s0 + PAGE)).as("region page %d", p).isTrue();
+                }
+            }
+            assertThatThrownBy(() -> r.restoreInto(src, off, b.lengths(), n, region, 11))
+                    .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("pages [11, 51)");
+        }
+    }
+
     @Test
     void callerErrorsAreRefusedWithTheirPlace() {
         try (GpuRestorer r = new GpuRestorer(program, KernelKind.PER_ITEM, 4)) {
