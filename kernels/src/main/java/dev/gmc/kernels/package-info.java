@@ -1,5 +1,5 @@
 /**
- * LZ4 page compression on an OpenCL device, after vivo's GPU-offloaded zram (issue 5).
+ * LZ4 page compression (and batch restore) on an OpenCL device, after vivo's GPU-offloaded zram (issue 5).
  *
  * <ul>
  *   <li>{@code lz4_page.cl} (resource): same-filled detection, the one-work-item-per-page LZ4 kernel, the
@@ -15,6 +15,10 @@
  *   <li>{@link dev.gmc.kernels.AsyncGpuCompressor}: FIFO, batches on fill or timeout, callbacks, CPU fallback for every
  *       failure, work-group quota, sliced launches and yield; {@link dev.gmc.kernels.OffloadedStoreWriter} puts its
  *       results into a gmc-core {@code PageStore}.</li>
+ *   <li>{@code lz4_restore.cl} and {@link dev.gmc.kernels.GpuRestorer}: batch restore, LZ4 decompression of many
+ *       pages in one launch (one work-item per page, or a work-group per page resolving matches by pointer
+ *       jumping), as strict as liblz4's safe decoder, with a CPU fallback for every page the device does not
+ *       decode; into heap pages or into a {@link dev.gmc.kernels.PageRegion} by DMA.</li>
  * </ul>
  */
 package dev.gmc.kernels;

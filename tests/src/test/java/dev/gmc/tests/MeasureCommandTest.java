@@ -226,7 +226,8 @@ class MeasureCommandTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String sub : new String[] {"measure", "classes", "sample-data", "replay", "fault-bench", "gpu-bench"}) {
+        for (String sub : new String[] {"measure", "capture", "kernel-check", "replay", "fault-bench", "measure-bench",
+                "classes", "sample-data", "gpu-bench", "gpu-restore-bench"}) {
             Run r = gmc(sub, "--help");
             assertThat(r.code()).isZero();
             assertThat(r.out()).contains("Usage: gmc " + sub);

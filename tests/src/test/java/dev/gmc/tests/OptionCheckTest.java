@@ -26,6 +26,8 @@ class OptionCheckTest {
         "fault-bench --input ../gmc-core/src/test/resources/golden/real-mix.bin.gz --pages 16 --threads 999 --buffers apart | --threads 999 with --buffers apart needs a page per thread",
         "gpu-bench --batch-mib 0                         | --batch-mib: 0 (expected 1..4096)",
         "gpu-bench --slice-pages -1                      | --slice-pages: -1 (expected at least 0)",
+        "gpu-restore-bench --batch-pages 0               | --batch-pages: 0 (expected 1..262144)",
+        "gpu-restore-bench --host-threads 0              | --host-threads: 0 (expected 1..64)",
     })
     void aSenselessValueIsRefusedNamingTheOption(String command, String expected) {
         MeasureCommandTest.Run r = gmc(command.trim().split("\\s+"));
