@@ -28,6 +28,7 @@ import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4SafeDecompressor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,18 +55,11 @@ final class GpuBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--input", split = ",", description = "Files or directories of pages (.gz/.zst/.xz ok); "
-            + "default: samples/ and the real-data golden set, cycled to fill the batch.")
-    List<Path> inputs;
+    @Mixin
+    GpuBenchOptions opt = new GpuBenchOptions();
 
     @Option(names = "--batch-mib", defaultValue = "64", description = "Batch size in MiB (default ${DEFAULT-VALUE}).")
     int batchMib;
-
-    @Option(names = "--device", defaultValue = "auto", description = "auto, gpu, cpu or a name fragment (default ${DEFAULT-VALUE}).")
-    String device;
-
-    @Option(names = "--kernels", split = ",", defaultValue = "coop,wi", description = "Kernels to run (default ${DEFAULT-VALUE}).")
-    List<String> kernels;
 
     @Option(names = "--wg", defaultValue = "128", description = "Work-items per page in the cooperative kernel (default ${DEFAULT-VALUE}).")
     int workGroup;
@@ -88,18 +82,8 @@ final class GpuBenchCommand implements Callable<Integer> {
             + "so that filling, kernels and delivery overlap (default ${DEFAULT-VALUE}).")
     int e2eBatches;
 
-    @Option(names = "--threads", defaultValue = "0", description = "CPU baseline threads; 0 = all cores (default ${DEFAULT-VALUE}).")
-    int threads;
-
-    @Option(names = "--rounds", defaultValue = "5", description = "Timed rounds; medians are reported (default ${DEFAULT-VALUE}).")
-    int rounds;
-
-    @Option(names = "--json", description = "Also write the results as JSON to this file.")
-    Path json;
-
     @Option(names = "--list-devices", description = "List OpenCL devices and exit.")
     boolean listDevices;
-
 
     @Override
     public Integer call() throws Exception {
@@ -111,15 +95,14 @@ final class GpuBenchCommand implements Callable<Integer> {
             return 0;
         }
         Args.between("--batch-mib", batchMib, 1, 4096);
-        Args.atLeast("--threads", threads, 0);
-        Args.atLeast("--rounds", rounds, 1);
+        opt.check();
         Args.atLeast("--slice-pages", slicePages, 0);
         Args.atLeast("--max-groups", maxGroups, 0);
         Args.atLeast("--submit-threads", submitThreads, 1);
         Args.atLeast("--e2e-batches", e2eBatches, 1);
         int pages = batchMib * 256;
         byte[] data = load(pages);
-        int cores = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        int cores = opt.cores();
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = om.createObjectNode();
         root.put("pages", pages).put("bytes", (long) pages * PAGE);
@@ -144,24 +127,24 @@ final class GpuBenchCommand implements Callable<Integer> {
         cpuNode.put("threads", cores).put("compressedBytes", cpuBytes).put("gbps1", cpu1[0]).put("gbpsN", cpuN[0])
                 .put("cpuSecPerGiB1", cpu1[1]).put("cpuSecPerGiBN", cpuN[1]);
 
-        ClDevice dev = ClDevice.select(device);
+        ClDevice dev = ClDevice.select(opt.device);
         root.put("device", dev.toString()).put("deviceVersion", dev.version());
         out.println("device: " + dev + ", transfer " + transfer + ", work-group " + workGroup);
         ArrayNode kNodes = root.putArray("kernels");
         double[] kernelGbps = new double[KernelKind.values().length];
         try (Lz4Program program = new Lz4Program(dev, workGroup)) {
-            for (String k : kernels) {
+            for (String k : opt.kernels) {
                 KernelKind kind = KernelKind.parse(k);
                 GpuCompressorConfig cfg = GpuCompressorConfig.defaults().withKernel(kind).withBatchPages(pages)
                         .withQuota(maxGroups, slicePages).withWorkGroupSize(workGroup).withTransfer(transfer);
                 Sizes sizes = new Sizes();
                 long bad = verifyRound(cfg.withBuffers(2).withVerify(true), program, data, pages, sizes);
-                double[] kernelOnly = new double[rounds];
-                double[] e2e = new double[rounds];
-                double[] hostCpu = new double[rounds];
-                double[] e2eRegion = new double[rounds];
-                double[] hostCpuRegion = new double[rounds];
-                for (int r = 0; r < rounds; r++) {
+                double[] kernelOnly = new double[opt.rounds];
+                double[] e2e = new double[opt.rounds];
+                double[] hostCpu = new double[opt.rounds];
+                double[] e2eRegion = new double[opt.rounds];
+                double[] hostCpuRegion = new double[opt.rounds];
+                for (int r = 0; r < opt.rounds; r++) {
                     kernelOnly[r] = timedRound(cfg.withBuffers(2), program, data, pages, 1, false)[1];
                     double[] t = timedRound(cfg.withBuffers(3), program, data, pages, e2eBatches, false);
                     e2e[r] = t[0];
@@ -204,51 +187,29 @@ final class GpuBenchCommand implements Callable<Integer> {
             root.put("coopVsWi", ratio);
         }
         out.flush();
-        if (json != null) {
-            om.writeValue(json.toFile(), root);
+        if (opt.json != null) {
+            om.writeValue(opt.json.toFile(), root);
         }
         return 0;
     }
 
     private byte[] load(int pages) throws Exception {
-        return PageInput.loadPages(inputs, pages);
+        return PageInput.loadPages(opt.inputs, pages);
     }
 
-    /** @return {GB/s median, CPU seconds per GiB median} */
+    /** lz4-java JNI fast compression of all pages on {@code nThreads} threads. @return {GB/s, CPU s/GiB} */
     private double[] cpuRounds(byte[] data, int pages, int nThreads) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(nThreads);
-        try {
-            double[] gbps = new double[rounds + 1];
-            double[] cpu = new double[rounds + 1];
-            for (int r = 0; r <= rounds; r++) { // round 0 warms up
-                long c0 = totalCpu();
-                long t0 = System.nanoTime();
-                List<Future<Long>> fs = new ArrayList<>();
-                for (int t = 0; t < nThreads; t++) {
-                    int from = (int) ((long) pages * t / nThreads);
-                    int to = (int) ((long) pages * (t + 1) / nThreads);
-                    fs.add(pool.submit(() -> {
-                        LZ4Compressor c = LZ4Factory.fastestInstance().fastCompressor();
-                        byte[] b = new byte[c.maxCompressedLength(PAGE)];
-                        long s = 0;
-                        for (int p = from; p < to; p++) {
-                            s += c.compress(data, p * PAGE, PAGE, b, 0, b.length);
-                        }
-                        return s;
-                    }));
+        return opt.cpuRounds(nThreads, pages, () -> {
+            LZ4Compressor c = LZ4Factory.fastestInstance().fastCompressor();
+            byte[] b = new byte[c.maxCompressedLength(PAGE)];
+            return (from, to) -> {
+                long s = 0;
+                for (int p = from; p < to; p++) {
+                    s += c.compress(data, p * PAGE, PAGE, b, 0, b.length);
                 }
-                for (Future<Long> f : fs) {
-                    f.get();
-                }
-                long dt = System.nanoTime() - t0;
-                gbps[r] = (double) pages * PAGE / dt;
-                cpu[r] = (totalCpu() - c0) / 1e9 / ((double) pages * PAGE / (1L << 30));
-            }
-            return new double[] {Units.median(Arrays.copyOfRange(gbps, 1, gbps.length)),
-                    Units.median(Arrays.copyOfRange(cpu, 1, cpu.length))};
-        } finally {
-            pool.shutdown();
-        }
+                return s;
+            };
+        });
     }
 
     private static final class Sizes {

@@ -23,6 +23,7 @@ import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4SafeDecompressor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -49,9 +50,8 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--input", split = ",", description = "Files or directories of pages (.gz/.zst/.xz ok); "
-            + "default: samples/ and the real-data golden set, cycled to fill the batch.")
-    List<Path> inputs;
+    @Mixin
+    GpuBenchOptions opt = new GpuBenchOptions();
 
     @Option(names = "--mib", defaultValue = "64", description = "Pages loaded, in MiB (default ${DEFAULT-VALUE}).")
     int mib;
@@ -62,21 +62,6 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
     @Option(names = "--host-threads", defaultValue = "2", description = "Host threads, each with its own restorer, "
             + "so that one batch's transfers overlap another's kernel (default ${DEFAULT-VALUE}).")
     int hostThreads;
-
-    @Option(names = "--device", defaultValue = "auto", description = "auto, gpu, cpu or a name fragment (default ${DEFAULT-VALUE}).")
-    String device;
-
-    @Option(names = "--kernels", split = ",", defaultValue = "coop,wi", description = "Kernels to run (default ${DEFAULT-VALUE}).")
-    List<String> kernels;
-
-    @Option(names = "--threads", defaultValue = "0", description = "CPU baseline threads; 0 = all cores (default ${DEFAULT-VALUE}).")
-    int threads;
-
-    @Option(names = "--rounds", defaultValue = "5", description = "Timed rounds; medians are reported (default ${DEFAULT-VALUE}).")
-    int rounds;
-
-    @Option(names = "--json", description = "Also write the results as JSON to this file.")
-    Path json;
 
     /** The benchmark's blocks: block i restores page source[i] of the loaded data. */
     private byte[] data;
@@ -92,12 +77,11 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
         Args.between("--mib", mib, 1, 4096);
         Args.between("--batch-pages", batchPages, 1, 1 << 18);
         Args.between("--host-threads", hostThreads, 1, 64);
-        Args.atLeast("--threads", threads, 0);
-        Args.atLeast("--rounds", rounds, 1);
+        opt.check();
         int pages = mib * 256;
-        data = PageInput.loadPages(inputs, pages);
+        data = PageInput.loadPages(opt.inputs, pages);
         int same = prepare(pages);
-        int cores = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        int cores = opt.cores();
         long bytes = (long) count * PAGE;
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = om.createObjectNode();
@@ -114,23 +98,23 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
         root.putObject("cpu").put("threads", cores).put("gbps1", cpu1[0]).put("gbpsN", cpuN[0])
                 .put("cpuSecPerGiB1", cpu1[1]).put("cpuSecPerGiBN", cpuN[1]);
 
-        ClDevice dev = ClDevice.select(device);
+        ClDevice dev = ClDevice.select(opt.device);
         root.put("device", dev.toString()).put("deviceVersion", dev.version());
         out.println("device: " + dev + ", batches of " + batchPages + " pages, " + hostThreads + " host threads");
         ArrayNode kNodes = root.putArray("kernels");
         double[] kernelGbps = new double[KernelKind.values().length];
         try (Lz4Program program = new Lz4Program(dev, 64)) {
-            for (String k : kernels) {
+            for (String k : opt.kernels) {
                 KernelKind kind = KernelKind.parse(k);
                 long mismatches = verifyRound(program, kind);
-                double[] ko = new double[rounds];
-                double[] e2e = new double[rounds];
-                double[] host = new double[rounds];
-                double[] e2eRegion = new double[rounds];
-                double[] hostRegion = new double[rounds];
+                double[] ko = new double[opt.rounds];
+                double[] e2e = new double[opt.rounds];
+                double[] host = new double[opt.rounds];
+                double[] e2eRegion = new double[opt.rounds];
+                double[] hostRegion = new double[opt.rounds];
                 try (GpuRestorer owner = new GpuRestorer(program, kind, 1);
                      PageRegion region = owner.allocateRegion(count)) {
-                    for (int r = 0; r < rounds; r++) {
+                    for (int r = 0; r < opt.rounds; r++) {
                         ko[r] = timedRound(program, kind, 1, null)[1]; // one batch in flight: no overlap in the sum
                         double[] t = timedRound(program, kind, hostThreads, null);
                         e2e[r] = t[0];
@@ -167,8 +151,8 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
             root.put("coopVsWi", ratio);
         }
         out.flush();
-        if (json != null) {
-            om.writeValue(json.toFile(), root);
+        if (opt.json != null) {
+            om.writeValue(opt.json.toFile(), root);
         }
         return 0;
     }
@@ -199,48 +183,26 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
             at += n;
         }
         if (count == 0) {
-            throw new IllegalArgumentException("no page of the input compresses: nothing to restore");
+            throw new IllegalArgumentException("none of the " + pages + " pages loaded needs decoding (" + same
+                    + " same-filled, " + (pages - same) + " incompressible): nothing to restore; try --input or a larger --mib");
         }
         blocks = Arrays.copyOf(packed, at);
         return same;
     }
 
-    /** @return {GB/s, CPU seconds per GiB}, medians */
+    /** lz4-java's safe decompressor (JNI) over all blocks on {@code nThreads} threads. @return {GB/s, CPU s/GiB} */
     private double[] cpuRounds(int nThreads) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(nThreads);
-        try {
-            double[] gbps = new double[rounds];
-            double[] cpu = new double[rounds];
-            for (int r = -1; r < rounds; r++) { // round -1 warms up
-                long c0 = GpuBenchCommand.totalCpu();
-                long t0 = System.nanoTime();
-                List<Future<Long>> fs = new ArrayList<>();
-                for (int t = 0; t < nThreads; t++) {
-                    int from = (int) ((long) count * t / nThreads);
-                    int to = (int) ((long) count * (t + 1) / nThreads);
-                    fs.add(pool.submit(() -> {
-                        LZ4SafeDecompressor d = LZ4Factory.fastestInstance().safeDecompressor();
-                        byte[] page = new byte[PAGE];
-                        long s = 0;
-                        for (int i = from; i < to; i++) {
-                            s += d.decompress(blocks, offsets[i], lengths[i], page, 0, PAGE);
-                        }
-                        return s;
-                    }));
+        return opt.cpuRounds(nThreads, count, () -> {
+            LZ4SafeDecompressor d = LZ4Factory.fastestInstance().safeDecompressor();
+            byte[] page = new byte[PAGE];
+            return (from, to) -> {
+                long s = 0;
+                for (int i = from; i < to; i++) {
+                    s += d.decompress(blocks, offsets[i], lengths[i], page, 0, PAGE);
                 }
-                for (Future<Long> f : fs) {
-                    f.get();
-                }
-                long dt = System.nanoTime() - t0;
-                if (r >= 0) {
-                    gbps[r] = (double) count * PAGE / dt;
-                    cpu[r] = (GpuBenchCommand.totalCpu() - c0) / 1e9 / ((double) count * PAGE / (1L << 30));
-                }
-            }
-            return new double[] {Units.median(gbps), Units.median(cpu)};
-        } finally {
-            pool.shutdown();
-        }
+                return s;
+            };
+        });
     }
 
     /** Restores every block once and compares every page with its original. @return mismatches + fallbacks */

@@ -56,6 +56,18 @@
 #define IN_TAIL 8          /* a non-last sequence leaves >= 2 (offset) + 1 (token) + 5 (last literals) input bytes */
 #define LAST_LITERALS 5
 
+/* A length field of 15 continues in the following bytes, each added, until one is not 255 (stopped early once the
+ * length passes a page: it is then refused as an overflow). Uses in, ip, len and where of the enclosing decoder. */
+#define EXTEND_LENGTH(n)                                                        \
+    if ((n) == 15) {                                                            \
+        uint s_;                                                                \
+        do {                                                                    \
+            if (ip >= len) { *where = ip; return RS_TRUNCATED; }                \
+            s_ = in[ip++];                                                      \
+            (n) += s_;                                                          \
+        } while (s_ == 255 && (n) <= PAGE);                                     \
+    }
+
 static inline int extent_bad(uint off, uint len, ulong blocks_len)
 {
     return len == 0 || len > MAX_BLOCK || (ulong)off + len > blocks_len;
@@ -71,14 +83,7 @@ static int decode_page(__global const uchar *in, uint len, __global uchar *dst, 
         if (ip >= len) { *where = ip; return RS_TRUNCATED; }
         uint token = in[ip++];
         uint ll = token >> 4;
-        if (ll == 15) {
-            uint s;
-            do {
-                if (ip >= len) { *where = ip; return RS_TRUNCATED; }
-                s = in[ip++];
-                ll += s;
-            } while (s == 255 && ll <= PAGE);
-        }
+        EXTEND_LENGTH(ll);
         if (ll > PAGE - op) { *where = ip; return RS_OVERFLOW; }
         if (ll > len - ip) { *where = ip; return RS_TRUNCATED; }
         int last = op + ll > PAGE - END_ZONE || ip + ll + IN_TAIL > len;   /* liblz4's test for the last sequence */
@@ -92,14 +97,7 @@ static int decode_page(__global const uchar *in, uint len, __global uchar *dst, 
         if (off == 0 || off > op) { *where = ip; return RS_BAD_OFFSET; }
         ip += 2;
         uint ml = token & 15;
-        if (ml == 15) {
-            uint s;
-            do {
-                if (ip >= len) { *where = ip; return RS_TRUNCATED; }
-                s = in[ip++];
-                ml += s;
-            } while (s == 255 && ml <= PAGE);
-        }
+        EXTEND_LENGTH(ml);
         ml += 4;
         if (ml > PAGE - op) { *where = ip; return RS_OVERFLOW; }
         if (op + ml > PAGE - LAST_LITERALS) { *where = ip; return RS_END_RULES; }
@@ -140,14 +138,7 @@ static int parse_block(__local const uchar *in, uint len, __local ushort *seq_ou
         if (ip >= len) { *where = ip; return RS_TRUNCATED; }
         uint token = in[ip++];
         uint ll = token >> 4;
-        if (ll == 15) {
-            uint s;
-            do {
-                if (ip >= len) { *where = ip; return RS_TRUNCATED; }
-                s = in[ip++];
-                ll += s;
-            } while (s == 255 && ll <= PAGE);
-        }
+        EXTEND_LENGTH(ll);
         if (ll > PAGE - op) { *where = ip; return RS_OVERFLOW; }
         if (ll > len - ip) { *where = ip; return RS_TRUNCATED; }
         int last = op + ll > PAGE - END_ZONE || ip + ll + IN_TAIL > len;   /* liblz4's test for the last sequence */
@@ -164,14 +155,7 @@ static int parse_block(__local const uchar *in, uint len, __local ushort *seq_ou
         if (off == 0 || off > op) { *where = ip; return RS_BAD_OFFSET; }
         ip += 2;
         uint ml = token & 15;
-        if (ml == 15) {
-            uint s;
-            do {
-                if (ip >= len) { *where = ip; return RS_TRUNCATED; }
-                s = in[ip++];
-                ml += s;
-            } while (s == 255 && ml <= PAGE);
-        }
+        EXTEND_LENGTH(ml);
         ml += 4;
         if (ml > PAGE - op) { *where = ip; return RS_OVERFLOW; }
         if (op + ml > PAGE - LAST_LITERALS) { *where = ip; return RS_END_RULES; }

@@ -302,17 +302,7 @@ class GpuRestoreTest {
 
     /** The input position of the first match offset of a block (after the first literal run). */
     private static int firstOffsetAt(byte[] block) {
-        int ip = 0;
-        int token = block[ip++] & 0xFF;
-        int ll = token >>> 4;
-        if (ll == 15) {
-            int s;
-            do {
-                s = block[ip++] & 0xFF;
-                ll += s;
-            } while (s == 255);
-        }
-        return ip + ll;
+        return offsetPositions(block).get(0);
     }
 
     /**
@@ -380,6 +370,12 @@ class GpuRestoreTest {
 
     /** True if a (decodable) block has a match of offset 0, which liblz4 accepts and the device refuses. */
     private static boolean hasZeroOffset(byte[] block) {
+        return offsetPositions(block).stream().anyMatch(p -> block[p] == 0 && block[p + 1] == 0);
+    }
+
+    /** The input positions of a block's match offsets, walking its sequences as far as its bytes go. */
+    private static List<Integer> offsetPositions(byte[] block) {
+        List<Integer> at = new ArrayList<>();
         int ip = 0;
         while (ip < block.length) {
             int token = block[ip++] & 0xFF;
@@ -393,12 +389,9 @@ class GpuRestoreTest {
             }
             ip += ll;
             if (ip >= block.length - 1) {
-                return false;
+                break;
             }
-            int off = (block[ip] & 0xFF) | (block[ip + 1] & 0xFF) << 8;
-            if (off == 0) {
-                return true;
-            }
+            at.add(ip);
             ip += 2;
             if ((token & 15) == 15) {
                 int s;
@@ -407,7 +400,7 @@ class GpuRestoreTest {
                 } while (s == 255 && ip < block.length);
             }
         }
-        return false;
+        return at;
     }
 
     /** A failed launch sends the whole batch to the CPU; a status forged after the run sends one page. Nothing lost. */
