@@ -1,6 +1,7 @@
 package dev.gmc.kernels;
 
 import dev.gmc.core.codec.CorruptPageException;
+import dev.gmc.core.store.PageStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -65,10 +66,12 @@ public final class GpuRestorer implements AutoCloseable {
      * @param onDevice      pages decoded by the device (and, with verify, confirmed by the CPU)
      * @param cpuFallbacks  pages decoded by the CPU because the device did not
      * @param disagreements pages the device rejected or (with verify) decoded differently, but the CPU decoded
-     * @param deviceStatus  per page, the {@link RestoreStatus} the device reported ({@code NOT_RUN} after a failure)
+     * @param byStore       {@link #restoreFromStore}: same-filled and huge pages, which the store restored itself
+     * @param deviceStatus  per page, the {@link RestoreStatus} the device reported ({@code NOT_RUN} after a failure,
+     *                      and for pages not sent to the device)
      * @param deviceFailure the OpenCL error that sent the whole batch to the CPU, or null
      */
-    public record Report(int pages, int onDevice, int cpuFallbacks, int disagreements, long kernelNanos,
+    public record Report(int pages, int onDevice, int cpuFallbacks, int disagreements, int byStore, long kernelNanos,
             int[] deviceStatus, List<Failure> failures, OpenClException deviceFailure) {
         public int corrupt() {
             return failures.size();
@@ -77,7 +80,7 @@ public final class GpuRestorer implements AutoCloseable {
 
     /** Totals over all batches. */
     public record Stats(long batches, long pages, long onDevice, long cpuFallbacks, long disagreements, long corrupt,
-            long deviceFailures, long kernelNanos) {
+            long byStore, long deviceFailures, long kernelNanos) {
     }
 
     private final Lz4Program program;
@@ -105,12 +108,18 @@ public final class GpuRestorer implements AutoCloseable {
     private final LZ4SafeDecompressor cpu = LZ4Factory.fastestInstance().safeDecompressor();
     private final byte[] check = new byte[PAGE];
     private final byte[] devicePage = new byte[PAGE];
+    // restoreFromStore's gathered blocks and the page each goes to (allocated on first use)
+    private byte[] gather;
+    private int[] gatherOffsets;
+    private int[] gatherLengths;
+    private int[] gatherSlots;
     private long batches;
     private long pagesTotal;
     private long onDeviceTotal;
     private long fallbackTotal;
     private long disagreeTotal;
     private long corruptTotal;
+    private long byStoreTotal;
     private long failureTotal;
     private long kernelNanosTotal;
     private boolean closed;
@@ -196,7 +205,7 @@ public final class GpuRestorer implements AutoCloseable {
             throw new IllegalArgumentException("restore of " + count + " pages into [" + dstOff + ", "
                     + ((long) dstOff + (long) count * PAGE) + ") of a " + dst.length + "-byte array");
         }
-        return run(blocks, offsets, lengths, count, dst, dstOff, null, 0);
+        return run(blocks, offsets, lengths, count, dst, dstOff, null, 0, null, count, 0);
     }
 
     /**
@@ -211,10 +220,61 @@ public final class GpuRestorer implements AutoCloseable {
         region.check(firstPage, count);
         region.enter(count);
         try {
-            return run(blocks, offsets, lengths, count, null, 0, region, firstPage);
+            return run(blocks, offsets, lengths, count, null, 0, region, firstPage, null, count, 0);
         } finally {
             region.leave(count);
         }
+    }
+
+    /**
+     * Restores pages of a gmc-core store into {@code dst[dstOff + i * 4096, ...)} for {@code ids[i]}, {@code i <
+     * count}: the compressed pages' blocks are gathered from the pool and decoded on the device in one batch; the
+     * same-filled and huge pages are restored by the store itself (a fill, a copy: nothing to decode). The store
+     * counts none of this as loads.
+     *
+     * @throws IllegalArgumentException if the store's codec does not write LZ4 blocks, or {@code count} exceeds the
+     *                                  capacity, or {@code dst} is too short
+     * @throws dev.gmc.core.store.InvalidPageIdException for a forged or stale ID (before anything is decoded on the
+     *                                  device; pages before it in {@code ids} may already be restored)
+     */
+    public synchronized Report restoreFromStore(PageStore store, long[] ids, int count, byte[] dst, int dstOff) {
+        if (closed) {
+            throw new IllegalStateException("restorer is closed");
+        }
+        if (!store.config().codec().algorithm().isLz4Format()) {
+            throw new IllegalArgumentException("restore from a store whose codec " + store.config().codec()
+                    + " does not write LZ4 blocks");
+        }
+        if (count < 0 || count > capacity || ids.length < count) {
+            throw new IllegalArgumentException("restore of " + count + " pages of " + ids.length + " IDs (capacity "
+                    + capacity + ")");
+        }
+        if (dstOff < 0 || (long) dstOff + (long) count * PAGE > dst.length) {
+            throw new IllegalArgumentException("restore of " + count + " pages into [" + dstOff + ", "
+                    + ((long) dstOff + (long) count * PAGE) + ") of a " + dst.length + "-byte array");
+        }
+        if (gather == null) {
+            gather = new byte[capacity * PAGE];
+            gatherOffsets = new int[capacity];
+            gatherLengths = new int[capacity];
+            gatherSlots = new int[capacity];
+        }
+        int n = 0;
+        int at = 0;
+        int byStore = 0;
+        for (int i = 0; i < count; i++) {
+            if (store.kind(ids[i]) != PageStore.Kind.COMPRESSED) {
+                store.load(ids[i], dst, dstOff + i * PAGE);
+                byStore++;
+                continue;
+            }
+            int len = store.readStored(ids[i], gather, at);
+            gatherOffsets[n] = at;
+            gatherLengths[n] = len;
+            gatherSlots[n++] = i;
+            at += len;
+        }
+        return run(gather, gatherOffsets, gatherLengths, n, dst, dstOff, null, 0, gatherSlots, count, byStore);
     }
 
     /** A region of {@code pages} pages in this restorer's OpenCL context (see {@link #restoreInto}). */
@@ -245,9 +305,12 @@ public final class GpuRestorer implements AutoCloseable {
         }
     }
 
-    /** One batch into {@code dst} (heap) or, if {@code region} is not null, into the region. */
+    /**
+     * One batch of {@code count} blocks into {@code dst} (heap) or, if {@code region} is not null, into the region.
+     * Block i goes to page {@code slots[i]} of {@code total} (page i if {@code slots} is null).
+     */
     private Report run(byte[] blocks, int[] offsets, int[] lengths, int count, byte[] dst, int dstOff,
-            PageRegion region, int firstPage) {
+            PageRegion region, int firstPage, int[] slots, int total, int byStore) {
         long seq = batches++;
         int[] res = new int[2 * count];
         long kernelNanos = 0;
@@ -269,14 +332,15 @@ public final class GpuRestorer implements AutoCloseable {
         int onDevice = 0;
         int fallbacks = 0;
         int disagreements = 0;
-        int[] deviceStatus = new int[count];
+        int[] deviceStatus = new int[total];
         List<Failure> failures = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int st = res[2 * i];
-            deviceStatus[i] = st;
+            int page = slots == null ? i : slots[i];
+            deviceStatus[page] = st;
             // where the page's bytes go: dst for heap pages; for a region, the scratch page, then put into the region
             byte[] to = region == null ? dst : check;
-            int at = region == null ? dstOff + i * PAGE : 0;
+            int at = region == null ? dstOff + page * PAGE : 0;
             if (st == RestoreStatus.OK) {
                 if (region == null) {
                     pages.get(i * PAGE, dst, at, PAGE);
@@ -308,7 +372,7 @@ public final class GpuRestorer implements AutoCloseable {
                     disagreements--; // both reject the block: it is corrupt, not a disagreement
                 }
                 Arrays.fill(to, at, at + PAGE, (byte) 0); // no partial or stale bytes where the page should be
-                failures.add(new Failure(i, new CorruptPageException("lz4", lengths[i], PAGE, "page " + i
+                failures.add(new Failure(page, new CorruptPageException("lz4", lengths[i], PAGE, "page " + page
                         + " of restore batch " + seq + ": device status " + RestoreStatus.name(st)
                         + (st > RestoreStatus.OK ? " at block byte " + res[2 * i + 1] : "") + "; lz4-java: "
                         + e.getMessage(), e)));
@@ -317,15 +381,16 @@ public final class GpuRestorer implements AutoCloseable {
                 pages.put(i * PAGE, check, 0, PAGE);
             }
         }
-        pagesTotal += count;
+        pagesTotal += total;
+        byStoreTotal += byStore;
         onDeviceTotal += onDevice;
         fallbackTotal += fallbacks;
         disagreeTotal += disagreements;
         corruptTotal += failures.size();
         failureTotal += failure != null ? 1 : 0;
         kernelNanosTotal += kernelNanos;
-        return new Report(count, onDevice, fallbacks, disagreements, kernelNanos, deviceStatus, List.copyOf(failures),
-                failure);
+        return new Report(total, onDevice, fallbacks, disagreements, byStore, kernelNanos, deviceStatus,
+                List.copyOf(failures), failure);
     }
 
     private boolean cpuDecodes(byte[] blocks, int off, int len, byte[] out, int outOff) {
@@ -375,8 +440,8 @@ public final class GpuRestorer implements AutoCloseable {
 
     /** Totals over all batches so far. */
     public synchronized Stats stats() {
-        return new Stats(batches, pagesTotal, onDeviceTotal, fallbackTotal, disagreeTotal, corruptTotal, failureTotal,
-                kernelNanosTotal);
+        return new Stats(batches, pagesTotal, onDeviceTotal, fallbackTotal, disagreeTotal, corruptTotal, byStoreTotal,
+                failureTotal, kernelNanosTotal);
     }
 
     @Override

@@ -18,7 +18,8 @@
  *   <li>{@code lz4_restore.cl} and {@link dev.gmc.kernels.GpuRestorer}: batch restore, LZ4 decompression of many
  *       pages in one launch (one work-item per page, or a work-group per page resolving matches by pointer
  *       jumping), as strict as liblz4's safe decoder, with a CPU fallback for every page the device does not
- *       decode; into heap pages or into a {@link dev.gmc.kernels.PageRegion} by DMA.</li>
+ *       decode; into heap pages, into a {@link dev.gmc.kernels.PageRegion} by DMA, or straight from a gmc-core
+ *       {@code PageStore} ({@code restoreFromStore}: blocks gathered with {@code PageStore.readStored}).</li>
  * </ul>
  */
 package dev.gmc.kernels;

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
+import dev.gmc.core.store.InvalidPageIdException;
+import dev.gmc.core.store.PageId;
+import dev.gmc.core.store.PageStore;
+import dev.gmc.core.store.StoreConfig;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -509,6 +513,56 @@ class GpuRestoreTest {
             }
             assertThatThrownBy(() -> r.restoreInto(src, off, b.lengths(), n, region, 11))
                     .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("pages [11, 51)");
+        }
+    }
+
+    /** From a store: compressed pages decoded on the device, same-filled and huge ones by the store; all exact. */
+    @ParameterizedTest
+    @EnumSource(KernelKind.class)
+    void restoreFromAStoreGivesBackEveryPage(KernelKind kind) {
+        for (String codec : List.of("lz4", "lz4-kernel")) {
+            int n = pages.length / PAGE;
+            try (PageStore store = new PageStore(StoreConfig.defaults().withCodec(CodecSpec.parse(codec)));
+                 GpuRestorer r = new GpuRestorer(program, kind, 128)) {
+                long[] ids = new long[n];
+                for (int p = 0; p < n; p++) {
+                    ids[p] = store.store(pages, p * PAGE);
+                }
+                int devicePages = 0;
+                int byStore = 0;
+                for (int first = 0; first < n; first += 128) {
+                    int k = Math.min(128, n - first);
+                    byte[] dst = new byte[k * PAGE];
+                    GpuRestorer.Report rep = r.restoreFromStore(store, Arrays.copyOfRange(ids, first, first + k), k, dst, 0);
+                    assertThat(rep.failures()).isEmpty();
+                    assertThat(rep.onDevice() + rep.byStore()).isEqualTo(k);
+                    devicePages += rep.onDevice();
+                    byStore += rep.byStore();
+                    for (int i = 0; i < k; i++) {
+                        int p = first + i;
+                        assertThat(Arrays.equals(dst, i * PAGE, i * PAGE + PAGE, pages, p * PAGE, p * PAGE + PAGE))
+                                .as("%s page %d (%s)", codec, p, store.kind(ids[p])).isTrue();
+                    }
+                }
+                long huge = Arrays.stream(ids).filter(id -> store.kind(id) == PageStore.Kind.HUGE).count();
+                long same = Arrays.stream(ids).filter(id -> store.kind(id) == PageStore.Kind.SAME).count();
+                assertThat(huge).as("huge pages in the data").isPositive();
+                assertThat(same).as("same-filled pages in the data").isPositive();
+                assertThat(byStore).isEqualTo(huge + same);
+                assertThat(devicePages).isEqualTo(n - huge - same);
+                assertThat(store.counters().loads()).as("no loads counted for device pages").isEqualTo(huge + same);
+
+                long gone = ids[3];
+                store.free(gone);
+                assertThatThrownBy(() -> r.restoreFromStore(store, ids, 8, new byte[8 * PAGE], 0))
+                        .isInstanceOf(InvalidPageIdException.class).hasMessageContaining(PageId.describe(gone));
+            }
+        }
+        try (PageStore zstd = new PageStore(StoreConfig.defaults().withCodec(CodecSpec.parse("zstd")));
+             GpuRestorer r = new GpuRestorer(program, kind, 4)) {
+            long[] ids = {zstd.store(pages, 0)};
+            assertThatThrownBy(() -> r.restoreFromStore(zstd, ids, 1, new byte[PAGE], 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not write LZ4 blocks");
         }
     }
 

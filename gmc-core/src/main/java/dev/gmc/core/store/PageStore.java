@@ -280,6 +280,36 @@ public final class PageStore implements AutoCloseable {
         ctx.add(LOADS, 1);
     }
 
+    /**
+     * Copies a page's stored object, as the pool holds it, into {@code dst[off, ...)}: the compressed block (in this
+     * store's codec's format) or, for a huge page, the raw 4096 bytes; nothing for a same-filled page. For decoding
+     * elsewhere, e.g. a batch restore on a GPU. Counts as no load (the caller decodes, or not).
+     *
+     * @return the object's length ({@link #storedLength}), 0 for a same-filled page
+     * @throws InvalidPageIdException for a forged or stale ID, or if the page is freed during the copy (then
+     *                                {@code dst}'s bytes are unspecified)
+     * @throws IllegalArgumentException if {@code dst} has no room for the object at {@code off}
+     */
+    public int readStored(long id, byte[] dst, int off) {
+        ensureOpen();
+        int index = checkShape(id);
+        int[] m = metas[index >>> SEG_SHIFT];
+        int meta = liveMeta(id, m, index, "read");
+        long value = valueOf(id, m, index, meta, "read");
+        if ((meta & PageId.SAME) != 0) {
+            return 0;
+        }
+        int len = meta & PageId.SIZE_MASK;
+        PageCodec.checkRange("dst", dst, off, len);
+        try {
+            pool.read(value, dst, off, len);
+        } catch (InvalidHandleException e) {
+            invalidIds.increment();
+            throw new InvalidPageIdException("stale", id, "cannot read: the page was freed during the read", e);
+        }
+        return len;
+    }
+
     /** Frees a stored page (zram's slot_free; counts a free notification). */
     public void free(long id) {
         ensureOpen();

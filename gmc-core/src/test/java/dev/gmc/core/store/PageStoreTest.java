@@ -81,6 +81,42 @@ class PageStoreTest {
         }
     }
 
+    /** readStored hands out the object as stored: the codec's own block, the raw huge page, nothing if same-filled. */
+    @Test
+    void readStoredGivesTheObjectAsTheCodecWroteIt() {
+        try (PageStore store = new PageStore(StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel")))) {
+            PageCodec codec = CodecSpec.parse("lz4-kernel").newCodec();
+            byte[] buf = new byte[8192];
+            byte[] obj = new byte[4096 + 7];
+            java.util.EnumSet<PageStore.Kind> seen = java.util.EnumSet.noneOf(PageStore.Kind.class);
+            for (int i = 0; i < 40; i++) {
+                byte[] page = TestPages.page(6, i);
+                long id = store.store(page, 0);
+                int n = store.readStored(id, obj, 7);
+                seen.add(store.kind(id));
+                assertThat(n).isEqualTo(store.storedLength(id));
+                switch (store.kind(id)) {
+                    case SAME -> assertThat(n).isZero();
+                    case HUGE -> assertThat(Arrays.equals(obj, 7, 7 + 4096, page, 0, 4096)).isTrue();
+                    case COMPRESSED -> {
+                        int len = codec.compress(page, 0, 4096, buf, 0, buf.length); // lz4-kernel is deterministic
+                        assertThat(n).isEqualTo(len);
+                        assertThat(Arrays.equals(obj, 7, 7 + n, buf, 0, len)).as("page %d", i).isTrue();
+                    }
+                }
+            }
+            assertThat(seen).as("kinds among the test pages").contains(PageStore.Kind.COMPRESSED, PageStore.Kind.SAME);
+            long loads = store.counters().loads();
+            long id = store.store(TestPages.page(1, 9), 0); // random: huge
+            assertThatThrownBy(() -> store.readStored(id, new byte[100], 0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("length 4096");
+            store.free(id);
+            assertThatThrownBy(() -> store.readStored(id, obj, 0)).isInstanceOf(InvalidPageIdException.class)
+                    .hasMessageContaining("stale");
+            assertThat(store.counters().loads()).isEqualTo(loads).isZero();
+        }
+    }
+
     @Test
     void rejectPolicyRefusesPoorlyCompressiblePagesAndStoresNothingForThem() {
         StoreConfig cfg = StoreConfig.defaults().withPolicy(IncompressiblePolicy.REJECT).withThreshold(2048);
