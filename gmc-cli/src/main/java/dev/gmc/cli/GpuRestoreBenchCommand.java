@@ -59,6 +59,12 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
     @Option(names = "--batch-pages", defaultValue = "4096", description = "Pages per device batch (default ${DEFAULT-VALUE}).")
     int batchPages;
 
+    @Option(names = "--slice-pages", defaultValue = "0", description = "Pages per kernel launch; 0 = whole batch (default ${DEFAULT-VALUE}).")
+    int slicePages;
+
+    @Option(names = "--max-groups", defaultValue = "0", description = "Work-group quota per launch; 0 = none (default ${DEFAULT-VALUE}).")
+    int maxGroups;
+
     @Option(names = "--host-threads", defaultValue = "2", description = "Host threads, each with its own restorer, "
             + "so that one batch's transfers overlap another's kernel (default ${DEFAULT-VALUE}).")
     int hostThreads;
@@ -77,6 +83,8 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
         Args.between("--mib", mib, 1, 4096);
         Args.between("--batch-pages", batchPages, 1, 1 << 18);
         Args.between("--host-threads", hostThreads, 1, 64);
+        Args.atLeast("--slice-pages", slicePages, 0);
+        Args.atLeast("--max-groups", maxGroups, 0);
         opt.check();
         int pages = mib * 256;
         data = PageInput.loadPages(opt.inputs, pages);
@@ -100,7 +108,9 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
 
         ClDevice dev = ClDevice.select(opt.device);
         root.put("device", dev.toString()).put("deviceVersion", dev.version());
-        out.println("device: " + dev + ", batches of " + batchPages + " pages, " + hostThreads + " host threads");
+        out.println("device: " + dev + ", batches of " + batchPages + " pages, " + hostThreads + " host threads"
+                + (slicePages > 0 ? ", slices of " + slicePages + " pages" : "")
+                + (maxGroups > 0 ? ", at most " + maxGroups + " work-groups a launch" : ""));
         ArrayNode kNodes = root.putArray("kernels");
         double[] kernelGbps = new double[KernelKind.values().length];
         try (Lz4Program program = new Lz4Program(dev, 64)) {
@@ -210,7 +220,7 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
         long bad = 0;
         int cap = Math.min(batchPages, count);
         byte[] dst = new byte[cap * PAGE];
-        try (GpuRestorer r = new GpuRestorer(program, kind, cap)) {
+        try (GpuRestorer r = restorer(program, kind, cap)) {
             for (int first = 0; first < count; first += cap) {
                 int n = Math.min(cap, count - first);
                 GpuRestorer.Report rep = r.restore(blocks, Arrays.copyOfRange(offsets, first, first + n),
@@ -225,6 +235,11 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
             }
         }
         return bad;
+    }
+
+    private GpuRestorer restorer(Lz4Program program, KernelKind kind, int cap) {
+        return new GpuRestorer(program, kind, cap, false, dev.gmc.kernels.FaultInjector.NONE,
+                new GpuRestorer.Fairness(slicePages, maxGroups, () -> false));
     }
 
     /** Compares every page of the region (block i restored into page i) with its original. */
@@ -251,7 +266,7 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
         List<GpuRestorer> restorers = new ArrayList<>();
         try {
             for (int t = 0; t < nt; t++) {
-                restorers.add(new GpuRestorer(program, kind, cap));
+                restorers.add(restorer(program, kind, cap));
             }
             long c0 = GpuBenchCommand.totalCpu();
             long t0 = System.nanoTime();

@@ -12,6 +12,7 @@ import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4SafeDecompressor;
 import org.jocl.CL;
 import org.jocl.Pointer;
+import org.jocl.Sizeof;
 import org.jocl.cl_command_queue;
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
@@ -78,6 +79,23 @@ public final class GpuRestorer implements AutoCloseable {
         }
     }
 
+    /**
+     * Sharing the device with rendering, as the compressor does: a batch is launched in slices of {@code slicePages}
+     * pages (0: one launch), each with at most {@code maxGroups} work-groups (0: no quota; the groups loop over the
+     * slice's pages), and {@code yield} is asked between slices; once it says true, the rest of the batch is decoded
+     * on the CPU.
+     */
+    public record Fairness(int slicePages, int maxGroups, java.util.function.BooleanSupplier yield) {
+        public static final Fairness NONE = new Fairness(0, 0, () -> false);
+
+        public Fairness {
+            if (slicePages < 0 || maxGroups < 0) {
+                throw new IllegalArgumentException("restore fairness: slice pages " + slicePages + ", max groups "
+                        + maxGroups + " (expected at least 0)");
+            }
+        }
+    }
+
     /** Totals over all batches. */
     public record Stats(long batches, long pages, long onDevice, long cpuFallbacks, long disagreements, long corrupt,
             long byStore, long deviceFailures, long kernelNanos) {
@@ -88,6 +106,7 @@ public final class GpuRestorer implements AutoCloseable {
     private final int capacity;
     private final boolean verify;
     private final FaultInjector faults;
+    private final Fairness fairness;
     private final cl_command_queue queue;
     private final cl_kernel kernel;
     private final List<cl_mem> mems = new ArrayList<>();
@@ -129,6 +148,11 @@ public final class GpuRestorer implements AutoCloseable {
     }
 
     public GpuRestorer(Lz4Program program, KernelKind kind, int capacityPages, boolean verify, FaultInjector faults) {
+        this(program, kind, capacityPages, verify, faults, Fairness.NONE);
+    }
+
+    public GpuRestorer(Lz4Program program, KernelKind kind, int capacityPages, boolean verify, FaultInjector faults,
+            Fairness fairness) {
         if (capacityPages <= 0 || capacityPages > Integer.MAX_VALUE / MAX_BLOCK) {
             throw new IllegalArgumentException("restore capacity: " + capacityPages + " pages (expected 1.."
                     + Integer.MAX_VALUE / MAX_BLOCK + ")");
@@ -138,6 +162,7 @@ public final class GpuRestorer implements AutoCloseable {
         this.capacity = capacityPages;
         this.verify = verify;
         this.faults = faults;
+        this.fairness = fairness;
         int[] err = new int[1];
         queue = CL.clCreateCommandQueue(program.context(), program.device().deviceId(), CL.CL_QUEUE_PROFILING_ENABLE,
                 err);
@@ -410,28 +435,64 @@ public final class GpuRestorer implements AutoCloseable {
             mExt.putInt(8 * i, packed).putInt(8 * i + 4, lengths[i]);
             packed += lengths[i];
         }
-        faults.beforeLaunch(seq, 0);
         Cl.check(CL.clEnqueueWriteBuffer(queue, dBlocks, false, 0, packed, Pointer.to(mBlocks), 0, null, null),
                 "clEnqueueWriteBuffer", "restore blocks");
         Cl.check(CL.clEnqueueWriteBuffer(queue, dExt, false, 0, 8L * count, Pointer.to(mExt), 0, null, null),
                 "clEnqueueWriteBuffer", "restore extents");
-        Cl.setArgs(kernel, dBlocks, (long) packed, dExt, dOut, dRes, 0, count);
+        // Results cleared first: a page the kernel never reached reads NOT_RUN, never a previous batch's OK (whose
+        // output slot holds another page).
+        Cl.check(CL.clEnqueueFillBuffer(queue, dRes, Pointer.to(new int[] {RestoreStatus.NOT_RUN}), Sizeof.cl_int, 0,
+                8L * count, 0, null, null), "clEnqueueFillBuffer", "restore results");
+        int slice = fairness.slicePages() <= 0 ? count : Math.min(fairness.slicePages(), count);
         long local = kind == KernelKind.COOP ? COOP_WG : WI_WG;
-        long global = kind == KernelKind.COOP ? (long) count * COOP_WG : (count + WI_WG - 1) / WI_WG * (long) WI_WG;
-        cl_event ek = new cl_event();
+        long kernelNanos = 0;
+        int done = 0;
+        cl_event lastKernel = null; // an unsliced batch's kernel, timed once the pages are back
+        for (int sliceNo = 0; done < count; sliceNo++) {
+            if (done > 0 && fairness.yield().getAsBoolean()) {
+                break; // the rest stays NOT_RUN: decoded on the CPU
+            }
+            int n = Math.min(slice, count - done);
+            faults.beforeLaunch(seq, sliceNo);
+            Cl.setArgs(kernel, dBlocks, (long) packed, dExt, dOut, dRes, done, n);
+            // work-groups loop over the slice's pages, so the quota bounds the groups, not the pages
+            long groups = kind == KernelKind.COOP ? n : (n + WI_WG - 1) / WI_WG;
+            if (fairness.maxGroups() > 0) {
+                groups = Math.min(groups, fairness.maxGroups());
+            }
+            cl_event ek = new cl_event();
+            Cl.check(CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {groups * local}, new long[] {local},
+                    0, null, ek), "clEnqueueNDRangeKernel", kind.restoreKernelName() + ", slice " + sliceNo);
+            try {
+                if (n < count) { // sliced: finish this slice before deciding on the next
+                    Cl.await(queue, ek, "restore batch " + seq + ", slice " + sliceNo);
+                }
+                done += n;
+            } finally {
+                if (n < count) {
+                    kernelNanos += Cl.elapsed(ek);
+                    CL.clReleaseEvent(ek);
+                } else {
+                    lastKernel = ek;
+                }
+            }
+        }
         cl_event er = new cl_event();
-        Cl.check(CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {global}, new long[] {local}, 0, null,
-                ek), "clEnqueueNDRangeKernel", kind.restoreKernelName());
         try {
-            Cl.check(CL.clEnqueueReadBuffer(queue, dRes, false, 0, 8L * count, Pointer.to(mRes), 0, null, null),
+            Cl.check(CL.clEnqueueReadBuffer(queue, dRes, false, 0, 8L * done, Pointer.to(mRes), 0, null, null),
                     "clEnqueueReadBuffer", "restore results");
-            Cl.check(CL.clEnqueueReadBuffer(queue, dOut, false, 0, (long) count * PAGE, Pointer.to(pages), 0, null, er),
+            Cl.check(CL.clEnqueueReadBuffer(queue, dOut, false, 0, (long) done * PAGE, Pointer.to(pages), 0, null, er),
                     "clEnqueueReadBuffer", "restored pages");
             Cl.await(queue, er, "restore batch " + seq);
-            mRes.asIntBuffer().get(0, res, 0, 2 * count);
-            return Cl.elapsed(ek);
+            mRes.asIntBuffer().get(0, res, 0, 2 * done);
+            if (lastKernel != null) {
+                kernelNanos += Cl.elapsed(lastKernel);
+            }
+            return kernelNanos;
         } finally {
-            CL.clReleaseEvent(ek);
+            if (lastKernel != null) {
+                CL.clReleaseEvent(lastKernel);
+            }
             if (er.getNativePointer() != 0) { // set only if the read was enqueued
                 CL.clReleaseEvent(er);
             }

@@ -566,6 +566,54 @@ class GpuRestoreTest {
         }
     }
 
+    /** Slices of 16 pages under a quota of 2 work-groups, and a yield after the third slice: the rest on the CPU. */
+    @ParameterizedTest
+    @EnumSource(KernelKind.class)
+    void slicedQuotaAndYieldLoseNothing(KernelKind kind) {
+        Blocks b = encode("lz4");
+        int n = 100;
+        byte[] blocks = b.bytes.toByteArray();
+        int[] off = Arrays.copyOf(b.offsets(), n);
+        int[] len = Arrays.copyOf(b.lengths(), n);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean yielding = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Integer> launched = new ArrayList<>();
+        FaultInjector slices = new FaultInjector() {
+            @Override
+            public void beforeLaunch(long batch, int slice) {
+                launched.add(slice);
+            }
+        };
+        GpuRestorer.Fairness fair = new GpuRestorer.Fairness(16, 2, () -> asked.incrementAndGet() >= 3 && yielding.get());
+        try (GpuRestorer r = new GpuRestorer(program, kind, n, false, slices, fair)) {
+            for (boolean yield : new boolean[] {false, true}) {
+                yielding.set(yield);
+                asked.set(0);
+                launched.clear();
+                byte[] dst = new byte[n * PAGE];
+                GpuRestorer.Report rep = r.restore(blocks, off, len, n, dst, 0);
+                for (int i = 0; i < n; i++) {
+                    int p = b.source.get(i);
+                    assertThat(Arrays.equals(dst, i * PAGE, i * PAGE + PAGE, pages, p * PAGE, p * PAGE + PAGE))
+                            .as("yield %s, page %d", yield, i).isTrue();
+                }
+                assertThat(rep.failures()).isEmpty();
+                if (yield) { // slices 0, 1, 2 ran (48 pages); the yield came before slice 3
+                    assertThat(launched).containsExactly(0, 1, 2);
+                    assertThat(rep.onDevice()).isEqualTo(48);
+                    assertThat(rep.cpuFallbacks()).isEqualTo(52);
+                    assertThat(rep.disagreements()).isZero();
+                    assertThat(Arrays.stream(rep.deviceStatus()).skip(48)).containsOnly(RestoreStatus.NOT_RUN);
+                } else {
+                    assertThat(launched).containsExactly(0, 1, 2, 3, 4, 5, 6);
+                    assertThat(rep.onDevice()).isEqualTo(n);
+                }
+            }
+        }
+        assertThatThrownBy(() -> new GpuRestorer.Fairness(-1, 0, () -> false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("slice pages -1");
+    }
+
     @Test
     void callerErrorsAreRefusedWithTheirPlace() {
         try (GpuRestorer r = new GpuRestorer(program, KernelKind.PER_ITEM, 4)) {
