@@ -19,7 +19,8 @@
  *       pages in one launch (one work-item per page, or a work-group per page resolving matches by pointer
  *       jumping), as strict as liblz4's safe decoder, with a CPU fallback for every page the device does not
  *       decode; into heap pages, into a {@link dev.gmc.kernels.PageRegion} by DMA, or straight from a gmc-core
- *       {@code PageStore} ({@code restoreFromStore}: blocks gathered with {@code PageStore.readStored}).</li>
+ *       {@code PageStore} ({@code restoreFromStore}: blocks gathered with {@code PageStore.readStored}); sliced
+ *       launches, a work-group quota and yield as for compression ({@code GpuRestorer.Fairness}).</li>
  * </ul>
  */
 package dev.gmc.kernels;
