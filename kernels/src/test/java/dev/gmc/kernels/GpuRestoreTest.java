@@ -87,6 +87,15 @@ class GpuRestoreTest {
         return b;
     }
 
+    /** dst's pages 0..n-1 are the originals of blocks first..first+n-1. */
+    static void assertRestored(String what, byte[] dst, Blocks b, int first, int n) {
+        for (int i = 0; i < n; i++) {
+            int src = b.source.get(first + i);
+            assertThat(Arrays.equals(dst, i * PAGE, i * PAGE + PAGE, pages, src * PAGE, src * PAGE + PAGE))
+                    .as("%s: block %d (page %d)", what, first + i, src).isTrue();
+        }
+    }
+
     /** Three encoders (liblz4 fast, liblz4 HC with long matches, gmc's port of the kernel's LZ4) × both kernels. */
     @ParameterizedTest
     @EnumSource(KernelKind.class)
@@ -107,11 +116,7 @@ class GpuRestoreTest {
                             Arrays.copyOfRange(len, first, first + n), n, dst, 0);
                     assertThat(rep.failures()).as(codec).isEmpty();
                     assertThat(rep.onDevice()).as(codec + " pages decoded on the device").isEqualTo(n);
-                    for (int i = 0; i < n; i++) {
-                        int src = b.source.get(first + i);
-                        assertThat(Arrays.equals(dst, i * PAGE, i * PAGE + PAGE, pages, src * PAGE, src * PAGE + PAGE))
-                                .as("%s %s: block %d (page %d)", codec, kind, first + i, src).isTrue();
-                    }
+                    assertRestored(codec + " " + kind, dst, b, first, n);
                 }
                 assertThat(r.stats().onDevice()).isEqualTo(b.count());
                 assertThat(r.stats().cpuFallbacks()).isZero();
@@ -442,11 +447,7 @@ class GpuRestoreTest {
             for (int batch = 0; batch < 3; batch++) {
                 byte[] dst = new byte[n * PAGE];
                 GpuRestorer.Report rep = r.restore(blocks, off, len, n, dst, 0);
-                for (int i = 0; i < n; i++) {
-                    int p = b.source.get(i);
-                    assertThat(Arrays.equals(dst, i * PAGE, i * PAGE + PAGE, pages, p * PAGE, p * PAGE + PAGE))
-                            .as("batch %d page %d", batch, i).isTrue();
-                }
+                assertRestored("batch " + batch, dst, b, 0, n);
                 assertThat(rep.failures()).isEmpty();
                 switch (batch) {
                     case 0 -> {
@@ -592,11 +593,7 @@ class GpuRestoreTest {
                 launched.clear();
                 byte[] dst = new byte[n * PAGE];
                 GpuRestorer.Report rep = r.restore(blocks, off, len, n, dst, 0);
-                for (int i = 0; i < n; i++) {
-                    int p = b.source.get(i);
-                    assertThat(Arrays.equals(dst, i * PAGE, i * PAGE + PAGE, pages, p * PAGE, p * PAGE + PAGE))
-                            .as("yield %s, page %d", yield, i).isTrue();
-                }
+                assertRestored("yield " + yield, dst, b, 0, n);
                 assertThat(rep.failures()).isEmpty();
                 if (yield) { // slices 0, 1, 2 ran (48 pages); the yield came before slice 3
                     assertThat(launched).containsExactly(0, 1, 2);
