@@ -93,6 +93,8 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
         long bytes = (long) count * PAGE;
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = om.createObjectNode();
+        root.put("batchPages", batchPages).put("hostThreads", hostThreads).put("slicePages", slicePages)
+                .put("maxGroups", maxGroups);
         root.put("pagesLoaded", pages).put("sameFilledDropped", same).put("incompressibleDropped", pages - same - count)
                 .put("pages", count).put("bytes", bytes).put("blockBytes", offsets[count - 1] + lengths[count - 1]);
         out.printf("pages: %,d restored of %,d loaded (%,d same-filled and %,d incompressible dropped), LZ4 ratio %.3f%n",
