@@ -64,12 +64,6 @@ final class GpuBenchCommand implements Callable<Integer> {
     @Option(names = "--wg", defaultValue = "128", description = "Work-items per page in the cooperative kernel (default ${DEFAULT-VALUE}).")
     int workGroup;
 
-    @Option(names = "--slice-pages", defaultValue = "0", description = "Pages per kernel launch; 0 = whole batch (default ${DEFAULT-VALUE}).")
-    int slicePages;
-
-    @Option(names = "--max-groups", defaultValue = "0", description = "Work-group quota per launch; 0 = none (default ${DEFAULT-VALUE}).")
-    int maxGroups;
-
     @Option(names = "--transfer", defaultValue = "AUTO", description = "AUTO, MAPPED (zero-copy) or STAGED "
             + "(pinned + DMA + packed results) (default ${DEFAULT-VALUE}).")
     GpuCompressorConfig.Transfer transfer;
@@ -96,8 +90,6 @@ final class GpuBenchCommand implements Callable<Integer> {
         }
         Args.between("--batch-mib", batchMib, 1, 4096);
         opt.check();
-        Args.atLeast("--slice-pages", slicePages, 0);
-        Args.atLeast("--max-groups", maxGroups, 0);
         Args.atLeast("--submit-threads", submitThreads, 1);
         Args.atLeast("--e2e-batches", e2eBatches, 1);
         int pages = batchMib * 256;
@@ -136,7 +128,7 @@ final class GpuBenchCommand implements Callable<Integer> {
             for (String k : opt.kernels) {
                 KernelKind kind = KernelKind.parse(k);
                 GpuCompressorConfig cfg = GpuCompressorConfig.defaults().withKernel(kind).withBatchPages(pages)
-                        .withQuota(maxGroups, slicePages).withWorkGroupSize(workGroup).withTransfer(transfer);
+                        .withQuota(opt.maxGroups, opt.slicePages).withWorkGroupSize(workGroup).withTransfer(transfer);
                 Sizes sizes = new Sizes();
                 long bad = verifyRound(cfg.withBuffers(2).withVerify(true), program, data, pages, sizes);
                 double[] kernelOnly = new double[opt.rounds];
@@ -181,11 +173,7 @@ final class GpuBenchCommand implements Callable<Integer> {
                         .putPOJO("kernelOnlyRounds", kernelOnly).putPOJO("endToEndRounds", e2e);
             }
         }
-        if (kernelGbps[KernelKind.PER_ITEM.ordinal()] > 0 && kernelGbps[KernelKind.COOP.ordinal()] > 0) {
-            double ratio = kernelGbps[KernelKind.COOP.ordinal()] / kernelGbps[KernelKind.PER_ITEM.ordinal()];
-            out.printf("cooperative / one-work-item kernel: %.2f×%n", ratio);
-            root.put("coopVsWi", ratio);
-        }
+        GpuBenchOptions.coopVsWi(out, root, kernelGbps);
         out.flush();
         if (opt.json != null) {
             om.writeValue(opt.json.toFile(), root);

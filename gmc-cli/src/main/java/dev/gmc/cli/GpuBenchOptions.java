@@ -23,6 +23,12 @@ final class GpuBenchOptions {
     @Option(names = "--kernels", split = ",", defaultValue = "coop,wi", description = "Kernels to run (default ${DEFAULT-VALUE}).")
     List<String> kernels;
 
+    @Option(names = "--slice-pages", defaultValue = "0", description = "Pages per kernel launch; 0 = whole batch (default ${DEFAULT-VALUE}).")
+    int slicePages;
+
+    @Option(names = "--max-groups", defaultValue = "0", description = "Work-group quota per launch; 0 = none (default ${DEFAULT-VALUE}).")
+    int maxGroups;
+
     @Option(names = "--threads", defaultValue = "0", description = "CPU baseline threads; 0 = all cores (default ${DEFAULT-VALUE}).")
     int threads;
 
@@ -35,6 +41,18 @@ final class GpuBenchOptions {
     void check() {
         Args.atLeast("--threads", threads, 0);
         Args.atLeast("--rounds", rounds, 1);
+        Args.atLeast("--slice-pages", slicePages, 0);
+        Args.atLeast("--max-groups", maxGroups, 0);
+    }
+
+    /** Prints and records the cooperative kernel's speed over the one-work-item kernel's, if both ran. */
+    static void coopVsWi(java.io.PrintWriter out, com.fasterxml.jackson.databind.node.ObjectNode root, double[] kernelGbps) {
+        double wi = kernelGbps[dev.gmc.kernels.KernelKind.PER_ITEM.ordinal()];
+        double coop = kernelGbps[dev.gmc.kernels.KernelKind.COOP.ordinal()];
+        if (wi > 0 && coop > 0) {
+            out.printf("cooperative / one-work-item kernel: %.2f×%n", coop / wi);
+            root.put("coopVsWi", coop / wi);
+        }
     }
 
     /** CPU baseline threads: {@code --threads}, or all cores. */

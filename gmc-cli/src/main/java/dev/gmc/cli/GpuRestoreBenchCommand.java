@@ -59,12 +59,6 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
     @Option(names = "--batch-pages", defaultValue = "4096", description = "Pages per device batch (default ${DEFAULT-VALUE}).")
     int batchPages;
 
-    @Option(names = "--slice-pages", defaultValue = "0", description = "Pages per kernel launch; 0 = whole batch (default ${DEFAULT-VALUE}).")
-    int slicePages;
-
-    @Option(names = "--max-groups", defaultValue = "0", description = "Work-group quota per launch; 0 = none (default ${DEFAULT-VALUE}).")
-    int maxGroups;
-
     @Option(names = "--host-threads", defaultValue = "2", description = "Host threads, each with its own restorer, "
             + "so that one batch's transfers overlap another's kernel (default ${DEFAULT-VALUE}).")
     int hostThreads;
@@ -83,8 +77,6 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
         Args.between("--mib", mib, 1, 4096);
         Args.between("--batch-pages", batchPages, 1, 1 << 18);
         Args.between("--host-threads", hostThreads, 1, 64);
-        Args.atLeast("--slice-pages", slicePages, 0);
-        Args.atLeast("--max-groups", maxGroups, 0);
         opt.check();
         int pages = mib * 256;
         data = PageInput.loadPages(opt.inputs, pages);
@@ -93,8 +85,8 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
         long bytes = (long) count * PAGE;
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = om.createObjectNode();
-        root.put("batchPages", batchPages).put("hostThreads", hostThreads).put("slicePages", slicePages)
-                .put("maxGroups", maxGroups);
+        root.put("batchPages", batchPages).put("hostThreads", hostThreads).put("slicePages", opt.slicePages)
+                .put("maxGroups", opt.maxGroups);
         root.put("pagesLoaded", pages).put("sameFilledDropped", same).put("incompressibleDropped", pages - same - count)
                 .put("pages", count).put("bytes", bytes).put("blockBytes", offsets[count - 1] + lengths[count - 1]);
         out.printf("pages: %,d restored of %,d loaded (%,d same-filled and %,d incompressible dropped), LZ4 ratio %.3f%n",
@@ -111,8 +103,8 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
         ClDevice dev = ClDevice.select(opt.device);
         root.put("device", dev.toString()).put("deviceVersion", dev.version());
         out.println("device: " + dev + ", batches of " + batchPages + " pages, " + hostThreads + " host threads"
-                + (slicePages > 0 ? ", slices of " + slicePages + " pages" : "")
-                + (maxGroups > 0 ? ", at most " + maxGroups + " work-groups a launch" : ""));
+                + (opt.slicePages > 0 ? ", slices of " + opt.slicePages + " pages" : "")
+                + (opt.maxGroups > 0 ? ", at most " + opt.maxGroups + " work-groups a launch" : ""));
         ArrayNode kNodes = root.putArray("kernels");
         double[] kernelGbps = new double[KernelKind.values().length];
         try (Lz4Program program = new Lz4Program(dev, 64)) {
@@ -157,11 +149,7 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
                         .putPOJO("endToEndRegionRounds", e2eRegion).putPOJO("hostCpuRegionRounds", hostRegion);
             }
         }
-        if (kernelGbps[KernelKind.PER_ITEM.ordinal()] > 0 && kernelGbps[KernelKind.COOP.ordinal()] > 0) {
-            double ratio = kernelGbps[KernelKind.COOP.ordinal()] / kernelGbps[KernelKind.PER_ITEM.ordinal()];
-            out.printf("cooperative / one-work-item kernel: %.2f×%n", ratio);
-            root.put("coopVsWi", ratio);
-        }
+        GpuBenchOptions.coopVsWi(out, root, kernelGbps);
         out.flush();
         if (opt.json != null) {
             om.writeValue(opt.json.toFile(), root);
@@ -241,7 +229,7 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
 
     private GpuRestorer restorer(Lz4Program program, KernelKind kind, int cap) {
         return new GpuRestorer(program, kind, cap, false, dev.gmc.kernels.FaultInjector.NONE,
-                new GpuRestorer.Fairness(slicePages, maxGroups, () -> false));
+                new GpuRestorer.Fairness(opt.slicePages, opt.maxGroups, () -> false));
     }
 
     /** Compares every page of the region (block i restored into page i) with its original. */

@@ -226,10 +226,7 @@ public final class GpuRestorer implements AutoCloseable {
      */
     public synchronized Report restore(byte[] blocks, int[] offsets, int[] lengths, int count, byte[] dst, int dstOff) {
         checkArgs(blocks, offsets, lengths, count);
-        if (dstOff < 0 || (long) dstOff + (long) count * PAGE > dst.length) {
-            throw new IllegalArgumentException("restore of " + count + " pages into [" + dstOff + ", "
-                    + ((long) dstOff + (long) count * PAGE) + ") of a " + dst.length + "-byte array");
-        }
+        checkDst(dst, dstOff, count);
         return run(blocks, offsets, lengths, count, dst, dstOff, null, 0, null, count, 0);
     }
 
@@ -274,10 +271,7 @@ public final class GpuRestorer implements AutoCloseable {
             throw new IllegalArgumentException("restore of " + count + " pages of " + ids.length + " IDs (capacity "
                     + capacity + ")");
         }
-        if (dstOff < 0 || (long) dstOff + (long) count * PAGE > dst.length) {
-            throw new IllegalArgumentException("restore of " + count + " pages into [" + dstOff + ", "
-                    + ((long) dstOff + (long) count * PAGE) + ") of a " + dst.length + "-byte array");
-        }
+        checkDst(dst, dstOff, count);
         if (gather == null) {
             gather = new byte[capacity * PAGE];
             gatherOffsets = new int[capacity];
@@ -305,6 +299,13 @@ public final class GpuRestorer implements AutoCloseable {
     /** A region of {@code pages} pages in this restorer's OpenCL context (see {@link #restoreInto}). */
     public PageRegion allocateRegion(int pages) {
         return new PageRegion(program, pages);
+    }
+
+    private static void checkDst(byte[] dst, int dstOff, int count) {
+        if (dstOff < 0 || (long) dstOff + (long) count * PAGE > dst.length) {
+            throw new IllegalArgumentException("restore of " + count + " pages into [" + dstOff + ", "
+                    + ((long) dstOff + (long) count * PAGE) + ") of a " + dst.length + "-byte array");
+        }
     }
 
     private void checkArgs(byte[] blocks, int[] offsets, int[] lengths, int count) {
