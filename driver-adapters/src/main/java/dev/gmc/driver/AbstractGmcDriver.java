@@ -8,6 +8,7 @@ import static dev.gmc.driver.Buffer.RESTORING;
 import static dev.gmc.driver.Buffer.STATE_MASK;
 import static dev.gmc.driver.Buffer.UNMAPPED;
 
+import dev.gmc.core.store.BatchLoader;
 import dev.gmc.core.store.PageStore;
 import dev.gmc.core.store.SameFilled;
 import dev.gmc.driver.DriverCounters.Counter;
@@ -68,6 +69,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
     private final CopyOnWriteArrayList<GmcListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong seq = new AtomicLong();
     private final CpuProcess.FaultHandler cpuFaultHandler = this::onCpuFault;
+    private volatile BatchLoader loader = BatchLoader.CPU;
 
     protected AbstractGmcDriver(DriverConfig config) {
         this.config = config;
@@ -367,6 +369,158 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             gpuMapPages(b, page, 1);
         }
         emit(GmcEvent.Type.PAGE_REMAPPED, b.context().id(), b.id(), page, cpu == null ? -1 : cpu.pid());
+    }
+
+    // ---- batch restore --------------------------------------------------------------------------------------
+
+    /** Pages per {@link BatchLoader#loadAll} call: bounds the loader's staging memory (16 MiB of pages on a GPU). */
+    static final int RESTORE_BATCH = 4096;
+
+    /** The loader that batch restores decode through ({@link BatchLoader#CPU} unless set). */
+    public void batchLoader(BatchLoader loader) {
+        this.loader = java.util.Objects.requireNonNull(loader, "loader");
+    }
+
+    public BatchLoader batchLoader() {
+        return loader;
+    }
+
+    @Override
+    public RestoreResult restore(Buffer b) {
+        b.lock.lock();
+        try {
+            if (b.freed) {
+                return RestoreResult.skipped(b, loader.name(), "freed");
+            }
+            if (b.compressedPages == 0) {
+                return RestoreResult.skipped(b, loader.name(), "no compressed pages");
+            }
+            return restoreCompressed(b, true, Counter.EAGER_RESTORES);
+        } finally {
+            b.lock.unlock();
+        }
+    }
+
+    /**
+     * Restores every COMPRESSED page of {@code b} (buffer lock held) in batches of {@link #RESTORE_BATCH}: frames
+     * first, then one {@link BatchLoader#loadAll} into them, then the handles freed, and at the end every restored
+     * page mapped on the GPU and, with {@code mapCpu} or {@link RemapPolicy#ALL}, in every CPU mapping (one table
+     * update per mapping and one GPU update per run of pages, not one per page as faults do). Faults on the buffer
+     * wait on its lock meanwhile, then find their page resident. A page that the loader cannot decode, or that
+     * finds no frame, keeps its handle and state: the store still holds it, and a later fault or restore tries
+     * again. If the loader itself throws (a bug, not a corrupt page), the batch is decoded on the CPU instead and
+     * the error is reported.
+     */
+    RestoreResult restoreCompressed(Buffer b, boolean mapCpu, Counter counter) {
+        BatchLoader l = loader;
+        RegionState before = b.regionState;
+        emit(GmcEvent.Type.RESTORE_START, b.context().id(), b.id(), -1, b.compressedPages);
+        int restored = 0;
+        int failed = 0;
+        int noFrame = 0;
+        List<String> errors = new ArrayList<>(0);
+        boolean[] done = new boolean[b.pages()];
+        int[] pages = new int[Math.min(RESTORE_BATCH, b.compressedPages)];
+        int[] frames = new int[pages.length];
+        long[] ids = new long[pages.length];
+        BatchLoader.Destinations dst = new BatchLoader.Destinations() {
+            @Override
+            public byte[] array(int i) {
+                return mem.array(frames[i]);
+            }
+
+            @Override
+            public int offset(int i) {
+                return mem.offset(frames[i]);
+            }
+        };
+        if (before != RegionState.COMPRESSING) {
+            b.regionState = RegionState.RESTORING;
+        }
+        int next = 0;
+        while (next < b.pages()) {
+            int n = 0;
+            for (; next < b.pages() && n < pages.length; next++) {
+                if ((b.state[next] & STATE_MASK) != COMPRESSED) {
+                    continue;
+                }
+                try {
+                    frames[n] = mem.allocate(FrameKind.DATA, false);
+                } catch (OutOfFramesException e) {
+                    for (; next < b.pages(); next++) {
+                        noFrame += (b.state[next] & STATE_MASK) == COMPRESSED ? 1 : 0;
+                    }
+                    counters.add(Counter.RESTORE_NO_FRAME, noFrame);
+                    break;
+                }
+                pages[n] = next;
+                ids[n] = b.handle[next];
+                b.state[next] = RESTORING;
+                n++;
+            }
+            if (n == 0) {
+                break;
+            }
+            RuntimeException[] bad = new RuntimeException[n];
+            try {
+                failuresByIndex(l.loadAll(store, ids, n, dst), bad, n);
+            } catch (RuntimeException e) {
+                errors.add("batch loader " + l.name() + " failed (" + e + "); the batch of " + n
+                        + " pages was decoded on the CPU");
+                java.util.Arrays.fill(bad, null);
+                failuresByIndex(BatchLoader.CPU.loadAll(store, ids, n, dst), bad, n);
+            }
+            for (int k = 0; k < n; k++) {
+                int page = pages[k];
+                if (bad[k] != null) {
+                    mem.free(frames[k], FrameKind.DATA);
+                    b.state[page] = COMPRESSED;
+                    errors.add("page " + page + ": " + bad[k].getMessage());
+                    emit(GmcEvent.Type.PAGE_RESTORE_FAILED, b.context().id(), b.id(), page, ids[k]);
+                    failed++;
+                    continue;
+                }
+                store.free(ids[k]);
+                b.handle[page] = 0;
+                b.pfn[page] = frames[k];
+                b.state[page] = RESIDENT;
+                b.compressedPages--;
+                done[page] = true;
+                restored++;
+                emit(GmcEvent.Type.PAGE_RESTORED, b.context().id(), b.id(), page, frames[k]);
+            }
+            if (noFrame > 0) {
+                break;
+            }
+        }
+        counters.add(Counter.PAGES_RESTORED, restored);
+        counters.add(counter, restored);
+        counters.add(Counter.RESTORE_FAILED, failed);
+        if (restored > 0) {
+            counters.inc(Counter.BATCH_RESTORES);
+            if (mapCpu || config.remap() == RemapPolicy.ALL) {
+                for (Buffer.CpuMapping m : b.cpuMappings) {
+                    m.process().updatePtes(m.va(), b.pages(), (i, old) -> done[i]
+                            ? ArmPte.page((long) b.pfn[i] << PhysicalMemory.PAGE_SHIFT, true) : old);
+                }
+            }
+            mapGpuRuns(b, true);
+        }
+        if (before != RegionState.COMPRESSING) {
+            b.regionState = b.compressedPages > 0 ? RegionState.COMPRESSED : RegionState.RESIDENT;
+        }
+        emit(GmcEvent.Type.RESTORE_END, b.context().id(), b.id(), -1, restored);
+        return new RestoreResult(b.id(), b.pages(), restored, failed, noFrame, l.name(), List.copyOf(errors), null);
+    }
+
+    /** Files a loader's failures by batch index; an index outside the batch is the loader's bug (thrown). */
+    private static void failuresByIndex(List<BatchLoader.Failure> failures, RuntimeException[] bad, int n) {
+        for (BatchLoader.Failure f : failures) {
+            if (f.index() < 0 || f.index() >= n) {
+                throw new IllegalStateException("batch loader reported page " + f.index() + " of a batch of " + n);
+            }
+            bad[f.index()] = f.error();
+        }
     }
 
     // ---- compression ----------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@ package dev.gmc.driver;
 import java.util.List;
 
 /**
- * Which buffers to compress, and when: the seam where compression policies are prototyped. The
- * {@link ResourceDaemon} asks the policy after every app event and compresses what it returns, in order.
+ * Which buffers to compress, and when, and which to restore before they fault: the seam where compression policies
+ * are prototyped. The {@link ResourceDaemon} asks the policy after every app event, compresses what
+ * {@link #candidates} returns, then restores what {@link #restoreCandidates} returns, in order.
  */
 public interface CompressionPolicy {
     /**
@@ -14,6 +15,40 @@ public interface CompressionPolicy {
      * @return buffers to compress now (empty for none)
      */
     List<Buffer> candidates(int pid, boolean foreground, GpuDriverModel driver);
+
+    /**
+     * Buffers to restore now, ahead of their faults ({@link GpuDriverModel#restore}); none by default: the
+     * published design restores on fault only.
+     */
+    default List<Buffer> restoreCandidates(int pid, boolean foreground, GpuDriverModel driver) {
+        return List.of();
+    }
+
+    /**
+     * This policy, plus eager restore: when an app returns to the foreground, every buffer of its that has
+     * compressed pages is restored in batches at once, so that its first frames do not fault page by page (the
+     * cost moves from the faults to the foreground event; see {@code gmc fault-bench --eager}).
+     */
+    default CompressionPolicy withEagerRestore() {
+        CompressionPolicy base = this;
+        return new CompressionPolicy() {
+            @Override
+            public List<Buffer> candidates(int pid, boolean foreground, GpuDriverModel driver) {
+                return base.candidates(pid, foreground, driver);
+            }
+
+            @Override
+            public List<Buffer> restoreCandidates(int pid, boolean foreground, GpuDriverModel driver) {
+                if (!foreground) {
+                    return base.restoreCandidates(pid, false, driver);
+                }
+                return driver.buffers().stream()
+                        .filter(b -> b.context().owner().pid() == pid && b.compressedPages() > 0)
+                        .sorted(java.util.Comparator.comparingInt(Buffer::id))
+                        .toList();
+            }
+        };
+    }
 
     /**
      * The published GMC design: when an app goes to the background, all its buffers of at least

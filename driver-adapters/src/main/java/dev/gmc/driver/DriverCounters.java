@@ -33,6 +33,12 @@ public final class DriverCounters extends EnumCounters<DriverCounters.Counter> {
         GPU_FAULTS_MINOR,
         /** Pages restored by the Utgard pre-job hook. */
         PRE_JOB_RESTORES,
+        /** Pages restored ahead of any fault by {@link GpuDriverModel#restore} (eager restore on foreground). */
+        EAGER_RESTORES,
+        /** Batch restores ({@link GpuDriverModel#restore} and Utgard's pre-job hook) that decoded at least one page. */
+        BATCH_RESTORES,
+        /** Pages a batch restore could not decode (corrupt or stale): they stay compressed. */
+        RESTORE_FAILED,
         /** Pages cleaned and invalidated from the CPU caches before compression. */
         CACHE_MAINTENANCE_PAGES,
         JOBS, JOBS_FAILED, CONTEXTS_KILLED, SIGSEGV, SIGBUS,

@@ -8,7 +8,8 @@ import java.util.Collection;
 
 /**
  * The SPI every emulated GPU driver implements: processes and contexts, buffers, CPU and GPU mappings, accesses,
- * jobs, and the GMC operations (compress a buffer; restore happens inside the fault paths).
+ * jobs, and the GMC operations (compress a buffer; restore happens inside the fault paths, or in batches on
+ * request).
  *
  * <p>CPU accesses that no mapping covers end in {@link dev.gmc.mmu.CpuFaultException} (SIGSEGV/SIGBUS), as the
  * process would be signalled; GPU faults the driver cannot resolve end the job as the real driver would (kbase:
@@ -49,6 +50,14 @@ public interface GpuDriverModel extends AutoCloseable {
 
     /** Unmaps the buffer everywhere, compresses its pages and frees their frames. */
     CompressResult compress(Buffer b);
+
+    /**
+     * Restores every compressed page of the buffer ahead of any fault, in batches through the driver's
+     * {@link dev.gmc.core.store.BatchLoader} (eager restore, e.g. when its app returns to the foreground), and maps
+     * them in every CPU mapping and on the GPU. A page the loader cannot decode, or that finds no frame, stays
+     * compressed and is reported.
+     */
+    RestoreResult restore(Buffer b);
 
     void free(Buffer b);
 

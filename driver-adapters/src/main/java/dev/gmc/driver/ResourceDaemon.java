@@ -7,8 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The GMC resource daemon: receives app foreground/background events (from the window manager / activity
- * manager in the real system), asks the {@link CompressionPolicy} for candidates and compresses them. Runs the
- * compression on the calling thread; a caller that wants it in the background submits these calls to an executor.
+ * manager in the real system), asks the {@link CompressionPolicy} for candidates, compresses them, then restores
+ * the policy's restore candidates. Runs on the calling thread; a caller that wants it in the background submits
+ * these calls to an executor.
  */
 public final class ResourceDaemon {
     private final GpuDriverModel driver;
@@ -20,11 +21,19 @@ public final class ResourceDaemon {
         this.policy = policy;
     }
 
-    public List<CompressResult> appBackground(int pid) {
+    /** What the daemon did for one app event: the compressions, then the restores. */
+    public record Outcome(List<CompressResult> compressed, List<RestoreResult> restored) {
+        /** Pages restored by this event. */
+        public int pagesRestored() {
+            return restored.stream().mapToInt(RestoreResult::restored).sum();
+        }
+    }
+
+    public Outcome appBackground(int pid) {
         return event(pid, false);
     }
 
-    public List<CompressResult> appForeground(int pid) {
+    public Outcome appForeground(int pid) {
         return event(pid, true);
     }
 
@@ -33,7 +42,7 @@ public final class ResourceDaemon {
         return foreground.getOrDefault(pid, true);
     }
 
-    private List<CompressResult> event(int pid, boolean fg) {
+    private Outcome event(int pid, boolean fg) {
         driver.process(pid); // names an unknown pid clearly
         foreground.put(pid, fg);
         if (driver instanceof AbstractGmcDriver d) {
@@ -43,6 +52,10 @@ public final class ResourceDaemon {
         for (Buffer b : policy.candidates(pid, fg, driver)) {
             out.add(driver.compress(b));
         }
-        return out;
+        List<RestoreResult> back = new ArrayList<>();
+        for (Buffer b : policy.restoreCandidates(pid, fg, driver)) {
+            back.add(driver.restore(b));
+        }
+        return new Outcome(List.copyOf(out), List.copyOf(back));
     }
 }

@@ -125,6 +125,15 @@ public final class UtgardDriver extends AbstractGmcDriver {
                 return "job declares " + b + ", which is not mapped on the GPU";
             }
             b.jobPins++;
+            if (b.compressedPages > 0) { // one batch through the driver's loader, then the pages in other states
+                RestoreResult r = restoreCompressed(b, false, DriverCounters.Counter.PRE_JOB_RESTORES);
+                if (r.noFrame() > 0) {
+                    return "out of memory restoring " + r.noFrame() + " compressed pages of " + b;
+                }
+                if (r.failed() > 0) {
+                    return "cannot restore " + r.failed() + " pages of " + b + ": " + r.errors().get(0);
+                }
+            }
             for (int i = 0; i < b.pages(); i++) {
                 int st = b.state[i] & Buffer.STATE_MASK;
                 if (st != Buffer.RESIDENT || (b.state[i] & Buffer.GPU_MAPPED) == 0) {

@@ -241,11 +241,11 @@ class DriverTest {
             Buffer g = d.allocate(d.createContext(100), 16, BufferType.TEXTURE, "g", false);
             Buffer l = d.allocate(d.createContext(200), 16, BufferType.TEXTURE, "l", false);
             ResourceDaemon daemon = new ResourceDaemon(d, CompressionPolicy.background(1));
-            List<CompressResult> r = daemon.appBackground(100);
+            List<CompressResult> r = daemon.appBackground(100).compressed();
             assertThat(r).extracting(CompressResult::bufferId).containsExactly(g.id());
             assertThat(g.compressedPages()).isEqualTo(16);
             assertThat(l.compressedPages()).isZero();
-            assertThat(daemon.appForeground(100)).isEmpty();
+            assertThat(daemon.appForeground(100)).isEqualTo(new ResourceDaemon.Outcome(List.of(), List.of()));
             assertThat(daemon.isForeground(100)).isTrue();
             assertThatThrownBy(() -> daemon.appBackground(999)).hasMessageContaining("no process 999");
         }

@@ -23,21 +23,26 @@ import org.junit.jupiter.params.provider.CsvSource;
 class FaultReplayRandomTest {
     private static final int BUFFERS = 6;
 
-    @ParameterizedTest(name = "{0}, {1} workers, {2} ops each, remap {3}")
+    @ParameterizedTest(name = "{0}, {1} workers, {2} ops each, remap {3}, eager restore {4}")
     @CsvSource({
-        "midgard, 1, 20000, FAULTING",
-        "utgard, 1, 20000, FAULTING",
-        "midgard, 3, 40000, FAULTING",
-        "utgard, 3, 40000, ALL",
-        "midgard, 3, 40000, ALL",
+        "midgard, 1, 20000, FAULTING, false",
+        "utgard, 1, 20000, FAULTING, false",
+        "midgard, 3, 40000, FAULTING, false",
+        "utgard, 3, 40000, ALL, false",
+        "midgard, 3, 40000, ALL, false",
+        "midgard, 1, 20000, FAULTING, true",
+        "utgard, 3, 40000, FAULTING, true",
+        "midgard, 3, 40000, ALL, true",
     })
-    void everyReadSeesTheLastWrite(String driver, int workers, int ops, RemapPolicy remap) throws Exception {
+    void everyReadSeesTheLastWrite(String driver, int workers, int ops, RemapPolicy remap, boolean eager)
+            throws Exception {
         DriverConfig cfg = DriverConfig.defaults().withRam(64L << 20).withRemap(remap);
         try (AbstractGmcDriver d = Drivers.make(driver, cfg)) {
             d.createProcess(100, "app");
             d.createProcess(101, "compositor");
             GpuContext ctx = d.createContext(100);
-            ResourceDaemon daemon = new ResourceDaemon(d, CompressionPolicy.background(1));
+            CompressionPolicy policy = CompressionPolicy.background(1);
+            ResourceDaemon daemon = new ResourceDaemon(d, eager ? policy.withEagerRestore() : policy);
             List<Buffer> bufs = new ArrayList<>();
             List<byte[]> shadow = new ArrayList<>();
             long[] va100 = new long[BUFFERS];
@@ -104,6 +109,8 @@ class FaultReplayRandomTest {
             assertThat(reads.get()).isPositive();
             d.checkInvariants();
             assertThat(d.counters().get(DriverCounters.Counter.PAGES_RESTORED)).isPositive();
+            assertThat(d.counters().get(DriverCounters.Counter.EAGER_RESTORES) > 0).as("eager restores").isEqualTo(eager);
+            assertThat(d.counters().get(DriverCounters.Counter.RESTORE_FAILED)).isZero();
 
             // everything compresses and comes back once more, then frees to zero
             for (Buffer b : bufs) {

@@ -27,7 +27,7 @@ public final class Trace {
     static final Map<String, Set<String>> OPTIONS = new LinkedHashMap<>();
 
     static {
-        cmd("driver", "NAME:word", "format", "ram", "algo", "policy", "threshold", "remap", "tlb");
+        cmd("driver", "NAME:word", "format", "ram", "algo", "policy", "threshold", "remap", "tlb", "restore");
         cmd("process", "PID:int NAME:word");
         cmd("context", "CONTEXT:newctx PID:int");
         cmd("alloc", "BUFFER:newbuf CONTEXT:ctx PAGES:int", "type", "content", "seed", "gpu");
@@ -263,6 +263,11 @@ public final class Trace {
                     }
                     parseAddr(file, l.number(), k, v.substring(0, colon), buffers);
                     parseLong(file, l.number(), k, v.substring(colon + 1), 1);
+                }
+                case "restore" -> {
+                    if (!v.equals("lazy") && !v.equals("eager")) {
+                        throw new TraceException(file, l.number(), k, "'" + v + "' (expected lazy or eager)");
+                    }
                 }
                 case "gpu" -> {
                     if (!v.equals("ro") && !v.equals("rw")) {

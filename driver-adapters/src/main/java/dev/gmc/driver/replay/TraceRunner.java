@@ -1,6 +1,7 @@
 package dev.gmc.driver.replay;
 
 import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.store.BatchLoader;
 import dev.gmc.core.store.IncompressiblePolicy;
 import dev.gmc.core.store.StoreConfig;
 import dev.gmc.driver.AbstractGmcDriver;
@@ -14,6 +15,7 @@ import dev.gmc.driver.JobResult;
 import dev.gmc.driver.MidgardDriver;
 import dev.gmc.driver.RemapPolicy;
 import dev.gmc.driver.ResourceDaemon;
+import dev.gmc.driver.RestoreResult;
 import dev.gmc.driver.UtgardDriver;
 import dev.gmc.mmu.CpuFaultException;
 import dev.gmc.mmu.FrameKind;
@@ -44,6 +46,7 @@ public final class TraceRunner {
     private final Trace trace;
     private final FileContent files;
     private final Consumer<String> log;
+    private final BatchLoader loader;
     private AbstractGmcDriver d;
     private ResourceDaemon daemon;
     private final Map<String, GpuContext> contexts = new HashMap<>();
@@ -56,15 +59,24 @@ public final class TraceRunner {
     private long verified;
 
     public TraceRunner(Trace trace, FileContent files, Consumer<String> log) {
+        this(trace, files, log, BatchLoader.CPU);
+    }
+
+    /** @param loader what batch restores decode through ({@code restore=eager}, Utgard's pre-job hook) */
+    public TraceRunner(Trace trace, FileContent files, Consumer<String> log, BatchLoader loader) {
         this.trace = trace;
         this.files = files;
         this.log = log;
+        this.loader = loader;
     }
 
     public ReplayReport run() {
         d = makeDriver(trace.header());
         try {
-            daemon = new ResourceDaemon(d, CompressionPolicy.background(1));
+            d.batchLoader(loader);
+            CompressionPolicy policy = CompressionPolicy.background(1);
+            daemon = new ResourceDaemon(d, trace.header().opt("restore", "lazy").equals("eager")
+                    ? policy.withEagerRestore() : policy);
             int count = 1;
             for (Trace.Line l : trace.lines().subList(1, trace.lines().size())) {
                 count++;
@@ -122,6 +134,22 @@ public final class TraceRunner {
         }
     }
 
+    private void foreground(Trace.Line l) {
+        ResourceDaemon.Outcome o = daemon.appForeground(pid(l, 0));
+        if (!o.restored().isEmpty()) {
+            say(l, "foreground: " + o.pagesRestored() + " page(s) of " + o.restored().size() + " buffer(s) restored ("
+                    + loader.name() + ")");
+        }
+        for (RestoreResult r : o.restored()) {
+            for (String e : r.errors()) {
+                say(l, "foreground: buffer " + r.bufferId() + ": " + e);
+            }
+            if (r.noFrame() > 0) {
+                say(l, "foreground: buffer " + r.bufferId() + ": " + r.noFrame() + " page(s) left compressed, no frame");
+            }
+        }
+    }
+
     private void step(Trace.Line l) throws IOException {
         switch (l.command()) {
             case "process" -> d.createProcess(pid(l, 0), l.field(1));
@@ -129,9 +157,9 @@ public final class TraceRunner {
             case "alloc" -> alloc(l);
             case "cpumap" -> d.mapCpu(buf(l, 0), pid(l, 1));
             case "gpumap" -> d.mapGpu(buf(l, 0));
-            case "background" -> say(l, "background: " + daemon.appBackground(pid(l, 0)).size()
+            case "background" -> say(l, "background: " + daemon.appBackground(pid(l, 0)).compressed().size()
                     + " buffer(s) compressed");
-            case "foreground" -> daemon.appForeground(pid(l, 0));
+            case "foreground" -> foreground(l);
             case "compress" -> say(l, "compress: " + d.compress(buf(l, 0)));
             case "cpu-read", "cpu-write" -> cpuAccess(l, l.command().equals("cpu-write"));
             case "gpu-read", "gpu-write" -> gpuAccess(l, l.command().equals("gpu-write"));
