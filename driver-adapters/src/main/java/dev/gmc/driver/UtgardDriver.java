@@ -124,7 +124,6 @@ public final class UtgardDriver extends AbstractGmcDriver {
             if (b.gpuVa == 0) {
                 return "job declares " + b + ", which is not mapped on the GPU";
             }
-            b.jobPins++;
             if (b.compressedPages > 0) { // one batch through the driver's loader, then the pages in other states
                 RestoreResult r = restoreCompressed(b, false, DriverCounters.Counter.PRE_JOB_RESTORES);
                 if (r.noFrame() > 0) {
@@ -142,6 +141,7 @@ public final class UtgardDriver extends AbstractGmcDriver {
                     }
                 }
             }
+            b.jobPins++; // only now: a job that fails here never starts, so nothing would unpin it
             return null;
         } finally {
             b.lock.unlock();

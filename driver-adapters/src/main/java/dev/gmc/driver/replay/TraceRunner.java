@@ -46,7 +46,8 @@ public final class TraceRunner {
     private final Trace trace;
     private final FileContent files;
     private final Consumer<String> log;
-    private final BatchLoader loader;
+    private BatchLoader loader = BatchLoader.CPU;
+    private String restoreOverride;
     private AbstractGmcDriver d;
     private ResourceDaemon daemon;
     private final Map<String, GpuContext> contexts = new HashMap<>();
@@ -59,15 +60,24 @@ public final class TraceRunner {
     private long verified;
 
     public TraceRunner(Trace trace, FileContent files, Consumer<String> log) {
-        this(trace, files, log, BatchLoader.CPU);
-    }
-
-    /** @param loader what batch restores decode through ({@code restore=eager}, Utgard's pre-job hook) */
-    public TraceRunner(Trace trace, FileContent files, Consumer<String> log, BatchLoader loader) {
         this.trace = trace;
         this.files = files;
         this.log = log;
-        this.loader = loader;
+    }
+
+    /** What batch restores decode through ({@code restore=eager}, Utgard's pre-job hook); default the CPU. */
+    public TraceRunner withLoader(BatchLoader l) {
+        this.loader = java.util.Objects.requireNonNull(l, "loader");
+        return this;
+    }
+
+    /** Overrides the driver line's {@code restore=}: "lazy" or "eager"; null keeps the trace's. */
+    public TraceRunner withRestore(String mode) {
+        if (mode != null && !mode.equals("lazy") && !mode.equals("eager")) {
+            throw new IllegalArgumentException("restore mode '" + mode + "' (expected lazy or eager)");
+        }
+        this.restoreOverride = mode;
+        return this;
     }
 
     public ReplayReport run() {
@@ -75,7 +85,8 @@ public final class TraceRunner {
         try {
             d.batchLoader(loader);
             CompressionPolicy policy = CompressionPolicy.background(1);
-            daemon = new ResourceDaemon(d, trace.header().opt("restore", "lazy").equals("eager")
+            String restore = restoreOverride != null ? restoreOverride : trace.header().opt("restore", "lazy");
+            daemon = new ResourceDaemon(d, restore.equals("eager")
                     ? policy.withEagerRestore() : policy);
             int count = 1;
             for (Trace.Line l : trace.lines().subList(1, trace.lines().size())) {

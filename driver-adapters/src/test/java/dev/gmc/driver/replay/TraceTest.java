@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,6 +74,32 @@ class TraceTest {
         assertThat(r.failures()).isEmpty();
         assertThat(r.bytesVerified()).isGreaterThanOrEqualTo(400 + 8192 + 8192);
         assertThat(r.driverCounters().get("pages_restored")).isPositive();
+    }
+
+    @Test
+    void eagerRestoreBringsTheAppBackOnForegroundSoItsAccessesDoNotFault() {
+        String body = "alloc b c 8 content=gradient\nalloc z c 4 content=text\ncpumap b 100\ncpumap z 100\n"
+                + "gpumap b\nbackground 100\nforeground 100\ngpu-read c b+0 32768\ncpu-read 100 z+0 16384\ncheck\n";
+        ReplayReport lazy = run(HEAD + body);
+        ReplayReport eager = run(HEAD.replace("ram=16M", "ram=16M restore=eager") + body);
+        for (ReplayReport r : List.of(lazy, eager)) {
+            assertThat(r.failures()).isEmpty();
+            assertThat(r.driverCounters().get("pages_restored")).isEqualTo(12);
+        }
+        assertThat(lazy.driverCounters().get("eager_restores")).isZero();
+        assertThat(lazy.driverCounters().get("gpu_faults_major") + lazy.driverCounters().get("cpu_faults_major"))
+                .isEqualTo(12);
+        assertThat(eager.driverCounters().get("eager_restores")).isEqualTo(12);
+        assertThat(eager.driverCounters().get("batch_restores")).isEqualTo(2);
+        assertThat(eager.driverCounters().get("gpu_faults_major") + eager.driverCounters().get("cpu_faults_major")
+                + eager.driverCounters().get("gpu_faults_minor") + eager.driverCounters().get("cpu_faults_minor"))
+                .isZero();
+        ReplayReport overridden = new TraceRunner(Trace.parse("t.gmct", HEAD + body), (p, o, l) -> new byte[0], null)
+                .withRestore("eager").run();
+        assertThat(overridden.driverCounters()).isEqualTo(eager.driverCounters());
+        assertThatThrownBy(() -> Trace.parse("t.gmct", HEAD.replace("ram=16M", "restore=soon")))
+                .isInstanceOf(TraceException.class)
+                .hasMessageStartingWith("t.gmct:2: field restore: 'soon' (expected lazy or eager)");
     }
 
     static Stream<Path> sampleTraces() throws IOException {

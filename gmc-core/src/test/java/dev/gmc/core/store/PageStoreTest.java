@@ -210,7 +210,7 @@ class PageStoreTest {
         }
     }
 
-    private static long valueOf(PageStore store, long id) {
+    static long valueOf(PageStore store, long id) {
         // the pool handle is the only live pool object created for this page: find it through the entry
         try {
             java.lang.reflect.Field f = PageStore.class.getDeclaredField("values");
