@@ -13,6 +13,7 @@ import dev.gmc.driver.GpuContext;
 import dev.gmc.driver.Job;
 import dev.gmc.driver.JobResult;
 import dev.gmc.driver.MidgardDriver;
+import dev.gmc.driver.RestoreResult;
 import dev.gmc.driver.UtgardDriver;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -33,6 +34,7 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -81,6 +83,9 @@ final class FaultBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
     Path json;
 
+    @Mixin
+    BatchLoaderOptions batch;
+
     @Override
     public Integer call() throws Exception {
         Args.atLeast("--pages", pages, 16);
@@ -99,8 +104,11 @@ final class FaultBenchCommand implements Callable<Integer> {
         double[] rawGbps = new double[rounds];
         double[] regionGbps = new double[rounds];
         double[] utgardPreJobGbps = new double[rounds];
+        double[] lazyResumeGbps = new double[rounds];
+        double[] eagerResumeGbps = new double[rounds];
         double[] parallelRestorePps = new double[rounds];
         double[] parallelRawPps = new double[rounds];
+        String batchName;
         Histogram cpuLat = new Histogram(3_600_000_000L, 3);
         Histogram gpuLat = new Histogram(3_600_000_000L, 3);
         Histogram rawLat = new Histogram(3_600_000_000L, 3);
@@ -113,92 +121,115 @@ final class FaultBenchCommand implements Callable<Integer> {
         DriverConfig cfg = DriverConfig.defaults().withPoisonOnFree(false)
                 .withRam(((long) n * 5 / 4) * 4096 + (32L << 20))
                 .withStore(DriverConfig.defaults().store().withCodec(CodecSpec.parse(algo)));
-        for (int round = 0; round <= rounds; round++) {
-            long t0 = System.nanoTime();
-            long sink = 0;
-            for (int p = 0; p < n; p++) {
-                sink += lz4.compress(data, p * 4096, 4096, comp, 0, comp.length);
+        try (BatchLoaderOptions.Opened loader = batch.open()) {
+            batchName = loader.loader().name();
+            if (!batchName.equals("cpu")) {
+                out.println("batch restores (Utgard pre-job, eager resume) decode through " + loader.description());
             }
-            long rawNs = System.nanoTime() - t0;
-            if (sink == 0) {
-                throw new IllegalStateException();
-            }
-            if (round == 0) {
+            for (int round = 0; round <= rounds; round++) {
+                long t0 = System.nanoTime();
+                long sink = 0;
                 for (int p = 0; p < n; p++) {
-                    compPages[p] = new byte[comp.length];
-                    compLens[p] = lz4.compress(data, p * 4096, 4096, compPages[p], 0, comp.length);
+                    sink += lz4.compress(data, p * 4096, 4096, comp, 0, comp.length);
                 }
-            }
-            for (int i : shuffled(n, round + 100)) { // the floor: decompressing the page, nothing else
-                long s = System.nanoTime();
-                dec.decompress(compPages[i], 0, compLens[i], back, 0, 4096);
-                long e = System.nanoTime() - s;
-                if (round > 0) {
-                    rawLat.recordValue(e);
+                long rawNs = System.nanoTime() - t0;
+                if (sink == 0) {
+                    throw new IllegalStateException();
                 }
-            }
-            try (AbstractGmcDriver d = new MidgardDriver(cfg)) {
-                d.createProcess(100, "bench");
-                GpuContext ctx = d.createContext(100);
-                Buffer b = d.allocate(ctx, n, BufferType.TEXTURE, "bench", false);
-                d.upload(b, data, 0);
-                long va = d.mapCpu(b, 100);
-                long gva = d.mapGpu(b);
-                long c0 = System.nanoTime();
-                var r = d.compress(b);
-                long regionNs = System.nanoTime() - c0;
-                if (r.stored() != n) {
-                    throw new IllegalStateException("expected all " + n + " pages stored, got " + r);
-                }
-                int[] order = shuffled(n, round);
-                byte[] one = new byte[1];
-                int half = n / 2;
-                for (int i = 0; i < half; i++) { // CPU faults on half the pages
-                    long s = System.nanoTime();
-                    d.cpuRead(100, va + (long) order[i] * 4096, one, 0, 1);
-                    long e = System.nanoTime() - s;
-                    if (round > 0) {
-                        cpuLat.recordValue(e);
+                if (round == 0) {
+                    for (int p = 0; p < n; p++) {
+                        compPages[p] = new byte[comp.length];
+                        compLens[p] = lz4.compress(data, p * 4096, 4096, compPages[p], 0, comp.length);
                     }
                 }
-                var as = ctx.addressSpace();
-                for (int i = half; i < n; i++) { // GPU faults (GMC-extended page-fault worker) on the others
+                for (int i : shuffled(n, round + 100)) { // the floor: decompressing the page, nothing else
                     long s = System.nanoTime();
-                    as.read(gva + (long) order[i] * 4096, one, 0, 1);
+                    dec.decompress(compPages[i], 0, compLens[i], back, 0, 4096);
                     long e = System.nanoTime() - s;
                     if (round > 0) {
-                        gpuLat.recordValue(e);
+                        rawLat.recordValue(e);
                     }
                 }
-                verify(d, b, data);
-                if (round > 0) {
-                    rawGbps[round - 1] = data.length / (double) rawNs;
-                    regionGbps[round - 1] = data.length / (double) regionNs;
+                try (AbstractGmcDriver d = new MidgardDriver(cfg)) {
+                    d.batchLoader(loader.loader());
+                    d.createProcess(100, "bench");
+                    GpuContext ctx = d.createContext(100);
+                    Buffer b = d.allocate(ctx, n, BufferType.TEXTURE, "bench", false);
+                    d.upload(b, data, 0);
+                    long va = d.mapCpu(b, 100);
+                    long gva = d.mapGpu(b);
+                    long c0 = System.nanoTime();
+                    var r = d.compress(b);
+                    long regionNs = System.nanoTime() - c0;
+                    if (r.stored() != n) {
+                        throw new IllegalStateException("expected all " + n + " pages stored, got " + r);
+                    }
+                    int[] order = shuffled(n, round);
+                    byte[] one = new byte[1];
+                    int half = n / 2;
+                    long lazy0 = System.nanoTime();
+                    for (int i = 0; i < half; i++) { // CPU faults on half the pages
+                        long s = System.nanoTime();
+                        d.cpuRead(100, va + (long) order[i] * 4096, one, 0, 1);
+                        long e = System.nanoTime() - s;
+                        if (round > 0) {
+                            cpuLat.recordValue(e);
+                        }
+                    }
+                    var as = ctx.addressSpace();
+                    for (int i = half; i < n; i++) { // GPU faults (GMC-extended page-fault worker) on the others
+                        long s = System.nanoTime();
+                        as.read(gva + (long) order[i] * 4096, one, 0, 1);
+                        long e = System.nanoTime() - s;
+                        if (round > 0) {
+                            gpuLat.recordValue(e);
+                        }
+                    }
+                    long lazyNs = System.nanoTime() - lazy0;
+                    verify(d, b, data);
+                    // the same app resumed eagerly: compressed again, then one restore of the whole buffer
+                    if (d.compress(b).stored() != n) {
+                        throw new IllegalStateException("expected all " + n + " pages stored again");
+                    }
+                    long e0 = System.nanoTime();
+                    RestoreResult rr = d.restore(b);
+                    long eagerNs = System.nanoTime() - e0;
+                    if (rr.restored() != n || !rr.errors().isEmpty()) {
+                        throw new IllegalStateException("eager restore: " + rr);
+                    }
+                    verify(d, b, data);
+                    if (round > 0) {
+                        rawGbps[round - 1] = data.length / (double) rawNs;
+                        regionGbps[round - 1] = data.length / (double) regionNs;
+                        lazyResumeGbps[round - 1] = data.length / (double) lazyNs;
+                        eagerResumeGbps[round - 1] = data.length / (double) eagerNs;
+                    }
                 }
-            }
-            if (threads > 0) {
-                double[] pps = parallelRestore(cfg, data, compPages, compLens, round);
-                if (round > 0) {
-                    parallelRawPps[round - 1] = pps[0];
-                    parallelRestorePps[round - 1] = pps[1];
+                if (threads > 0) {
+                    double[] pps = parallelRestore(cfg, data, compPages, compLens, round);
+                    if (round > 0) {
+                        parallelRawPps[round - 1] = pps[0];
+                        parallelRestorePps[round - 1] = pps[1];
+                    }
                 }
-            }
-            try (AbstractGmcDriver u = new UtgardDriver(cfg.withRam(Math.min(cfg.ramBytes(), 1L << 32)))) {
-                u.createProcess(100, "bench");
-                GpuContext s = u.createContext(100);
-                Buffer b = u.allocate(s, n, BufferType.TEXTURE, "bench", false);
-                u.upload(b, data, 0);
-                u.mapGpu(b);
-                u.compress(b);
-                long j0 = System.nanoTime();
-                JobResult jr = u.submitJob(s, new Job(List.of(b), List.of()));
-                long jobNs = System.nanoTime() - j0;
-                if (!jr.ok()) {
-                    throw new IllegalStateException(jr.message());
-                }
-                verify(u, b, data);
-                if (round > 0) {
-                    utgardPreJobGbps[round - 1] = data.length / (double) jobNs;
+                try (AbstractGmcDriver u = new UtgardDriver(cfg.withRam(Math.min(cfg.ramBytes(), 1L << 32)))) {
+                    u.batchLoader(loader.loader());
+                    u.createProcess(100, "bench");
+                    GpuContext s = u.createContext(100);
+                    Buffer b = u.allocate(s, n, BufferType.TEXTURE, "bench", false);
+                    u.upload(b, data, 0);
+                    u.mapGpu(b);
+                    u.compress(b);
+                    long j0 = System.nanoTime();
+                    JobResult jr = u.submitJob(s, new Job(List.of(b), List.of()));
+                    long jobNs = System.nanoTime() - j0;
+                    if (!jr.ok()) {
+                        throw new IllegalStateException(jr.message());
+                    }
+                    verify(u, b, data);
+                    if (round > 0) {
+                        utgardPreJobGbps[round - 1] = data.length / (double) jobNs;
+                    }
                 }
             }
         }
@@ -209,8 +240,15 @@ final class FaultBenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %-50s %10.3f%n", "raw lz4-java compress, same pages", raw);
         out.printf(Locale.ROOT, "  %-50s %10.3f  (%.2fx raw)%n", "Midgard compress(region): unmap+flush, store, "
                 + "free", region, region / raw);
-        out.printf(Locale.ROOT, "  %-50s %10.3f%n", "Utgard pre-job restore of the whole region", Units.median(
+        out.printf(Locale.ROOT, "  %-50s %10.3f%n", "Utgard pre-job restore, whole region, " + batchName, Units.median(
                 utgardPreJobGbps));
+        double lazy = Units.median(lazyResumeGbps);
+        double eager = Units.median(eagerResumeGbps);
+        out.println();
+        out.printf(Locale.ROOT, "%-52s %10s%n", "app resume: every page of the buffer back (Midgard)", "GB/s");
+        out.printf(Locale.ROOT, "  %-50s %10.3f%n", "lazy: one CPU or GPU fault per page", lazy);
+        out.printf(Locale.ROOT, "  %-50s %10.3f  (%.2fx lazy)%n", "eager: restore(buffer), " + batchName, eager,
+                eager / lazy);
         out.println();
         out.printf("%-52s %8s %8s %8s %8s %8s%n", "fault restore latency per 4 KiB page (ns)", "p50", "p90", "p99",
                 "p99.9", "max");
@@ -234,6 +272,8 @@ final class FaultBenchCommand implements Callable<Integer> {
             root.put("pages", n).put("codec", algo).put("rounds", rounds);
             root.put("raw_lz4_gbps", raw).put("region_compress_gbps", region).put("region_vs_raw", region / raw);
             root.put("utgard_prejob_restore_gbps", Units.median(utgardPreJobGbps));
+            root.putObject("resume").put("batch_loader", batchName).put("lazy_gbps", lazy).put("eager_gbps", eager)
+                    .put("eager_vs_lazy", eager / lazy);
             latJson(root.putObject("raw_decompress_ns"), rawLat);
             latJson(root.putObject("cpu_fault_ns"), cpuLat);
             latJson(root.putObject("gpu_fault_ns"), gpuLat);

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -40,8 +41,16 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Print the outcome of every trace line (stderr).")
     boolean verbose;
 
+    @Option(names = "--restore", paramLabel = "lazy|eager", description = "Overrides the traces' restore= policy: "
+            + "lazy (pages come back on fault, the published design) or eager (an app's compressed buffers are "
+            + "restored in batches when it returns to the foreground).")
+    String restore;
+
+    @Mixin
+    BatchLoaderOptions batch;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean json = switch (format.toLowerCase(Locale.ROOT)) {
@@ -51,6 +60,19 @@ final class ReplayCommand implements Callable<Integer> {
         };
         int code = 0;
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        try (BatchLoaderOptions.Opened loader = batch.open()) {
+            if (!json && !loader.description().equals("cpu")) {
+                out.println("batch restores decode through " + loader.description());
+            }
+            code = replayAll(out, err, json, mapper, loader);
+        }
+        out.flush();
+        return code;
+    }
+
+    private int replayAll(PrintWriter out, PrintWriter err, boolean json, ObjectMapper mapper,
+            BatchLoaderOptions.Opened loader) throws IOException {
+        int code = 0;
         for (Path t : traces) {
             if (!Files.isRegularFile(t)) {
                 throw new IllegalArgumentException("trace " + t + ": no such file");
@@ -58,7 +80,8 @@ final class ReplayCommand implements Callable<Integer> {
             ReplayReport r;
             try {
                 Trace trace = Trace.parse(t);
-                r = new TraceRunner(trace, ReplayCommand::readDump, verbose ? err::println : null).run();
+                r = new TraceRunner(trace, ReplayCommand::readDump, verbose ? err::println : null)
+                        .withLoader(loader.loader()).withRestore(restore).run();
             } catch (TraceException e) {
                 err.println("gmc replay: " + e.getMessage());
                 err.flush();
@@ -117,6 +140,8 @@ final class ReplayCommand implements Callable<Integer> {
         row(out, "CPU faults major / minor", c.get("cpu_faults_major") + " / " + c.get("cpu_faults_minor"));
         row(out, "GPU faults major / minor", c.get("gpu_faults_major") + " / " + c.get("gpu_faults_minor"));
         row(out, "pre-job restores (Utgard)", c.get("pre_job_restores"));
+        row(out, "eager restores (on foreground)", c.get("eager_restores"));
+        row(out, "batch restores / pages failed", c.get("batch_restores") + " / " + c.get("restore_failed"));
         row(out, "jobs / failed", c.get("jobs") + " / " + c.get("jobs_failed"));
         row(out, "contexts killed", c.get("contexts_killed"));
         row(out, "SIGSEGV / SIGBUS", c.get("sigsegv") + " / " + c.get("sigbus"));
