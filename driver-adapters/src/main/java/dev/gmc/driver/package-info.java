@@ -4,8 +4,11 @@
  * a job-submission hook that restores compressed buffers before the job, since Utgard cannot fault mid-job),
  * behind the {@link dev.gmc.driver.GpuDriverModel} SPI. {@link dev.gmc.driver.AbstractGmcDriver} holds what they
  * share: compress a region (stop all access, hand pages to the gmc-core store, free frames), restore on faults,
- * region/page states and their locking, events. {@link dev.gmc.driver.ResourceDaemon} turns app
- * foreground/background events into compressions through a {@link dev.gmc.driver.CompressionPolicy}.
+ * region/page states and their locking, events, and batch restore of a whole buffer
+ * ({@link dev.gmc.driver.GpuDriverModel#restore}) through a pluggable {@link dev.gmc.core.store.BatchLoader} (the CPU,
+ * or the {@code kernels} module's GPU restorer). {@link dev.gmc.driver.ResourceDaemon} turns app
+ * foreground/background events into compressions, and with eager restore into restores, through a
+ * {@link dev.gmc.driver.CompressionPolicy}.
  * {@code dev.gmc.driver.replay} reads and runs trace files.
  */
 package dev.gmc.driver;

@@ -20,7 +20,9 @@
  *       jumping), as strict as liblz4's safe decoder, with a CPU fallback for every page the device does not
  *       decode; into heap pages, into a {@link dev.gmc.kernels.PageRegion} by DMA, or straight from a gmc-core
  *       {@code PageStore} ({@code restoreFromStore}: blocks gathered with {@code PageStore.readStored}); sliced
- *       launches, a work-group quota and yield as for compression ({@code GpuRestorer.Fairness}).</li>
+ *       launches, a work-group quota and yield as for compression ({@code GpuRestorer.Fairness}).
+ *       {@link dev.gmc.kernels.GpuBatchLoader} puts it behind gmc-core's {@code BatchLoader}, so that the driver
+ *       models' eager restores and Utgard pre-job restores decode on the device.</li>
  * </ul>
  */
 package dev.gmc.kernels;

@@ -8,6 +8,9 @@
  * Statistics follow the kernel field for field: {@link dev.gmc.core.store.MmStat} ({@code mm_stat}, nine fields),
  * {@link dev.gmc.core.store.IoStat} ({@code io_stat}), plus {@link dev.gmc.core.store.GmcCounters}.
  *
+ * <p>{@link dev.gmc.core.store.BatchLoader} restores many pages in one call (the CPU, or a GPU decoder from the
+ * {@code kernels} module), for callers that restore whole buffers.
+ *
  * <p>{@link dev.gmc.core.store.ZramDevice} puts zram's index-addressed slot table in front of a store, for
  * comparisons with a real {@code /dev/zramN} written page by page.
  */
