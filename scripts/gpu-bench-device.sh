@@ -2,7 +2,8 @@
 # Runs gmc gpu-bench on a machine without Java (the NVIDIA device box): unpacks the jlink'ed runtime that
 # scripts/gpu-bench-pack.sh put in .device/, points the OpenCL ICD loader at NVIDIA's driver (and PoCL beside it),
 # and writes results to ${OUT:-/tmp/gmc-out}. Arguments are passed to gmc gpu-bench, or to the subcommand named in
-# GMC_CMD (e.g. GMC_CMD=gpu-restore-bench for batch restore).
+# GMC_CMD (e.g. GMC_CMD=gpu-restore-bench for batch restore, GMC_CMD=fault-bench with --batch-loader gpu for the
+# driver models' eager restore).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/gmc-out}
@@ -16,5 +17,9 @@ java=(/tmp/gmc-jre/bin/java --enable-native-access=ALL-UNNAMED -Xmx8g -jar .devi
 nproc | tee "$out/nproc.txt"
 "${java[@]}" gpu-bench --list-devices | tee "$out/devices.txt"
 cmd=${GMC_CMD:-gpu-bench}
-"${java[@]}" "$cmd" --device gpu --input bench-data/real-pages.bin.zst --json "$out/$cmd.json" "$@" \
+case "$cmd" in
+  fault-bench) dev=(--cl-device gpu) ;; # its device option names the batch loader's OpenCL device
+  *) dev=(--device gpu) ;;
+esac
+"${java[@]}" "$cmd" "${dev[@]}" --input bench-data/real-pages.bin.zst --json "$out/$cmd.json" "$@" \
   | tee "$out/$cmd.txt"
