@@ -197,7 +197,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             if (b.gpuVa == 0) {
                 b.gpuVa = b.context().reserveVa(b.pages());
                 b.context().addRegion(b, b.gpuVa);
-                mapGpuRuns(b, true);
+                mapGpuRuns(b);
                 emit(GmcEvent.Type.GPU_MAPPED, b.context().id(), b.id(), -1, b.gpuVa);
             }
             return b.gpuVa;
@@ -218,19 +218,19 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         return ArmPte.swapEntry(ArmPte.GMC_SWAP_TYPE, (long) b.id() << SWAP_PAGE_BITS | page);
     }
 
-    /** GPU-maps, in runs of consecutive pages, the resident pages not mapped yet (all of them or none). */
-    void mapGpuRuns(Buffer b, boolean residentOnly) {
+    /** GPU-maps, in runs of consecutive pages, every resident page without a GPU entry (none if not GPU-mapped). */
+    void mapGpuRuns(Buffer b) {
         if (b.gpuVa == 0) {
             return;
         }
         int i = 0;
         while (i < b.pages()) {
-            if (!needsGpuMap(b, i, residentOnly)) {
+            if (!needsGpuMap(b, i)) {
                 i++;
                 continue;
             }
             int j = i;
-            while (j < b.pages() && needsGpuMap(b, j, residentOnly)) {
+            while (j < b.pages() && needsGpuMap(b, j)) {
                 b.state[j] |= GPU_MAPPED;
                 j++;
             }
@@ -239,7 +239,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         }
     }
 
-    private static boolean needsGpuMap(Buffer b, int i, boolean residentOnly) {
+    private static boolean needsGpuMap(Buffer b, int i) {
         return (b.state[i] & GPU_MAPPED) == 0 && (b.state[i] & STATE_MASK) == RESIDENT;
     }
 
@@ -504,7 +504,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                             ? ArmPte.page((long) b.pfn[i] << PhysicalMemory.PAGE_SHIFT, true) : old);
                 }
             }
-            mapGpuRuns(b, true);
+            mapGpuRuns(b);
         }
         if (before != RegionState.COMPRESSING) {
             b.regionState = b.compressedPages > 0 ? RegionState.COMPRESSED : RegionState.RESIDENT;
@@ -676,7 +676,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             }
         }
         if (any) {
-            mapGpuRuns(b, true);
+            mapGpuRuns(b);
         }
     }
 
