@@ -30,6 +30,11 @@ public interface CompressionPolicy {
      * cost moves from the faults to the foreground event; see {@code gmc fault-bench --eager}).
      */
     default CompressionPolicy withEagerRestore() {
+        return withEagerRestore(b -> true);
+    }
+
+    /** {@link #withEagerRestore()} for the buffers {@code which} accepts (say, only colour and depth buffers). */
+    default CompressionPolicy withEagerRestore(java.util.function.Predicate<Buffer> which) {
         CompressionPolicy base = this;
         return new CompressionPolicy() {
             @Override
@@ -44,6 +49,7 @@ public interface CompressionPolicy {
                 }
                 return driver.buffers().stream()
                         .filter(b -> b.context().owner().pid() == pid && b.compressedPages() > 0)
+                        .filter(which)
                         .sorted(java.util.Comparator.comparingInt(Buffer::id))
                         .toList();
             }

@@ -41,9 +41,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Print the outcome of every trace line (stderr).")
     boolean verbose;
 
-    @Option(names = "--restore", paramLabel = "lazy|eager", description = "Overrides the traces' restore= policy: "
-            + "lazy (pages come back on fault, the published design) or eager (an app's compressed buffers are "
-            + "restored in batches when it returns to the foreground).")
+    @Option(names = "--restore", paramLabel = "lazy|eager[:TYPES]", description = "Overrides the traces' restore= "
+            + "policy: lazy (pages come back on fault, the published design), eager (an app's compressed buffers are "
+            + "restored in batches when it returns to the foreground) or eager:TYPE,... (only buffers of those types, "
+            + "e.g. eager:colour-buffer,depth).")
     String restore;
 
     @Mixin

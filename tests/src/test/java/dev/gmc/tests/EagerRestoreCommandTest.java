@@ -55,7 +55,8 @@ class EagerRestoreCommandTest {
         assertThat(r.err()).contains("--batch-loader tpu (expected cpu or gpu)").doesNotContain("Exception");
         r = gmc("replay", "--restore", "soon", TRACE);
         assertThat(r.code()).isNotZero();
-        assertThat(r.err()).contains("restore mode 'soon' (expected lazy or eager)").doesNotContain("Exception");
+        assertThat(r.err()).contains("restore mode 'soon' (expected lazy, eager or eager:TYPE,TYPE...)")
+                .doesNotContain("Exception");
     }
 
     @Test

@@ -265,8 +265,10 @@ public final class Trace {
                     parseLong(file, l.number(), k, v.substring(colon + 1), 1);
                 }
                 case "restore" -> {
-                    if (!v.equals("lazy") && !v.equals("eager")) {
-                        throw new TraceException(file, l.number(), k, "'" + v + "' (expected lazy or eager)");
+                    try {
+                        RestoreMode.parse(v);
+                    } catch (IllegalArgumentException e) {
+                        throw new TraceException(file, l.number(), k, e.getMessage());
                     }
                 }
                 case "gpu" -> {

@@ -47,7 +47,7 @@ public final class TraceRunner {
     private final FileContent files;
     private final Consumer<String> log;
     private BatchLoader loader = BatchLoader.CPU;
-    private String restoreOverride;
+    private RestoreMode restoreOverride;
     private AbstractGmcDriver d;
     private ResourceDaemon daemon;
     private final Map<String, GpuContext> contexts = new HashMap<>();
@@ -71,12 +71,9 @@ public final class TraceRunner {
         return this;
     }
 
-    /** Overrides the driver line's {@code restore=}: "lazy" or "eager"; null keeps the trace's. */
+    /** Overrides the driver line's {@code restore=} ({@link RestoreMode}); null keeps the trace's. */
     public TraceRunner withRestore(String mode) {
-        if (mode != null && !mode.equals("lazy") && !mode.equals("eager")) {
-            throw new IllegalArgumentException("restore mode '" + mode + "' (expected lazy or eager)");
-        }
-        this.restoreOverride = mode;
+        this.restoreOverride = mode == null ? null : RestoreMode.parse(mode);
         return this;
     }
 
@@ -85,9 +82,9 @@ public final class TraceRunner {
         try {
             d.batchLoader(loader);
             CompressionPolicy policy = CompressionPolicy.background(1);
-            String restore = restoreOverride != null ? restoreOverride : trace.header().opt("restore", "lazy");
-            daemon = new ResourceDaemon(d, restore.equals("eager")
-                    ? policy.withEagerRestore() : policy);
+            RestoreMode restore = restoreOverride != null ? restoreOverride
+                    : RestoreMode.parse(trace.header().opt("restore", "lazy"));
+            daemon = new ResourceDaemon(d, restore.apply(policy));
             int count = 1;
             for (Trace.Line l : trace.lines().subList(1, trace.lines().size())) {
                 count++;

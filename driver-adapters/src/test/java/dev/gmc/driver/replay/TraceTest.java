@@ -99,7 +99,20 @@ class TraceTest {
         assertThat(overridden.driverCounters()).isEqualTo(eager.driverCounters());
         assertThatThrownBy(() -> Trace.parse("t.gmct", HEAD.replace("ram=16M", "restore=soon")))
                 .isInstanceOf(TraceException.class)
-                .hasMessageStartingWith("t.gmct:2: field restore: 'soon' (expected lazy or eager)");
+                .hasMessageStartingWith("t.gmct:2: field restore: restore mode 'soon' (expected lazy, eager or "
+                        + "eager:TYPE,TYPE...)");
+        assertThatThrownBy(() -> Trace.parse("t.gmct", HEAD.replace("ram=16M", "restore=eager:plaid")))
+                .isInstanceOf(TraceException.class)
+                .hasMessageStartingWith("t.gmct:2: field restore: buffer type 'plaid'");
+
+        // only the colour buffer comes back on foreground; the texture faults its 4 pages back
+        String typed = body.replace("alloc b c 8 content=gradient", "alloc b c 8 type=colour-buffer content=gradient")
+                .replace("alloc z c 4 content=text", "alloc z c 4 type=texture content=text");
+        ReplayReport some = run(HEAD.replace("ram=16M", "ram=16M restore=eager:colour-buffer,depth") + typed);
+        assertThat(some.failures()).isEmpty();
+        assertThat(some.driverCounters().get("eager_restores")).isEqualTo(8);
+        assertThat(some.driverCounters().get("cpu_faults_major")).isEqualTo(4);
+        assertThat(some.driverCounters().get("gpu_faults_major")).isZero();
     }
 
     static Stream<Path> sampleTraces() throws IOException {
