@@ -106,6 +106,10 @@ final class FaultBenchCommand implements Callable<Integer> {
         double[] utgardPreJobGbps = new double[rounds];
         double[] lazyResumeGbps = new double[rounds];
         double[] eagerResumeGbps = new double[rounds];
+        double[] lazyThreadCpu = new double[rounds]; // CPU seconds of the resuming thread per GiB restored
+        double[] eagerThreadCpu = new double[rounds];
+        long[] procCpu = new long[2]; // process CPU ns (all threads, native ones too) over the timed rounds: lazy, eager
+        long[] wallNs = new long[2];
         double[] parallelRestorePps = new double[rounds];
         double[] parallelRawPps = new double[rounds];
         String batchName;
@@ -167,6 +171,8 @@ final class FaultBenchCommand implements Callable<Integer> {
                     int[] order = shuffled(n, round);
                     byte[] one = new byte[1];
                     int half = n / 2;
+                    long lazyCpu0 = threadCpu();
+                    long lazyProc0 = processCpu();
                     long lazy0 = System.nanoTime();
                     for (int i = 0; i < half; i++) { // CPU faults on half the pages
                         long s = System.nanoTime();
@@ -186,14 +192,20 @@ final class FaultBenchCommand implements Callable<Integer> {
                         }
                     }
                     long lazyNs = System.nanoTime() - lazy0;
+                    long lazyProc = processCpu() - lazyProc0;
+                    long lazyCpu = threadCpu() - lazyCpu0;
                     verify(d, b, data);
                     // the same app resumed eagerly: compressed again, then one restore of the whole buffer
                     if (d.compress(b).stored() != n) {
                         throw new IllegalStateException("expected all " + n + " pages stored again");
                     }
+                    long eagerCpu0 = threadCpu();
+                    long eagerProc0 = processCpu();
                     long e0 = System.nanoTime();
                     RestoreResult rr = d.restore(b);
                     long eagerNs = System.nanoTime() - e0;
+                    long eagerProc = processCpu() - eagerProc0;
+                    long eagerCpu = threadCpu() - eagerCpu0;
                     if (rr.restored() != n || !rr.errors().isEmpty()) {
                         throw new IllegalStateException("eager restore: " + rr);
                     }
@@ -203,6 +215,12 @@ final class FaultBenchCommand implements Callable<Integer> {
                         regionGbps[round - 1] = data.length / (double) regionNs;
                         lazyResumeGbps[round - 1] = data.length / (double) lazyNs;
                         eagerResumeGbps[round - 1] = data.length / (double) eagerNs;
+                        lazyThreadCpu[round - 1] = lazyCpu / 1e9 / (data.length / (double) (1L << 30));
+                        eagerThreadCpu[round - 1] = eagerCpu / 1e9 / (data.length / (double) (1L << 30));
+                        procCpu[0] += lazyProc;
+                        procCpu[1] += eagerProc;
+                        wallNs[0] += lazyNs;
+                        wallNs[1] += eagerNs;
                     }
                 }
                 if (threads > 0) {
@@ -245,10 +263,18 @@ final class FaultBenchCommand implements Callable<Integer> {
         double lazy = Units.median(lazyResumeGbps);
         double eager = Units.median(eagerResumeGbps);
         out.println();
-        out.printf(Locale.ROOT, "%-52s %10s%n", "app resume: every page of the buffer back (Midgard)", "GB/s");
-        out.printf(Locale.ROOT, "  %-50s %10.3f%n", "lazy: one CPU or GPU fault per page", lazy);
-        out.printf(Locale.ROOT, "  %-50s %10.3f  (%.2fx lazy)%n", "eager: restore(buffer), " + batchName, eager,
-                eager / lazy);
+        double gib = (double) data.length * rounds / (1L << 30);
+        // 10 ms ticks: below half a second of wall time a phase's process figure would be mostly rounding
+        double lazyProcPerGib = wallNs[0] >= 500_000_000L && procCpu[0] >= 0 ? procCpu[0] / 1e9 / gib : Double.NaN;
+        double eagerProcPerGib = wallNs[1] >= 500_000_000L && procCpu[1] >= 0 ? procCpu[1] / 1e9 / gib : Double.NaN;
+        out.printf(Locale.ROOT, "%-52s %10s %12s %12s%n", "app resume: every page of the buffer back (Midgard)", "GB/s",
+                "thread s/GiB", "process s/GiB");
+        out.printf(Locale.ROOT, "  %-50s %10.3f %12.3f %12.3f%n", "lazy: one CPU or GPU fault per page", lazy,
+                Units.median(lazyThreadCpu), lazyProcPerGib);
+        out.printf(Locale.ROOT, "  %-50s %10.3f %12.3f %12.3f  (%.2fx lazy)%n", "eager: restore(buffer), " + batchName,
+                eager, Units.median(eagerThreadCpu), eagerProcPerGib, eager / lazy);
+        out.println("  (CPU seconds per GiB restored: of the resuming thread, and of the whole process incl. native "
+                + "driver threads, in /proc's 10 ms ticks; NaN: under 0.5 s of rounds, too short to count)");
         out.println();
         out.printf("%-52s %8s %8s %8s %8s %8s%n", "fault restore latency per 4 KiB page (ns)", "p50", "p90", "p99",
                 "p99.9", "max");
@@ -273,7 +299,16 @@ final class FaultBenchCommand implements Callable<Integer> {
             root.put("raw_lz4_gbps", raw).put("region_compress_gbps", region).put("region_vs_raw", region / raw);
             root.put("utgard_prejob_restore_gbps", Units.median(utgardPreJobGbps));
             root.putObject("resume").put("batch_loader", batchName).put("lazy_gbps", lazy).put("eager_gbps", eager)
-                    .put("eager_vs_lazy", eager / lazy);
+                    .put("eager_vs_lazy", eager / lazy)
+                    .put("lazy_thread_cpu_s_per_gib", Units.median(lazyThreadCpu))
+                    .put("eager_thread_cpu_s_per_gib", Units.median(eagerThreadCpu))
+;
+            ObjectNode resume = (ObjectNode) root.get("resume");
+            // null where the rounds were too short to count in 10 ms ticks
+            resume.set("lazy_process_cpu_s_per_gib", Double.isNaN(lazyProcPerGib) ? resume.nullNode()
+                    : resume.numberNode(lazyProcPerGib));
+            resume.set("eager_process_cpu_s_per_gib", Double.isNaN(eagerProcPerGib) ? resume.nullNode()
+                    : resume.numberNode(eagerProcPerGib));
             latJson(root.putObject("raw_decompress_ns"), rawLat);
             latJson(root.putObject("cpu_fault_ns"), cpuLat);
             latJson(root.putObject("gpu_fault_ns"), gpuLat);
@@ -408,6 +443,24 @@ final class FaultBenchCommand implements Callable<Integer> {
             }
         }
         d.checkInvariants();
+    }
+
+    private static long threadCpu() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    /**
+     * CPU time of the whole process in ns, native threads included (an OpenCL driver's own threads are not Java
+     * threads): utime + stime of /proc/self/stat at Linux's 100 ticks a second; -1 where there is no /proc.
+     */
+    private static long processCpu() {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // fields 14, 15
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private static int[] shuffled(int n, long seed) {

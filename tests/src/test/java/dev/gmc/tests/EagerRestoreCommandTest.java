@@ -73,5 +73,7 @@ class EagerRestoreCommandTest {
         assertThat(resume.get("batch_loader").asText()).isEqualTo("gpu:coop");
         assertThat(resume.get("lazy_gbps").asDouble()).isPositive();
         assertThat(resume.get("eager_gbps").asDouble()).isPositive();
+        assertThat(resume.get("eager_thread_cpu_s_per_gib").asDouble()).isPositive();
+        assertThat(resume.has("eager_process_cpu_s_per_gib")).isTrue(); // null when the rounds are too short
     }
 }
