@@ -1,12 +1,12 @@
 package dev.gmc.tests;
 
 import static dev.gmc.tests.MeasureCommandTest.gmc;
+import static dev.gmc.tests.MeasureCommandTest.skipWithoutOpenCl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,13 +20,6 @@ class EagerRestoreCommandTest {
     private static JsonNode counters(MeasureCommandTest.Run r) throws Exception {
         assertThat(r.code()).as(r.err()).isZero();
         return new ObjectMapper().readTree(r.out()).get("driverCounters");
-    }
-
-    private static void skipWithoutOpenCl(MeasureCommandTest.Run r) {
-        if (r.code() != 0 && r.err().contains("OpenCL") && System.getenv("CI") == null
-                && !"1".equals(System.getenv("GMC_REQUIRE_OPENCL"))) {
-            Assumptions.abort("no OpenCL device: " + r.err());
-        }
     }
 
     @Test
