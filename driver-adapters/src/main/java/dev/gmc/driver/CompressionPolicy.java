@@ -62,12 +62,21 @@ public interface CompressionPolicy {
      * (pages come back on fault).
      */
     static CompressionPolicy background(int minPages) {
+        return background(minPages, b -> true);
+    }
+
+    /**
+     * {@link #background(int)} for the buffers {@code which} accepts: a policy that leaves, say, colour buffers
+     * resident because the app redraws them as soon as it returns.
+     */
+    static CompressionPolicy background(int minPages, java.util.function.Predicate<Buffer> which) {
         return (pid, foreground, driver) -> {
             if (foreground) {
                 return List.of();
             }
             return driver.buffers().stream()
                     .filter(b -> b.context().owner().pid() == pid && b.pages() >= minPages)
+                    .filter(which)
                     .filter(b -> b.compressedPages() < b.pages())
                     .sorted(java.util.Comparator.comparingInt(Buffer::id))
                     .toList();

@@ -10,9 +10,11 @@ import java.util.Map;
  *                   (an access that faulted where the trace expected success, or the reverse)
  * @param reported   faults the drivers reported as the real ones would (SIGSEGV, context kills, failed jobs)
  * @param timeline   one sample per {@code stats} line and at the end
+ * @param peak       the memory after the first line where the bytes saved were highest (checked after every line;
+ *                   the trace's first command line if nothing was ever saved)
  */
 public record ReplayReport(String trace, String driver, int lines, long accesses, long bytesVerified,
-        List<String> failures, List<String> reported, List<Sample> timeline, Map<String, Long> driverCounters,
+        List<String> failures, List<String> reported, List<Sample> timeline, Sample peak, Map<String, Long> driverCounters,
         Map<String, Long> mmuCounters, String mmStat) {
 
     /** Memory after a given trace line. */

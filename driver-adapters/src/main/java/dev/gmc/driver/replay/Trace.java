@@ -27,7 +27,8 @@ public final class Trace {
     static final Map<String, Set<String>> OPTIONS = new LinkedHashMap<>();
 
     static {
-        cmd("driver", "NAME:word", "format", "ram", "algo", "policy", "threshold", "remap", "tlb", "restore");
+        cmd("driver", "NAME:word", "format", "ram", "algo", "policy", "threshold", "remap", "tlb", "restore", "compress",
+                "min-pages");
         cmd("process", "PID:int NAME:word");
         cmd("context", "CONTEXT:newctx PID:int");
         cmd("alloc", "BUFFER:newbuf CONTEXT:ctx PAGES:int", "type", "content", "seed", "gpu");
@@ -102,6 +103,35 @@ public final class Trace {
 
     public Line header() {
         return lines.get(0);
+    }
+
+    /**
+     * This trace with options of its {@code driver} line set to {@code values} (replacing the line's own; the others
+     * kept), checked as the line's own are: for {@code gmc sweep} and {@code gmc replay --restore}.
+     *
+     * @throws TraceException naming the driver line and the option if a key is not a driver option or a value is
+     *                        malformed
+     */
+    public Trace withDriverOptions(Map<String, String> values) {
+        Line h = header();
+        List<String[]> opts = new ArrayList<>();
+        for (String[] o : h.options()) {
+            if (!values.containsKey(o[0])) {
+                opts.add(o);
+            }
+        }
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            if (!OPTIONS.get("driver").contains(e.getKey())) {
+                throw new TraceException(file, h.number(), e.getKey(), "'driver' takes no option '" + e.getKey()
+                        + "' (it takes " + String.join(", ", new java.util.TreeSet<>(OPTIONS.get("driver"))) + ")");
+            }
+            opts.add(new String[] {e.getKey(), e.getValue()});
+        }
+        Line nh = new Line(h.number(), h.command(), h.fields(), List.copyOf(opts));
+        validateOptions(file, nh, Set.of(), Set.of());
+        List<Line> all = new ArrayList<>(lines);
+        all.set(0, nh);
+        return new Trace(file, baseDir, List.copyOf(all));
     }
 
     public static Trace parse(Path p) throws IOException {
@@ -232,7 +262,9 @@ public final class Trace {
             String k = o[0];
             String v = o[1];
             switch (k) {
-                case "seed", "threshold", "tlb" -> parseLong(file, l.number(), k, v, 0);
+                case "seed" -> parseLong(file, l.number(), k, v, 0);
+                case "threshold" -> parseInt(file, l.number(), k, v, 1, Integer.MAX_VALUE);
+                case "tlb" -> parseInt(file, l.number(), k, v, 1, 1 << 20);
                 case "ram" -> parseSize(file, l.number(), k, v);
                 case "content" -> {
                     if (!v.startsWith("file:")) {
@@ -264,11 +296,14 @@ public final class Trace {
                     parseAddr(file, l.number(), k, v.substring(0, colon), buffers);
                     parseLong(file, l.number(), k, v.substring(colon + 1), 1);
                 }
-                case "restore" -> {
-                    try {
-                        RestoreMode.parse(v);
-                    } catch (IllegalArgumentException e) {
-                        throw new TraceException(file, l.number(), k, e.getMessage());
+                case "min-pages" -> parseInt(file, l.number(), k, v, 1, Integer.MAX_VALUE);
+                case "restore", "compress", "algo", "policy", "remap", "format" -> {
+                    if (l.command().equals("driver")) {
+                        try {
+                            DriverOptions.check(k, v);
+                        } catch (IllegalArgumentException e) {
+                            throw new TraceException(file, l.number(), k, e.getMessage());
+                        }
                     }
                 }
                 case "gpu" -> {

@@ -1,25 +1,18 @@
 package dev.gmc.driver.replay;
 
-import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.store.BatchLoader;
-import dev.gmc.core.store.IncompressiblePolicy;
-import dev.gmc.core.store.StoreConfig;
 import dev.gmc.driver.AbstractGmcDriver;
 import dev.gmc.driver.Buffer;
 import dev.gmc.driver.BufferType;
-import dev.gmc.driver.CompressionPolicy;
-import dev.gmc.driver.DriverConfig;
 import dev.gmc.driver.GpuContext;
 import dev.gmc.driver.Job;
 import dev.gmc.driver.JobResult;
 import dev.gmc.driver.MidgardDriver;
-import dev.gmc.driver.RemapPolicy;
 import dev.gmc.driver.ResourceDaemon;
 import dev.gmc.driver.RestoreResult;
 import dev.gmc.driver.UtgardDriver;
 import dev.gmc.mmu.CpuFaultException;
 import dev.gmc.mmu.FrameKind;
-import dev.gmc.mmu.KbaseEntry;
 import dev.gmc.mmu.PhysicalMemory;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,6 +51,7 @@ public final class TraceRunner {
     private final List<ReplayReport.Sample> timeline = new ArrayList<>();
     private long accesses;
     private long verified;
+    private ReplayReport.Sample peak;
 
     public TraceRunner(Trace trace, FileContent files, Consumer<String> log) {
         this.trace = trace;
@@ -78,18 +72,20 @@ public final class TraceRunner {
     }
 
     public ReplayReport run() {
-        d = makeDriver(trace.header());
+        DriverOptions o = DriverOptions.of(trace.file(), trace.header());
+        if (restoreOverride != null) {
+            o = new DriverOptions(o.driver(), o.config(), restoreOverride, o.compress(), o.minPages());
+        }
+        d = makeDriver(o);
         try {
             d.batchLoader(loader);
-            CompressionPolicy policy = CompressionPolicy.background(1);
-            RestoreMode restore = restoreOverride != null ? restoreOverride
-                    : RestoreMode.parse(trace.header().opt("restore", "lazy"));
-            daemon = new ResourceDaemon(d, restore.apply(policy));
+            daemon = new ResourceDaemon(d, o.policy());
             int count = 1;
             for (Trace.Line l : trace.lines().subList(1, trace.lines().size())) {
                 count++;
                 try {
                     step(l);
+                    notePeak(l.number());
                 } catch (TraceException e) {
                     throw e;
                 } catch (IllegalArgumentException | IllegalStateException | IOException e) {
@@ -103,43 +99,23 @@ public final class TraceRunner {
             if (timeline.isEmpty() || timeline.get(timeline.size() - 1).line() != last) {
                 sample(last, "end");
             }
+            if (peak == null) {
+                peak = snapshot(last, "peak");
+            }
             d.checkInvariants();
             Map<String, Long> dc = new LinkedHashMap<>();
             d.counters().snapshot().forEach((k, v) -> dc.put(k.name().toLowerCase(Locale.ROOT), v));
             Map<String, Long> mc = new LinkedHashMap<>();
             d.mmuCounters().snapshot().forEach((k, v) -> mc.put(k.name().toLowerCase(Locale.ROOT), v));
             return new ReplayReport(trace.file(), d.name(), count, accesses, verified, List.copyOf(failures),
-                    List.copyOf(reported), List.copyOf(timeline), dc, mc, d.store().mmStat().toString());
+                    List.copyOf(reported), List.copyOf(timeline), peak, dc, mc, d.store().mmStat().toString());
         } finally {
             d.close();
         }
     }
 
-    private AbstractGmcDriver makeDriver(Trace.Line h) {
-        String f = trace.file();
-        DriverConfig cfg = DriverConfig.defaults();
-        StoreConfig store = cfg.store();
-        try {
-            cfg = cfg.withRam(Trace.parseSize(f, h.number(), "ram", h.opt("ram", "256M")));
-            store = store.withCodec(CodecSpec.parse(h.opt("algo", "lz4-kernel")));
-            store = store.withPolicy(IncompressiblePolicy.parse(h.opt("policy", "reject")));
-            if (h.opt("threshold", null) != null) {
-                store = store.withThreshold(Trace.parseInt(f, h.number(), "threshold", h.opt("threshold", null), 1,
-                        Integer.MAX_VALUE));
-            }
-            cfg = cfg.withStore(store)
-                    .withRemap(RemapPolicy.valueOf(h.opt("remap", "faulting").toUpperCase(Locale.ROOT)))
-                    .withTlbEntries(Trace.parseInt(f, h.number(), "tlb", h.opt("tlb", "64"), 1, 1 << 20))
-                    .withFormat(KbaseEntry.Format.valueOf(h.opt("format", "aarch64").toUpperCase(Locale.ROOT)));
-            return switch (h.field(0)) {
-                case "midgard" -> new MidgardDriver(cfg);
-                case "utgard" -> new UtgardDriver(cfg);
-                default -> throw new TraceException(f, h.number(), "NAME", "driver '" + h.field(0)
-                        + "' (expected midgard or utgard)");
-            };
-        } catch (IllegalArgumentException e) {
-            throw new TraceException(f, h.number(), null, e.getMessage());
-        }
+    private static AbstractGmcDriver makeDriver(DriverOptions o) {
+        return o.driver().equals("utgard") ? new UtgardDriver(o.config()) : new MidgardDriver(o.config());
     }
 
     private void foreground(Trace.Line l) {
@@ -424,9 +400,21 @@ public final class TraceRunner {
     }
 
     private void sample(int line, String label) {
+        timeline.add(snapshot(line, label));
+    }
+
+    private ReplayReport.Sample snapshot(int line, String label) {
         long tables = d.memory().used(FrameKind.CPU_TABLE) + d.memory().used(FrameKind.GPU_TABLE);
-        timeline.add(new ReplayReport.Sample(line, label, d.memory().used(FrameKind.DATA), tables,
-                d.store().pagesStored(), d.store().mmStat().memUsedTotal(), d.savedBytes()));
+        return new ReplayReport.Sample(line, label, d.memory().used(FrameKind.DATA), tables,
+                d.store().pagesStored(), d.store().mmStat().memUsedTotal(), d.savedBytes());
+    }
+
+    /** After every line: keeps the memory state of the first line where the bytes saved were highest. */
+    private void notePeak(int line) {
+        long saved = d.savedBytes();
+        if (peak == null || saved > peak.savedBytes()) {
+            peak = snapshot(line, "peak");
+        }
     }
 
     private void say(Trace.Line l, String what) {

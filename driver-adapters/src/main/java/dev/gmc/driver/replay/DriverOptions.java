@@ -1,0 +1,112 @@
+package dev.gmc.driver.replay;
+
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.store.IncompressiblePolicy;
+import dev.gmc.core.store.StoreConfig;
+import dev.gmc.driver.BufferType;
+import dev.gmc.driver.CompressionPolicy;
+import dev.gmc.driver.DriverConfig;
+import dev.gmc.driver.RemapPolicy;
+import dev.gmc.mmu.KbaseEntry;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * A trace's {@code driver} line, parsed (docs/TRACE-FORMAT.md "Header"): which driver model, its configuration, and
+ * the resource daemon's policy. The one place these options are read, so that a trace, {@code gmc replay --restore}
+ * and {@code gmc sweep} agree on what each means.
+ *
+ * @param driver   {@code midgard} or {@code utgard}
+ * @param compress the buffer types the daemon compresses when their app goes to the background
+ * @param minPages the smallest buffer (pages) it compresses
+ */
+record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Set<BufferType> compress,
+        int minPages) {
+
+    /** The daemon's policy: GMC's background compression of the chosen buffers, plus this restore mode. */
+    CompressionPolicy policy() {
+        return restore.apply(CompressionPolicy.background(minPages, b -> compress.contains(b.type())));
+    }
+
+    /** Parses a driver line. @throws TraceException naming the line and the option */
+    static DriverOptions of(String file, Trace.Line h) {
+        String name = h.field(0);
+        if (!name.equals("midgard") && !name.equals("utgard")) {
+            throw new TraceException(file, h.number(), "NAME", "driver '" + name + "' (expected midgard or utgard)");
+        }
+        String option = null;
+        try {
+            DriverConfig cfg = DriverConfig.defaults();
+            StoreConfig store = cfg.store();
+            option = "ram";
+            cfg = cfg.withRam(Trace.parseSize(file, h.number(), "ram", h.opt("ram", "256M")));
+            option = "algo";
+            store = store.withCodec(CodecSpec.parse(h.opt("algo", "lz4-kernel")));
+            option = "policy";
+            store = store.withPolicy(IncompressiblePolicy.parse(h.opt("policy", "reject")));
+            option = "threshold";
+            if (h.opt("threshold", null) != null) {
+                store = store.withThreshold(Trace.parseInt(file, h.number(), "threshold", h.opt("threshold", null), 1,
+                        Integer.MAX_VALUE));
+            }
+            option = "remap";
+            cfg = cfg.withStore(store).withRemap(remap(h.opt("remap", "faulting")));
+            option = "tlb";
+            cfg = cfg.withTlbEntries(Trace.parseInt(file, h.number(), "tlb", h.opt("tlb", "64"), 1, 1 << 20));
+            option = "format";
+            cfg = cfg.withFormat(format(h.opt("format", "aarch64")));
+            option = "restore";
+            RestoreMode restore = RestoreMode.parse(h.opt("restore", "lazy"));
+            option = "compress";
+            Set<BufferType> compress = types(h.opt("compress", "all"));
+            option = "min-pages";
+            int minPages = Trace.parseInt(file, h.number(), "min-pages", h.opt("min-pages", "1"), 1,
+                    Integer.MAX_VALUE);
+            return new DriverOptions(name, cfg, restore, compress, minPages);
+        } catch (IllegalArgumentException e) {
+            throw new TraceException(file, h.number(), option, e.getMessage());
+        }
+    }
+
+    /** Checks one option's value (keys whose values are words, not numbers). @throws IllegalArgumentException */
+    static void check(String key, String value) {
+        switch (key) {
+            case "restore" -> RestoreMode.parse(value);
+            case "compress" -> types(value);
+            case "algo" -> CodecSpec.parse(value);
+            case "policy" -> IncompressiblePolicy.parse(value);
+            case "remap" -> remap(value);
+            case "format" -> format(value);
+            default -> throw new AssertionError(key);
+        }
+    }
+
+    /** {@code all}, or buffer types separated by commas. */
+    static Set<BufferType> types(String v) {
+        if (v.equals("all")) {
+            return EnumSet.allOf(BufferType.class);
+        }
+        Set<BufferType> t = EnumSet.noneOf(BufferType.class);
+        for (String name : v.split(",", -1)) {
+            t.add(BufferType.parse(name));
+        }
+        return t;
+    }
+
+    private static RemapPolicy remap(String v) {
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "faulting" -> RemapPolicy.FAULTING;
+            case "all" -> RemapPolicy.ALL;
+            default -> throw new IllegalArgumentException("remap '" + v + "' (expected faulting or all)");
+        };
+    }
+
+    private static KbaseEntry.Format format(String v) {
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "aarch64" -> KbaseEntry.Format.AARCH64;
+            case "lpae" -> KbaseEntry.Format.LPAE;
+            default -> throw new IllegalArgumentException("format '" + v + "' (expected aarch64 or lpae)");
+        };
+    }
+}

@@ -1,0 +1,112 @@
+package dev.gmc.driver.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The driver line's options: the daemon's compression policy, overrides for sweeps, and the peak sample. */
+class DriverOptionsTest {
+    private static final String BODY = "process 100 app\ncontext c 100\n"
+            + "alloc tex c 8 type=texture content=gradient\n"
+            + "alloc cb c 8 type=colour-buffer content=text\n"
+            + "alloc small c 2 type=texture content=gradient seed=7\n"
+            + "cpumap tex 100\ncpumap cb 100\ncpumap small 100\n";
+
+    private static ReplayReport run(Trace t) {
+        return new TraceRunner(t, (p, o, l) -> new byte[0], null).run();
+    }
+
+    private static ReplayReport run(String text) {
+        return run(Trace.parse("t.gmct", text));
+    }
+
+    @Test
+    void compressTypesAndMinPagesChooseWhatTheDaemonCompresses() {
+        ReplayReport policy = run("gmc-trace 1\ndriver midgard ram=16M compress=texture min-pages=4\n" + BODY
+                + "background 100\ncpu-read 100 small+0 8192\ncheck\n");
+        // The oracle: the same buffers with no daemon decision, only an explicit compress of the one buffer that
+        // the policy should pick (textures of at least 4 pages).
+        ReplayReport explicit = run("gmc-trace 1\ndriver midgard ram=16M\n" + BODY
+                + "compress tex\ncpu-read 100 small+0 8192\ncheck\n");
+        ReplayReport all = run("gmc-trace 1\ndriver midgard ram=16M\n" + BODY + "background 100\n");
+        assertThat(policy.failures()).isEmpty();
+        for (String k : new String[] {"regions_compressed", "pages_stored", "pages_same_filled", "frames_freed"}) {
+            assertThat(policy.driverCounters().get(k)).as(k).isEqualTo(explicit.driverCounters().get(k));
+        }
+        assertThat(policy.mmStat()).isEqualTo(explicit.mmStat());
+        assertThat(policy.driverCounters().get("regions_compressed")).isEqualTo(1);
+        assertThat(all.driverCounters().get("regions_compressed")).isEqualTo(3);
+        assertThat(all.driverCounters().get("frames_freed")).isGreaterThan(policy.driverCounters().get("frames_freed"));
+        // small was never compressed, so reading it faulted nothing
+        assertThat(policy.driverCounters().get("cpu_faults_major")).isZero();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "remap=sometimes|t.gmct:2: field remap: remap 'sometimes' (expected faulting or all)",
+        "format=x86|t.gmct:2: field format: format 'x86' (expected aarch64 or lpae)",
+        "algo=lz5|t.gmct:2: field algo: codec: 'lz5'",
+        "policy=keep|t.gmct:2: field policy: incompressible policy: 'keep'",
+        "compress=plaid|t.gmct:2: field compress: buffer type 'plaid'",
+        "compress=texture,|t.gmct:2: field compress: buffer type ''",
+        "min-pages=0|t.gmct:2: field min-pages: expected a number >= 1, got '0'",
+        "threshold=0|t.gmct:2: field threshold: expected a number >= 1, got '0'",
+        "tlb=2000000|t.gmct:2: field tlb: expected a number from 1 to 1048576, got '2000000'",
+        "restore=soon|t.gmct:2: field restore: restore mode 'soon'",
+    })
+    void malformedDriverOptionsFailAtParseNamingTheOption(String option, String message) {
+        assertThatThrownBy(() -> Trace.parse("t.gmct", "gmc-trace 1\ndriver midgard " + option + "\n"))
+                .isInstanceOf(TraceException.class).hasMessageStartingWith(message);
+    }
+
+    @Test
+    void withDriverOptionsReplacesTheLinesOwnKeepsTheRestAndChecksThem() {
+        Trace t = Trace.parse("t.gmct", "gmc-trace 1\ndriver midgard ram=16M algo=lz4 restore=lazy\n" + BODY
+                + "background 100\nforeground 100\ncpu-read 100 tex+0 32768\n");
+        Map<String, String> set = new LinkedHashMap<>();
+        set.put("algo", "zstd:3");
+        set.put("restore", "eager");
+        Trace v = t.withDriverOptions(set);
+        assertThat(v.header().opt("algo", null)).isEqualTo("zstd:3");
+        assertThat(v.header().opt("restore", null)).isEqualTo("eager");
+        assertThat(v.header().opt("ram", null)).isEqualTo("16M");
+        assertThat(v.header().opts("algo")).hasSize(1);
+        assertThat(t.header().opt("algo", null)).as("the original is unchanged").isEqualTo("lz4");
+        // The same as a trace written with those options
+        ReplayReport written = run("gmc-trace 1\ndriver midgard ram=16M algo=zstd:3 restore=eager\n" + BODY
+                + "background 100\nforeground 100\ncpu-read 100 tex+0 32768\n");
+        ReplayReport derived = run(v);
+        assertThat(derived.driverCounters()).isEqualTo(written.driverCounters());
+        assertThat(derived.mmStat()).isEqualTo(written.mmStat());
+        assertThat(derived.driverCounters().get("eager_restores")).isPositive();
+        assertThat(run(t).driverCounters().get("eager_restores")).isZero();
+
+        assertThatThrownBy(() -> t.withDriverOptions(Map.of("colour", "red"))).isInstanceOf(TraceException.class)
+                .hasMessageStartingWith("t.gmct:2: field colour: 'driver' takes no option 'colour' (it takes algo, "
+                        + "compress, format, min-pages, policy, ram, remap, restore, threshold, tlb)");
+        assertThatThrownBy(() -> t.withDriverOptions(Map.of("remap", "sometimes")))
+                .hasMessageStartingWith("t.gmct:2: field remap: remap 'sometimes'");
+    }
+
+    @Test
+    void thePeakIsTheHighestSavingAfterAnyLineEvenWhenNoStatsLineSawIt() {
+        String head = "gmc-trace 1\ndriver midgard ram=16M\n" + BODY;
+        ReplayReport r = run(head + "compress tex\ncompress cb\nfree tex\nfree cb\n");
+        // the same trace sampled right after the second compress: the oracle for the peak
+        ReplayReport sampled = run(head + "compress tex\ncompress cb\nstats here\nfree tex\nfree cb\n");
+        ReplayReport.Sample atCompress = sampled.timeline().get(0);
+        assertThat(atCompress.savedBytes()).isPositive();
+        assertThat(r.peak().savedBytes()).isEqualTo(atCompress.savedBytes());
+        assertThat(r.peak().poolBytes()).isEqualTo(atCompress.poolBytes());
+        assertThat(r.peak().line()).isEqualTo(12);
+        assertThat(r.timeline()).hasSize(1);
+        assertThat(r.timeline().get(0).savedBytes()).as("nothing saved at the end").isZero();
+        ReplayReport none = run(head);
+        assertThat(none.peak().savedBytes()).isZero();
+    }
+}
