@@ -458,7 +458,7 @@ final class MeasureCommand implements Callable<Integer> {
     }
 
     private static String csvRow(String algo, String file, MeasurePipeline.Tally t) {
-        String f = file.contains(",") || file.contains("\"") ? "\"" + file.replace("\"", "\"\"") + "\"" : file;
+        String f = Csv.field(file);
         return String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.4f", algo, f, t.pages, t.paddedTail,
                 t.zero(), t.sameOther(), t.huge(), t.rejected(), t.comprBytes(), Math.round(t.poolBytes()),
                 t.model.metadataBytes(), t.savedBytes(), t.ratio());

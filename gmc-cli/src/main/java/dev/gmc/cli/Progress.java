@@ -11,15 +11,26 @@ final class Progress {
     private final PrintWriter err;
     private final long total;
     private final boolean enabled;
+    private final String unit; // null: bytes
     private final long start = System.nanoTime();
     private long done;
     private long lastDraw;
 
     /** @param totalBytes the expected total, or a negative number if unknown */
     Progress(PrintWriter err, long totalBytes) {
+        this(err, totalBytes, null);
+    }
+
+    private Progress(PrintWriter err, long total, String unit) {
         this.err = err;
-        this.total = totalBytes < 0 ? -1 : Math.max(1, totalBytes);
+        this.total = total < 0 ? -1 : Math.max(1, total);
+        this.unit = unit;
         this.enabled = System.console() != null && System.getenv("GMC_NO_PROGRESS") == null;
+    }
+
+    /** A bar counting {@code total} items (say, the runs of a sweep) instead of bytes. */
+    static Progress items(PrintWriter err, long total, String unit) {
+        return new Progress(err, total, unit);
     }
 
     synchronized void advance(long bytes) {
@@ -32,7 +43,12 @@ final class Progress {
             lastDraw = now;
             double secs = Math.max(1e-9, (now - start) / 1e9);
             double mbps = done / 1e6 / secs;
-            if (total < 0) {
+            if (unit != null) {
+                int pct = (int) Math.min(100, done * 100 / total);
+                long eta = done == 0 ? 0 : Math.round(secs * Math.max(0, total - done) / done);
+                err.printf(Locale.ROOT, "\r[%-30s] %3d%% %d/%d %s  eta %d s   ", "#".repeat(pct * 30 / 100), pct, done,
+                        total, unit, eta);
+            } else if (total < 0) {
                 err.printf(Locale.ROOT, "\r%s  %.0f MB/s  %.0f s", Units.bytes(done), mbps, secs);
             } else {
                 int pct = (int) Math.min(100, done * 100 / total);

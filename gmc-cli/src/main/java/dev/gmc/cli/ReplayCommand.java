@@ -169,6 +169,10 @@ final class ReplayCommand implements Callable<Integer> {
                     Units.bytes(s.dataFrames() * 4096), Units.bytes(s.tableFrames() * 4096),
                     Units.bytes(s.storedPages() * 4096), Units.bytes(s.poolBytes()), Units.bytes(s.savedBytes()));
         }
+        ReplayReport.Sample p = r.peak();
+        out.printf("%-6d %-16s %12s %12s %12s %12s %12s%n", p.line(), "(peak saving)", Units.bytes(p.dataFrames() * 4096),
+                Units.bytes(p.tableFrames() * 4096), Units.bytes(p.storedPages() * 4096), Units.bytes(p.poolBytes()),
+                Units.bytes(p.savedBytes()));
         out.println();
         out.println("mm_stat: " + r.mmStat());
         if (!r.reported().isEmpty()) {

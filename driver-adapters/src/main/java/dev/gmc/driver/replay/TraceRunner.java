@@ -296,10 +296,13 @@ public final class TraceRunner {
                     last = true;
                 }
             }
+            // GPU addresses are per context (each has its own address space, so two contexts' buffers may share
+            // an address): only this context's buffers are what the access reached.
+            Base inCtx = b -> b.context() == ctx ? b.gpuVa() : 0;
             if (a.write()) {
-                updateShadow(a.va(), a.data(), done, Buffer::gpuVa);
+                updateShadow(a.va(), a.data(), done, inCtx);
             } else {
-                verify(l, a.va(), a.data(), done, Buffer::gpuVa);
+                verify(l, a.va(), a.data(), done, inCtx);
             }
             if (last) {
                 break;

@@ -77,6 +77,24 @@ class TraceTest {
     }
 
     @Test
+    void gpuAccessesAreVerifiedAgainstTheirOwnContextsBuffersWhenAddressesCoincide() {
+        // Two contexts have separate GPU address spaces, so their first buffers get the same GPU address. A write in
+        // one context must update only its own buffer's shadow, and a read in the other be checked against its own.
+        String t = "gmc-trace 1\ndriver midgard ram=16M\nprocess 100 a\nprocess 200 b\ncontext ca 100\n"
+                + "context cb 200\nalloc x ca 4 content=gradient\nalloc y cb 4 content=text\ngpumap x\ngpumap y\n"
+                + "gpu-write ca x+0 8192 content=noise\ngpu-read cb y+0 16384\ngpu-read ca x+0 16384\n"
+                + "compress x\ncompress y\ngpu-read cb y+0 16384\ngpu-read ca x+0 16384\ncheck\n";
+        ReplayReport r = run(t);
+        assertThat(r.failures()).isEmpty();
+        assertThat(r.bytesVerified()).isGreaterThanOrEqualTo(4 * 16384 + 8 * 4096);
+        // and a wrong expectation in the other context is still caught
+        ReplayReport wrong = run(t.replace("gpu-read cb y+0 16384\ngpu-read ca", "gpu-read cb y+0 16384 expect=fault"
+                + "\ngpu-read ca"));
+        assertThat(wrong.failures()).containsExactly("line 12: expected fault, got ok",
+                "line 16: expected fault, got ok");
+    }
+
+    @Test
     void eagerRestoreBringsTheAppBackOnForegroundSoItsAccessesDoNotFault() {
         String body = "alloc b c 8 content=gradient\nalloc z c 4 content=text\ncpumap b 100\ncpumap z 100\n"
                 + "gpumap b\nbackground 100\nforeground 100\ngpu-read c b+0 32768\ncpu-read 100 z+0 16384\ncheck\n";

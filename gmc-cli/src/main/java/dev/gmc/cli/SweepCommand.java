@@ -1,0 +1,413 @@
+package dev.gmc.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.gmc.driver.replay.ReplayReport;
+import dev.gmc.driver.replay.Trace;
+import dev.gmc.driver.replay.TraceException;
+import dev.gmc.driver.replay.TraceRunner;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gmc sweep}: a policy sweep in the manner of Caffeine's simulator. The same traces are replayed once per
+ * combination of driver-line settings ({@code --vary}), each run verified against its shadow copies as
+ * {@code gmc replay} does, and the runs are compared: what each saves (at its peak and at the end) against what it
+ * costs (pages compressed and rejected, faults, pages restored). Runs are independent and go in parallel; the rows
+ * come out in combination order whatever finishes first.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = {"Replay traces under every combination of driver-line settings (a policy sweep: "
+                + "--vary restore=lazy/eager --vary compress=all/texture,depth ...) and compare what each saves "
+                + "against what it costs in compressions, faults and restores. Every run is verified against shadow "
+                + "copies as 'gmc replay' does.",
+                "Keys: the driver line's options (docs/TRACE-FORMAT.md): algo, policy, threshold, remap, tlb, "
+                        + "restore, compress, min-pages, ram, format.",
+                "Exit code: 0 every run verified, 1 a malformed trace or option (or a run stopped by a trace error), "
+                        + "2 a verification failure or an unexpected outcome in some run."})
+final class SweepCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "TRACE", description = "Trace files (.gmct).")
+    Path[] traces;
+
+    @Option(names = "--vary", paramLabel = "KEY=V1/V2/...", description = "A driver-line option and the values to "
+            + "try, separated by '/' (values may hold commas: compress=all/texture,depth). Repeat for more keys; "
+            + "every combination runs, the first key varying slowest.")
+    List<String> vary = new ArrayList<>();
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A driver-line option fixed for every run "
+            + "(replaces the trace's own).")
+    List<String> set = new ArrayList<>();
+
+    @Option(names = "--format", defaultValue = "table", description = "table, csv or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--chart", paramLabel = "FILE.png", description = "Also draw bytes saved at the peak against "
+            + "major faults, a point per run, as a PNG.")
+    Path chart;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Runs at once (default: the CPU count).")
+    int threads;
+
+    /** One run: a trace under one combination; {@code error} set if a trace error stopped it. */
+    record Run(String trace, Map<String, String> settings, ReplayReport report, String error, long millis) {
+        long counter(String name) {
+            return report == null ? 0 : report.driverCounters().getOrDefault(name, 0L);
+        }
+
+        long majorFaults() {
+            return counter("cpu_faults_major") + counter("gpu_faults_major");
+        }
+
+        long minorFaults() {
+            return counter("cpu_faults_minor") + counter("gpu_faults_minor");
+        }
+
+        long endSaved() {
+            return report == null ? 0 : report.timeline().get(report.timeline().size() - 1).savedBytes();
+        }
+
+        String result() {
+            return error != null ? "error" : report.ok() ? "ok" : report.failures().size() + " failure(s)";
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!List.of("table", "csv", "json").contains(format)) {
+            throw new IllegalArgumentException("--format: '" + format + "' (expected table, csv or json)");
+        }
+        if (threads < 0) {
+            throw new IllegalArgumentException("--threads: " + threads + " (expected 0 for the CPU count, or more)");
+        }
+        Map<String, List<String>> axes = axes();
+        List<Map<String, String>> combos = combinations(axes, fixed());
+        List<Trace> parsed = new ArrayList<>();
+        for (Path t : traces) {
+            if (!Files.isRegularFile(t)) {
+                throw new IllegalArgumentException("trace " + t + ": no such file");
+            }
+            Trace trace = Trace.parse(t);
+            checkValues(trace, axes);
+            parsed.add(trace);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Run> runs = runAll(parsed, combos, err);
+        switch (format) {
+            case "csv" -> printCsv(out, runs, axes.keySet());
+            case "json" -> out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(json(runs)));
+            default -> printTable(out, runs, axes.keySet());
+        }
+        if (chart != null) {
+            drawChart(runs, axes.keySet());
+            if (format.equals("table")) {
+                out.println("chart: " + chart);
+            }
+        }
+        out.flush();
+        for (Run r : runs) {
+            if (r.error() != null) {
+                err.println("gmc sweep: " + r.trace() + " with " + label(r.settings(), axes.keySet()) + ": "
+                        + r.error());
+            }
+        }
+        err.flush();
+        return runs.stream().anyMatch(r -> r.error() != null) ? 1
+                : runs.stream().allMatch(r -> r.report().ok()) ? 0 : 2;
+    }
+
+    /** --vary: key → values, in the order given; a key given twice gets both lists. */
+    private Map<String, List<String>> axes() {
+        Map<String, List<String>> axes = new LinkedHashMap<>();
+        for (String v : vary) {
+            String[] kv = keyValue("--vary", v);
+            List<String> values = new ArrayList<>();
+            for (String x : kv[1].split("/", -1)) {
+                if (x.isEmpty()) {
+                    throw new IllegalArgumentException("--vary " + v + ": an empty value (expected KEY=V1/V2/...)");
+                }
+                values.add(x);
+            }
+            List<String> all = axes.computeIfAbsent(kv[0], k -> new ArrayList<>());
+            for (String x : values) {
+                if (all.contains(x)) {
+                    throw new IllegalArgumentException("--vary " + v + ": value '" + x + "' given twice");
+                }
+                all.add(x);
+            }
+        }
+        return axes;
+    }
+
+    private Map<String, String> fixed() {
+        Map<String, String> f = new LinkedHashMap<>();
+        for (String s : set) {
+            String[] kv = keyValue("--set", s);
+            if (vary.stream().anyMatch(v -> v.startsWith(kv[0] + "="))) {
+                throw new IllegalArgumentException("--set " + s + ": '" + kv[0] + "' is also varied by --vary");
+            }
+            if (f.put(kv[0], kv[1]) != null) {
+                throw new IllegalArgumentException("--set " + s + ": '" + kv[0] + "' set twice");
+            }
+        }
+        return f;
+    }
+
+    private static String[] keyValue(String option, String s) {
+        int eq = s.indexOf('=');
+        if (eq <= 0 || eq == s.length() - 1) {
+            throw new IllegalArgumentException(option + " " + s + ": expected KEY=VALUE");
+        }
+        return new String[] {s.substring(0, eq).toLowerCase(Locale.ROOT), s.substring(eq + 1)};
+    }
+
+    /** The cartesian product of the axes, the first axis varying slowest, each with the fixed settings first. */
+    static List<Map<String, String>> combinations(Map<String, List<String>> axes, Map<String, String> fixed) {
+        List<Map<String, String>> out = new ArrayList<>();
+        out.add(new LinkedHashMap<>(fixed));
+        for (Map.Entry<String, List<String>> axis : axes.entrySet()) {
+            List<Map<String, String>> next = new ArrayList<>();
+            for (Map<String, String> c : out) {
+                for (String v : axis.getValue()) {
+                    Map<String, String> m = new LinkedHashMap<>(c);
+                    m.put(axis.getKey(), v);
+                    next.add(m);
+                }
+            }
+            out = next;
+        }
+        return out;
+    }
+
+    /** Every key and value on its own before anything runs, so a typo fails at once and names its option. */
+    private void checkValues(Trace trace, Map<String, List<String>> axes) {
+        for (Map.Entry<String, List<String>> a : axes.entrySet()) {
+            for (String v : a.getValue()) {
+                check(trace, "--vary", a.getKey(), v);
+            }
+        }
+        for (Map.Entry<String, String> f : fixed().entrySet()) {
+            check(trace, "--set", f.getKey(), f.getValue());
+        }
+    }
+
+    private static void check(Trace trace, String option, String key, String value) {
+        try {
+            trace.withDriverOptions(Map.of(key, value));
+        } catch (TraceException e) {
+            throw new IllegalArgumentException(option + " " + key + "=" + value + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<Run> runAll(List<Trace> parsed, List<Map<String, String>> combos, PrintWriter err)
+            throws InterruptedException {
+        int total = parsed.size() * combos.size();
+        int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(n, total)));
+        Progress progress = Progress.items(err, total, "runs");
+        try {
+            List<Future<Run>> futures = new ArrayList<>();
+            for (Trace t : parsed) {
+                for (Map<String, String> c : combos) {
+                    futures.add(pool.submit(() -> {
+                        Run r = runOne(t, c);
+                        progress.advance(1);
+                        return r;
+                    }));
+                }
+            }
+            List<Run> runs = new ArrayList<>();
+            for (Future<Run> f : futures) {
+                try {
+                    runs.add(f.get());
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(Errors.message(e.getCause()), e.getCause());
+                }
+            }
+            return runs;
+        } finally {
+            progress.done();
+            pool.shutdownNow();
+        }
+    }
+
+    private static Run runOne(Trace t, Map<String, String> settings) {
+        long t0 = System.nanoTime();
+        try {
+            ReplayReport r = new TraceRunner(t.withDriverOptions(settings), ReplayCommand::readDump, null).run();
+            return new Run(t.file(), settings, r, null, (System.nanoTime() - t0) / 1_000_000);
+        } catch (TraceException e) { // e.g. a RAM size too small for this trace: the run stops, the sweep goes on
+            return new Run(t.file(), settings, null, e.getMessage(), (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    private static String label(Map<String, String> settings, java.util.Collection<String> keys) {
+        List<String> parts = new ArrayList<>();
+        for (String k : keys) {
+            parts.add(k + "=" + settings.get(k));
+        }
+        return parts.isEmpty() ? "the traces' own settings" : String.join(" ", parts);
+    }
+
+    private void printTable(PrintWriter out, List<Run> runs, java.util.Collection<String> keys) {
+        boolean manyTraces = traces.length > 1;
+        List<String> head = new ArrayList<>();
+        if (manyTraces) {
+            head.add("trace");
+        }
+        head.addAll(keys);
+        List<String[]> rows = new ArrayList<>();
+        for (Run r : runs) {
+            List<String> row = new ArrayList<>();
+            if (manyTraces) {
+                row.add(Path.of(r.trace()).getFileName().toString());
+            }
+            for (String k : keys) {
+                row.add(r.settings().get(k));
+            }
+            rows.add(row.toArray(String[]::new));
+        }
+        int[] w = new int[head.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = head.get(i).length();
+            for (String[] row : rows) {
+                w[i] = Math.max(w[i], row[i].length());
+            }
+        }
+        StringBuilder h = new StringBuilder();
+        for (int i = 0; i < w.length; i++) {
+            h.append(String.format("%-" + w[i] + "s  ", head.get(i)));
+        }
+        String metrics = "%12s %12s %10s %9s %9s %9s %9s %9s %8s  %s";
+        out.printf("%s" + metrics + "%n", h, "peak saved", "end saved", "compressed", "rejected", "major", "minor",
+                "restored", "eager", "ms", "result");
+        for (int j = 0; j < runs.size(); j++) {
+            Run r = runs.get(j);
+            StringBuilder s = new StringBuilder();
+            for (int i = 0; i < w.length; i++) {
+                s.append(String.format("%-" + w[i] + "s  ", rows.get(j)[i]));
+            }
+            out.printf("%s" + metrics + "%n", s, r.report() == null ? "-" : Units.bytes(r.report().peak().savedBytes()),
+                    r.report() == null ? "-" : Units.bytes(r.endSaved()),
+                    r.counter("pages_stored") + r.counter("pages_same_filled"), r.counter("pages_rejected"),
+                    r.majorFaults(), r.minorFaults(), r.counter("pages_restored"), r.counter("eager_restores"),
+                    r.millis(), r.result());
+        }
+        out.println();
+        out.println("peak saved: the most memory saved after any line (stored pages minus the pool); compressed: "
+                + "pages stored or same-filled; major/minor: CPU+GPU faults that did / did not restore a page; "
+                + "restored: pages decompressed (on fault, eagerly, before Utgard jobs); eager: of those, on "
+                + "foreground.");
+    }
+
+    private static final String[] CSV_COLUMNS = {"peak_saved_bytes", "peak_line", "peak_pool_bytes",
+        "end_saved_bytes", "pages_compressed", "pages_rejected", "major_faults", "minor_faults", "pages_restored",
+        "eager_restores", "pre_job_restores", "frames_freed", "millis", "failures", "error"};
+
+    private static void printCsv(PrintWriter out, List<Run> runs, java.util.Collection<String> keys) {
+        List<String> head = new ArrayList<>();
+        head.add("trace");
+        keys.forEach(head::add);
+        head.addAll(List.of(CSV_COLUMNS));
+        out.println(String.join(",", head));
+        for (Run r : runs) {
+            List<String> row = new ArrayList<>();
+            row.add(Csv.field(r.trace()));
+            for (String k : keys) {
+                row.add(Csv.field(r.settings().get(k)));
+            }
+            ReplayReport p = r.report();
+            row.add(p == null ? "" : Long.toString(p.peak().savedBytes()));
+            row.add(p == null ? "" : Integer.toString(p.peak().line()));
+            row.add(p == null ? "" : Long.toString(p.peak().poolBytes()));
+            row.add(p == null ? "" : Long.toString(r.endSaved()));
+            row.add(Long.toString(r.counter("pages_stored") + r.counter("pages_same_filled")));
+            row.add(Long.toString(r.counter("pages_rejected")));
+            row.add(Long.toString(r.majorFaults()));
+            row.add(Long.toString(r.minorFaults()));
+            row.add(Long.toString(r.counter("pages_restored")));
+            row.add(Long.toString(r.counter("eager_restores")));
+            row.add(Long.toString(r.counter("pre_job_restores")));
+            row.add(Long.toString(r.counter("frames_freed")));
+            row.add(Long.toString(r.millis()));
+            row.add(p == null ? "" : Integer.toString(p.failures().size()));
+            row.add(r.error() == null ? "" : Csv.field(r.error()));
+            out.println(String.join(",", row));
+        }
+    }
+
+    private static List<Object> json(List<Run> runs) {
+        List<Object> list = new ArrayList<>();
+        for (Run r : runs) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("trace", r.trace());
+            m.put("settings", r.settings());
+            m.put("millis", r.millis());
+            if (r.error() != null) {
+                m.put("error", r.error());
+            } else {
+                m.put("ok", r.report().ok());
+                m.put("peak", r.report().peak());
+                m.put("end_saved_bytes", r.endSaved());
+                m.put("report", r.report());
+            }
+            list.add(m);
+        }
+        return list;
+    }
+
+    private void drawChart(List<Run> runs, java.util.Collection<String> keys) throws IOException {
+        XYChart c = new XYChartBuilder().width(900).height(560).title("Memory saved against faults, a point per run")
+                .xAxisTitle("major faults (CPU + GPU)").yAxisTitle("MiB saved at the peak").build();
+        c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter)
+                .setLegendPosition(Styler.LegendPosition.OutsideS).setChartBackgroundColor(java.awt.Color.WHITE)
+                .setMarkerSize(10);
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
+        for (Run r : runs) {
+            if (r.report() != null) {
+                String name = label(r.settings(), keys);
+                series.computeIfAbsent(name, k -> new ArrayList<>())
+                        .add(new double[] {r.majorFaults(), r.report().peak().savedBytes() / 1048576.0});
+            }
+        }
+        if (series.isEmpty()) {
+            throw new IllegalStateException("--chart " + chart + ": no run finished, nothing to draw");
+        }
+        for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
+            double[] x = e.getValue().stream().mapToDouble(p -> p[0]).toArray();
+            double[] y = e.getValue().stream().mapToDouble(p -> p[1]).toArray();
+            c.addSeries(e.getKey(), x, y);
+        }
+        Path parent = chart.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        BitmapEncoder.saveBitmap(c, chart.toString().replaceFirst("(?i)\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+    }
+}

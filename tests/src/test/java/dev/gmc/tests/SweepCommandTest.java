@@ -1,0 +1,160 @@
+package dev.gmc.tests;
+
+import static dev.gmc.tests.MeasureCommandTest.gmc;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code gmc sweep} end to end: every combination runs, and each run is what {@code gmc replay} gives alone. */
+class SweepCommandTest {
+    private static final String DRIVER = "driver midgard ram=32M";
+    private static final String BODY = """
+            process 100 game
+            context g 100
+            alloc tex g 64 type=texture content=gradient
+            alloc cb g 48 type=colour-buffer content=text
+            alloc depth g 32 type=depth content=mix
+            alloc tiny g 2 type=texture content=noise
+            cpumap cb 100
+            cpumap tiny 100
+            gpumap tex
+            gpumap cb
+            gpumap depth
+            job g read=tex+0:65536 write=cb+0:8192
+            background 100
+            stats background
+            foreground 100
+            job g read=tex+0x8000:16384 read=depth+0:4096 write=cb+0x4000:4096
+            cpu-read 100 cb+0 12288
+            cpu-read 100 tiny+0 8192
+            check
+            """;
+
+    private static Path trace(Path dir, String name, String driverLine) throws Exception {
+        Path t = dir.resolve(name);
+        Files.writeString(t, "gmc-trace 1\n" + driverLine + "\n" + BODY);
+        return t;
+    }
+
+    @Test
+    void everyCombinationRunsAndEachRowIsWhatReplayGivesForATraceWrittenWithThoseSettings(@TempDir Path dir)
+            throws Exception {
+        Path t = trace(dir, "game.gmct", DRIVER);
+        MeasureCommandTest.Run r = gmc("sweep", "--format", "json", "--threads", "2", "--vary", "restore=lazy/eager",
+                "--vary", "compress=all/texture,depth", "--vary", "min-pages=1/16", "--set", "algo=lz4", t.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(r.out());
+        assertThat(rows.size()).isEqualTo(8);
+        List<String> seen = new ArrayList<>();
+        for (JsonNode row : rows) {
+            JsonNode s = row.get("settings");
+            String opts = "algo=" + s.get("algo").asText() + " restore=" + s.get("restore").asText() + " compress="
+                    + s.get("compress").asText() + " min-pages=" + s.get("min-pages").asText();
+            seen.add(opts);
+            // The oracle: the trace written with these options on its driver line, replayed alone.
+            Path alone = trace(dir, "alone-" + seen.size() + ".gmct", DRIVER + " " + opts);
+            MeasureCommandTest.Run j = gmc("replay", "--format", "json", alone.toString());
+            assertThat(j.code()).as(j.err()).isZero();
+            JsonNode want = new ObjectMapper().readTree(j.out());
+            JsonNode got = row.get("report");
+            assertThat(row.get("ok").asBoolean()).isTrue();
+            assertThat(got.get("driverCounters")).as(opts).isEqualTo(want.get("driverCounters"));
+            assertThat(got.get("mmuCounters")).as(opts).isEqualTo(want.get("mmuCounters"));
+            assertThat(got.get("mmStat")).as(opts).isEqualTo(want.get("mmStat"));
+            assertThat(row.get("peak")).as(opts).isEqualTo(want.get("peak"));
+        }
+        assertThat(seen).as("the first key varies slowest").startsWith(
+                "algo=lz4 restore=lazy compress=all min-pages=1", "algo=lz4 restore=lazy compress=all min-pages=16",
+                "algo=lz4 restore=lazy compress=texture,depth min-pages=1");
+        assertThat(seen).doesNotHaveDuplicates();
+        // The settings make a difference where they should: the tiny buffer is compressed only with min-pages=1,
+        // nothing faults with eager restore, and colour buffers stay resident with compress=texture,depth.
+        JsonNode lazyAll = rows.get(0).get("report").get("driverCounters");
+        JsonNode lazyAllBig = rows.get(1).get("report").get("driverCounters");
+        JsonNode lazyTexDepth = rows.get(2).get("report").get("driverCounters");
+        JsonNode eagerAll = rows.get(4).get("report").get("driverCounters");
+        assertThat(lazyAll.get("regions_compressed").asLong()).isEqualTo(4);
+        assertThat(lazyAllBig.get("regions_compressed").asLong()).isEqualTo(3);
+        assertThat(lazyTexDepth.get("regions_compressed").asLong()).isEqualTo(3);
+        assertThat(lazyAll.get("cpu_faults_major").asLong()).isPositive();
+        assertThat(lazyTexDepth.get("cpu_faults_major").asLong()).as("cb and tiny stayed resident").isZero();
+        assertThat(eagerAll.get("cpu_faults_major").asLong() + eagerAll.get("gpu_faults_major").asLong()).isZero();
+        assertThat(eagerAll.get("eager_restores").asLong()).isPositive();
+    }
+
+    @Test
+    void tableCsvAndChart(@TempDir Path dir) throws Exception {
+        Path t = trace(dir, "game.gmct", DRIVER);
+        Path u = Path.of("../traces/utgard-jobs.gmct");
+        Path png = dir.resolve("out/sweep.png");
+        MeasureCommandTest.Run r = gmc("sweep", "--vary", "compress=all/texture,depth", "--chart", png.toString(),
+                t.toString(), u.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("trace").contains("compress").contains("peak saved").contains("game.gmct")
+                .contains("utgard-jobs.gmct").contains("texture,depth").contains("chart: " + png);
+        assertThat(r.out().lines().filter(l -> l.endsWith("  ok")).count()).isEqualTo(4);
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 8);
+        assertThat(head).isEqualTo(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+
+        MeasureCommandTest.Run c = gmc("sweep", "--format", "csv", "--vary", "compress=all/texture,depth",
+                t.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        List<String> lines = c.out().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).startsWith("trace,compress,peak_saved_bytes,peak_line,");
+        assertThat(lines.get(2)).contains(",\"texture,depth\",");
+        assertThat(lines.get(1).split(",", -1)).hasSize(lines.get(0).split(",", -1).length);
+    }
+
+    @Test
+    void aRunStoppedByATraceErrorIsReportedAndTheOthersStillRun(@TempDir Path dir) throws Exception {
+        Path t = trace(dir, "game.gmct", DRIVER);
+        MeasureCommandTest.Run r = gmc("sweep", "--format", "csv", "--vary", "ram=32M/256K", t.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("game.gmct with ram=256K").contains("game.gmct:").contains("ram=")
+                .doesNotContain("\tat ");
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(1)).contains(",32M,").endsWith(",0,");
+        assertThat(lines.get(2)).contains(",256K,");
+    }
+
+    @Test
+    void aVerificationFailureInAnyRunExitsWith2(@TempDir Path dir) throws Exception {
+        Path t = dir.resolve("wrong.gmct");
+        Files.writeString(t, "gmc-trace 1\n" + DRIVER + "\n" + BODY + "cpu-read 100 cb+0 16 expect=sigsegv\n");
+        MeasureCommandTest.Run r = gmc("sweep", "--vary", "restore=lazy/eager", t.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out().lines().filter(l -> l.endsWith("1 failure(s)")).count()).isEqualTo(2);
+    }
+
+    @Test
+    void badSweepOptionsFailBeforeAnythingRunsNamingTheOption() {
+        String t = "../traces/midgard-background.gmct";
+        String[][] cases = {
+            {"--vary", "threshold=abc", "--vary threshold=abc: ", "field threshold: expected a number"},
+            {"--vary", "colour=red/blue", "--vary colour=red: ", "'driver' takes no option 'colour'"},
+            {"--vary", "restore=lazy//eager", "--vary restore=lazy//eager: an empty value", ""},
+            {"--vary", "restore=", "--vary restore=: expected KEY=VALUE", ""},
+            {"--vary", "remap=all/all", "value 'all' given twice", ""},
+            {"--set", "policy=keep", "--set policy=keep: ", "incompressible policy: 'keep'"},
+        };
+        for (String[] c : cases) {
+            MeasureCommandTest.Run r = gmc("sweep", c[0], c[1], t);
+            assertThat(r.code()).as(String.join(" ", c)).isEqualTo(1);
+            assertThat(r.err()).as(c[1]).contains(c[2]).contains(c[3]).doesNotContain("internal error")
+                    .doesNotContain("\tat ");
+            assertThat(r.out()).as("nothing ran").isEmpty();
+        }
+        MeasureCommandTest.Run both = gmc("sweep", "--set", "restore=eager", "--vary", "restore=lazy/eager", t);
+        assertThat(both.code()).isEqualTo(1);
+        assertThat(both.err()).contains("'restore' is also varied by --vary");
+    }
+}
