@@ -9,6 +9,8 @@
  * or the {@code kernels} module's GPU restorer). {@link dev.gmc.driver.ResourceDaemon} turns app
  * foreground/background events into compressions, and with eager restore into restores, through a
  * {@link dev.gmc.driver.CompressionPolicy}.
- * {@code dev.gmc.driver.replay} reads and runs trace files.
+ * {@code dev.gmc.driver.replay} reads and runs trace files; the driver line's options (the driver's configuration and
+ * the daemon's policy) are read in one place, {@code DriverOptions}, and may be replaced for sweeps
+ * ({@link dev.gmc.driver.replay.Trace#withDriverOptions}).
  */
 package dev.gmc.driver;
