@@ -136,6 +136,32 @@ class SweepCommandTest {
     }
 
     @Test
+    void traceGenWritesATraceThatReplaysAndSweeps(@TempDir Path dir) throws Exception {
+        Path t = dir.resolve("gen/apps.gmct");
+        MeasureCommandTest.Run g = gmc("trace-gen", "--apps", "2", "--switches", "3", "--working-set", "0.2",
+                "--seed", "5", "-o", t.toString());
+        assertThat(g.code()).as(g.err()).isZero();
+        assertThat(Files.readString(t)).startsWith("gmc-trace 1\n# generated: gmc trace-gen --driver midgard --apps 2 "
+                + "--switches 3 --frames 2 --working-set 0.2 --seed 5");
+        MeasureCommandTest.Run same = gmc("trace-gen", "--apps", "2", "--switches", "3", "--working-set", "0.2",
+                "--seed", "5");
+        assertThat(same.out()).isEqualTo(Files.readString(t));
+        MeasureCommandTest.Run s = gmc("sweep", "--format", "csv", "--vary", "restore=lazy/eager", t.toString());
+        assertThat(s.code()).as(s.err()).isZero();
+        assertThat(s.out().lines().skip(1).filter(l -> l.endsWith(",0,"))).hasSize(2);
+        String[][] bad = {
+            {"--working-set", "0", "--working-set 0.0 (expected more than 0, at most 1)"},
+            {"--apps", "17", "--apps 17 (expected 1..16)"},
+            {"--driver", "bifrost", "--driver 'bifrost'"},
+        };
+        for (String[] b : bad) {
+            MeasureCommandTest.Run r = gmc("trace-gen", b[0], b[1]);
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err()).contains(b[2]).doesNotContain("\tat ");
+        }
+    }
+
+    @Test
     void badSweepOptionsFailBeforeAnythingRunsNamingTheOption() {
         String t = "../traces/midgard-background.gmct";
         String[][] cases = {

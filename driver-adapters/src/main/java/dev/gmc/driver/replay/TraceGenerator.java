@@ -1,0 +1,158 @@
+package dev.gmc.driver.replay;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Synthetic app-switching workloads as trace text (Caffeine's {@code Synthetic} in spirit): several apps, each with a
+ * colour buffer the compositor maps, a depth buffer, a few textures of different contents and a vertex buffer, take
+ * turns in the foreground. Every app's first frames touch all of its buffers; after that, the frames of a visit touch
+ * only its <em>working set</em>: one fixed contiguous range of each buffer, a fraction of its pages. The same
+ * parameters give the same trace, so a sweep over policies compares like with like.
+ */
+public final class TraceGenerator {
+    /**
+     * @param driver     {@code midgard} or {@code utgard}
+     * @param apps       apps taking turns (1..16)
+     * @param switches   app switches after every app has run once (0..10000)
+     * @param frames     GPU frames per visit (1..100)
+     * @param workingSet fraction of each buffer's pages a frame touches after the first visit, in (0, 1]
+     * @param seed       for sizes, contents and the order of switches
+     */
+    public record Params(String driver, int apps, int switches, int frames, double workingSet, long seed) {
+        /** @throws IllegalArgumentException naming the parameter */
+        public Params {
+            if (!driver.equals("midgard") && !driver.equals("utgard")) {
+                throw new IllegalArgumentException("driver '" + driver + "' (expected midgard or utgard)");
+            }
+            check("apps", apps, 1, 16);
+            check("switches", switches, 0, 10_000);
+            check("frames", frames, 1, 100);
+            if (!(workingSet > 0 && workingSet <= 1)) {
+                throw new IllegalArgumentException("working set " + workingSet + " (expected more than 0, at most 1)");
+            }
+        }
+
+        private static void check(String what, int v, int min, int max) {
+            if (v < min || v > max) {
+                throw new IllegalArgumentException(what + " " + v + " (expected " + min + ".." + max + ")");
+            }
+        }
+    }
+
+    private static final String[] TEXTURE_CONTENT = {"gradient", "text", "mix", "noise", "gradient", "text"};
+
+    /** One buffer of an app: its trace name, type, pages, and the working-set range [hotFrom, hotFrom + hotPages). */
+    private record Buf(String name, String type, int pages, String content, boolean cpuMapped, int hotFrom,
+            int hotPages) {
+        String range(boolean all) {
+            int from = all ? 0 : hotFrom;
+            int n = all ? pages : hotPages;
+            return name + "+0x" + Long.toHexString((long) from * 4096) + ":" + (long) n * 4096;
+        }
+    }
+
+    private TraceGenerator() {
+    }
+
+    public static String generate(Params p) {
+        SplittableRandom r = new SplittableRandom(p.seed());
+        StringBuilder t = new StringBuilder();
+        t.append("gmc-trace 1\n");
+        t.append(String.format(Locale.ROOT, "# generated: gmc trace-gen --driver %s --apps %d --switches %d "
+                + "--frames %d --working-set %s --seed %d%n", p.driver(), p.apps(), p.switches(), p.frames(),
+                p.workingSet(), p.seed()));
+        List<List<Buf>> apps = new ArrayList<>();
+        long pages = 0;
+        for (int a = 0; a < p.apps(); a++) {
+            List<Buf> bufs = new ArrayList<>();
+            bufs.add(buf(r, "fb" + a, "colour-buffer", 900, "mix", true, p.workingSet()));
+            bufs.add(buf(r, "depth" + a, "depth", 300, "gradient", false, p.workingSet()));
+            int textures = 2 + r.nextInt(3);
+            for (int k = 0; k < textures; k++) {
+                int n = 64 << r.nextInt(4); // 64..512 pages
+                bufs.add(buf(r, "tex" + a + "_" + k, "texture", n, TEXTURE_CONTENT[r.nextInt(TEXTURE_CONTENT.length)],
+                        false, p.workingSet()));
+            }
+            bufs.add(buf(r, "vtx" + a, "vertex", 32, "mix", true, p.workingSet()));
+            for (Buf b : bufs) {
+                pages += b.pages();
+            }
+            apps.add(bufs);
+        }
+        // RAM for every buffer resident at once, plus page tables and room to spare, in MiB
+        long ramMib = Math.max(64, (pages * 4096 * 3 / 2 >> 20) + 32);
+        t.append("driver ").append(p.driver()).append(" ram=").append(ramMib).append("M\n\n");
+        t.append("process 99 compositor\n");
+        for (int a = 0; a < p.apps(); a++) {
+            t.append("process ").append(100 + a).append(" app").append(a).append('\n');
+            t.append("context c").append(a).append(' ').append(100 + a).append('\n');
+        }
+        for (int a = 0; a < p.apps(); a++) {
+            t.append('\n');
+            for (Buf b : apps.get(a)) {
+                t.append("alloc ").append(b.name()).append(" c").append(a).append(' ').append(b.pages())
+                        .append(" type=").append(b.type()).append(" content=").append(b.content()).append(" seed=")
+                        .append(r.nextInt(1 << 20)).append(b.type().equals("texture") ? " gpu=ro" : "").append('\n');
+            }
+            for (Buf b : apps.get(a)) {
+                if (b.cpuMapped()) {
+                    t.append("cpumap ").append(b.name()).append(' ').append(100 + a).append('\n');
+                }
+                t.append("gpumap ").append(b.name()).append('\n');
+            }
+            t.append("cpumap fb").append(a).append(" 99\n");
+        }
+        t.append("\n# every app runs once, touching all its buffers, then goes to the background\n");
+        for (int a = 0; a < p.apps(); a++) {
+            frames(t, apps.get(a), a, p.frames(), true);
+            t.append("background ").append(100 + a).append('\n');
+        }
+        t.append("stats all-background\n");
+        int cur = -1;
+        for (int s = 0; s < p.switches(); s++) {
+            int next = p.apps() == 1 ? 0 : r.nextInt(p.apps());
+            if (next == cur) {
+                next = (next + 1) % p.apps();
+            }
+            t.append("\n# switch ").append(s + 1).append(": app").append(next).append('\n');
+            if (cur >= 0 && cur != next) {
+                t.append("background ").append(100 + cur).append('\n');
+            }
+            t.append("foreground ").append(100 + next).append('\n');
+            frames(t, apps.get(next), next, p.frames(), false);
+            t.append("stats switch-").append(s + 1).append('\n');
+            cur = next;
+        }
+        t.append("\ncheck\n");
+        return t.toString();
+    }
+
+    private static Buf buf(SplittableRandom r, String name, String type, int pages, String content, boolean cpuMapped,
+            double ws) {
+        int hot = (int) Math.max(1, Math.min(pages, Math.ceil(pages * ws)));
+        int draw = r.nextInt(1 << 30); // drawn whatever the working set, so that it changes nothing else
+        int from = draw % (pages - hot + 1);
+        return new Buf(name, type, pages, content, cpuMapped, from, hot);
+    }
+
+    /** GPU frames of one app: textures and vertices read, colour and depth written; the compositor reads the frame. */
+    private static void frames(StringBuilder t, List<Buf> bufs, int a, int frames, boolean all) {
+        List<String> uses = new ArrayList<>();
+        for (Buf b : bufs) {
+            uses.add(b.name());
+        }
+        for (int f = 0; f < frames; f++) {
+            t.append("job c").append(a).append(" uses=").append(String.join(",", uses));
+            for (Buf b : bufs) {
+                boolean written = b.type().equals("colour-buffer") || b.type().equals("depth");
+                t.append(written ? " write=" : " read=").append(b.range(all));
+            }
+            t.append('\n');
+            Buf fb = bufs.get(0);
+            t.append("cpu-read 99 ").append(fb.range(all).replace(':', ' ')).append('\n');
+        }
+    }
+}
