@@ -3,6 +3,7 @@ package dev.gmc.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.gmc.driver.replay.ReplayReport;
+import dev.gmc.driver.replay.RestoreMode;
 import dev.gmc.driver.replay.Trace;
 import dev.gmc.driver.replay.TraceException;
 import dev.gmc.driver.replay.TraceRunner;
@@ -74,6 +75,9 @@ final class ReplayCommand implements Callable<Integer> {
     private int replayAll(PrintWriter out, PrintWriter err, boolean json, ObjectMapper mapper,
             BatchLoaderOptions.Opened loader) throws IOException {
         int code = 0;
+        if (restore != null) {
+            RestoreMode.parse(restore); // a bad --restore names itself once, before any trace runs
+        }
         for (Path t : traces) {
             if (!Files.isRegularFile(t)) {
                 throw new IllegalArgumentException("trace " + t + ": no such file");
@@ -81,8 +85,11 @@ final class ReplayCommand implements Callable<Integer> {
             ReplayReport r;
             try {
                 Trace trace = Trace.parse(t);
+                if (restore != null) {
+                    trace = trace.withDriverOptions(Map.of("restore", restore));
+                }
                 r = new TraceRunner(trace, ReplayCommand::readDump, verbose ? err::println : null)
-                        .withLoader(loader.loader()).withRestore(restore).run();
+                        .withLoader(loader.loader()).run();
             } catch (TraceException e) {
                 err.println("gmc replay: " + e.getMessage());
                 err.flush();

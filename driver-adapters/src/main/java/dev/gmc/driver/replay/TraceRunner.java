@@ -40,7 +40,6 @@ public final class TraceRunner {
     private final FileContent files;
     private final Consumer<String> log;
     private BatchLoader loader = BatchLoader.CPU;
-    private RestoreMode restoreOverride;
     private AbstractGmcDriver d;
     private ResourceDaemon daemon;
     private final Map<String, GpuContext> contexts = new HashMap<>();
@@ -65,17 +64,8 @@ public final class TraceRunner {
         return this;
     }
 
-    /** Overrides the driver line's {@code restore=} ({@link RestoreMode}); null keeps the trace's. */
-    public TraceRunner withRestore(String mode) {
-        this.restoreOverride = mode == null ? null : RestoreMode.parse(mode);
-        return this;
-    }
-
     public ReplayReport run() {
         DriverOptions o = DriverOptions.of(trace.file(), trace.header());
-        if (restoreOverride != null) {
-            o = new DriverOptions(o.driver(), o.config(), restoreOverride, o.compress(), o.minPages());
-        }
         d = makeDriver(o);
         try {
             d.batchLoader(loader);

@@ -112,8 +112,8 @@ class TraceTest {
         assertThat(eager.driverCounters().get("gpu_faults_major") + eager.driverCounters().get("cpu_faults_major")
                 + eager.driverCounters().get("gpu_faults_minor") + eager.driverCounters().get("cpu_faults_minor"))
                 .isZero();
-        ReplayReport overridden = new TraceRunner(Trace.parse("t.gmct", HEAD + body), (p, o, l) -> new byte[0], null)
-                .withRestore("eager").run();
+        ReplayReport overridden = new TraceRunner(Trace.parse("t.gmct", HEAD + body)
+                .withDriverOptions(java.util.Map.of("restore", "eager")), (p, o, l) -> new byte[0], null).run();
         assertThat(overridden.driverCounters()).isEqualTo(eager.driverCounters());
         assertThatThrownBy(() -> Trace.parse("t.gmct", HEAD.replace("ram=16M", "restore=soon")))
                 .isInstanceOf(TraceException.class)
