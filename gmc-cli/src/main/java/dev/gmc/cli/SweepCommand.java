@@ -105,14 +105,15 @@ final class SweepCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--threads: " + threads + " (expected 0 for the CPU count, or more)");
         }
         Map<String, List<String>> axes = axes();
-        List<Map<String, String>> combos = combinations(axes, fixed());
+        Map<String, String> fixed = fixed(axes);
+        List<Map<String, String>> combos = combinations(axes, fixed);
         List<Trace> parsed = new ArrayList<>();
         for (Path t : traces) {
             if (!Files.isRegularFile(t)) {
                 throw new IllegalArgumentException("trace " + t + ": no such file");
             }
             Trace trace = Trace.parse(t);
-            checkValues(trace, axes);
+            checkValues(trace, axes, fixed);
             parsed.add(trace);
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -165,11 +166,11 @@ final class SweepCommand implements Callable<Integer> {
         return axes;
     }
 
-    private Map<String, String> fixed() {
+    private Map<String, String> fixed(Map<String, List<String>> axes) {
         Map<String, String> f = new LinkedHashMap<>();
         for (String s : set) {
             String[] kv = keyValue("--set", s);
-            if (vary.stream().anyMatch(v -> v.startsWith(kv[0] + "="))) {
+            if (axes.containsKey(kv[0])) {
                 throw new IllegalArgumentException("--set " + s + ": '" + kv[0] + "' is also varied by --vary");
             }
             if (f.put(kv[0], kv[1]) != null) {
@@ -206,13 +207,13 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     /** Every key and value on its own before anything runs, so a typo fails at once and names its option. */
-    private void checkValues(Trace trace, Map<String, List<String>> axes) {
+    private static void checkValues(Trace trace, Map<String, List<String>> axes, Map<String, String> fixed) {
         for (Map.Entry<String, List<String>> a : axes.entrySet()) {
             for (String v : a.getValue()) {
                 check(trace, "--vary", a.getKey(), v);
             }
         }
-        for (Map.Entry<String, String> f : fixed().entrySet()) {
+        for (Map.Entry<String, String> f : fixed.entrySet()) {
             check(trace, "--set", f.getKey(), f.getValue());
         }
     }
