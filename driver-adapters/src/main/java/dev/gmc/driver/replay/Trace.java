@@ -122,8 +122,7 @@ public final class Trace {
         }
         for (Map.Entry<String, String> e : values.entrySet()) {
             if (!OPTIONS.get("driver").contains(e.getKey())) {
-                throw new TraceException(file, h.number(), e.getKey(), "'driver' takes no option '" + e.getKey()
-                        + "' (it takes " + String.join(", ", new java.util.TreeSet<>(OPTIONS.get("driver"))) + ")");
+                throw noSuchOption(file, h.number(), "driver", e.getKey());
             }
             opts.add(new String[] {e.getKey(), e.getValue()});
         }
@@ -189,9 +188,7 @@ public final class Trace {
                 if (eq > 0) {
                     String key = tok[i].substring(0, eq).toLowerCase(Locale.ROOT);
                     if (!OPTIONS.get(command).contains(key)) {
-                        throw new TraceException(file, n, key, "'" + command + "' takes no option '" + key + "'"
-                                + (OPTIONS.get(command).isEmpty() ? "" : " (it takes " + String.join(", ",
-                                        OPTIONS.get(command)) + ")"));
+                        throw noSuchOption(file, n, command, key);
                     }
                     options.add(new String[] {key, tok[i].substring(eq + 1)});
                 } else {
@@ -297,13 +294,11 @@ public final class Trace {
                     parseLong(file, l.number(), k, v.substring(colon + 1), 1);
                 }
                 case "min-pages" -> parseInt(file, l.number(), k, v, 1, Integer.MAX_VALUE);
-                case "restore", "compress", "algo", "policy", "remap", "format" -> {
-                    if (l.command().equals("driver")) {
-                        try {
-                            DriverOptions.check(k, v);
-                        } catch (IllegalArgumentException e) {
-                            throw new TraceException(file, l.number(), k, e.getMessage());
-                        }
+                case "restore", "compress", "algo", "policy", "remap", "format" -> { // driver-line options
+                    try {
+                        DriverOptions.check(k, v);
+                    } catch (IllegalArgumentException e) {
+                        throw new TraceException(file, l.number(), k, e.getMessage());
                     }
                 }
                 case "gpu" -> {
@@ -315,6 +310,12 @@ public final class Trace {
                 }
             }
         }
+    }
+
+    private static TraceException noSuchOption(String file, int n, String command, String key) {
+        Set<String> takes = OPTIONS.get(command);
+        return new TraceException(file, n, key, "'" + command + "' takes no option '" + key + "'"
+                + (takes.isEmpty() ? "" : " (it takes " + String.join(", ", new java.util.TreeSet<>(takes)) + ")"));
     }
 
     private static void checkName(String file, int n, String field, String v) {
