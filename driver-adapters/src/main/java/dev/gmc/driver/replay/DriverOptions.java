@@ -6,10 +6,15 @@ import dev.gmc.core.store.StoreConfig;
 import dev.gmc.driver.BufferType;
 import dev.gmc.driver.CompressionPolicy;
 import dev.gmc.driver.DriverConfig;
+import dev.gmc.driver.Policies;
+import dev.gmc.driver.PolicyArgs;
+import dev.gmc.driver.PolicyProvider;
 import dev.gmc.driver.RemapPolicy;
 import dev.gmc.mmu.KbaseEntry;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -17,20 +22,38 @@ import java.util.Set;
  * the resource daemon's policy. The one place these options are read, so that a trace, {@code gmc replay --restore}
  * and {@code gmc sweep} agree on what each means.
  *
- * @param driver   {@code midgard} or {@code utgard}
- * @param compress the buffer types the daemon compresses when their app goes to the background
- * @param minPages the smallest buffer (pages) it compresses
+ * @param driver {@code midgard} or {@code utgard}
+ * @param daemon the resource daemon's policy ({@code daemon=}, default {@code background})
+ * @param args   its configuration: {@code compress=}, {@code min-pages=} and its own {@code NAME.KEY=} options
  */
-record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Set<BufferType> compress,
-        int minPages) {
+record DriverOptions(String driver, DriverConfig config, RestoreMode restore, PolicyProvider daemon,
+        PolicyArgs args) {
 
-    /** The daemon's policy: GMC's background compression of the chosen buffers, plus this restore mode. */
-    CompressionPolicy policy() {
-        return restore.apply(CompressionPolicy.background(minPages, b -> compress.contains(b.type())));
+    /** A new instance of the daemon's policy for one run (before the restore mode is applied). */
+    CompressionPolicy basePolicy() {
+        return create(daemon, args);
+    }
+
+    /** {@code p.create(args)}; a plug-in's failure other than a refused option is named as the plug-in's. */
+    private static CompressionPolicy create(PolicyProvider p, PolicyArgs args) {
+        CompressionPolicy c;
+        try {
+            c = p.create(args);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("daemon policy '" + p.name() + "' (" + p.getClass().getName()
+                    + ") failed to start: " + e, e);
+        }
+        if (c == null) {
+            throw new IllegalArgumentException("daemon policy '" + p.name() + "' (" + p.getClass().getName()
+                    + ") returned no policy");
+        }
+        return c;
     }
 
     /** Parses a driver line. @throws TraceException naming the line and the option */
-    static DriverOptions of(String file, Trace.Line h) {
+    static DriverOptions of(String file, Trace.Line h, Policies policies) {
         String name = h.field(0);
         if (!name.equals("midgard") && !name.equals("utgard")) {
             throw new TraceException(file, h.number(), "NAME", "driver '" + name + "' (expected midgard or utgard)");
@@ -63,7 +86,29 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Se
             option = "min-pages";
             int minPages = Trace.parseInt(file, h.number(), "min-pages", h.opt("min-pages", "1"), 1,
                     Integer.MAX_VALUE);
-            return new DriverOptions(name, cfg, restore, compress, minPages);
+            option = "daemon";
+            PolicyProvider daemon = policies.get(h.opt("daemon", Policies.DEFAULT));
+            Map<String, String> own = new LinkedHashMap<>();
+            for (String[] o : h.options()) {
+                int dot = o[0].indexOf('.');
+                if (dot > 0) {
+                    option = o[0];
+                    PolicyProvider p = policies.get(o[0].substring(0, dot));
+                    String key = o[0].substring(dot + 1);
+                    if (!p.options().containsKey(key)) {
+                        throw new IllegalArgumentException("daemon policy '" + p.name() + "' takes no option '" + key
+                                + "'" + (p.options().isEmpty() ? "" : " (it takes "
+                                + String.join(", ", new java.util.TreeSet<>(p.options().keySet())) + ")"));
+                    }
+                    if (p == daemon) {
+                        own.put(key, o[1]);
+                    }
+                }
+            }
+            option = "daemon";
+            PolicyArgs args = new PolicyArgs(daemon.name(), compress, minPages, own);
+            create(daemon, args); // checks the policy's own options now, not when the replay reaches them
+            return new DriverOptions(name, cfg, restore, daemon, args);
         } catch (IllegalArgumentException e) {
             throw new TraceException(file, h.number(), option, e.getMessage());
         }

@@ -1,5 +1,6 @@
 package dev.gmc.driver.replay;
 
+import dev.gmc.driver.Policies;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -28,7 +29,7 @@ public final class Trace {
 
     static {
         cmd("driver", "NAME:word", "format", "ram", "algo", "policy", "threshold", "remap", "tlb", "restore", "compress",
-                "min-pages");
+                "min-pages", "daemon");
         cmd("process", "PID:int NAME:word");
         cmd("context", "CONTEXT:newctx PID:int");
         cmd("alloc", "BUFFER:newbuf CONTEXT:ctx PAGES:int", "type", "content", "seed", "gpu");
@@ -81,11 +82,23 @@ public final class Trace {
     private final String file;
     private final Path baseDir;
     private final List<Line> lines;
+    private final Policies policies;
 
-    private Trace(String file, Path baseDir, List<Line> lines) {
+    private Trace(String file, Path baseDir, List<Line> lines, Policies policies) {
         this.file = file;
         this.baseDir = baseDir;
         this.lines = lines;
+        this.policies = policies;
+    }
+
+    /** The daemon policies this trace's {@code daemon=} was resolved against. */
+    public Policies policies() {
+        return policies;
+    }
+
+    /** The driver line, parsed. */
+    DriverOptions driverOptions() {
+        return DriverOptions.of(file, header(), policies);
     }
 
     public String file() {
@@ -121,34 +134,50 @@ public final class Trace {
             }
         }
         for (Map.Entry<String, String> e : values.entrySet()) {
-            if (!OPTIONS.get("driver").contains(e.getKey())) {
+            if (!isDriverOption(e.getKey())) {
                 throw noSuchOption(file, h.number(), "driver", e.getKey());
             }
             opts.add(new String[] {e.getKey(), e.getValue()});
         }
         Line nh = new Line(h.number(), h.command(), h.fields(), List.copyOf(opts));
         validateOptions(file, nh, Set.of(), Set.of());
+        DriverOptions.of(file, nh, policies);
         List<Line> all = new ArrayList<>(lines);
         all.set(0, nh);
-        return new Trace(file, baseDir, List.copyOf(all));
+        return new Trace(file, baseDir, List.copyOf(all), policies);
     }
 
+    /** A driver-line key: one of its options, or a daemon policy's own {@code NAME.KEY} (checked by DriverOptions). */
+    private static boolean isDriverOption(String key) {
+        return OPTIONS.get("driver").contains(key) || key.indexOf('.') > 0;
+    }
+
+    /** Parses a trace file; {@code daemon=} is resolved against {@link Policies#standard()}. */
     public static Trace parse(Path p) throws IOException {
+        return parse(p, Policies.standard());
+    }
+
+    /** Parses a trace file, resolving {@code daemon=} and {@code NAME.KEY=} against {@code policies}. */
+    public static Trace parse(Path p, Policies policies) throws IOException {
         try (Reader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
             Path dir = p.toAbsolutePath().getParent();
-            return parse(p.toString(), dir, r);
+            return parse(p.toString(), dir, r, policies);
         }
     }
 
     public static Trace parse(String name, String text) {
+        return parse(name, text, Policies.standard());
+    }
+
+    public static Trace parse(String name, String text, Policies policies) {
         try {
-            return parse(name, Path.of("."), new StringReader(text));
+            return parse(name, Path.of("."), new StringReader(text), policies);
         } catch (IOException e) {
             throw new AssertionError(e);
         }
     }
 
-    static Trace parse(String file, Path baseDir, Reader reader) throws IOException {
+    static Trace parse(String file, Path baseDir, Reader reader, Policies policies) throws IOException {
         BufferedReader in = new BufferedReader(reader);
         List<Line> out = new ArrayList<>();
         Set<String> contexts = new HashSet<>();
@@ -187,7 +216,7 @@ public final class Trace {
                 int eq = tok[i].indexOf('=');
                 if (eq > 0) {
                     String key = tok[i].substring(0, eq).toLowerCase(Locale.ROOT);
-                    if (!OPTIONS.get(command).contains(key)) {
+                    if (command.equals("driver") ? !isDriverOption(key) : !OPTIONS.get(command).contains(key)) {
                         throw noSuchOption(file, n, command, key);
                     }
                     options.add(new String[] {key, tok[i].substring(eq + 1)});
@@ -210,6 +239,9 @@ public final class Trace {
             }
             Line line = new Line(n, command, List.copyOf(fields), List.copyOf(options));
             validateOptions(file, line, contexts, buffers);
+            if (command.equals("driver")) {
+                DriverOptions.of(file, line, policies); // the daemon policy and its options
+            }
             out.add(line);
         }
         if (!sawMagic) {
@@ -218,7 +250,7 @@ public final class Trace {
         if (out.isEmpty()) {
             throw new TraceException(file, n, null, "no 'driver' command");
         }
-        return new Trace(file, baseDir, List.copyOf(out));
+        return new Trace(file, baseDir, List.copyOf(out), policies);
     }
 
     private static void validate(String file, int n, String name, String type, String v, Set<String> contexts,
@@ -315,7 +347,8 @@ public final class Trace {
     private static TraceException noSuchOption(String file, int n, String command, String key) {
         Set<String> takes = OPTIONS.get(command);
         return new TraceException(file, n, key, "'" + command + "' takes no option '" + key + "'"
-                + (takes.isEmpty() ? "" : " (it takes " + String.join(", ", new java.util.TreeSet<>(takes)) + ")"));
+                + (takes.isEmpty() ? "" : " (it takes " + String.join(", ", new java.util.TreeSet<>(takes))
+                + (command.equals("driver") ? ", and a daemon policy's NAME.KEY" : "") + ")"));
     }
 
     private static void checkName(String file, int n, String field, String v) {

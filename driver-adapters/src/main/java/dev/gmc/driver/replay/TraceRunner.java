@@ -4,6 +4,8 @@ import dev.gmc.core.store.BatchLoader;
 import dev.gmc.driver.AbstractGmcDriver;
 import dev.gmc.driver.Buffer;
 import dev.gmc.driver.BufferType;
+import dev.gmc.driver.CompressionPolicy;
+import dev.gmc.driver.GmcListener;
 import dev.gmc.driver.GpuContext;
 import dev.gmc.driver.Job;
 import dev.gmc.driver.JobResult;
@@ -65,11 +67,15 @@ public final class TraceRunner {
     }
 
     public ReplayReport run() {
-        DriverOptions o = DriverOptions.of(trace.file(), trace.header());
+        DriverOptions o = trace.driverOptions();
         d = makeDriver(o);
         try {
             d.batchLoader(loader);
-            daemon = new ResourceDaemon(d, o.policy());
+            CompressionPolicy policy = o.basePolicy();
+            if (policy instanceof GmcListener l) { // a policy that watches jobs, faults and restores
+                d.addListener(l);
+            }
+            daemon = new ResourceDaemon(d, o.restore().apply(policy));
             int count = 1;
             for (Trace.Line l : trace.lines().subList(1, trace.lines().size())) {
                 count++;
