@@ -30,7 +30,8 @@ public interface PolicyProvider {
     }
 
     /**
-     * A new policy for one replay (each run gets its own, so a policy may keep state).
+     * A new policy for one replay (each run gets its own, so a policy may keep state). Also called when a trace is
+     * parsed, to check the options, and from several threads at once by {@code gmc sweep}.
      *
      * @throws IllegalArgumentException if an option's value is bad; the message should name the option and say
      *                                  what is expected (it reaches the user with the trace's line)

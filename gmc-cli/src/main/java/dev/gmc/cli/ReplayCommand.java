@@ -2,6 +2,7 @@ package dev.gmc.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.gmc.driver.Policies;
 import dev.gmc.driver.replay.ReplayReport;
 import dev.gmc.driver.replay.RestoreMode;
 import dev.gmc.driver.replay.Trace;
@@ -51,6 +52,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Mixin
     BatchLoaderOptions batch;
 
+    @Mixin
+    PluginOptions plugins;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -62,18 +66,18 @@ final class ReplayCommand implements Callable<Integer> {
         };
         int code = 0;
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        try (BatchLoaderOptions.Opened loader = batch.open()) {
+        try (PluginOptions.Loaded policies = plugins.load(); BatchLoaderOptions.Opened loader = batch.open()) {
             if (!json && !loader.description().equals("cpu")) {
                 out.println("batch restores decode through " + loader.description());
             }
-            code = replayAll(out, err, json, mapper, loader);
+            code = replayAll(out, err, json, mapper, loader, policies.policies());
         }
         out.flush();
         return code;
     }
 
     private int replayAll(PrintWriter out, PrintWriter err, boolean json, ObjectMapper mapper,
-            BatchLoaderOptions.Opened loader) throws IOException {
+            BatchLoaderOptions.Opened loader, Policies policies) throws IOException {
         int code = 0;
         if (restore != null) {
             RestoreMode.parse(restore); // a bad --restore names itself once, before any trace runs
@@ -84,7 +88,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
             ReplayReport r;
             try {
-                Trace trace = Trace.parse(t);
+                Trace trace = Trace.parse(t, policies);
                 if (restore != null) {
                     trace = trace.withDriverOptions(Map.of("restore", restore));
                 }

@@ -26,6 +26,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -73,6 +74,9 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Runs at once (default: the CPU count).")
     int threads;
 
+    @Mixin
+    PluginOptions plugins;
+
     /** One run: a trace under one combination; {@code error} set if a trace error stopped it. */
     record Run(String trace, Map<String, String> settings, ReplayReport report, String error, long millis) {
         long counter(String name) {
@@ -107,18 +111,21 @@ final class SweepCommand implements Callable<Integer> {
         Map<String, List<String>> axes = axes();
         Map<String, String> fixed = fixed(axes);
         List<Map<String, String>> combos = combinations(axes, fixed);
-        List<Trace> parsed = new ArrayList<>();
-        for (Path t : traces) {
-            if (!Files.isRegularFile(t)) {
-                throw new IllegalArgumentException("trace " + t + ": no such file");
-            }
-            Trace trace = Trace.parse(t);
-            checkValues(trace, axes, fixed);
-            parsed.add(trace);
-        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<Run> runs = runAll(parsed, combos, err);
+        List<Run> runs;
+        try (PluginOptions.Loaded policies = plugins.load()) {
+            List<Trace> parsed = new ArrayList<>();
+            for (Path t : traces) {
+                if (!Files.isRegularFile(t)) {
+                    throw new IllegalArgumentException("trace " + t + ": no such file");
+                }
+                Trace trace = Trace.parse(t, policies.policies());
+                checkValues(trace, axes, fixed);
+                parsed.add(trace);
+            }
+            runs = runAll(parsed, combos, err);
+        }
         switch (format) {
             case "csv" -> printCsv(out, runs, axes.keySet());
             case "json" -> out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

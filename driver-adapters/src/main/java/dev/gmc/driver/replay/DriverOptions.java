@@ -88,7 +88,10 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
                     Integer.MAX_VALUE);
             option = "daemon";
             PolicyProvider daemon = policies.get(h.opt("daemon", Policies.DEFAULT));
-            Map<String, String> own = new LinkedHashMap<>();
+            // Every policy's NAME.KEY options, grouped by policy; each policy named checks its own values (a sweep
+            // may set options of a policy that only some of its runs select).
+            Map<PolicyProvider, Map<String, String>> byPolicy = new LinkedHashMap<>();
+            byPolicy.put(daemon, new LinkedHashMap<>());
             for (String[] o : h.options()) {
                 int dot = o[0].indexOf('.');
                 if (dot > 0) {
@@ -100,14 +103,18 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
                                 + "'" + (p.options().isEmpty() ? "" : " (it takes "
                                 + String.join(", ", new java.util.TreeSet<>(p.options().keySet())) + ")"));
                     }
-                    if (p == daemon) {
-                        own.put(key, o[1]);
-                    }
+                    byPolicy.computeIfAbsent(p, x -> new LinkedHashMap<>()).put(key, o[1]);
                 }
             }
             option = "daemon";
-            PolicyArgs args = new PolicyArgs(daemon.name(), compress, minPages, own);
-            create(daemon, args); // checks the policy's own options now, not when the replay reaches them
+            PolicyArgs args = null;
+            for (Map.Entry<PolicyProvider, Map<String, String>> e : byPolicy.entrySet()) {
+                PolicyArgs a = new PolicyArgs(e.getKey().name(), compress, minPages, e.getValue());
+                create(e.getKey(), a); // checks the policy's own options now, not when the replay reaches them
+                if (e.getKey() == daemon) {
+                    args = a;
+                }
+            }
             return new DriverOptions(name, cfg, restore, daemon, args);
         } catch (IllegalArgumentException e) {
             throw new TraceException(file, h.number(), option, e.getMessage());

@@ -115,6 +115,7 @@ class DaemonPolicyTest {
         "daemon=lru-apps lru-apps.warm=-1|t.gmct:2: field daemon: lru-apps.warm '-1' (expected an integer from 0 to "
                 + "65536)",
         "daemon=lru-apps lru-apps.warm=x|t.gmct:2: field daemon: lru-apps.warm 'x'",
+        "lru-apps.warm=-1|t.gmct:2: field daemon: lru-apps.warm '-1'",
         "lru-apps.cold=1|t.gmct:2: field lru-apps.cold: daemon policy 'lru-apps' takes no option 'cold' (it takes "
                 + "warm)",
         "background.x=1|t.gmct:2: field background.x: daemon policy 'background' takes no option 'x'",
