@@ -46,6 +46,7 @@ public final class Trace {
         cmd("free", "BUFFER:buf");
         cmd("check", "");
         cmd("stats", "", "label");
+        cmd("assert", "");
     }
 
     private static void cmd(String name, String fields, String... opts) {
@@ -216,7 +217,13 @@ public final class Trace {
                 int eq = tok[i].indexOf('=');
                 if (eq > 0) {
                     String key = tok[i].substring(0, eq).toLowerCase(Locale.ROOT);
-                    if (command.equals("driver") ? !isDriverOption(key) : !OPTIONS.get(command).contains(key)) {
+                    if (command.equals("assert")) {
+                        try {
+                            CounterAssertion.parse(key, tok[i].substring(eq + 1));
+                        } catch (IllegalArgumentException e) {
+                            throw new TraceException(file, n, key, e.getMessage());
+                        }
+                    } else if (command.equals("driver") ? !isDriverOption(key) : !OPTIONS.get(command).contains(key)) {
                         throw noSuchOption(file, n, command, key);
                     }
                     options.add(new String[] {key, tok[i].substring(eq + 1)});
@@ -237,8 +244,14 @@ public final class Trace {
                 String[] ft = spec[i].split(":");
                 validate(file, n, ft[0], ft[1], fields.get(i), contexts, buffers);
             }
+            if (command.equals("assert") && options.isEmpty()) {
+                throw new TraceException(file, n, null, "'assert' takes one or more KEY=VALUE (e.g. "
+                        + "cpu_faults_major=12 or saved_bytes=1M..)");
+            }
             Line line = new Line(n, command, List.copyOf(fields), List.copyOf(options));
-            validateOptions(file, line, contexts, buffers);
+            if (!command.equals("assert")) {
+                validateOptions(file, line, contexts, buffers);
+            }
             if (command.equals("driver")) {
                 DriverOptions.of(file, line, policies); // the daemon policy and its options
             }

@@ -151,6 +151,7 @@ public final class TraceRunner {
                 shadow.remove(name);
             }
             case "check" -> check(l);
+            case "assert" -> assertions(l);
             case "stats" -> sample(l.number(), l.fields().isEmpty() ? l.opt("label", "line " + l.number())
                     : l.field(0));
             default -> throw new AssertionError(l.command());
@@ -396,6 +397,44 @@ public final class TraceRunner {
         }
         d.checkInvariants();
         say(l, "check: " + buffers.size() + " buffer(s), " + bad + " page(s) differ");
+    }
+
+    /** {@code assert KEY=VALUE...}: each figure now, against its bound; a miss is a failure (exit 2). */
+    private void assertions(Trace.Line l) {
+        Map<String, Long> now = figures(l.number());
+        int missed = 0;
+        for (String[] o : l.options()) {
+            CounterAssertion a = CounterAssertion.parse(o[0], o[1]);
+            long actual = now.get(a.key());
+            if (!a.holds(actual)) {
+                missed++;
+                failures.add("line " + l.number() + ": assert " + a.key() + ": expected " + a.expected() + ", got "
+                        + actual);
+            }
+        }
+        say(l, "assert: " + (l.options().size() - missed) + " of " + l.options().size() + " hold");
+    }
+
+    /** Every figure an {@code assert} can name, now. */
+    private Map<String, Long> figures(int line) {
+        Map<String, Long> m = new HashMap<>();
+        d.counters().snapshot().forEach((k, v) -> m.put(k.name().toLowerCase(Locale.ROOT), v));
+        d.mmuCounters().snapshot().forEach((k, v) -> m.put("mmu." + k.name().toLowerCase(Locale.ROOT), v));
+        dev.gmc.core.store.MmStat st = d.store().mmStat();
+        for (java.lang.reflect.RecordComponent rc : st.getClass().getRecordComponents()) {
+            try {
+                m.put("mm_stat." + CounterAssertion.snake(rc.getName()), (Long) rc.getAccessor().invoke(st));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        ReplayReport.Sample s = snapshot(line, "assert");
+        m.put("data_frames", s.dataFrames());
+        m.put("table_frames", s.tableFrames());
+        m.put("stored_pages", s.storedPages());
+        m.put("pool_bytes", s.poolBytes());
+        m.put("saved_bytes", s.savedBytes());
+        return m;
     }
 
     private void sample(int line, String label) {
