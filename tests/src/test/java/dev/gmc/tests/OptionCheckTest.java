@@ -28,6 +28,9 @@ class OptionCheckTest {
         "gpu-bench --slice-pages -1                      | --slice-pages: -1 (expected at least 0)",
         "gpu-restore-bench --batch-pages 0               | --batch-pages: 0 (expected 1..262144)",
         "gpu-restore-bench --host-threads 0              | --host-threads: 0 (expected 1..64)",
+        "policies --format xml                           | --format: 'xml' (expected table or json)",
+        "policies --plugin no-such.jar                   | --plugin no-such.jar: no such file",
+        "replay --plugin no-such.jar ../traces/utgard-jobs.gmct | --plugin no-such.jar: no such file",
     })
     void aSenselessValueIsRefusedNamingTheOption(String command, String expected) {
         MeasureCommandTest.Run r = gmc(command.trim().split("\\s+"));
