@@ -25,6 +25,16 @@ public interface CompressionPolicy {
     }
 
     /**
+     * Buffers to compress because memory is short, in the order to compress them: asked by
+     * {@link ResourceDaemon#balance()} (kswapd-like, between trace lines) when the frames available fall under the
+     * daemon's low watermark; the daemon compresses them one by one until the available frames reach the high
+     * watermark, and ignores the rest. None by default: the published design compresses on app events only.
+     */
+    default List<Buffer> pressureCandidates(GpuDriverModel driver) {
+        return List.of();
+    }
+
+    /**
      * This policy, plus eager restore: when an app returns to the foreground, every buffer of its that has
      * compressed pages is restored in batches at once, so that its first frames do not fault page by page (the
      * cost moves from the faults to the foreground event; see {@code gmc fault-bench --eager}).
@@ -40,6 +50,11 @@ public interface CompressionPolicy {
             @Override
             public List<Buffer> candidates(int pid, boolean foreground, GpuDriverModel driver) {
                 return base.candidates(pid, foreground, driver);
+            }
+
+            @Override
+            public List<Buffer> pressureCandidates(GpuDriverModel driver) {
+                return base.pressureCandidates(driver);
             }
 
             @Override

@@ -1,5 +1,6 @@
 package dev.gmc.driver;
 
+import dev.gmc.mmu.PhysicalMemory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +16,83 @@ public final class ResourceDaemon {
     private final GpuDriverModel driver;
     private final CompressionPolicy policy;
     private final Map<Integer, Boolean> foreground = new ConcurrentHashMap<>();
+    private final int lowPercent;
+    private final int highPercent;
+    private long reclaims;
+    private long reclaimedRegions;
 
     public ResourceDaemon(GpuDriverModel driver, CompressionPolicy policy) {
+        this(driver, policy, 0, 0);
+    }
+
+    /**
+     * A daemon that also reclaims under memory pressure ({@link #balance()}).
+     *
+     * @param lowPercent  reclaim starts when the frames available fall under this share of RAM (0: never)
+     * @param highPercent and stops once they reach this share
+     * @throws IllegalArgumentException unless {@code 0 <= lowPercent <= highPercent <= 100}
+     */
+    public ResourceDaemon(GpuDriverModel driver, CompressionPolicy policy, int lowPercent, int highPercent) {
+        if (lowPercent < 0 || highPercent < lowPercent || highPercent > 100) {
+            throw new IllegalArgumentException("watermarks: low " + lowPercent + " %, high " + highPercent
+                    + " % (expected 0 <= low <= high <= 100)");
+        }
         this.driver = driver;
         this.policy = policy;
+        this.lowPercent = lowPercent;
+        this.highPercent = highPercent;
+    }
+
+    /**
+     * Frames available: free frames of the emulated RAM minus the pages the compressed pool holds (in the real system
+     * zsmalloc's pages come out of the same RAM; the emulator keeps the pool outside {@code ram=}, so it is charged
+     * here). May be negative.
+     */
+    public long availableFrames() {
+        long poolPages = driver.store().mmStat().memUsedTotal() / PhysicalMemory.PAGE_SIZE;
+        return driver.memory().freeFrames() - poolPages;
+    }
+
+    /**
+     * kswapd's role: if the frames available are under the low watermark, compresses the policy's
+     * {@link CompressionPolicy#pressureCandidates pressure candidates} in order until they reach the high watermark
+     * (or the candidates run out). Call it between steps (a trace runner calls it after every line); it does nothing
+     * when the watermarks are 0.
+     *
+     * @return the compressions made (empty when memory was not short)
+     */
+    public List<CompressResult> balance() {
+        if (lowPercent == 0) {
+            return List.of();
+        }
+        long total = driver.memory().totalFrames();
+        long low = total * lowPercent / 100;
+        long high = total * highPercent / 100;
+        if (availableFrames() >= low) {
+            return List.of();
+        }
+        reclaims++;
+        List<CompressResult> out = new ArrayList<>();
+        for (Buffer b : policy.pressureCandidates(driver)) {
+            if (availableFrames() >= high) {
+                break;
+            }
+            if (!b.isFreed() && b.compressedPages() < b.pages()) {
+                out.add(driver.compress(b));
+            }
+        }
+        reclaimedRegions += out.size();
+        return List.copyOf(out);
+    }
+
+    /** Times {@link #balance()} found memory short. */
+    public long reclaims() {
+        return reclaims;
+    }
+
+    /** Buffers compressed by {@link #balance()}. */
+    public long reclaimedRegions() {
+        return reclaimedRegions;
     }
 
     /** What the daemon did for one app event: the compressions, then the restores. */

@@ -24,11 +24,14 @@ record CounterAssertion(String key, long min, long max) {
     /** The memory figures of a {@link ReplayReport.Sample}. */
     static final Set<String> MEMORY = Set.of("data_frames", "table_frames", "stored_pages", "pool_bytes",
             "saved_bytes");
+    /** The resource daemon's counters (memory-pressure reclaim). */
+    static final Set<String> DAEMON = Set.of("daemon_reclaims", "daemon_reclaimed_regions");
     /** Every key an {@code assert} line may use, sorted. */
     static final Set<String> KEYS;
 
     static {
         Set<String> k = new TreeSet<>(MEMORY);
+        k.addAll(DAEMON);
         for (DriverCounters.Counter c : DriverCounters.Counter.values()) {
             k.add(c.name().toLowerCase(Locale.ROOT));
         }

@@ -24,10 +24,12 @@ import java.util.Set;
  *
  * @param driver {@code midgard} or {@code utgard}
  * @param daemon the resource daemon's policy ({@code daemon=}, default {@code background})
- * @param args   its configuration: {@code compress=}, {@code min-pages=} and its own {@code NAME.KEY=} options
+ * @param args    its configuration: {@code compress=}, {@code min-pages=} and its own {@code NAME.KEY=} options
+ * @param reclaimLow  {@code reclaim=LOW:HIGH}: the daemon's low watermark in percent of RAM, 0 for off
+ * @param reclaimHigh its high watermark
  */
 record DriverOptions(String driver, DriverConfig config, RestoreMode restore, PolicyProvider daemon,
-        PolicyArgs args) {
+        PolicyArgs args, int reclaimLow, int reclaimHigh) {
 
     /** A new instance of the daemon's policy for one run (before the restore mode is applied). */
     CompressionPolicy basePolicy() {
@@ -86,6 +88,8 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
             option = "min-pages";
             int minPages = Trace.parseInt(file, h.number(), "min-pages", h.opt("min-pages", "1"), 1,
                     Integer.MAX_VALUE);
+            option = "reclaim";
+            int[] reclaim = reclaim(h.opt("reclaim", "off"));
             option = "daemon";
             PolicyProvider daemon = policies.get(h.opt("daemon", Policies.DEFAULT));
             // Every policy's NAME.KEY options, grouped by policy; each policy named checks its own values (a sweep
@@ -115,7 +119,7 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
                     args = a;
                 }
             }
-            return new DriverOptions(name, cfg, restore, daemon, args);
+            return new DriverOptions(name, cfg, restore, daemon, args, reclaim[0], reclaim[1]);
         } catch (IllegalArgumentException e) {
             throw new TraceException(file, h.number(), option, e.getMessage());
         }
@@ -130,6 +134,7 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
             case "policy" -> IncompressiblePolicy.parse(value);
             case "remap" -> remap(value);
             case "format" -> format(value);
+            case "reclaim" -> reclaim(value);
             default -> throw new AssertionError(key);
         }
     }
@@ -144,6 +149,27 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
             t.add(BufferType.parse(name));
         }
         return t;
+    }
+
+    /** {@code off} or {@code LOW:HIGH}, percent of RAM with {@code 0 < LOW <= HIGH <= 100}. */
+    static int[] reclaim(String v) {
+        if (v.equals("off")) {
+            return new int[] {0, 0};
+        }
+        String[] p = v.split(":", -1);
+        try {
+            if (p.length == 2) {
+                int low = Integer.parseInt(p[0]);
+                int high = Integer.parseInt(p[1]);
+                if (low > 0 && low <= high && high <= 100) {
+                    return new int[] {low, high};
+                }
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException("reclaim '" + v + "' (expected off or LOW:HIGH, percent of RAM with "
+                + "0 < LOW <= HIGH <= 100, e.g. 10:20)");
     }
 
     private static RemapPolicy remap(String v) {

@@ -29,7 +29,7 @@ public final class Trace {
 
     static {
         cmd("driver", "NAME:word", "format", "ram", "algo", "policy", "threshold", "remap", "tlb", "restore", "compress",
-                "min-pages", "daemon");
+                "min-pages", "daemon", "reclaim");
         cmd("process", "PID:int NAME:word");
         cmd("context", "CONTEXT:newctx PID:int");
         cmd("alloc", "BUFFER:newbuf CONTEXT:ctx PAGES:int", "type", "content", "seed", "gpu");
@@ -339,7 +339,7 @@ public final class Trace {
                     parseLong(file, l.number(), k, v.substring(colon + 1), 1);
                 }
                 case "min-pages" -> parseInt(file, l.number(), k, v, 1, Integer.MAX_VALUE);
-                case "restore", "compress", "algo", "policy", "remap", "format" -> { // driver-line options
+                case "restore", "compress", "algo", "policy", "remap", "format", "reclaim" -> { // driver-line options
                     try {
                         DriverOptions.check(k, v);
                     } catch (IllegalArgumentException e) {

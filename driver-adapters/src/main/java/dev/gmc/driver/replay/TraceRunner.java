@@ -75,12 +75,13 @@ public final class TraceRunner {
             if (policy instanceof GmcListener l) { // a policy that watches jobs, faults and restores
                 d.addListener(l);
             }
-            daemon = new ResourceDaemon(d, o.restore().apply(policy));
+            daemon = new ResourceDaemon(d, o.restore().apply(policy), o.reclaimLow(), o.reclaimHigh());
             int count = 1;
             for (Trace.Line l : trace.lines().subList(1, trace.lines().size())) {
                 count++;
                 try {
                     step(l);
+                    reclaim(l);
                     notePeak(l.number());
                 } catch (TraceException e) {
                     throw e;
@@ -101,6 +102,8 @@ public final class TraceRunner {
             d.checkInvariants();
             Map<String, Long> dc = new LinkedHashMap<>();
             d.counters().snapshot().forEach((k, v) -> dc.put(k.name().toLowerCase(Locale.ROOT), v));
+            dc.put("daemon_reclaims", daemon.reclaims());
+            dc.put("daemon_reclaimed_regions", daemon.reclaimedRegions());
             Map<String, Long> mc = new LinkedHashMap<>();
             d.mmuCounters().snapshot().forEach((k, v) -> mc.put(k.name().toLowerCase(Locale.ROOT), v));
             return new ReplayReport(trace.file(), d.name(), count, accesses, verified, List.copyOf(failures),
@@ -399,6 +402,19 @@ public final class TraceRunner {
         say(l, "check: " + buffers.size() + " buffer(s), " + bad + " page(s) differ");
     }
 
+    /** After each line: the daemon reclaims if memory is short ({@code reclaim=} on the driver line). */
+    private void reclaim(Trace.Line l) {
+        if (l.command().equals("free") || l.command().equals("stats") || l.command().equals("assert")
+                || l.command().equals("check")) {
+            return; // lines that allocate nothing; a figure pinned after them sees the state they left
+        }
+        List<dev.gmc.driver.CompressResult> r = daemon.balance();
+        if (!r.isEmpty()) {
+            say(l, "reclaim: " + r.size() + " buffer(s) compressed, " + daemon.availableFrames()
+                    + " frame(s) available");
+        }
+    }
+
     /** {@code assert KEY=VALUE...}: each figure now, against its bound; a miss is a failure (exit 2). */
     private void assertions(Trace.Line l) {
         Map<String, Long> now = figures(l.number());
@@ -420,6 +436,8 @@ public final class TraceRunner {
         Map<String, Long> m = new HashMap<>();
         d.counters().snapshot().forEach((k, v) -> m.put(k.name().toLowerCase(Locale.ROOT), v));
         d.mmuCounters().snapshot().forEach((k, v) -> m.put("mmu." + k.name().toLowerCase(Locale.ROOT), v));
+        m.put("daemon_reclaims", daemon.reclaims());
+        m.put("daemon_reclaimed_regions", daemon.reclaimedRegions());
         dev.gmc.core.store.MmStat st = d.store().mmStat();
         for (java.lang.reflect.RecordComponent rc : st.getClass().getRecordComponents()) {
             try {

@@ -1,0 +1,78 @@
+package dev.gmc.driver.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** {@code reclaim=LOW:HIGH}: the daemon compresses its policy's pressure candidates when memory runs short. */
+class PressureReclaimTest {
+    /** 4 MiB of RAM = 1024 frames; three apps of 256 texture pages each arrive one after another. */
+    private static String trace(String driver, String afterC) {
+        return "gmc-trace 1\n" + driver + "\n"
+                + "process 1 a\nprocess 2 b\nprocess 3 c\ncontext ca 1\ncontext cb 2\ncontext cc 3\n"
+                + "alloc ta ca 256 type=texture content=gradient\ncpumap ta 1\nbackground 1\n"
+                + "alloc tb cb 256 type=texture content=gradient seed=2\ncpumap tb 2\nbackground 2\n"
+                + "alloc tc cc 256 type=texture content=gradient seed=3\n" + afterC
+                + "cpumap tc 3\ncpu-read 1 ta+0 8192\ncpu-read 2 tb+0 4096\ncpu-read 3 tc+0 8192\ncheck\n";
+    }
+
+    private static ReplayReport run(String text) {
+        return new TraceRunner(Trace.parse("t.gmct", text), (p, o, l) -> new byte[0], null).run();
+    }
+
+    private static Map<String, Long> withoutDaemon(Map<String, Long> counters) {
+        Map<String, Long> m = new HashMap<>(counters);
+        m.remove("daemon_reclaims");
+        m.remove("daemon_reclaimed_regions");
+        return m;
+    }
+
+    @Test
+    void reclaimCompressesTheAppThatLeftLongestAgoFirstUntilTheHighWatermark() {
+        // lru-apps with a window larger than the apps compresses nothing on app events: only pressure does. After tc
+        // arrives, ≈ 1024 - 768 - tables frames are free, under 40 % (409): the daemon compresses a (left first),
+        // which frees 256 frames minus its pool pages, still under 60 % (614), then b, which reaches it; c stays.
+        ReplayReport r = run(trace("driver midgard ram=4M daemon=lru-apps lru-apps.warm=16 reclaim=40:60",
+                "assert daemon_reclaims=1 daemon_reclaimed_regions=2 regions_compressed=2 frames_freed=512\n"));
+        assertThat(r.failures()).isEmpty();
+        // The oracle: the same trace with no daemon decisions (min-pages above every buffer) and the two compressions
+        // written where the reclaim made them.
+        ReplayReport explicit = run(trace("driver midgard ram=4M min-pages=1000",
+                "compress ta\ncompress tb\n"));
+        assertThat(explicit.failures()).isEmpty();
+        assertThat(withoutDaemon(r.driverCounters())).isEqualTo(withoutDaemon(explicit.driverCounters()));
+        assertThat(r.mmStat()).isEqualTo(explicit.mmStat());
+        assertThat(r.driverCounters().get("daemon_reclaims")).isEqualTo(1);
+        assertThat(explicit.driverCounters().get("daemon_reclaims")).isZero();
+    }
+
+    @Test
+    void aLowerHighWatermarkStopsAfterOneBufferAndOffOrBackgroundReclaimNothing() {
+        ReplayReport one = run(trace("driver midgard ram=4M daemon=lru-apps lru-apps.warm=16 reclaim=40:45",
+                "assert daemon_reclaimed_regions=1 regions_compressed=1\n"));
+        assertThat(one.failures()).isEmpty();
+        // it was a's texture (2 pages read back: 2 faults), not b's (1 page read back)
+        assertThat(one.driverCounters().get("cpu_faults_major")).isEqualTo(2);
+        ReplayReport off = run(trace("driver midgard ram=4M daemon=lru-apps lru-apps.warm=16", ""));
+        assertThat(off.driverCounters().get("regions_compressed")).isZero();
+        assertThat(off.driverCounters().get("daemon_reclaims")).isZero();
+        // background compressed a and b when they left; the shortage it still meets has no candidates
+        ReplayReport background = run(trace("driver midgard ram=4M reclaim=90:95",
+                "assert regions_compressed=2 daemon_reclaimed_regions=0 daemon_reclaims=1..\n"));
+        assertThat(background.failures()).isEmpty();
+    }
+
+    @Test
+    void badWatermarksAreNamed() {
+        for (String bad : List.of("50:40", "0:10", "10", "10:101", "x:y")) {
+            assertThatThrownBy(() -> Trace.parse("t.gmct", trace("driver midgard reclaim=" + bad, "")))
+                    .as(bad).isInstanceOf(TraceException.class).hasMessageStartingWith("t.gmct:2: field reclaim: "
+                            + "reclaim '" + bad + "' (expected off or LOW:HIGH, percent of RAM with 0 < LOW <= HIGH "
+                            + "<= 100, e.g. 10:20)");
+        }
+    }
+}
