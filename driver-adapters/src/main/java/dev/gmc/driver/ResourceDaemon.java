@@ -2,6 +2,7 @@ package dev.gmc.driver;
 
 import dev.gmc.mmu.PhysicalMemory;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,8 @@ public final class ResourceDaemon {
     private final int highPercent;
     private long reclaims;
     private long reclaimedRegions;
+    /** Buffer id → its compressed pages just after balance() last compressed it (see balance). */
+    private final Map<Integer, Integer> leftByReclaim = new HashMap<>();
 
     public ResourceDaemon(GpuDriverModel driver, CompressionPolicy policy) {
         this(driver, policy, 0, 0);
@@ -77,8 +80,12 @@ public final class ResourceDaemon {
             if (availableFrames() >= high) {
                 break;
             }
-            if (!b.isFreed() && b.compressedPages() < b.pages()) {
+            int held = b.compressedPages();
+            // A buffer left as it was after the last reclaim still has resident pages only because the store refused
+            // them (poorly compressible): compressing it again would repeat that work on every line and free nothing.
+            if (!b.isFreed() && held < b.pages() && leftByReclaim.getOrDefault(b.id(), -1) != held) {
                 out.add(driver.compress(b));
+                leftByReclaim.put(b.id(), b.compressedPages());
             }
         }
         reclaimedRegions += out.size();

@@ -67,6 +67,23 @@ class PressureReclaimTest {
     }
 
     @Test
+    void aBufferWhosePagesTheStoreRefusedIsNotRetriedOnEveryLineUntilItChanges() {
+        // Memory stays short (under 99 % of RAM available) all along; the noise buffer's 64 pages are refused by GMC's
+        // reject policy. They are tried once, not again on each of the following lines; a buffer that changes (a page
+        // of g comes back) is compressed again, and only it.
+        ReplayReport r = run("gmc-trace 1\ndriver midgard ram=4M daemon=lru-apps lru-apps.warm=16 reclaim=99:100\n"
+                + "process 1 a\nprocess 2 b\ncontext ca 1\ncontext cb 2\n"
+                + "alloc n ca 64 type=texture content=noise\nalloc g ca 8 type=texture content=gradient\n"
+                + "cpumap n 1\ncpumap g 1\nbackground 1\n"
+                + "assert pages_rejected=64 pages_stored=8 daemon_reclaimed_regions=2\n"
+                + "alloc x cb 4 type=texture\ncpumap x 2\ncpu-read 1 n+0 4096\ncpu-read 1 n+0 4096\n"
+                + "assert pages_rejected=64 daemon_reclaimed_regions=2\n"
+                + "cpu-read 1 g+0 4096\n" // g's page comes back: g is compressed again, and only g
+                + "assert pages_rejected=64 pages_stored=9 daemon_reclaimed_regions=3\ncheck\n");
+        assertThat(r.failures()).isEmpty();
+    }
+
+    @Test
     void badWatermarksAreNamed() {
         for (String bad : List.of("50:40", "0:10", "10", "10:101", "x:y")) {
             assertThatThrownBy(() -> Trace.parse("t.gmct", trace("driver midgard reclaim=" + bad, "")))
