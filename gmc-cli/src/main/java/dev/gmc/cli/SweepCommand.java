@@ -2,9 +2,11 @@ package dev.gmc.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.gmc.driver.Policies;
 import dev.gmc.driver.replay.ReplayReport;
 import dev.gmc.driver.replay.Trace;
 import dev.gmc.driver.replay.TraceException;
+import dev.gmc.driver.replay.TraceGenerator;
 import dev.gmc.driver.replay.TraceRunner;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -45,15 +47,25 @@ import picocli.CommandLine.Spec;
                 + "against what it costs in compressions, faults and restores. Every run is verified against shadow "
                 + "copies as 'gmc replay' does.",
                 "Keys: the driver line's options (docs/TRACE-FORMAT.md): algo, policy, threshold, remap, tlb, "
-                        + "restore, compress, min-pages, ram, format.",
+                        + "restore, compress, min-pages, ram, format, reclaim, daemon and a daemon policy's NAME.KEY "
+                        + "(gmc policies); for gen: traces also gen.driver, gen.apps, gen.switches, gen.frames, "
+                        + "gen.working-set, gen.seed.",
                 "Exit code: 0 every run verified, 1 a malformed trace or option (or a run stopped by a trace error), "
                         + "2 a verification failure or an unexpected outcome in some run."})
 final class SweepCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "TRACE", description = "Trace files (.gmct).")
-    Path[] traces;
+    @Parameters(arity = "1..*", paramLabel = "TRACE", description = "Trace files (.gmct), or gen:KEY=V,... for a "
+            + "trace made by trace-gen's generator for each run (keys: driver, apps, switches, frames, working-set, "
+            + "seed; e.g. gen:apps=5,switches=40), whose parameters --vary/--set gen.KEY=... change.")
+    List<String> traces;
+
+    /** A trace to sweep: a parsed file, or generator parameters whose trace is made per run (with gen.* applied). */
+    private record Source(String name, Trace file, TraceGenerator.Params gen) {
+    }
+
+    private static final String GEN = "gen.";
 
     @Option(names = "--vary", paramLabel = "KEY=V1/V2/...", description = "A driver-line option and the values to "
             + "try, separated by '/' (values may hold commas: compress=all/texture,depth). Repeat for more keys; "
@@ -115,16 +127,8 @@ final class SweepCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Run> runs;
         try (PluginOptions.Loaded policies = plugins.load()) {
-            List<Trace> parsed = new ArrayList<>();
-            for (Path t : traces) {
-                if (!Files.isRegularFile(t)) {
-                    throw new IllegalArgumentException("trace " + t + ": no such file");
-                }
-                Trace trace = Trace.parse(t, policies.policies());
-                checkValues(trace, axes, fixed);
-                parsed.add(trace);
-            }
-            runs = runAll(parsed, combos, err);
+            List<Source> parsed = sources(policies.policies(), axes, fixed);
+            runs = runAll(parsed, combos, err, policies.policies());
         }
         switch (format) {
             case "csv" -> printCsv(out, runs, axes.keySet());
@@ -213,38 +217,86 @@ final class SweepCommand implements Callable<Integer> {
         return out;
     }
 
+    /** The TRACE arguments, parsed (files) or checked (gen: specs), with every setting checked against each. */
+    private List<Source> sources(Policies policies, Map<String, List<String>> axes, Map<String, String> fixed)
+            throws java.io.IOException {
+        List<Source> out = new ArrayList<>();
+        for (String t : traces) {
+            Source src;
+            Trace check;
+            if (t.startsWith("gen:")) {
+                TraceGenerator.Params p;
+                try {
+                    p = TraceGenerator.Params.parse(t.substring("gen:".length()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("trace " + t + ": " + e.getMessage(), e);
+                }
+                src = new Source(t, null, p);
+                check = Trace.parse(t, TraceGenerator.generate(p), policies);
+            } else {
+                Path f = Path.of(t);
+                if (!Files.isRegularFile(f)) {
+                    throw new IllegalArgumentException("trace " + t + ": no such file");
+                }
+                check = Trace.parse(f, policies);
+                src = new Source(t, check, null);
+            }
+            checkValues(check, src.gen(), axes, fixed);
+            out.add(src);
+        }
+        boolean anyGen = out.stream().anyMatch(x -> x.gen() != null);
+        for (String k : concat(axes.keySet(), fixed.keySet())) {
+            if (k.startsWith(GEN) && !anyGen) {
+                throw new IllegalArgumentException("'" + k + "' is a generator parameter, and no TRACE is gen:... "
+                        + "(e.g. gen:apps=5)");
+            }
+        }
+        return out;
+    }
+
+    private static List<String> concat(java.util.Collection<String> a, java.util.Collection<String> b) {
+        List<String> l = new ArrayList<>(a);
+        l.addAll(b);
+        return l;
+    }
+
     /** Every key and value on its own before anything runs, so a typo fails at once and names its option. */
-    private static void checkValues(Trace trace, Map<String, List<String>> axes, Map<String, String> fixed) {
+    private static void checkValues(Trace trace, TraceGenerator.Params gen, Map<String, List<String>> axes,
+            Map<String, String> fixed) {
         for (Map.Entry<String, List<String>> a : axes.entrySet()) {
             for (String v : a.getValue()) {
-                check(trace, "--vary", a.getKey(), v);
+                check(trace, gen, "--vary", a.getKey(), v);
             }
         }
         for (Map.Entry<String, String> f : fixed.entrySet()) {
-            check(trace, "--set", f.getKey(), f.getValue());
+            check(trace, gen, "--set", f.getKey(), f.getValue());
         }
     }
 
-    private static void check(Trace trace, String option, String key, String value) {
+    private static void check(Trace trace, TraceGenerator.Params gen, String option, String key, String value) {
         try {
-            trace.withDriverOptions(Map.of(key, value));
-        } catch (TraceException e) {
+            if (key.startsWith(GEN)) {
+                (gen != null ? gen : TraceGenerator.Params.DEFAULT).with(key.substring(GEN.length()), value);
+            } else {
+                trace.withDriverOptions(Map.of(key, value));
+            }
+        } catch (TraceException | IllegalArgumentException e) {
             throw new IllegalArgumentException(option + " " + key + "=" + value + ": " + e.getMessage(), e);
         }
     }
 
-    private List<Run> runAll(List<Trace> parsed, List<Map<String, String>> combos, PrintWriter err)
-            throws InterruptedException {
+    private List<Run> runAll(List<Source> parsed, List<Map<String, String>> combos, PrintWriter err,
+            Policies policies) throws InterruptedException {
         int total = parsed.size() * combos.size();
         int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(n, total)));
         Progress progress = Progress.items(err, total, "runs");
         try {
             List<Future<Run>> futures = new ArrayList<>();
-            for (Trace t : parsed) {
+            for (Source t : parsed) {
                 for (Map<String, String> c : combos) {
                     futures.add(pool.submit(() -> {
-                        Run r = runOne(t, c);
+                        Run r = runOne(t, c, policies);
                         progress.advance(1);
                         return r;
                     }));
@@ -265,13 +317,23 @@ final class SweepCommand implements Callable<Integer> {
         }
     }
 
-    private static Run runOne(Trace t, Map<String, String> settings) {
+    private static Run runOne(Source src, Map<String, String> settings, Policies policies) {
         long t0 = System.nanoTime();
         try {
-            ReplayReport r = new TraceRunner(t.withDriverOptions(settings), ReplayCommand::readDump, null).run();
-            return new Run(t.file(), settings, r, null, (System.nanoTime() - t0) / 1_000_000);
+            Map<String, String> driver = new LinkedHashMap<>();
+            TraceGenerator.Params gen = src.gen();
+            for (Map.Entry<String, String> e : settings.entrySet()) {
+                if (!e.getKey().startsWith(GEN)) {
+                    driver.put(e.getKey(), e.getValue());
+                } else if (gen != null) { // a file trace has no generator: gen.* settings leave it as it is
+                    gen = gen.with(e.getKey().substring(GEN.length()), e.getValue());
+                }
+            }
+            Trace t = gen != null ? Trace.parse(src.name(), TraceGenerator.generate(gen), policies) : src.file();
+            ReplayReport r = new TraceRunner(t.withDriverOptions(driver), ReplayCommand::readDump, null).run();
+            return new Run(src.name(), settings, r, null, (System.nanoTime() - t0) / 1_000_000);
         } catch (TraceException e) { // e.g. a RAM size too small for this trace: the run stops, the sweep goes on
-            return new Run(t.file(), settings, null, e.getMessage(), (System.nanoTime() - t0) / 1_000_000);
+            return new Run(src.name(), settings, null, e.getMessage(), (System.nanoTime() - t0) / 1_000_000);
         }
     }
 
@@ -284,7 +346,7 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private void printTable(PrintWriter out, List<Run> runs, java.util.Collection<String> keys) {
-        boolean manyTraces = traces.length > 1;
+        boolean manyTraces = traces.size() > 1;
         List<String> head = new ArrayList<>();
         if (manyTraces) {
             head.add("trace");
@@ -294,7 +356,7 @@ final class SweepCommand implements Callable<Integer> {
         for (Run r : runs) {
             List<String> row = new ArrayList<>();
             if (manyTraces) {
-                row.add(Path.of(r.trace()).getFileName().toString());
+                row.add(r.trace().startsWith("gen:") ? r.trace() : Path.of(r.trace()).getFileName().toString());
             }
             for (String k : keys) {
                 row.add(r.settings().get(k));

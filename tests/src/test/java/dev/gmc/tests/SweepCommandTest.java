@@ -162,6 +162,51 @@ class SweepCommandTest {
     }
 
     @Test
+    void generatorParametersAreSweptAndEachRowIsTheTraceThatTraceGenWrites(@TempDir Path dir) throws Exception {
+        MeasureCommandTest.Run r = gmc("sweep", "--format", "json", "--vary", "gen.working-set=0.1/1", "--vary",
+                "restore=lazy/eager", "--set", "gen.seed=7", "gen:apps=2,switches=4");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(r.out());
+        assertThat(rows.size()).isEqualTo(4);
+        for (JsonNode row : rows) {
+            JsonNode s = row.get("settings");
+            assertThat(row.get("trace").asText()).isEqualTo("gen:apps=2,switches=4");
+            // The oracle: trace-gen writes the trace with those parameters, replay runs it with that restore mode.
+            Path t = dir.resolve("g.gmct");
+            MeasureCommandTest.Run g = gmc("trace-gen", "--apps", "2", "--switches", "4", "--seed", "7",
+                    "--working-set", s.get("gen.working-set").asText(), "-o", t.toString());
+            assertThat(g.code()).as(g.err()).isZero();
+            MeasureCommandTest.Run j = gmc("replay", "--format", "json", "--restore", s.get("restore").asText(),
+                    t.toString());
+            assertThat(j.code()).as(j.err()).isZero();
+            JsonNode want = new ObjectMapper().readTree(j.out());
+            assertThat(row.get("report").get("driverCounters")).as(s.toString()).isEqualTo(want.get("driverCounters"));
+            assertThat(row.get("report").get("mmStat")).as(s.toString()).isEqualTo(want.get("mmStat"));
+        }
+        // the working set matters with lazy restore only
+        long narrow = rows.get(0).get("report").get("driverCounters").get("pages_restored").asLong();
+        long wide = rows.get(2).get("report").get("driverCounters").get("pages_restored").asLong();
+        assertThat(narrow).isLessThan(wide);
+    }
+
+    @Test
+    void badGeneratorSettingsAreNamed() {
+        String[][] cases = {
+            {"gen:apps=x", "--set", "restore=lazy", "trace gen:apps=x: apps 'x' is not a number"},
+            {"gen:", "--vary", "gen.colour=1/2", "--vary gen.colour=1: no generator parameter 'colour' (expected driver"},
+            {"gen:", "--vary", "gen.apps=2/99", "--vary gen.apps=99: apps 99 (expected 1..16)"},
+            {"../traces/utgard-jobs.gmct", "--set", "gen.apps=2", "'gen.apps' is a generator parameter, and no TRACE "
+                    + "is gen:"},
+        };
+        for (String[] c : cases) {
+            MeasureCommandTest.Run r = gmc("sweep", c[1], c[2], c[0]);
+            assertThat(r.code()).as(String.join(" ", c)).isEqualTo(1);
+            assertThat(r.err()).as(c[0]).contains(c[3]).doesNotContain("\tat ");
+            assertThat(r.out()).isEmpty();
+        }
+    }
+
+    @Test
     void badSweepOptionsFailBeforeAnythingRunsNamingTheOption() {
         String t = "../traces/midgard-background.gmct";
         String[][] cases = {

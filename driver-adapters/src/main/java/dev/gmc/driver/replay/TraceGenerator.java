@@ -35,6 +35,56 @@ public final class TraceGenerator {
             }
         }
 
+        /** {@code gmc trace-gen}'s defaults. */
+        public static final Params DEFAULT = new Params("midgard", 3, 12, 2, 0.1, 1);
+
+        /** The parameter names {@link #with} takes, as {@code gmc trace-gen}'s options spell them. */
+        public static final java.util.List<String> KEYS = java.util.List.of("driver", "apps", "switches", "frames",
+                "working-set", "seed");
+
+        /**
+         * These parameters with one changed.
+         *
+         * @throws IllegalArgumentException naming the parameter if the key is unknown or the value malformed
+         */
+        public Params with(String key, String value) {
+            try {
+                return switch (key) {
+                    case "driver" -> new Params(value, apps, switches, frames, workingSet, seed);
+                    case "apps" -> new Params(driver, Integer.parseInt(value), switches, frames, workingSet, seed);
+                    case "switches" -> new Params(driver, apps, Integer.parseInt(value), frames, workingSet, seed);
+                    case "frames" -> new Params(driver, apps, switches, Integer.parseInt(value), workingSet, seed);
+                    case "working-set" -> new Params(driver, apps, switches, frames, Double.parseDouble(value), seed);
+                    case "seed" -> new Params(driver, apps, switches, frames, workingSet, Long.parseLong(value));
+                    default -> throw new IllegalArgumentException("no generator parameter '" + key + "' (expected "
+                            + String.join(", ", KEYS) + ")");
+                };
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " '" + value + "' is not a number");
+            }
+        }
+
+        /**
+         * {@code KEY=VALUE,KEY=VALUE...} over {@link #DEFAULT} (empty: the defaults), e.g. {@code apps=5,switches=40}.
+         *
+         * @throws IllegalArgumentException naming the entry that is wrong
+         */
+        public static Params parse(String spec) {
+            Params p = DEFAULT;
+            if (spec.isEmpty()) {
+                return p;
+            }
+            for (String kv : spec.split(",", -1)) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("'" + kv + "' (expected KEY=VALUE, keys " + String.join(", ", KEYS)
+                            + ")");
+                }
+                p = p.with(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            return p;
+        }
+
         private static void check(String what, int v, int min, int max) {
             if (v < min || v > max) {
                 throw new IllegalArgumentException(what + " " + v + " (expected " + min + ".." + max + ")");
