@@ -16,6 +16,12 @@ import dev.gmc.mmu.KbaseEntry;
  */
 public record DriverConfig(long ramBytes, StoreConfig store, RemapPolicy remap, int tlbEntries,
         KbaseEntry.Format format, boolean poisonOnFree) {
+    /** @throws IllegalArgumentException for a RAM size or TLB size the emulated device cannot have */
+    public DriverConfig {
+        dev.gmc.mmu.PhysicalMemory.checkRamBytes(ramBytes);
+        dev.gmc.mmu.Tlb.checkSize(tlbEntries);
+    }
+
 
     /** 256 MiB RAM, lz4-kernel with the GMC reject policy, restore into the faulting table, 64-entry TLBs. */
     public static DriverConfig defaults() {

@@ -41,15 +41,25 @@ public final class PhysicalMemory {
     private final boolean poisonOnFree;
 
     /**
+     * Checks a RAM size before anything is built (a configuration is checked when it is read, not when a driver
+     * starts).
+     *
+     * @throws IllegalArgumentException unless it is a multiple of 4 KiB from 64 KiB to 128 GiB
+     */
+    public static void checkRamBytes(long ramBytes) {
+        if (ramBytes < 16L * PAGE_SIZE || ramBytes % PAGE_SIZE != 0 || ramBytes > (1L << 37)) {
+            throw new IllegalArgumentException("RAM size " + ramBytes
+                    + " bytes: expected a multiple of 4096 between 64 KiB and 128 GiB");
+        }
+    }
+
+    /**
      * @param ramBytes     RAM size, a multiple of 4 KiB, at most 128 GiB
      * @param poisonOnFree fill freed frames with {@link #POISON} so a read through a stale mapping returns garbage
      *                     that a shadow check catches (costs a 4 KiB fill per free)
      */
     public PhysicalMemory(long ramBytes, boolean poisonOnFree) {
-        if (ramBytes < 16L * PAGE_SIZE || ramBytes % PAGE_SIZE != 0 || ramBytes > (1L << 37)) {
-            throw new IllegalArgumentException("RAM size " + ramBytes
-                    + " bytes: expected a multiple of 4096 between 64 KiB and 128 GiB");
-        }
+        checkRamBytes(ramBytes);
         this.frames = (int) (ramBytes >> PAGE_SHIFT);
         this.chunks = new byte[(frames + CHUNK_FRAMES - 1) >> CHUNK_SHIFT][];
         this.kinds = new byte[frames];

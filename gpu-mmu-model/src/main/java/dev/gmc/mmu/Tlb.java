@@ -26,10 +26,15 @@ public final class Tlb {
     private final AtomicLongArray entries;
     private final int mask;
 
-    public Tlb(int size) {
+    /** @throws IllegalArgumentException unless {@code size} is a power of two (a configuration is checked when read) */
+    public static void checkSize(int size) {
         if (size <= 0 || Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException("TLB size " + size + " is not a power of two");
         }
+    }
+
+    public Tlb(int size) {
+        checkSize(size);
         this.entries = new AtomicLongArray(size);
         this.mask = size - 1;
     }

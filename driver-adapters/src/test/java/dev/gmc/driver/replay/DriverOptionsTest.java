@@ -58,6 +58,9 @@ class DriverOptionsTest {
         "threshold=0|t.gmct:2: field threshold: expected a number >= 1, got '0'",
         "tlb=2000000|t.gmct:2: field tlb: expected a number from 1 to 1048576, got '2000000'",
         "restore=soon|t.gmct:2: field restore: restore mode 'soon'",
+        "tlb=3|t.gmct:2: field tlb: TLB size 3 is not a power of two",
+        "ram=64|t.gmct:2: field ram: RAM size 64 bytes: expected a multiple of 4096 between 64 KiB and 128 GiB",
+        "ram=1001K|t.gmct:2: field ram: RAM size 1025024 bytes: expected a multiple of 4096",
     })
     void malformedDriverOptionsFailAtParseNamingTheOption(String option, String message) {
         assertThatThrownBy(() -> Trace.parse("t.gmct", "gmc-trace 1\ndriver midgard " + option + "\n"))

@@ -22,7 +22,10 @@ class TraceFuzzTest {
     private static final String[] JUNK = {"-1", "0", "99999999999999999999", "0x", "+", "=", "", "4294967296",
         "-0x10", "9223372036854775807", "1e3", "nan", "ui+", "ui+0x", "a=b=c", ":", "read=", "write=", "uses=",
         "type=", "content=file:", "content=file:missing.bin", "content=same:", "content=bogus", "ram=1", "ram=0",
-        "ram=99999T", "format=x", "algo=zzz", "policy=", "remap=", "16M", "1k", "gpu=", "\u00e9", "#", "+0x7fffffff:1"};
+        "ram=99999T", "format=x", "algo=zzz", "policy=", "remap=", "16M", "1k", "gpu=", "\u00e9", "#", "+0x7fffffff:1", "daemon=", "daemon=zzz", "daemon=lru-apps",
+        "lru-apps.warm=-1", "lru-apps.warm=99999999999", "lru-apps.=1", ".warm=1", "a.b.c=1", "reclaim=", "reclaim=1:0",
+        "reclaim=100:100", "reclaim=1:1", "assert", "cpu_faults_major=..", "saved_bytes=1G..", "mmu.=1",
+        "mm_stat.mem_used_max=0x", "pages_stored=1..2..3"};
 
     @Test
     void mutatedTracesReplayOrFailWithALineNumber(@TempDir Path dir) throws IOException {
