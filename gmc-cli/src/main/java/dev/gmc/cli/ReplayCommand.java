@@ -13,9 +13,14 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -48,6 +53,11 @@ final class ReplayCommand implements Callable<Integer> {
             + "restored in batches when it returns to the foreground) or eager:TYPE,... (only buffers of those types, "
             + "e.g. eager:colour-buffer,depth).")
     String restore;
+
+    @Option(names = "--chart", paramLabel = "FILE.png", description = "Also draw each trace's memory over its lines "
+            + "(data frames, page tables, pool, bytes saved, at every stats line and the end) as a PNG; with several "
+            + "traces the second goes to FILE-2.png, and so on.")
+    Path chart;
 
     @Mixin
     BatchLoaderOptions batch;
@@ -104,12 +114,52 @@ final class ReplayCommand implements Callable<Integer> {
             } else {
                 printTable(out, r);
             }
+            if (chart != null) {
+                Path file = chartFile(traces.length == 1 ? 1 : java.util.Arrays.asList(traces).indexOf(t) + 1);
+                drawChart(file, r);
+                if (!json) {
+                    out.println("chart: " + file);
+                }
+            }
             if (!r.ok()) {
                 code = 2;
             }
         }
         out.flush();
         return code;
+    }
+
+    /** --chart's file for the n-th trace: FILE.png, FILE-2.png, ... */
+    private Path chartFile(int n) {
+        if (n == 1) {
+            return chart;
+        }
+        String name = chart.getFileName().toString().replaceFirst("(?i)\\.png$", "");
+        return chart.resolveSibling(name + "-" + n + ".png");
+    }
+
+    /** Memory over the trace's lines, from its timeline (stats lines and the end), as a PNG. */
+    static void drawChart(Path file, ReplayReport r) throws IOException {
+        List<ReplayReport.Sample> t = r.timeline();
+        XYChart c = new XYChartBuilder().width(900).height(520).title("Memory over " + Path.of(r.trace()).getFileName())
+                .xAxisTitle("trace line").yAxisTitle("MiB").build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setChartBackgroundColor(java.awt.Color.WHITE)
+                .setMarkerSize(6);
+        double[] x = t.stream().mapToDouble(ReplayReport.Sample::line).toArray();
+        c.addSeries("data frames", x, mib(t, ReplayReport.Sample::dataFrames, 4096));
+        c.addSeries("page tables", x, mib(t, ReplayReport.Sample::tableFrames, 4096));
+        c.addSeries("compressed pool", x, mib(t, ReplayReport.Sample::poolBytes, 1));
+        c.addSeries("saved", x, mib(t, ReplayReport.Sample::savedBytes, 1));
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        BitmapEncoder.saveBitmap(c, file.toString().replaceFirst("(?i)\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static double[] mib(List<ReplayReport.Sample> t, java.util.function.ToLongFunction<ReplayReport.Sample> f,
+            long unit) {
+        return t.stream().mapToDouble(s -> f.applyAsLong(s) * (double) unit / 1048576.0).toArray();
     }
 
     /** Reads {@code len} bytes at {@code offset} of a dump (compressed dumps decompressed on the fly). */

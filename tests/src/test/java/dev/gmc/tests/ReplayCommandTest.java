@@ -28,6 +28,21 @@ class ReplayCommandTest {
     }
 
     @Test
+    void chartsAreDrawnOnePerTrace(@TempDir Path dir) throws Exception {
+        Path chart = dir.resolve("out/memory.png");
+        MeasureCommandTest.Run r = gmc("replay", "--chart", chart.toString(), "../traces/app-switch.gmct",
+                "../traces/utgard-jobs.gmct");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("chart: " + chart).contains("chart: " + dir.resolve("out/memory-2.png"));
+        for (Path p : new Path[] {chart, dir.resolve("out/memory-2.png")}) {
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(p.toFile());
+            assertThat(img).as(p.toString()).isNotNull();
+            assertThat(img.getWidth()).isEqualTo(900);
+            assertThat(img.getHeight()).isEqualTo(520);
+        }
+    }
+
+    @Test
     void aMalformedTraceNamesLineAndFieldWithExit1(@TempDir Path dir) throws Exception {
         Path t = dir.resolve("bad.gmct");
         Files.writeString(t, "gmc-trace 1\ndriver utgard\nprocess 1 a\ncontext s 1\nalloc b s many\n");
