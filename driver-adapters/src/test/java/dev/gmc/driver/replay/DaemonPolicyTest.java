@@ -65,20 +65,21 @@ class DaemonPolicyTest {
         assertThat(actual.mmStat()).isEqualTo(expected.mmStat());
     }
 
-    @Test
-    void lruAppsCompressesAnAppOnlyWhenItFallsOutOfTheWarmWindow() {
-        ReplayReport lru = run("gmc-trace 1\ndriver midgard ram=16M daemon=lru-apps lru-apps.warm=1\n" + APPS
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"midgard", "utgard"})
+    void lruAppsCompressesAnAppOnlyWhenItFallsOutOfTheWarmWindow(String driver) {
+        ReplayReport lru = run("gmc-trace 1\ndriver " + driver + " ram=16M daemon=lru-apps lru-apps.warm=1\n" + APPS
                 + switches());
         // The oracle: a daemon that compresses nothing on its own (min-pages above every buffer) and explicit
         // compressions where warm=1 should make them. Window (background apps, most recent first) after each line:
         // bg a [a]; fg b [a]; bg b [b a]; fg c: a out; bg c [c b]; fg a: b out; bg a [a c]; fg b: c out;
         // bg b [b a]; fg a [b]: a was still resident.
-        ReplayReport explicit = run("gmc-trace 1\ndriver midgard ram=16M min-pages=1000\n" + APPS
+        ReplayReport explicit = run("gmc-trace 1\ndriver " + driver + " ram=16M min-pages=1000\n" + APPS
                 + switches("", "compress ta\ncompress fa\n", "compress tb\ncompress fb\n",
                         "compress tc\ncompress fc\n", ""));
         assertSameRun(lru, explicit);
         assertThat(lru.driverCounters().get("regions_compressed")).isEqualTo(6);
-        ReplayReport background = run("gmc-trace 1\ndriver midgard ram=16M\n" + APPS + switches());
+        ReplayReport background = run("gmc-trace 1\ndriver " + driver + " ram=16M\n" + APPS + switches());
         // 9, not 10: b's texture, never read after its first compression, is not compressed again
         assertThat(background.driverCounters().get("regions_compressed")).isEqualTo(9);
         assertThat(lru.driverCounters().get("cpu_faults_major"))
