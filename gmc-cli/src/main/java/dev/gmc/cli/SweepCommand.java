@@ -374,9 +374,11 @@ final class SweepCommand implements Callable<Integer> {
         for (int i = 0; i < w.length; i++) {
             h.append(String.format("%-" + w[i] + "s  ", head.get(i)));
         }
-        String metrics = "%12s %12s %10s %9s %9s %9s %9s %9s %8s  %s";
+        // The reclaim column only when some run reclaimed under memory pressure (reclaim= on the driver line).
+        boolean reclaim = runs.stream().anyMatch(r -> r.counter("daemon_reclaimed_regions") > 0);
+        String metrics = "%12s %12s %10s %9s %9s %9s %9s %9s " + (reclaim ? "%9s " : "%s") + "%8s  %s";
         out.printf("%s" + metrics + "%n", h, "peak saved", "end saved", "compressed", "rejected", "major", "minor",
-                "restored", "eager", "ms", "result");
+                "restored", "eager", reclaim ? "reclaimed" : "", "ms", "result");
         for (int j = 0; j < runs.size(); j++) {
             Run r = runs.get(j);
             StringBuilder s = new StringBuilder();
@@ -387,18 +389,18 @@ final class SweepCommand implements Callable<Integer> {
                     r.report() == null ? "-" : Units.bytes(r.endSaved()),
                     r.counter("pages_stored") + r.counter("pages_same_filled"), r.counter("pages_rejected"),
                     r.majorFaults(), r.minorFaults(), r.counter("pages_restored"), r.counter("eager_restores"),
-                    r.millis(), r.result());
+                    reclaim ? Long.toString(r.counter("daemon_reclaimed_regions")) : "", r.millis(), r.result());
         }
         out.println();
         out.println("peak saved: the most memory saved after any line (stored pages minus the pool); compressed: "
                 + "pages stored or same-filled; major/minor: CPU+GPU faults that did / did not restore a page; "
                 + "restored: pages decompressed (on fault, eagerly, before Utgard jobs); eager: of those, on "
-                + "foreground.");
+                + "foreground" + (reclaim ? "; reclaimed: buffers compressed by reclaim under memory pressure." : "."));
     }
 
     private static final String[] CSV_COLUMNS = {"peak_saved_bytes", "peak_line", "peak_pool_bytes",
         "end_saved_bytes", "pages_compressed", "pages_rejected", "major_faults", "minor_faults", "pages_restored",
-        "eager_restores", "pre_job_restores", "frames_freed", "millis", "failures", "error"};
+        "eager_restores", "pre_job_restores", "frames_freed", "reclaimed_regions", "millis", "failures", "error"};
 
     private static void printCsv(PrintWriter out, List<Run> runs, java.util.Collection<String> keys) {
         List<String> head = new ArrayList<>();
@@ -425,6 +427,7 @@ final class SweepCommand implements Callable<Integer> {
             row.add(Long.toString(r.counter("eager_restores")));
             row.add(Long.toString(r.counter("pre_job_restores")));
             row.add(Long.toString(r.counter("frames_freed")));
+            row.add(Long.toString(r.counter("daemon_reclaimed_regions")));
             row.add(Long.toString(r.millis()));
             row.add(p == null ? "" : Integer.toString(p.failures().size()));
             row.add(r.error() == null ? "" : Csv.field(r.error()));

@@ -190,6 +190,38 @@ class SweepCommandTest {
     }
 
     @Test
+    void reclaimUnderMemoryPressureIsReportedPerRun() throws Exception {
+        String[] args = {"--set", "daemon=lru-apps", "--set", "lru-apps.warm=16", "--set", "ram=32M", "--vary",
+            "reclaim=off/40:50", "gen:apps=3,switches=6"};
+        MeasureCommandTest.Run csv = gmc(concat(new String[] {"sweep", "--format", "csv"}, args));
+        assertThat(csv.code()).as(csv.err()).isZero();
+        String[] lines = csv.out().split("\n");
+        List<String> head = List.of(lines[0].split(",", -1));
+        int col = head.indexOf("reclaimed_regions");
+        assertThat(col).isPositive();
+        // the trace name holds a comma, so it is quoted: count columns from the end
+        String[] off = lines[1].split(",", -1);
+        String[] on = lines[2].split(",", -1);
+        int fromEnd = head.size() - col;
+        assertThat(off[off.length - fromEnd]).isEqualTo("0");
+        long reclaimed = Long.parseLong(on[on.length - fromEnd]);
+        assertThat(reclaimed).isPositive();
+        JsonNode rows = new ObjectMapper().readTree(gmc(concat(new String[] {"sweep", "--format", "json"}, args)).out());
+        assertThat(rows.get(1).get("report").get("driverCounters").get("daemon_reclaimed_regions").asLong())
+                .isEqualTo(reclaimed);
+        assertThat(rows.get(0).get("report").get("driverCounters").get("regions_compressed").asLong())
+                .as("warm=16 and no reclaim: nothing compressed").isZero();
+        MeasureCommandTest.Run table = gmc(concat(new String[] {"sweep"}, args));
+        assertThat(table.out()).contains("reclaimed");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    @Test
     void badGeneratorSettingsAreNamed() {
         String[][] cases = {
             {"gen:apps=x", "--set", "restore=lazy", "trace gen:apps=x: apps 'x' is not a number"},
