@@ -309,7 +309,9 @@ public final class Trace {
                 case "tlb" -> parseInt(file, l.number(), k, v, 1, 1 << 20);
                 case "ram" -> parseSize(file, l.number(), k, v);
                 case "content" -> {
-                    if (!v.startsWith("file:")) {
+                    if (v.startsWith("file:")) {
+                        FileContent.parse(file, l.number(), v);
+                    } else {
                         try {
                             Content.parse(v);
                         } catch (IllegalArgumentException e) {
@@ -402,6 +404,34 @@ public final class Trace {
             throw new TraceException(file, n, field, "size '" + v + "' overflows 64 bits");
         }
         return x * mul;
+    }
+
+    /**
+     * {@code content=file:PATH[@OFFSET[+LENGTH]]}: a buffer's bytes from a dump, from OFFSET, at most LENGTH bytes (the
+     * rest of the buffer, and whatever a short file does not hold, stays zero).
+     *
+     * @param length bytes to take at most, or {@code Long.MAX_VALUE}
+     */
+    record FileContent(String path, long offset, long length) {
+        static FileContent parse(String file, int n, String v) {
+            String spec = v.substring("file:".length());
+            int at = spec.lastIndexOf('@');
+            if (at < 0) {
+                if (spec.isEmpty()) {
+                    throw new TraceException(file, n, "content", "'" + v + "' (expected file:PATH[@OFFSET[+LENGTH]])");
+                }
+                return new FileContent(spec, 0, Long.MAX_VALUE);
+            }
+            String where = spec.substring(at + 1);
+            int plus = where.indexOf('+');
+            long off = parseLong(file, n, "content", plus < 0 ? where : where.substring(0, plus), 0);
+            long len = plus < 0 ? Long.MAX_VALUE : parseLong(file, n, "content", where.substring(plus + 1), 0);
+            if (at == 0) {
+                throw new TraceException(file, n, "content", "'" + v + "' names no file (expected "
+                        + "file:PATH[@OFFSET[+LENGTH]])");
+            }
+            return new FileContent(spec.substring(0, at), off, len);
+        }
     }
 
     /** An address: {@code BUF+OFFSET}, {@code BUF} or an absolute {@code 0xHEX}. */

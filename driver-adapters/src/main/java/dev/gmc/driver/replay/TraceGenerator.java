@@ -109,38 +109,95 @@ public final class TraceGenerator {
 
     public static String generate(Params p) {
         SplittableRandom r = new SplittableRandom(p.seed());
-        StringBuilder t = new StringBuilder();
-        t.append("gmc-trace 1\n");
-        t.append(String.format(Locale.ROOT, "# generated: gmc trace-gen --driver %s --apps %d --switches %d "
+        String header = String.format(Locale.ROOT, "# generated: gmc trace-gen --driver %s --apps %d --switches %d "
                 + "--frames %d --working-set %s --seed %d%n", p.driver(), p.apps(), p.switches(), p.frames(),
-                p.workingSet(), p.seed()));
+                p.workingSet(), p.seed());
+        // Buffers are drawn app by app, each buffer's working set right after its size, as earlier versions did,
+        // so that the same parameters keep giving the same trace (docs/results quote generated traces).
+        List<String> names = new ArrayList<>();
         List<List<Buf>> apps = new ArrayList<>();
-        long pages = 0;
         for (int a = 0; a < p.apps(); a++) {
             List<Buf> bufs = new ArrayList<>();
-            bufs.add(buf(r, "fb" + a, "colour-buffer", 900, "mix", true, p.workingSet()));
-            bufs.add(buf(r, "depth" + a, "depth", 300, "gradient", false, p.workingSet()));
+            bufs.add(buf(r, new BufferSpec("fb" + a, "colour-buffer", 900, "mix"), p.workingSet()));
+            bufs.add(buf(r, new BufferSpec("depth" + a, "depth", 300, "gradient"), p.workingSet()));
             int textures = 2 + r.nextInt(3);
             for (int k = 0; k < textures; k++) {
                 int n = 64 << r.nextInt(4); // 64..512 pages
-                bufs.add(buf(r, "tex" + a + "_" + k, "texture", n, TEXTURE_CONTENT[r.nextInt(TEXTURE_CONTENT.length)],
-                        false, p.workingSet()));
+                bufs.add(buf(r, new BufferSpec("tex" + a + "_" + k, "texture", n,
+                        TEXTURE_CONTENT[r.nextInt(TEXTURE_CONTENT.length)]), p.workingSet()));
             }
-            bufs.add(buf(r, "vtx" + a, "vertex", 32, "mix", true, p.workingSet()));
+            bufs.add(buf(r, new BufferSpec("vtx" + a, "vertex", 32, "mix"), p.workingSet()));
+            names.add("app" + a);
+            apps.add(bufs);
+        }
+        return generate(p, names, apps, header, r, true);
+    }
+
+    /**
+     * One app of {@link #generate(Params, List)}: its process name and buffers.
+     *
+     * @param name    process name (one word)
+     * @param buffers its buffers; the first colour buffer, if any, is the frame the compositor reads
+     */
+    public record App(String name, List<BufferSpec> buffers) {
+    }
+
+    /**
+     * A buffer of an {@link App}.
+     *
+     * @param name    trace name (letters, digits, {@code _ . -})
+     * @param type    {@code texture}, {@code colour-buffer}, {@code depth}, {@code vertex} or {@code other}
+     * @param pages   size
+     * @param content an {@code alloc} content spec ({@code gradient}, {@code file:PATH@OFFSET+LENGTH}, ...)
+     */
+    public record BufferSpec(String name, String type, int pages, String content) {
+    }
+
+    /**
+     * The same app-switching workload over given apps and buffers (say, a captured dump's, from its manifest): apps
+     * take turns as {@link #generate(Params)}'s do; {@code p.apps()} is ignored. The frames only read, so what is
+     * compressed is the buffers' own content (a dump's bytes as captured), not bytes the trace wrote.
+     */
+    public static String generate(Params p, List<App> apps) {
+        if (apps.isEmpty()) {
+            throw new IllegalArgumentException("no apps to generate a trace for");
+        }
+        SplittableRandom r = new SplittableRandom(p.seed());
+        List<String> names = new ArrayList<>();
+        List<List<Buf>> bufs = new ArrayList<>();
+        for (App app : apps) {
+            names.add(app.name());
+            List<Buf> l = new ArrayList<>();
+            for (BufferSpec b : app.buffers()) {
+                l.add(buf(r, b, p.workingSet()));
+            }
+            bufs.add(l);
+        }
+        return generate(p, names, bufs, String.format(Locale.ROOT, "# generated: gmc trace-gen --from ... --driver "
+                + "%s --switches %d --frames %d --working-set %s --seed %d%n", p.driver(), p.switches(), p.frames(),
+                p.workingSet(), p.seed()), r, false);
+    }
+
+    private static String generate(Params p, List<String> names, List<List<Buf>> apps, String header,
+            SplittableRandom r, boolean writes) {
+        StringBuilder t = new StringBuilder();
+        t.append("gmc-trace 1\n").append(header);
+        long pages = 0;
+        for (List<Buf> bufs : apps) {
             for (Buf b : bufs) {
                 pages += b.pages();
             }
-            apps.add(bufs);
         }
+        int n = apps.size();
         // RAM for every buffer resident at once, plus page tables and room to spare, in MiB
         long ramMib = Math.max(64, (pages * 4096 * 3 / 2 >> 20) + 32);
         t.append("driver ").append(p.driver()).append(" ram=").append(ramMib).append("M\n\n");
         t.append("process 99 compositor\n");
-        for (int a = 0; a < p.apps(); a++) {
-            t.append("process ").append(100 + a).append(" app").append(a).append('\n');
+        for (int a = 0; a < n; a++) {
+            t.append("process ").append(100 + a).append(' ').append(names.get(a)).append('\n');
             t.append("context c").append(a).append(' ').append(100 + a).append('\n');
         }
-        for (int a = 0; a < p.apps(); a++) {
+        for (int a = 0; a < n; a++) {
             t.append('\n');
             for (Buf b : apps.get(a)) {
                 t.append("alloc ").append(b.name()).append(" c").append(a).append(' ').append(b.pages())
@@ -153,26 +210,29 @@ public final class TraceGenerator {
                 }
                 t.append("gpumap ").append(b.name()).append('\n');
             }
-            t.append("cpumap fb").append(a).append(" 99\n");
+            Buf fb = frameBuffer(apps.get(a));
+            if (fb != null) {
+                t.append("cpumap ").append(fb.name()).append(" 99\n");
+            }
         }
         t.append("\n# every app runs once, touching all its buffers, then goes to the background\n");
-        for (int a = 0; a < p.apps(); a++) {
-            frames(t, apps.get(a), a, p.frames(), true);
+        for (int a = 0; a < n; a++) {
+            frames(t, apps.get(a), a, p.frames(), true, writes);
             t.append("background ").append(100 + a).append('\n');
         }
         t.append("stats all-background\n");
         int cur = -1;
         for (int s = 0; s < p.switches(); s++) {
-            int next = p.apps() == 1 ? 0 : r.nextInt(p.apps());
+            int next = n == 1 ? 0 : r.nextInt(n);
             if (next == cur) {
-                next = (next + 1) % p.apps();
+                next = (next + 1) % n;
             }
-            t.append("\n# switch ").append(s + 1).append(": app").append(next).append('\n');
+            t.append("\n# switch ").append(s + 1).append(": ").append(names.get(next)).append('\n');
             if (cur >= 0 && cur != next) {
                 t.append("background ").append(100 + cur).append('\n');
             }
             t.append("foreground ").append(100 + next).append('\n');
-            frames(t, apps.get(next), next, p.frames(), false);
+            frames(t, apps.get(next), next, p.frames(), false, writes);
             t.append("stats switch-").append(s + 1).append('\n');
             cur = next;
         }
@@ -180,16 +240,28 @@ public final class TraceGenerator {
         return t.toString();
     }
 
-    private static Buf buf(SplittableRandom r, String name, String type, int pages, String content, boolean cpuMapped,
-            double ws) {
+    /** The app's first colour buffer: the frame the compositor reads. */
+    private static Buf frameBuffer(List<Buf> bufs) {
+        for (Buf b : bufs) {
+            if (b.type().equals("colour-buffer")) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** A buffer and its working set; colour buffers, vertices and "other" buffers are also mapped on the CPU. */
+    private static Buf buf(SplittableRandom r, BufferSpec b, double ws) {
+        int pages = b.pages();
         int hot = (int) Math.max(1, Math.min(pages, Math.ceil(pages * ws)));
         int draw = r.nextInt(1 << 30); // drawn whatever the working set, so that it changes nothing else
         int from = draw % (pages - hot + 1);
-        return new Buf(name, type, pages, content, cpuMapped, from, hot);
+        boolean cpu = b.type().equals("colour-buffer") || b.type().equals("vertex") || b.type().equals("other");
+        return new Buf(b.name(), b.type(), pages, b.content(), cpu, from, hot);
     }
 
     /** GPU frames of one app: textures and vertices read, colour and depth written; the compositor reads the frame. */
-    private static void frames(StringBuilder t, List<Buf> bufs, int a, int frames, boolean all) {
+    private static void frames(StringBuilder t, List<Buf> bufs, int a, int frames, boolean all, boolean writes) {
         List<String> uses = new ArrayList<>();
         for (Buf b : bufs) {
             uses.add(b.name());
@@ -197,12 +269,14 @@ public final class TraceGenerator {
         for (int f = 0; f < frames; f++) {
             t.append("job c").append(a).append(" uses=").append(String.join(",", uses));
             for (Buf b : bufs) {
-                boolean written = b.type().equals("colour-buffer") || b.type().equals("depth");
+                boolean written = writes && (b.type().equals("colour-buffer") || b.type().equals("depth"));
                 t.append(written ? " write=" : " read=").append(b.range(all));
             }
             t.append('\n');
-            Buf fb = bufs.get(0);
-            t.append("cpu-read 99 ").append(fb.range(all).replace(':', ' ')).append('\n');
+            Buf fb = frameBuffer(bufs);
+            if (fb != null) {
+                t.append("cpu-read 99 ").append(fb.range(all).replace(':', ' ')).append('\n');
+            }
         }
     }
 }

@@ -169,12 +169,10 @@ public final class TraceRunner {
         byte[] data = new byte[pages * PhysicalMemory.PAGE_SIZE];
         String content = l.opt("content", "zero");
         if (content.startsWith("file:")) {
-            String spec = content.substring(5);
-            int at = spec.lastIndexOf('@');
-            long off = at < 0 ? 0 : Trace.parseLong(trace.file(), l.number(), "content", spec.substring(at + 1), 0);
-            Path p = trace.baseDir().resolve(at < 0 ? spec : spec.substring(0, at));
-            byte[] got = files.read(p, off, data.length);
-            System.arraycopy(got, 0, data, 0, got.length); // a short file leaves the rest zero
+            Trace.FileContent f = Trace.FileContent.parse(trace.file(), l.number(), content);
+            Path p = trace.baseDir().resolve(f.path());
+            byte[] got = files.read(p, f.offset(), (int) Math.min(data.length, f.length()));
+            System.arraycopy(got, 0, data, 0, Math.min(got.length, data.length)); // a short file leaves the rest zero
         } else {
             Content.parse(content).fill(Long.parseLong(l.opt("seed", String.valueOf(l.number()))), 0, data, 0,
                     data.length);

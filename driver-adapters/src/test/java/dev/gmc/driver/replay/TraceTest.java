@@ -31,6 +31,10 @@ class TraceTest {
         "cpu-read 100 0x10|t.gmct:5: 'cpu-read' takes 3 field(s) (PID ADDR LEN), got 2",
         "job c read=0x1000|t.gmct:5: field read: '0x1000' (expected ADDR:LEN)",
         "cpu-read 100 0x1000 4 expect=maybe|t.gmct:5: field expect: 'maybe' (expected ok, sigsegv, sigbus or fault)",
+        "alloc b c 4 content=file:|t.gmct:5: field content: 'file:' (expected file:PATH[@OFFSET[+LENGTH]])",
+        "alloc b c 4 content=file:@8|t.gmct:5: field content: 'file:@8' names no file",
+        "alloc b c 4 content=file:d.bin@x|t.gmct:5: field content: expected a number >= 0, got 'x'",
+        "alloc b c 4 content=file:d.bin@0+-5|t.gmct:5: field content: expected a number >= 0, got '-5'",
     })
     void malformedLinesNameTheLineAndField(String line, String message) {
         assertThatThrownBy(() -> Trace.parse("t.gmct", HEAD + line + "\n")).isInstanceOf(TraceException.class)
