@@ -22,9 +22,9 @@ import java.util.Set;
  * the resource daemon's policy. The one place these options are read, so that a trace, {@code gmc replay --restore}
  * and {@code gmc sweep} agree on what each means.
  *
- * @param driver {@code midgard} or {@code utgard}
- * @param daemon the resource daemon's policy ({@code daemon=}, default {@code background})
- * @param args    its configuration: {@code compress=}, {@code min-pages=} and its own {@code NAME.KEY=} options
+ * @param driver      {@code midgard} or {@code utgard}
+ * @param daemon      the resource daemon's policy ({@code daemon=}, default {@code background})
+ * @param args        its configuration: {@code compress=}, {@code min-pages=} and its own {@code NAME.KEY=} options
  * @param reclaimLow  {@code reclaim=LOW:HIGH}: the daemon's low watermark in percent of RAM, 0 for off
  * @param reclaimHigh its high watermark
  */
