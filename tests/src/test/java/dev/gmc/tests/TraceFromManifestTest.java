@@ -44,8 +44,10 @@ class TraceFromManifestTest {
         MeasureCommandTest.Run g = gmc("trace-gen", "--from", d.toString(), "--switches", "0", "-o", t.toString());
         assertThat(g.code()).as(g.err()).isZero();
         String text = Files.readString(t);
+        // paths relative to the trace's directory, so that dump and trace can move together
+        String icons = t.toAbsolutePath().getParent().relativize(SAMPLES.resolve("icons-256x256.rgb565.gz")).toString();
         assertThat(text).contains("process 100 com.example.mail_1200", "alloc ui_colour c0 900 type=colour-buffer",
-                "content=file:../../../", "icons-256x256.rgb565.gz@4096+100000", "alloc grid c1 13 type=vertex");
+                "content=file:" + icons + "@4096+100000", "alloc grid c1 13 type=vertex");
         MeasureCommandTest.Run r = gmc("replay", "--format", "json", t.toString());
         assertThat(r.code()).as(r.err()).isZero();
         MeasureCommandTest.Run m = gmc("measure", "--format", "json", "--algo", "lz4-kernel", "--policy", "reject",
