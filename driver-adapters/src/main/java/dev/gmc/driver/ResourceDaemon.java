@@ -21,6 +21,7 @@ public final class ResourceDaemon {
     private final int highPercent;
     private long reclaims;
     private long reclaimedRegions;
+    private long directReclaims;
     /** Buffer id → its compressed pages just after balance() last compressed it (see balance). */
     private final Map<Integer, Integer> leftByReclaim = new HashMap<>();
 
@@ -80,16 +81,52 @@ public final class ResourceDaemon {
             if (availableFrames() >= high) {
                 break;
             }
-            int held = b.compressedPages();
-            // A buffer left as it was after the last reclaim still has resident pages only because the store refused
-            // them (poorly compressible): compressing it again would repeat that work on every line and free nothing.
-            if (!b.isFreed() && held < b.pages() && leftByReclaim.getOrDefault(b.id(), -1) != held) {
-                out.add(driver.compress(b));
-                leftByReclaim.put(b.id(), b.compressedPages());
+            CompressResult r = reclaim(b);
+            if (r != null) {
+                out.add(r);
             }
         }
-        reclaimedRegions += out.size();
         return List.copyOf(out);
+    }
+
+    /**
+     * Direct reclaim, as an allocation that finds no free page does in the kernel: compresses the policy's pressure
+     * candidates in order until {@code frames} frames are free (or the candidates run out). Nothing when reclaim is
+     * off (watermarks 0).
+     *
+     * @return whether {@code frames} frames are free now
+     */
+    public boolean reclaimFor(long frames) {
+        if (lowPercent == 0) {
+            return driver.memory().freeFrames() >= frames;
+        }
+        directReclaims++;
+        for (Buffer b : policy.pressureCandidates(driver)) {
+            if (driver.memory().freeFrames() >= frames) {
+                break;
+            }
+            reclaim(b);
+        }
+        return driver.memory().freeFrames() >= frames;
+    }
+
+    /** Compresses one pressure candidate, unless there is nothing left to gain from it; null if skipped. */
+    private CompressResult reclaim(Buffer b) {
+        int held = b.compressedPages();
+        // A buffer left as it was after the last reclaim still has resident pages only because the store refused
+        // them (poorly compressible): compressing it again would repeat that work on every line and free nothing.
+        if (b.isFreed() || held >= b.pages() || leftByReclaim.getOrDefault(b.id(), -1) == held) {
+            return null;
+        }
+        CompressResult r = driver.compress(b);
+        reclaimedRegions++;
+        leftByReclaim.put(b.id(), b.compressedPages());
+        return r;
+    }
+
+    /** Times {@link #reclaimFor} ran (an allocation found memory full with reclaim on). */
+    public long directReclaims() {
+        return directReclaims;
     }
 
     /** Times {@link #balance()} found memory short. */

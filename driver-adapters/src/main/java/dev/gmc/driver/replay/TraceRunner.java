@@ -104,6 +104,7 @@ public final class TraceRunner {
             d.counters().snapshot().forEach((k, v) -> dc.put(k.name().toLowerCase(Locale.ROOT), v));
             dc.put("daemon_reclaims", daemon.reclaims());
             dc.put("daemon_reclaimed_regions", daemon.reclaimedRegions());
+            dc.put("daemon_direct_reclaims", daemon.directReclaims());
             Map<String, Long> mc = new LinkedHashMap<>();
             d.mmuCounters().snapshot().forEach((k, v) -> mc.put(k.name().toLowerCase(Locale.ROOT), v));
             return new ReplayReport(trace.file(), d.name(), count, accesses, verified, List.copyOf(failures),
@@ -164,8 +165,21 @@ public final class TraceRunner {
     private void alloc(Trace.Line l) throws IOException {
         int pages = intNum(l, 2, 1, Integer.MAX_VALUE);
         GpuContext ctx = contexts.get(l.field(1));
-        Buffer b = d.allocate(ctx, pages, BufferType.parse(l.opt("type", "other")), l.field(0),
-                l.opt("gpu", "rw").equals("ro"));
+        Buffer b;
+        try {
+            b = d.allocate(ctx, pages, BufferType.parse(l.opt("type", "other")), l.field(0),
+                    l.opt("gpu", "rw").equals("ro"));
+        } catch (dev.gmc.mmu.OutOfFramesException e) {
+            // Direct reclaim (reclaim= on): compress the policy's pressure candidates until the buffer fits, then
+            // allocate again (a failed allocation holds no frame). Without reclaim, or if it frees too little, the
+            // line fails as before.
+            if (!daemon.reclaimFor(pages)) {
+                throw e;
+            }
+            say(l, "alloc: direct reclaim freed room for " + pages + " page(s)");
+            b = d.allocate(ctx, pages, BufferType.parse(l.opt("type", "other")), l.field(0),
+                    l.opt("gpu", "rw").equals("ro"));
+        }
         byte[] data = new byte[pages * PhysicalMemory.PAGE_SIZE];
         String content = l.opt("content", "zero");
         if (content.startsWith("file:")) {
@@ -436,6 +450,7 @@ public final class TraceRunner {
         d.mmuCounters().snapshot().forEach((k, v) -> m.put("mmu." + k.name().toLowerCase(Locale.ROOT), v));
         m.put("daemon_reclaims", daemon.reclaims());
         m.put("daemon_reclaimed_regions", daemon.reclaimedRegions());
+        m.put("daemon_direct_reclaims", daemon.directReclaims());
         dev.gmc.core.store.MmStat st = d.store().mmStat();
         for (java.lang.reflect.RecordComponent rc : st.getClass().getRecordComponents()) {
             try {

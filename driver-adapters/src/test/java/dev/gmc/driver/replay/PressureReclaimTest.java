@@ -84,6 +84,27 @@ class PressureReclaimTest {
     }
 
     @Test
+    void anAllocationThatFindsMemoryFullReclaimsDirectlyAndOnlyWithReclaimOn() {
+        // 1024 frames; two background apps of 400 pages each leave about 200 free, above a 1 % low watermark, so
+        // kswapd-like balancing never runs; the third app's 400 pages do not fit.
+        String body = "process 1 a\nprocess 2 b\nprocess 3 c\ncontext ca 1\ncontext cb 2\ncontext cc 3\n"
+                + "alloc ta ca 400 type=texture content=gradient\nbackground 1\n"
+                + "alloc tb cb 400 type=texture content=gradient seed=2\nbackground 2\n"
+                + "assert daemon_reclaims=0 regions_compressed=0\n"
+                + "alloc tc cc 400 type=texture content=gradient seed=3\n"
+                + "assert daemon_direct_reclaims=1 daemon_reclaimed_regions=1 regions_compressed=1\n"
+                + "cpumap ta 1\ncpu-read 1 ta+0 8192\ncheck\n";
+        ReplayReport r = run("gmc-trace 1\ndriver midgard ram=4M daemon=lru-apps lru-apps.warm=16 reclaim=1:2\n"
+                + body);
+        assertThat(r.failures()).isEmpty();
+        // a, which left first, was compressed to make room: reading it back faults
+        assertThat(r.driverCounters().get("cpu_faults_major")).isEqualTo(2);
+        assertThatThrownBy(() -> run("gmc-trace 1\ndriver midgard ram=4M daemon=lru-apps lru-apps.warm=16\n" + body))
+                .isInstanceOf(TraceException.class).hasMessageContaining("t.gmct:14:")
+                .hasMessageContaining("raise ram=");
+    }
+
+    @Test
     void badWatermarksAreNamed() {
         for (String bad : List.of("50:40", "0:10", "10", "10:101", "x:y")) {
             assertThatThrownBy(() -> Trace.parse("t.gmct", trace("driver midgard reclaim=" + bad, "")))
