@@ -31,6 +31,16 @@ import java.util.Set;
 record DriverOptions(String driver, DriverConfig config, RestoreMode restore, PolicyProvider daemon,
         PolicyArgs args, int reclaimLow, int reclaimHigh) {
 
+    /** The daemon as a report names it: policy, its own options, reclaim, e.g. {@code lru-apps warm=2 reclaim=40:50}. */
+    String describeDaemon() {
+        StringBuilder b = new StringBuilder(daemon.name());
+        new java.util.TreeMap<>(args.options()).forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+        if (reclaimLow > 0) {
+            b.append(" reclaim=").append(reclaimLow).append(':').append(reclaimHigh);
+        }
+        return b.toString();
+    }
+
     /** A new instance of the daemon's policy for one run (before the restore mode is applied). */
     CompressionPolicy basePolicy() {
         return create(daemon, args);

@@ -79,6 +79,8 @@ class DaemonPolicyTest {
                         "compress tc\ncompress fc\n", ""));
         assertSameRun(lru, explicit);
         assertThat(lru.driverCounters().get("regions_compressed")).isEqualTo(6);
+        assertThat(lru.daemon()).isEqualTo("lru-apps warm=1");
+        assertThat(explicit.daemon()).isEqualTo("background");
         ReplayReport background = run("gmc-trace 1\ndriver " + driver + " ram=16M\n" + APPS + switches());
         // 9, not 10: b's texture, never read after its first compression, is not compressed again
         assertThat(background.driverCounters().get("regions_compressed")).isEqualTo(9);

@@ -39,6 +39,7 @@ class PressureReclaimTest {
         ReplayReport r = run(trace("driver midgard ram=4M daemon=lru-apps lru-apps.warm=16 reclaim=40:60",
                 "assert daemon_reclaims=1 daemon_reclaimed_regions=2 regions_compressed=2 frames_freed=512\n"));
         assertThat(r.failures()).isEmpty();
+        assertThat(r.daemon()).isEqualTo("lru-apps warm=16 reclaim=40:60");
         // The oracle: the same trace with no daemon decisions (min-pages above every buffer) and the two compressions
         // written where the reclaim made them.
         ReplayReport explicit = run(trace("driver midgard ram=4M min-pages=1000",
