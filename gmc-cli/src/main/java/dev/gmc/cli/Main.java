@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gmc", mixinStandardHelpOptions = true, version = "gmc 0.1.0",
         description = "Graphics-memory compression emulator: zram/zsmalloc-exact savings on GPU buffer dumps.",
         subcommands = {MeasureCommand.class, CaptureCommand.class, KernelCheckCommand.class, ReplayCommand.class, SweepCommand.class, TraceGenCommand.class,
-                PoliciesCommand.class,
+                PoliciesCommand.class, NewPolicyCommand.class,
                 FaultBenchCommand.class,
                 MeasureBenchCommand.class, ClassesCommand.class,
                 SampleDataCommand.class, GpuBenchCommand.class, GpuRestoreBenchCommand.class,

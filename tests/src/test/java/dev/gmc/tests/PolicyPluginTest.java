@@ -52,10 +52,18 @@ class PolicyPluginTest {
 
     @BeforeAll
     static void buildThePlugin() throws IOException {
-        Path classes = dir.resolve("classes");
+        jar = buildJar(EXAMPLE, dir.resolve("example"), "policy-plugin.jar");
+    }
+
+    /**
+     * Compiles a Maven-layout plug-in's {@code src/main/java} against the test class path and packs it with its
+     * {@code src/main/resources} into {@code out/jarName} (a jar that is not on the class path).
+     */
+    static Path buildJar(Path srcMain, Path out, String jarName) throws IOException {
+        Path classes = out.resolve("classes");
         Files.createDirectories(classes);
         List<String> sources;
-        try (Stream<Path> s = Files.walk(EXAMPLE.resolve("java"))) {
+        try (Stream<Path> s = Files.walk(srcMain.resolve("java"))) {
             sources = s.filter(p -> p.toString().endsWith(".java")).map(Path::toString).toList();
         }
         assertThat(sources).isNotEmpty();
@@ -64,11 +72,12 @@ class PolicyPluginTest {
                 "-cp", System.getProperty("java.class.path")));
         args.addAll(sources);
         assertThat(javac.run(null, null, null, args.toArray(String[]::new))).as("javac").isZero();
-        jar = dir.resolve("policy-plugin.jar");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-            add(out, classes, classes);
-            add(out, EXAMPLE.resolve("resources"), EXAMPLE.resolve("resources"));
+        Path jarFile = out.resolve(jarName);
+        try (JarOutputStream o = new JarOutputStream(Files.newOutputStream(jarFile))) {
+            add(o, classes, classes);
+            add(o, srcMain.resolve("resources"), srcMain.resolve("resources"));
         }
+        return jarFile;
     }
 
     private static void add(JarOutputStream out, Path root, Path p) throws IOException {
