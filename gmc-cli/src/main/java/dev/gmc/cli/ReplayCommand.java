@@ -59,6 +59,12 @@ final class ReplayCommand implements Callable<Integer> {
             + "traces the second goes to FILE-2.png, and so on.")
     Path chart;
 
+    @Option(names = "--events", paramLabel = "FILE.jsonl", description = "Also write every step of the GMC mechanism "
+            + "(compressions, pages stored/rejected, faults, restores, TLB-relevant events, app events, jobs) as JSON "
+            + "lines with the trace line that caused it; with several traces the second goes to FILE-2.jsonl, and "
+            + "so on.")
+    Path events;
+
     @Mixin
     BatchLoaderOptions batch;
 
@@ -102,8 +108,19 @@ final class ReplayCommand implements Callable<Integer> {
                 if (restore != null) {
                     trace = trace.withDriverOptions(Map.of("restore", restore));
                 }
-                r = new TraceRunner(trace, ReplayCommand::readDump, verbose ? err::println : null)
-                        .withLoader(loader.loader()).run();
+                TraceRunner runner = new TraceRunner(trace, ReplayCommand::readDump, verbose ? err::println : null)
+                        .withLoader(loader.loader());
+                if (events != null) {
+                    Path file = numbered(events, traces.length == 1 ? 1 : java.util.Arrays.asList(traces).indexOf(t) + 1);
+                    try (EventWriter w = new EventWriter(file)) {
+                        r = runner.withEvents(w).run();
+                    }
+                    if (!json) {
+                        out.println("events: " + file);
+                    }
+                } else {
+                    r = runner.run();
+                }
             } catch (TraceException e) {
                 err.println("gmc replay: " + e.getMessage());
                 err.flush();
@@ -115,7 +132,7 @@ final class ReplayCommand implements Callable<Integer> {
                 printTable(out, r);
             }
             if (chart != null) {
-                Path file = chartFile(traces.length == 1 ? 1 : java.util.Arrays.asList(traces).indexOf(t) + 1);
+                Path file = numbered(chart, traces.length == 1 ? 1 : java.util.Arrays.asList(traces).indexOf(t) + 1);
                 drawChart(file, r);
                 if (!json) {
                     out.println("chart: " + file);
@@ -129,13 +146,61 @@ final class ReplayCommand implements Callable<Integer> {
         return code;
     }
 
-    /** --chart's file for the n-th trace: FILE.png, FILE-2.png, ... */
-    private Path chartFile(int n) {
+    /** The n-th trace's file of an output option: FILE.ext, FILE-2.ext, ... */
+    static Path numbered(Path first, int n) {
         if (n == 1) {
-            return chart;
+            return first;
         }
-        String name = chart.getFileName().toString().replaceFirst("(?i)\\.png$", "");
-        return chart.resolveSibling(name + "-" + n + ".png");
+        String name = first.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return first.resolveSibling(dot > 0 ? name.substring(0, dot) + "-" + n + name.substring(dot)
+                : name + "-" + n);
+    }
+
+    /** --events: one JSON object per line; events may come from the daemon's and the driver's threads. */
+    private static final class EventWriter implements java.util.function.Consumer<TraceRunner.LineEvent>,
+            AutoCloseable {
+        private final java.io.BufferedWriter w;
+        private final ObjectMapper mapper = new ObjectMapper();
+        private IOException failed;
+
+        EventWriter(Path file) throws IOException {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            w = Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public synchronized void accept(TraceRunner.LineEvent e) {
+            if (failed != null) {
+                return;
+            }
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("seq", e.event().seq());
+            m.put("line", e.line());
+            m.put("type", e.event().type().name().toLowerCase(Locale.ROOT));
+            m.put("context", e.event().context());
+            m.put("buffer", e.buffer());
+            m.put("buffer_id", e.event().buffer());
+            m.put("page", e.event().page());
+            m.put("value", e.event().value());
+            try {
+                w.write(mapper.writeValueAsString(m));
+                w.write('\n');
+            } catch (IOException x) {
+                failed = x; // reported at close: the replay itself goes on
+            }
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            w.close();
+            if (failed != null) {
+                throw new IOException("--events: " + failed.getMessage(), failed);
+            }
+        }
     }
 
     /** Memory over the trace's lines, from its timeline (stats lines and the end), as a PNG. */

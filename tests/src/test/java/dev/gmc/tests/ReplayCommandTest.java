@@ -28,6 +28,39 @@ class ReplayCommandTest {
     }
 
     @Test
+    void eventsAreWrittenOnePerLineAndAddUpToTheReportsCounters(@TempDir Path dir) throws Exception {
+        Path ev = dir.resolve("ev/app.jsonl");
+        MeasureCommandTest.Run r = gmc("replay", "--events", ev.toString(), "../traces/app-switch.gmct",
+                "../traces/utgard-jobs.gmct");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("events: " + ev).contains("events: " + dir.resolve("ev/app-2.jsonl"));
+        MeasureCommandTest.Run j = gmc("replay", "--format", "json", "../traces/app-switch.gmct");
+        JsonNode counters = new ObjectMapper().readTree(j.out()).get("driverCounters");
+        java.util.Map<String, Long> byType = new java.util.HashMap<>();
+        long lastSeq = 0;
+        int traceLines = Files.readAllLines(Path.of("../traces/app-switch.gmct")).size();
+        for (String line : Files.readAllLines(ev)) {
+            JsonNode e = new ObjectMapper().readTree(line);
+            byType.merge(e.get("type").asText(), 1L, Long::sum);
+            assertThat(e.get("seq").asLong()).isGreaterThan(lastSeq);
+            lastSeq = e.get("seq").asLong();
+            assertThat(e.get("line").asInt()).isBetween(1, traceLines);
+            if (e.get("type").asText().equals("page_restored")) {
+                assertThat(e.get("buffer").asText()).as("named as in the trace").isNotEmpty();
+            }
+        }
+        // The oracle: the driver's own counters for the same trace, replayed without --events.
+        assertThat(byType.get("page_stored")).isEqualTo(counters.get("pages_stored").asLong());
+        assertThat(byType.get("page_same_filled")).isEqualTo(counters.get("pages_same_filled").asLong());
+        assertThat(byType.get("page_rejected")).isEqualTo(counters.get("pages_rejected").asLong());
+        assertThat(byType.get("page_restored")).isEqualTo(counters.get("pages_restored").asLong());
+        assertThat(byType.get("compress_start")).isEqualTo(counters.get("regions_compressed").asLong());
+        assertThat(byType.get("gpu_fault")).isEqualTo(counters.get("gpu_faults_major").asLong()
+                + counters.get("gpu_faults_minor").asLong());
+        assertThat(Files.size(dir.resolve("ev/app-2.jsonl"))).isPositive();
+    }
+
+    @Test
     void chartsAreDrawnOnePerTrace(@TempDir Path dir) throws Exception {
         Path chart = dir.resolve("out/memory.png");
         MeasureCommandTest.Run r = gmc("replay", "--chart", chart.toString(), "../traces/app-switch.gmct",

@@ -60,6 +60,40 @@ public final class TraceRunner {
         this.log = log;
     }
 
+    /**
+     * One step of the GMC mechanism during a replay: the event and the trace line that caused it.
+     *
+     * @param line   the trace line being run
+     * @param event  what happened
+     * @param buffer the name the trace gave the event's buffer, or null
+     */
+    public record LineEvent(int line, dev.gmc.driver.GmcEvent event, String buffer) {
+    }
+
+    private Consumer<LineEvent> events;
+    private volatile int currentLine;
+    private final Map<Integer, String> bufferNames = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The trace's name for buffer {@code id} (learnt the first time an event names it: its allocation), or null. */
+    private String nameOf(int id) {
+        if (id < 0) {
+            return null;
+        }
+        return bufferNames.computeIfAbsent(id, k -> {
+            try {
+                return d.buffer(k).name();
+            } catch (IllegalArgumentException gone) {
+                return null;
+            }
+        });
+    }
+
+    /** Every event of the run, with its trace line, in the order each thread saw it (for gmc replay --events). */
+    public TraceRunner withEvents(Consumer<LineEvent> sink) {
+        this.events = sink;
+        return this;
+    }
+
     /** What batch restores decode through ({@code restore=eager}, Utgard's pre-job hook); default the CPU. */
     public TraceRunner withLoader(BatchLoader l) {
         this.loader = java.util.Objects.requireNonNull(l, "loader");
@@ -71,6 +105,9 @@ public final class TraceRunner {
         d = makeDriver(o);
         try {
             d.batchLoader(loader);
+            if (events != null) {
+                d.addListener(e -> events.accept(new LineEvent(currentLine, e, nameOf(e.buffer()))));
+            }
             CompressionPolicy policy = o.basePolicy();
             if (policy instanceof GmcListener l) { // a policy that watches jobs, faults and restores
                 d.addListener(l);
@@ -79,6 +116,7 @@ public final class TraceRunner {
             int count = 1;
             for (Trace.Line l : trace.lines().subList(1, trace.lines().size())) {
                 count++;
+                currentLine = l.number();
                 try {
                     step(l);
                     reclaim(l);
