@@ -10,7 +10,8 @@ package dev.gmc.driver;
  * @param page    page index within the buffer, or -1
  * @param value   type-specific: stored bytes for {@link Type#PAGE_STORED}, fill word for
  *                {@link Type#PAGE_SAME_FILLED}, faulting address for faults, pid for app events, pages for
- *                region-level events
+ *                region-level events; {@link Type#JOB_USES} (one per buffer a job declares, after its
+ *                {@link Type#JOB_START}) carries the buffer's pages
  */
 public record GmcEvent(long seq, Type type, int context, int buffer, int page, long value) {
     public enum Type {
@@ -19,7 +20,7 @@ public record GmcEvent(long seq, Type type, int context, int buffer, int page, l
         APP_FOREGROUND, APP_BACKGROUND,
         COMPRESS_START, PAGE_STORED, PAGE_SAME_FILLED, PAGE_REJECTED, PAGE_COMPRESS_ABORTED, COMPRESS_END,
         CPU_FAULT, GPU_FAULT, PAGE_RESTORED, PAGE_REMAPPED, RESTORE_START, PAGE_RESTORE_FAILED, RESTORE_END,
-        JOB_START, JOB_DONE, JOB_FAILED,
+        JOB_START, JOB_USES, JOB_DONE, JOB_FAILED,
         SIGNAL
     }
 }

@@ -119,6 +119,9 @@ public final class MidgardDriver extends AbstractGmcDriver {
                     + ctx.killedReason() + "); job cancelled", null);
         }
         emit(GmcEvent.Type.JOB_START, ctx.id(), -1, -1, job.accesses().size());
+        for (Buffer used : job.uses()) { // what a policy can know of access recency: the job's declared buffers
+            emit(GmcEvent.Type.JOB_USES, ctx.id(), used.id(), -1, used.pages());
+        }
         KbaseAddressSpace as = as(ctx);
         for (Job.Access a : job.accesses()) {
             try {

@@ -78,6 +78,9 @@ public final class UtgardDriver extends AbstractGmcDriver {
                     pinned.add(b);
                 }
                 emit(GmcEvent.Type.JOB_START, ctx.id(), -1, -1, job.accesses().size());
+                for (Buffer used : job.uses()) { // what a policy can know of access recency: the declared buffers
+                    emit(GmcEvent.Type.JOB_USES, ctx.id(), used.id(), -1, used.pages());
+                }
                 as.activate();
                 try {
                     for (Job.Access a : job.accesses()) {

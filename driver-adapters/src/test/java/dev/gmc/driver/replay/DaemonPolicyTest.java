@@ -38,7 +38,7 @@ class DaemonPolicyTest {
      * traces write them), with what an explicit oracle does after each foreground line.
      */
     private static String switches(String afterB, String afterC, String afterA, String afterB2, String afterA2) {
-        return "background 1\nforeground 2\n" + afterB + "cpu-read 2 tb+0 32768\njob cb read=tb+0:32768\n"
+        return "background 1\nforeground 2\n" + afterB + "cpu-read 2 tb+0 32768\njob cb uses=tb read=tb+0:32768\n"
                 + "background 2\nforeground 3\n" + afterC + "cpu-read 3 fc+0 16384\n"
                 + "background 3\nforeground 1\n" + afterA + "cpu-read 1 ta+0 32768\ncpu-read 1 fa+0 16384\n"
                 + "background 1\nforeground 2\n" + afterB2 + "cpu-read 2 fb+0 16384\n"
@@ -148,8 +148,11 @@ class DaemonPolicyTest {
                 + "recorder.skip=texture\n" + APPS + switches(), policies));
         assertThat(r.failures()).isEmpty();
         RecorderPolicy p = recorder.made.get(recorder.made.size() - 1);
-        assertThat(p.seen).contains(GmcEvent.Type.APP_BACKGROUND, GmcEvent.Type.JOB_START, GmcEvent.Type.CPU_FAULT,
-                GmcEvent.Type.PAGE_RESTORED);
+        assertThat(p.seen).contains(GmcEvent.Type.APP_BACKGROUND, GmcEvent.Type.JOB_START, GmcEvent.Type.JOB_USES,
+                GmcEvent.Type.CPU_FAULT, GmcEvent.Type.PAGE_RESTORED);
+        // the job's declared buffer comes right after its start
+        int start = p.seen.indexOf(GmcEvent.Type.JOB_START);
+        assertThat(p.seen.get(start + 1)).isEqualTo(GmcEvent.Type.JOB_USES);
         // it compressed only colour buffers (its own option), one per background event
         assertThat(r.driverCounters().get("regions_compressed")).isEqualTo(5);
     }
