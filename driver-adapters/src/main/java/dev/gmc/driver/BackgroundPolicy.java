@@ -1,6 +1,9 @@
 package dev.gmc.driver;
 
-/** {@code daemon=background}: GMC's published design, {@link CompressionPolicy#background(int, java.util.function.Predicate)}. */
+/**
+ * {@code daemon=background}: GMC's published design,
+ * {@link CompressionPolicy#background(int, java.util.function.Predicate)}.
+ */
 final class BackgroundPolicy implements PolicyProvider {
     @Override
     public String name() {

@@ -54,7 +54,8 @@ public final class Policies {
     /** The built-in policies and {@code extra} (for tests and embedding). */
     public static Policies with(List<? extends PolicyProvider> extra) {
         Map<String, PolicyProvider> m = new LinkedHashMap<>();
-        List<PolicyProvider> all = new ArrayList<>(List.of(new BackgroundPolicy(), new LruAppsPolicy()));
+        List<PolicyProvider> all = new ArrayList<>(List.of(new BackgroundPolicy(), new LruAppsPolicy(),
+                new ColdBuffersPolicy()));
         all.addAll(extra);
         for (PolicyProvider p : all) {
             String name = p.name();

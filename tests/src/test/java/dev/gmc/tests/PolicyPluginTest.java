@@ -128,8 +128,8 @@ class PolicyPluginTest {
     @Test
     void policiesListsThePluginWithItsOptionsAndJar() throws IOException {
         JsonNode rows = json(gmc("policies", "--format", "json", "--plugin", jar.toString()));
-        assertThat(rows.findValuesAsText("name")).containsExactly("background", "lru-apps", "skip-refaulted");
-        JsonNode p = rows.get(2);
+        assertThat(rows.findValuesAsText("name")).containsExactly("background", "lru-apps", "cold-buffers", "skip-refaulted");
+        JsonNode p = rows.get(3);
         assertThat(p.get("source").asText()).endsWith("policy-plugin.jar");
         assertThat(p.get("options").has("skip-refaulted.faults")).isTrue();
         assertThat(rows.get(0).get("source").asText()).isEqualTo("built-in");
@@ -156,7 +156,7 @@ class PolicyPluginTest {
         MeasureCommandTest.Run r = gmc("replay", t.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("needs.gmct:2: field daemon: no daemon policy 'skip-refaulted' (known: "
-                + "background, lru-apps; a plug-in's jar is given with --plugin JAR)");
+                + "background, lru-apps, cold-buffers; a plug-in's jar is given with --plugin JAR)");
         MeasureCommandTest.Run missing = gmc("replay", "--plugin", dir.resolve("nope.jar").toString(), t.toString());
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).contains("--plugin " + dir.resolve("nope.jar") + ": no such file");

@@ -31,7 +31,7 @@ import java.util.Set;
 record DriverOptions(String driver, DriverConfig config, RestoreMode restore, PolicyProvider daemon,
         PolicyArgs args, int reclaimLow, int reclaimHigh) {
 
-    /** The daemon as a report names it: policy, its own options, reclaim, e.g. {@code lru-apps warm=2 reclaim=40:50}. */
+    /** The daemon as a report names it: policy, its options, reclaim ({@code lru-apps warm=2 reclaim=40:50}). */
     String describeDaemon() {
         StringBuilder b = new StringBuilder(daemon.name());
         new java.util.TreeMap<>(args.options()).forEach((k, v) -> b.append(' ').append(k).append('=').append(v));

@@ -16,7 +16,8 @@ import java.util.Map;
  *                   the trace's first command line if nothing was ever saved)
  */
 public record ReplayReport(String trace, String driver, String daemon, int lines, long accesses, long bytesVerified,
-        List<String> failures, List<String> reported, List<Sample> timeline, Sample peak, Map<String, Long> driverCounters,
+        List<String> failures, List<String> reported, List<Sample> timeline, Sample peak,
+        Map<String, Long> driverCounters,
         Map<String, Long> mmuCounters, String mmStat) {
 
     /** Memory after a given trace line. */

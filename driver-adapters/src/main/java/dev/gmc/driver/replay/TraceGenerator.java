@@ -77,8 +77,8 @@ public final class TraceGenerator {
             for (String kv : spec.split(",", -1)) {
                 int eq = kv.indexOf('=');
                 if (eq <= 0) {
-                    throw new IllegalArgumentException("'" + kv + "' (expected KEY=VALUE, keys " + String.join(", ", KEYS)
-                            + ")");
+                    throw new IllegalArgumentException("'" + kv + "' (expected KEY=VALUE, keys "
+                            + String.join(", ", KEYS) + ")");
                 }
                 p = p.with(kv.substring(0, eq), kv.substring(eq + 1));
             }

@@ -145,8 +145,9 @@ public final class TraceRunner {
             dc.put("daemon_direct_reclaims", daemon.directReclaims());
             Map<String, Long> mc = new LinkedHashMap<>();
             d.mmuCounters().snapshot().forEach((k, v) -> mc.put(k.name().toLowerCase(Locale.ROOT), v));
-            return new ReplayReport(trace.file(), d.name(), o.describeDaemon(), count, accesses, verified, List.copyOf(failures),
-                    List.copyOf(reported), List.copyOf(timeline), peak, dc, mc, d.store().mmStat().toString());
+            return new ReplayReport(trace.file(), d.name(), o.describeDaemon(), count, accesses, verified,
+                    List.copyOf(failures), List.copyOf(reported), List.copyOf(timeline), peak, dc, mc,
+                    d.store().mmStat().toString());
         } finally {
             d.close();
         }

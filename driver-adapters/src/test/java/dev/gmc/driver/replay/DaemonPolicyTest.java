@@ -113,8 +113,8 @@ class DaemonPolicyTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "daemon=nope|t.gmct:2: field daemon: no daemon policy 'nope' (known: background, lru-apps, recorder, broken; a "
-                + "plug-in's jar is given with --plugin JAR)",
+        "daemon=nope|t.gmct:2: field daemon: no daemon policy 'nope' (known: background, lru-apps, cold-buffers, "
+                + "recorder, broken; a plug-in's jar is given with --plugin JAR)",
         "daemon=lru-apps lru-apps.warm=-1|t.gmct:2: field daemon: lru-apps.warm '-1' (expected an integer from 0 to "
                 + "65536)",
         "daemon=lru-apps lru-apps.warm=x|t.gmct:2: field daemon: lru-apps.warm 'x'",
@@ -165,9 +165,10 @@ class DaemonPolicyTest {
         try (URLClassLoader l = new URLClassLoader(new URL[] {dir.resolve("ok").toUri().toURL()},
                 getClass().getClassLoader())) {
             assertThat(Policies.load(l).all()).extracting(PolicyProvider::name)
-                    .containsExactly("background", "lru-apps", "recorder");
+                    .containsExactly("background", "lru-apps", "cold-buffers", "recorder");
         }
-        assertThat(Policies.builtIn().all()).extracting(PolicyProvider::name).containsExactly("background", "lru-apps");
+        assertThat(Policies.builtIn().all()).extracting(PolicyProvider::name)
+                .containsExactly("background", "lru-apps", "cold-buffers");
         Path bad = dir.resolve("bad/META-INF/services/dev.gmc.driver.PolicyProvider");
         Files.createDirectories(bad.getParent());
         Files.writeString(bad, "org.example.NoSuchPolicy\n");
