@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
                 "Keys: the driver line's options (docs/TRACE-FORMAT.md): algo, policy, threshold, remap, tlb, "
                         + "restore, compress, min-pages, ram, format, reclaim, daemon and a daemon policy's NAME.KEY "
                         + "(gmc policies); for gen: traces also gen.driver, gen.apps, gen.switches, gen.frames, "
-                        + "gen.working-set, gen.seed.",
+                        + "gen.working-set, gen.seed, gen.idle.",
                 "Exit code: 0 every run verified, 1 a malformed trace or option (or a run stopped by a trace error), "
                         + "2 a verification failure or an unexpected outcome in some run."})
 final class SweepCommand implements Callable<Integer> {
@@ -58,7 +58,7 @@ final class SweepCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "TRACE", description = "Trace files (.gmct), or gen:KEY=V,... for a "
             + "trace made by trace-gen's generator for each run (keys: driver, apps, switches, frames, working-set, "
-            + "seed; e.g. gen:apps=5,switches=40), whose parameters --vary/--set gen.KEY=... change.")
+            + "seed, idle; e.g. gen:apps=5,switches=40), whose parameters --vary/--set gen.KEY=... change.")
     List<String> traces;
 
     /** A trace to sweep: a parsed file, or generator parameters whose trace is made per run (with gen.* applied). */

@@ -50,6 +50,11 @@ final class TraceGenCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--idle", defaultValue = "0", description = "Fraction of each app's buffers (its last ones, not "
+            + "the colour buffer) that its frames stop using after its first visit, in [0, 1): what the cold-buffers "
+            + "policy finds cold (default: ${DEFAULT-VALUE}).")
+    double idle;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write here (default: standard output).")
     Path output;
 
@@ -63,7 +68,7 @@ final class TraceGenCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TraceGenerator.Params p;
         try {
-            p = new TraceGenerator.Params(driver, apps, switches, frames, workingSet, seed);
+            p = new TraceGenerator.Params(driver, apps, switches, frames, workingSet, seed, idle);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--" + e.getMessage().replace("working set", "working-set"), e);
         }

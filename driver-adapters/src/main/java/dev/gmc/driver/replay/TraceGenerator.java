@@ -20,10 +20,22 @@ public final class TraceGenerator {
      * @param frames     GPU frames per visit (1..100)
      * @param workingSet fraction of each buffer's pages a frame touches after the first visit, in (0, 1]
      * @param seed       for sizes, contents and the order of switches
+     * @param idle       fraction of each app's buffers (its last ones: the later textures, the vertices) that its
+     *                   frames stop declaring and touching after its first visit, in [0, 1): buffers that
+     *                   {@code cold-buffers} finds cold
      */
-    public record Params(String driver, int apps, int switches, int frames, double workingSet, long seed) {
+    public record Params(String driver, int apps, int switches, int frames, double workingSet, long seed,
+            double idle) {
+        /** No idle buffers. */
+        public Params(String driver, int apps, int switches, int frames, double workingSet, long seed) {
+            this(driver, apps, switches, frames, workingSet, seed, 0);
+        }
+
         /** @throws IllegalArgumentException naming the parameter */
         public Params {
+            if (!(idle >= 0 && idle < 1)) {
+                throw new IllegalArgumentException("idle " + idle + " (expected at least 0, less than 1)");
+            }
             if (!driver.equals("midgard") && !driver.equals("utgard")) {
                 throw new IllegalArgumentException("driver '" + driver + "' (expected midgard or utgard)");
             }
@@ -40,7 +52,7 @@ public final class TraceGenerator {
 
         /** The parameter names {@link #with} takes, as {@code gmc trace-gen}'s options spell them. */
         public static final java.util.List<String> KEYS = java.util.List.of("driver", "apps", "switches", "frames",
-                "working-set", "seed");
+                "working-set", "seed", "idle");
 
         /**
          * These parameters with one changed.
@@ -50,12 +62,18 @@ public final class TraceGenerator {
         public Params with(String key, String value) {
             try {
                 return switch (key) {
-                    case "driver" -> new Params(value, apps, switches, frames, workingSet, seed);
-                    case "apps" -> new Params(driver, Integer.parseInt(value), switches, frames, workingSet, seed);
-                    case "switches" -> new Params(driver, apps, Integer.parseInt(value), frames, workingSet, seed);
-                    case "frames" -> new Params(driver, apps, switches, Integer.parseInt(value), workingSet, seed);
-                    case "working-set" -> new Params(driver, apps, switches, frames, Double.parseDouble(value), seed);
-                    case "seed" -> new Params(driver, apps, switches, frames, workingSet, Long.parseLong(value));
+                    case "driver" -> new Params(value, apps, switches, frames, workingSet, seed, idle);
+                    case "apps" -> new Params(driver, Integer.parseInt(value), switches, frames, workingSet, seed,
+                            idle);
+                    case "switches" -> new Params(driver, apps, Integer.parseInt(value), frames, workingSet, seed,
+                            idle);
+                    case "frames" -> new Params(driver, apps, switches, Integer.parseInt(value), workingSet, seed,
+                            idle);
+                    case "working-set" -> new Params(driver, apps, switches, frames, Double.parseDouble(value), seed,
+                            idle);
+                    case "seed" -> new Params(driver, apps, switches, frames, workingSet, Long.parseLong(value), idle);
+                    case "idle" -> new Params(driver, apps, switches, frames, workingSet, seed,
+                            Double.parseDouble(value));
                     default -> throw new IllegalArgumentException("no generator parameter '" + key + "' (expected "
                             + String.join(", ", KEYS) + ")");
                 };
@@ -110,8 +128,8 @@ public final class TraceGenerator {
     public static String generate(Params p) {
         SplittableRandom r = new SplittableRandom(p.seed());
         String header = String.format(Locale.ROOT, "# generated: gmc trace-gen --driver %s --apps %d --switches %d "
-                + "--frames %d --working-set %s --seed %d%n", p.driver(), p.apps(), p.switches(), p.frames(),
-                p.workingSet(), p.seed());
+                + "--frames %d --working-set %s --seed %d%s%n", p.driver(), p.apps(), p.switches(), p.frames(),
+                p.workingSet(), p.seed(), p.idle() > 0 ? " --idle " + p.idle() : "");
         // Buffers are drawn app by app, each buffer's working set right after its size, as earlier versions did,
         // so that the same parameters keep giving the same trace (docs/results quote generated traces).
         List<String> names = new ArrayList<>();
@@ -174,8 +192,8 @@ public final class TraceGenerator {
             bufs.add(l);
         }
         return generate(p, names, bufs, String.format(Locale.ROOT, "# generated: gmc trace-gen --from ... --driver "
-                + "%s --switches %d --frames %d --working-set %s --seed %d%n", p.driver(), p.switches(), p.frames(),
-                p.workingSet(), p.seed()), r, false);
+                + "%s --switches %d --frames %d --working-set %s --seed %d%s%n", p.driver(), p.switches(), p.frames(),
+                p.workingSet(), p.seed(), p.idle() > 0 ? " --idle " + p.idle() : ""), r, false);
     }
 
     private static String generate(Params p, List<String> names, List<List<Buf>> apps, String header,
@@ -232,12 +250,33 @@ public final class TraceGenerator {
                 t.append("background ").append(100 + cur).append('\n');
             }
             t.append("foreground ").append(100 + next).append('\n');
-            frames(t, apps.get(next), next, p.frames(), false, writes);
+            frames(t, active(apps.get(next), p.idle()), next, p.frames(), false, writes);
             t.append("stats switch-").append(s + 1).append('\n');
             cur = next;
         }
         t.append("\ncheck\n");
         return t.toString();
+    }
+
+    /**
+     * The buffers an app's frames still use after its first visit: all but the last {@code idle} share of those that
+     * are not colour buffers (the compositor reads the frame), keeping at least one.
+     */
+    private static List<Buf> active(List<Buf> bufs, double idle) {
+        if (idle == 0) {
+            return bufs;
+        }
+        List<Buf> others = new ArrayList<>();
+        for (Buf b : bufs) {
+            if (!b.type().equals("colour-buffer")) {
+                others.add(b);
+            }
+        }
+        int k = Math.min((int) Math.round(idle * others.size()), bufs.size() - 1);
+        List<Buf> gone = others.subList(others.size() - k, others.size());
+        List<Buf> out = new ArrayList<>(bufs);
+        out.removeAll(gone);
+        return out;
     }
 
     /** The app's first colour buffer: the frame the compositor reads. */

@@ -80,4 +80,31 @@ class TraceGeneratorTest {
         assertThatThrownBy(() -> new TraceGenerator.Params("midgard", 2, 1, 1, Double.NaN, 1)).hasMessageContaining(
                 "working set NaN");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"midgard", "utgard"})
+    void idleBuffersAreNotUsedAfterTheFirstVisitSoColdBuffersCompressesThemWithoutAFault(String driver) {
+        TraceGenerator.Params none = new TraceGenerator.Params(driver, 3, 8, 2, 0.25, 4);
+        TraceGenerator.Params idle = none.with("idle", "0.5");
+        assertThat(TraceGenerator.generate(none.with("idle", "0"))).as("idle 0 is the old trace")
+                .isEqualTo(TraceGenerator.generate(none));
+        String text = TraceGenerator.generate(idle);
+        String after = text.substring(text.indexOf("stats all-background"));
+        // each app's later frames leave out its last buffers (vertices, then its later textures), never its frame
+        for (int a = 0; a < 3; a++) {
+            assertThat(after).doesNotContain("vtx" + a).contains("uses=fb" + a + ",");
+            assertThat(text.substring(0, text.indexOf("stats all-background"))).contains("vtx" + a);
+        }
+        // The invariant: buffers no job declares again are exactly what cold-buffers compresses, so it never faults;
+        // background compresses them too, and faults on the rest.
+        ReplayReport cold = run(text.replace("driver " + driver, "driver " + driver + " daemon=cold-buffers "
+                + "cold-buffers.jobs=2"), "lazy");
+        assertThat(cold.failures()).isEmpty();
+        assertThat(cold.driverCounters().get("regions_compressed")).isPositive();
+        assertThat(cold.driverCounters().get("cpu_faults_major") + cold.driverCounters().get("gpu_faults_major")
+                + cold.driverCounters().get("pre_job_restores")).isZero();
+        ReplayReport background = run(text, "lazy");
+        assertThat(background.driverCounters().get("pages_restored")).isPositive();
+        assertThatThrownBy(() -> none.with("idle", "1")).hasMessage("idle 1.0 (expected at least 0, less than 1)");
+    }
 }
