@@ -2,10 +2,10 @@ package dev.gmc.driver;
 
 import dev.gmc.mmu.PhysicalMemory;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The GMC resource daemon: receives app foreground/background events (from the window manager / activity
@@ -19,11 +19,14 @@ public final class ResourceDaemon {
     private final Map<Integer, Boolean> foreground = new ConcurrentHashMap<>();
     private final int lowPercent;
     private final int highPercent;
-    private long reclaims;
-    private long reclaimedRegions;
-    private long directReclaims;
+    // Reclaim may be called from several threads (a caller may run the daemon on an executor): counters are atomic,
+    // and the map of what the last reclaim left is concurrent (two threads may both compress a buffer; the driver
+    // serialises compressions of one buffer).
+    private final AtomicLong reclaims = new AtomicLong();
+    private final AtomicLong reclaimedRegions = new AtomicLong();
+    private final AtomicLong directReclaims = new AtomicLong();
     /** Buffer id → its compressed pages just after balance() last compressed it (see balance). */
-    private final Map<Integer, Integer> leftByReclaim = new HashMap<>();
+    private final Map<Integer, Integer> leftByReclaim = new ConcurrentHashMap<>();
 
     public ResourceDaemon(GpuDriverModel driver, CompressionPolicy policy) {
         this(driver, policy, 0, 0);
@@ -75,7 +78,7 @@ public final class ResourceDaemon {
         if (availableFrames() >= low) {
             return List.of();
         }
-        reclaims++;
+        reclaims.incrementAndGet();
         List<CompressResult> out = new ArrayList<>();
         for (Buffer b : policy.pressureCandidates(driver)) {
             if (availableFrames() >= high) {
@@ -100,7 +103,7 @@ public final class ResourceDaemon {
         if (lowPercent == 0) {
             return driver.memory().freeFrames() >= frames;
         }
-        directReclaims++;
+        directReclaims.incrementAndGet();
         for (Buffer b : policy.pressureCandidates(driver)) {
             if (driver.memory().freeFrames() >= frames) {
                 break;
@@ -119,24 +122,24 @@ public final class ResourceDaemon {
             return null;
         }
         CompressResult r = driver.compress(b);
-        reclaimedRegions++;
+        reclaimedRegions.incrementAndGet();
         leftByReclaim.put(b.id(), b.compressedPages());
         return r;
     }
 
     /** Times {@link #reclaimFor} ran (an allocation found memory full with reclaim on). */
     public long directReclaims() {
-        return directReclaims;
+        return directReclaims.get();
     }
 
     /** Times {@link #balance()} found memory short. */
     public long reclaims() {
-        return reclaims;
+        return reclaims.get();
     }
 
     /** Buffers compressed by {@link #balance()}. */
     public long reclaimedRegions() {
-        return reclaimedRegions;
+        return reclaimedRegions.get();
     }
 
     /** What the daemon did for one app event: the compressions, then the restores. */
