@@ -61,6 +61,39 @@ class ReplayCommandTest {
     }
 
     @Test
+    void updateAssertsRewritesOnlyTheMissedFiguresAndKeepsTheRest(@TempDir Path dir) throws Exception {
+        Path t = dir.resolve("pinned.gmct");
+        String original = Files.readString(Path.of("../traces/midgard-shared-lpae.gmct"));
+        String pinned = "assert cpu_faults_major=1 cpu_faults_minor=0 gpu_faults_major=0";
+        assertThat(original).contains(pinned);
+        Files.writeString(t, original.replace(pinned, "assert cpu_faults_major=7 cpu_faults_minor=..0 "
+                + "gpu_faults_major=0 pages_stored=0x10"));
+        MeasureCommandTest.Run before = gmc("replay", t.toString());
+        assertThat(before.code()).isEqualTo(2);
+        MeasureCommandTest.Run update = gmc("replay", "--update-asserts", t.toString());
+        assertThat(update.code()).as(update.err()).isZero();
+        assertThat(update.out()).contains("updated 2 assert figure(s) in " + t);
+        String after = Files.readString(t);
+        // the missed figures now hold the run's values; the range that held, the other lines and the comment stay
+        assertThat(after).contains("assert cpu_faults_major=1 cpu_faults_minor=..0 gpu_faults_major=0 pages_stored=")
+                .contains("# pinned: one restore served all four mappings")
+                .doesNotContain("pages_stored=0x10");
+        assertThat(after.lines().count()).isEqualTo(original.lines().count());
+        MeasureCommandTest.Run again = gmc("replay", t.toString());
+        assertThat(again.code()).as(again.out()).isZero();
+        // a failure other than a missed figure still fails the run
+        Files.writeString(t, after.replace("cpu-read 402 frame0+0x3000 4096      # no fault",
+                "cpu-read 402 frame0+0x3000 4096 expect=sigsegv     # no fault")
+                .replace("assert cpu_faults_major=1 ", "assert cpu_faults_major=9 "));
+        MeasureCommandTest.Run mixed = gmc("replay", "--update-asserts", t.toString());
+        assertThat(mixed.code()).isEqualTo(2);
+        assertThat(mixed.out()).contains("updated 1 assert figure(s)");
+        MeasureCommandTest.Run both = gmc("replay", "--update-asserts", "--restore", "eager", t.toString());
+        assertThat(both.code()).isEqualTo(1);
+        assertThat(both.err()).contains("--update-asserts with --restore");
+    }
+
+    @Test
     void chartsAreDrawnOnePerTrace(@TempDir Path dir) throws Exception {
         Path chart = dir.resolve("out/memory.png");
         MeasureCommandTest.Run r = gmc("replay", "--chart", chart.toString(), "../traces/app-switch.gmct",

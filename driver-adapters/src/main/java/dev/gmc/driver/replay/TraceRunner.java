@@ -453,6 +453,24 @@ public final class TraceRunner {
         say(l, "check: " + buffers.size() + " buffer(s), " + bad + " page(s) differ");
     }
 
+    /**
+     * An {@code assert} figure that missed its bound.
+     *
+     * @param line   the trace line
+     * @param key    the figure
+     * @param bound  the bound as the trace wrote it
+     * @param actual the figure's value when the line ran
+     */
+    public record AssertMiss(int line, String key, String bound, long actual) {
+    }
+
+    private final List<AssertMiss> misses = new ArrayList<>();
+
+    /** The {@code assert} figures that missed in the last {@link #run()} (also listed among its failures). */
+    public List<AssertMiss> assertMisses() {
+        return List.copyOf(misses);
+    }
+
     /** After each line: the daemon reclaims if memory is short ({@code reclaim=} on the driver line). */
     private void reclaim(Trace.Line l) {
         if (l.command().equals("free") || l.command().equals("stats") || l.command().equals("assert")
@@ -477,6 +495,7 @@ public final class TraceRunner {
                 missed++;
                 failures.add("line " + l.number() + ": assert " + a.key() + ": expected " + a.expected() + ", got "
                         + actual);
+                misses.add(new AssertMiss(l.number(), a.key(), o[1], actual));
             }
         }
         say(l, "assert: " + (l.options().size() - missed) + " of " + l.options().size() + " hold");
