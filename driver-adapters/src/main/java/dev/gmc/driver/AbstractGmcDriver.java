@@ -814,8 +814,26 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         }
         GmcEvent e = new GmcEvent(seq.incrementAndGet(), type, ctx, buf, page, value);
         for (GmcListener l : listeners) {
-            l.onEvent(e);
+            try {
+                l.onEvent(e);
+            } catch (RuntimeException x) {
+                // A listener (a policy plug-in, say) must not abort the step it observes half-way, with locks and
+                // page states in between: its failure is kept for the caller (listenerFailure) and the step goes on.
+                listenerFailure.compareAndSet(null, new IllegalStateException("event listener "
+                        + l.getClass().getName() + " failed on " + e.type() + ": " + x, x));
+            }
         }
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<IllegalStateException> listenerFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * The first exception a listener threw since the last call (cleared by this call), or null. Listeners' failures
+     * never abort a driver step; whoever registered them checks here.
+     */
+    public IllegalStateException takeListenerFailure() {
+        return listenerFailure.getAndSet(null);
     }
 
     @Override

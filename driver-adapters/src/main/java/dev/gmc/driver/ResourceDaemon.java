@@ -80,7 +80,7 @@ public final class ResourceDaemon {
         }
         reclaims.incrementAndGet();
         List<CompressResult> out = new ArrayList<>();
-        for (Buffer b : policy.pressureCandidates(driver)) {
+        for (Buffer b : ask("pressureCandidates", () -> policy.pressureCandidates(driver))) {
             if (availableFrames() >= high) {
                 break;
             }
@@ -104,7 +104,7 @@ public final class ResourceDaemon {
             return driver.memory().freeFrames() >= frames;
         }
         directReclaims.incrementAndGet();
-        for (Buffer b : policy.pressureCandidates(driver)) {
+        for (Buffer b : ask("pressureCandidates", () -> policy.pressureCandidates(driver))) {
             if (driver.memory().freeFrames() >= frames) {
                 break;
             }
@@ -125,6 +125,25 @@ public final class ResourceDaemon {
         reclaimedRegions.incrementAndGet();
         leftByReclaim.put(b.id(), b.compressedPages());
         return r;
+    }
+
+    /**
+     * One question to the policy; a policy that throws or answers null (a plug-in's bug) is named, as an
+     * {@link IllegalStateException}, before the daemon acts on anything.
+     */
+    private List<Buffer> ask(String what, java.util.function.Supplier<List<Buffer>> q) {
+        List<Buffer> answer;
+        try {
+            answer = q.get();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("daemon policy " + policy.getClass().getName() + " failed in " + what
+                    + ": " + e, e);
+        }
+        if (answer == null) {
+            throw new IllegalStateException("daemon policy " + policy.getClass().getName() + " returned null from "
+                    + what);
+        }
+        return answer;
     }
 
     /** Times {@link #reclaimFor} ran (an allocation found memory full with reclaim on). */
@@ -170,11 +189,11 @@ public final class ResourceDaemon {
             d.emit(fg ? GmcEvent.Type.APP_FOREGROUND : GmcEvent.Type.APP_BACKGROUND, -1, -1, -1, pid);
         }
         List<CompressResult> out = new ArrayList<>();
-        for (Buffer b : policy.candidates(pid, fg, driver)) {
+        for (Buffer b : ask("candidates", () -> policy.candidates(pid, fg, driver))) {
             out.add(driver.compress(b));
         }
         List<RestoreResult> back = new ArrayList<>();
-        for (Buffer b : policy.restoreCandidates(pid, fg, driver)) {
+        for (Buffer b : ask("restoreCandidates", () -> policy.restoreCandidates(pid, fg, driver))) {
             back.add(driver.restore(b));
         }
         return new Outcome(List.copyOf(out), List.copyOf(back));

@@ -120,6 +120,10 @@ public final class TraceRunner {
                 try {
                     step(l);
                     reclaim(l);
+                    IllegalStateException listener = d.takeListenerFailure();
+                    if (listener != null) { // a policy plug-in's listener failed; the driver's step itself completed
+                        throw listener;
+                    }
                     notePeak(l.number());
                 } catch (TraceException e) {
                     throw e;

@@ -198,6 +198,51 @@ class DaemonPolicyTest {
         assertThatThrownBy(() -> Policies.with(List.of(upper))).hasMessageContaining("name 'Mine' (expected lower-case");
     }
 
+    @Test
+    void aPolicyThatThrowsIsNamedWithTheLineAndDoesNotBreakTheDriverStep() {
+        PolicyProvider throwing = new Recorder() {
+            @Override
+            public String name() {
+                return "throwing";
+            }
+
+            @Override
+            public CompressionPolicy create(PolicyArgs args) {
+                return (pid, fg, driver) -> {
+                    throw new NullPointerException("oops");
+                };
+            }
+        };
+        PolicyProvider deaf = new Recorder() {
+            @Override
+            public String name() {
+                return "deaf";
+            }
+
+            @Override
+            public CompressionPolicy create(PolicyArgs args) {
+                return new RecorderPolicy(dev.gmc.driver.BufferType.OTHER, args) {
+                    @Override
+                    public void onEvent(GmcEvent event) {
+                        if (event.type() == GmcEvent.Type.PAGE_STORED) {
+                            throw new IllegalArgumentException("cannot hear");
+                        }
+                    }
+                };
+            }
+        };
+        Policies policies = Policies.with(List.of(throwing, deaf));
+        assertThatThrownBy(() -> run(Trace.parse("t.gmct", "gmc-trace 1\ndriver midgard ram=16M daemon=throwing\n"
+                + APPS + switches(), policies))).isInstanceOf(TraceException.class)
+                .hasMessageStartingWith("t.gmct:24: daemon policy dev.gmc.driver.replay.DaemonPolicyTest$")
+                .hasMessageContaining("failed in candidates: java.lang.NullPointerException: oops");
+        // a listener's failure is reported at the line, after the driver finished the step it observed
+        assertThatThrownBy(() -> run(Trace.parse("t.gmct", "gmc-trace 1\ndriver midgard ram=16M daemon=deaf\n"
+                + APPS + switches(), policies))).isInstanceOf(TraceException.class)
+                .hasMessageStartingWith("t.gmct:24: event listener dev.gmc.driver.replay.DaemonPolicyTest$")
+                .hasMessageContaining("failed on PAGE_STORED: java.lang.IllegalArgumentException: cannot hear");
+    }
+
     /** A plug-in-style policy: compresses the backgrounded app's buffers except one type, and records events. */
     public static class Recorder implements PolicyProvider {
         final List<RecorderPolicy> made = new ArrayList<>();
@@ -225,7 +270,7 @@ class DaemonPolicyTest {
         }
     }
 
-    static final class RecorderPolicy implements CompressionPolicy, GmcListener {
+    static class RecorderPolicy implements CompressionPolicy, GmcListener {
         final List<GmcEvent.Type> seen = new ArrayList<>();
         final CompressionPolicy base;
 
