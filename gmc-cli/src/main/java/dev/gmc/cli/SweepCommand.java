@@ -90,7 +90,17 @@ final class SweepCommand implements Callable<Integer> {
     PluginOptions plugins;
 
     /** One run: a trace under one combination; {@code error} set if a trace error stopped it. */
-    record Run(String trace, Map<String, String> settings, ReplayReport report, String error, long millis) {
+    record Run(String trace, Map<String, String> settings, ReplayReport report, String error, long millis,
+            int sameAs) {
+        Run(String trace, Map<String, String> settings, ReplayReport report, String error, long millis) {
+            this(trace, settings, report, error, millis, 0);
+        }
+
+        /** This run's row, reported as the run of row {@code row} (1-based), which had the same effective settings. */
+        Run as(Map<String, String> mySettings, int row) {
+            return new Run(trace, mySettings, report, error, 0, row);
+        }
+
         long counter(String name) {
             return report == null ? 0 : report.driverCounters().getOrDefault(name, 0L);
         }
@@ -108,7 +118,8 @@ final class SweepCommand implements Callable<Integer> {
         }
 
         String result() {
-            return error != null ? "error" : report.ok() ? "ok" : report.failures().size() + " failure(s)";
+            String r = error != null ? "error" : report.ok() ? "ok" : report.failures().size() + " failure(s)";
+            return sameAs > 0 ? r + " (= row " + sameAs + ")" : r;
         }
     }
 
@@ -292,9 +303,23 @@ final class SweepCommand implements Callable<Integer> {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(n, total)));
         Progress progress = Progress.items(err, total, "runs");
         try {
+            // Combinations that differ only in options of a policy they do not select are one run: it is made once
+            // and its row repeated, marked with the row it repeats.
             List<Future<Run>> futures = new ArrayList<>();
+            List<Integer> sameAs = new ArrayList<>();
+            List<Map<String, String>> settingsOf = new ArrayList<>();
+            Map<String, Integer> firstRow = new java.util.HashMap<>();
             for (Source t : parsed) {
                 for (Map<String, String> c : combos) {
+                    String key = t.name() + "\u0000" + effective(t, c);
+                    Integer first = firstRow.putIfAbsent(key, futures.size());
+                    sameAs.add(first == null ? -1 : first);
+                    settingsOf.add(c);
+                    if (first != null) {
+                        futures.add(null);
+                        progress.advance(1);
+                        continue;
+                    }
                     futures.add(pool.submit(() -> {
                         Run r = runOne(t, c, policies);
                         progress.advance(1);
@@ -303,9 +328,13 @@ final class SweepCommand implements Callable<Integer> {
                 }
             }
             List<Run> runs = new ArrayList<>();
-            for (Future<Run> f : futures) {
+            for (int i = 0; i < futures.size(); i++) {
+                if (sameAs.get(i) >= 0) {
+                    runs.add(runs.get(sameAs.get(i)).as(settingsOf.get(i), sameAs.get(i) + 1));
+                    continue;
+                }
                 try {
-                    runs.add(f.get());
+                    runs.add(futures.get(i).get());
                 } catch (ExecutionException e) {
                     throw new IllegalStateException(Errors.message(e.getCause()), e.getCause());
                 }
@@ -315,6 +344,25 @@ final class SweepCommand implements Callable<Integer> {
             progress.done();
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * The settings that make a difference to a run: all of them, less the {@code NAME.KEY} options of a daemon policy
+     * that the run does not select (its own {@code daemon=}, else the trace's, else {@code background}).
+     */
+    private static String effective(Source src, Map<String, String> settings) {
+        String daemon = settings.getOrDefault("daemon",
+                src.file() != null ? src.file().header().opt("daemon", Policies.DEFAULT) : Policies.DEFAULT);
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(settings).entrySet()) {
+            int dot = e.getKey().indexOf('.');
+            boolean otherPolicy = dot > 0 && !e.getKey().startsWith("gen.")
+                    && !e.getKey().substring(0, dot).equals(daemon);
+            if (!otherPolicy) {
+                b.append(e.getKey()).append('=').append(e.getValue()).append('\u0000');
+            }
+        }
+        return b.toString();
     }
 
     private static Run runOne(Source src, Map<String, String> settings, Policies policies) {
@@ -442,6 +490,9 @@ final class SweepCommand implements Callable<Integer> {
             m.put("trace", r.trace());
             m.put("settings", r.settings());
             m.put("millis", r.millis());
+            if (r.sameAs() > 0) {
+                m.put("same_as_row", r.sameAs());
+            }
             if (r.error() != null) {
                 m.put("error", r.error());
             } else {

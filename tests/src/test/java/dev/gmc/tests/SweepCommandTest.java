@@ -222,6 +222,25 @@ class SweepCommandTest {
     }
 
     @Test
+    void aCombinationThatDiffersOnlyInAnotherPolicysOptionsIsRunOnceAndItsRowRepeated() throws Exception {
+        String[] args = {"sweep", "--format", "json", "--vary", "daemon=background/lru-apps", "--vary",
+            "lru-apps.warm=1/2", "../traces/app-switch.gmct"};
+        MeasureCommandTest.Run r = gmc(args);
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(r.out());
+        assertThat(rows.size()).isEqualTo(4);
+        assertThat(rows.get(0).has("same_as_row")).isFalse();
+        assertThat(rows.get(1).get("same_as_row").asInt()).as("background ignores lru-apps.warm").isEqualTo(1);
+        assertThat(rows.get(1).get("settings").get("lru-apps.warm").asText()).isEqualTo("2");
+        assertThat(rows.get(1).get("report")).isEqualTo(rows.get(0).get("report"));
+        assertThat(rows.get(2).has("same_as_row")).isFalse();
+        assertThat(rows.get(3).has("same_as_row")).as("lru-apps reads its warm").isFalse();
+        MeasureCommandTest.Run table = gmc("sweep", "--vary", "daemon=background/lru-apps", "--vary",
+                "lru-apps.warm=1/2", "../traces/app-switch.gmct");
+        assertThat(table.out()).contains("ok (= row 1)");
+    }
+
+    @Test
     void badGeneratorSettingsAreNamed() {
         String[][] cases = {
             {"gen:apps=x", "--set", "restore=lazy", "trace gen:apps=x: apps 'x' is not a number"},
