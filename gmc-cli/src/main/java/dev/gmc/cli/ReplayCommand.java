@@ -107,7 +107,8 @@ final class ReplayCommand implements Callable<Integer> {
                         + "run the trace does not describe");
             }
         }
-        for (Path t : traces) {
+        for (int ti = 0; ti < traces.length; ti++) {
+            Path t = traces[ti];
             if (!Files.isRegularFile(t)) {
                 throw new IllegalArgumentException("trace " + t + ": no such file");
             }
@@ -121,7 +122,7 @@ final class ReplayCommand implements Callable<Integer> {
                         .withLoader(loader.loader());
                 runnerMisses = List.of();
                 if (events != null) {
-                    Path file = numbered(events, traces.length == 1 ? 1 : java.util.Arrays.asList(traces).indexOf(t) + 1);
+                    Path file = numbered(events, ti + 1);
                     try (EventWriter w = new EventWriter(file)) {
                         r = runner.withEvents(w).run();
                     }
@@ -143,7 +144,7 @@ final class ReplayCommand implements Callable<Integer> {
                 printTable(out, r);
             }
             if (chart != null) {
-                Path file = numbered(chart, traces.length == 1 ? 1 : java.util.Arrays.asList(traces).indexOf(t) + 1);
+                Path file = numbered(chart, ti + 1);
                 drawChart(file, r);
                 if (!json) {
                     out.println("chart: " + file);

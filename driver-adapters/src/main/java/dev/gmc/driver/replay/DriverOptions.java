@@ -113,9 +113,8 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
                     PolicyProvider p = policies.get(o[0].substring(0, dot));
                     String key = o[0].substring(dot + 1);
                     if (!p.options().containsKey(key)) {
-                        throw new IllegalArgumentException("daemon policy '" + p.name() + "' takes no option '" + key
-                                + "'" + (p.options().isEmpty() ? "" : " (it takes "
-                                + String.join(", ", new java.util.TreeSet<>(p.options().keySet())) + ")"));
+                        throw new IllegalArgumentException(Trace.takesNoOption("daemon policy '" + p.name() + "'",
+                                key, p.options().keySet(), ""));
                     }
                     byPolicy.computeIfAbsent(p, x -> new LinkedHashMap<>()).put(key, o[1]);
                 }

@@ -360,10 +360,14 @@ public final class Trace {
     }
 
     private static TraceException noSuchOption(String file, int n, String command, String key) {
-        Set<String> takes = OPTIONS.get(command);
-        return new TraceException(file, n, key, "'" + command + "' takes no option '" + key + "'"
-                + (takes.isEmpty() ? "" : " (it takes " + String.join(", ", new java.util.TreeSet<>(takes))
-                + (command.equals("driver") ? ", and a daemon policy's NAME.KEY" : "") + ")"));
+        return new TraceException(file, n, key, takesNoOption("'" + command + "'", key, OPTIONS.get(command),
+                command.equals("driver") ? ", and a daemon policy's NAME.KEY" : ""));
+    }
+
+    /** "WHO takes no option 'KEY' (it takes A, B[EXTRA])", the options sorted; the same words for every refusal. */
+    static String takesNoOption(String who, String key, java.util.Collection<String> takes, String extra) {
+        return who + " takes no option '" + key + "'" + (takes.isEmpty() ? ""
+                : " (it takes " + String.join(", ", new java.util.TreeSet<>(takes)) + extra + ")");
     }
 
     private static void checkName(String file, int n, String field, String v) {
