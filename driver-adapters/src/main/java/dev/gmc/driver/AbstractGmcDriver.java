@@ -70,6 +70,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
     private final AtomicLong seq = new AtomicLong();
     private final CpuProcess.FaultHandler cpuFaultHandler = this::onCpuFault;
     private volatile BatchLoader loader = BatchLoader.CPU;
+    private volatile DirectReclaimer reclaimer;
 
     protected AbstractGmcDriver(DriverConfig config) {
         this.config = config;
@@ -197,7 +198,17 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             if (b.gpuVa == 0) {
                 b.gpuVa = b.context().reserveVa(b.pages());
                 b.context().addRegion(b, b.gpuVa);
-                mapGpuRuns(b);
+                try {
+                    mapGpuRuns(b);
+                } catch (OutOfFramesException e) { // no room for a page table: undo, as kbase fails the mapping
+                    gpuUnmapPages(b, 0, b.pages());
+                    for (int i = 0; i < b.pages(); i++) {
+                        b.state[i] &= ~GPU_MAPPED;
+                    }
+                    b.context().removeRegion(b.gpuVa);
+                    b.gpuVa = 0;
+                    throw e;
+                }
                 emit(GmcEvent.Type.GPU_MAPPED, b.context().id(), b.id(), -1, b.gpuVa);
             }
             return b.gpuVa;
@@ -218,7 +229,12 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         return ArmPte.swapEntry(ArmPte.GMC_SWAP_TYPE, (long) b.id() << SWAP_PAGE_BITS | page);
     }
 
-    /** GPU-maps, in runs of consecutive pages, every resident page without a GPU entry (none if not GPU-mapped). */
+    /**
+     * GPU-maps, in runs of consecutive pages, every resident page without a GPU entry (none if not GPU-mapped).
+     *
+     * @throws OutOfFramesException if a page table cannot be allocated: the runs before stay mapped, the rest not,
+     *                              and the page flags say which
+     */
     void mapGpuRuns(Buffer b) {
         if (b.gpuVa == 0) {
             return;
@@ -231,10 +247,12 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             }
             int j = i;
             while (j < b.pages() && needsGpuMap(b, j)) {
-                b.state[j] |= GPU_MAPPED;
                 j++;
             }
-            gpuMapPages(b, i, j - i);
+            gpuMapPages(b, i, j - i); // all or nothing (the MMU models undo a run whose table allocation fails)
+            for (int k = i; k < j; k++) {
+                b.state[k] |= GPU_MAPPED;
+            }
             i = j;
         }
     }
@@ -285,33 +303,105 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
     /**
      * Makes {@code page} resident and maps it in the faulting table: {@code cpu} (a CPU fault) or the GPU
      * ({@code cpu == null}). Returns false when the buffer is freed or no frame is left for the restore.
+     *
+     * <p>A restore that finds no frame drops the buffer lock, has the {@link DirectReclaimer} (if one is set) make
+     * room, and tries again, up to {@value #RECLAIM_ATTEMPTS} times (another thread may take the room first); the
+     * fault is counted once, by its final outcome. A caller that already holds the buffer lock (Utgard's pre-job
+     * hook, which also holds its session) cannot drop it, so it never reclaims here: it reclaims before it starts.
      */
     protected boolean resolveFault(Buffer b, int page, CpuProcess cpu, boolean preJob) {
-        b.lock.lock();
-        try {
-            if (b.freed || page < 0 || page >= b.pages()) {
-                return false;
-            }
-            int st = b.state[page] & STATE_MASK;
-            boolean major = st == COMPRESSED;
-            if (major) {
-                if (!restorePage(b, page)) {
+        boolean major = false; // a restore made by an attempt whose mapping then found no table frame counts
+        for (int attempt = 0; ; attempt++) {
+            int outcome;
+            boolean mayReclaim;
+            b.lock.lock();
+            try {
+                if (b.freed || page < 0 || page >= b.pages()) {
                     return false;
                 }
-            } else if (st == UNMAPPED || st == COMPRESSING) {
-                b.state[page] = RESIDENT; // a COMPRESSING page's compression is dropped by the compressor
+                outcome = resolveLocked(b, page, cpu);
+                major |= (outcome & RESTORED) != 0;
+                if ((outcome & MAPPED) != 0) {
+                    if (cpu != null) {
+                        counters.inc(major ? Counter.CPU_FAULTS_MAJOR : Counter.CPU_FAULTS_MINOR);
+                    } else if (!preJob) {
+                        counters.inc(major ? Counter.GPU_FAULTS_MAJOR : Counter.GPU_FAULTS_MINOR);
+                    } else if (major) { // the pre-job hook is no fault; only its restores are counted
+                        counters.inc(Counter.PRE_JOB_RESTORES);
+                    }
+                    return true;
+                }
+                mayReclaim = !preJob && b.lock.getHoldCount() == 1;
+            } finally {
+                b.lock.unlock();
             }
-            if (cpu != null) {
-                counters.inc(major ? Counter.CPU_FAULTS_MAJOR : Counter.CPU_FAULTS_MINOR);
-            } else if (!preJob) {
-                counters.inc(major ? Counter.GPU_FAULTS_MAJOR : Counter.GPU_FAULTS_MINOR);
-            } else if (major) { // the pre-job hook is no fault; only its restores are counted
-                counters.inc(Counter.PRE_JOB_RESTORES);
+            if (!mayReclaim || attempt >= RECLAIM_ATTEMPTS || !directReclaim(1, b)) {
+                counters.inc(Counter.RESTORE_NO_FRAME);
+                return false;
             }
+        }
+    }
+
+    /** Direct reclaims one fault may run before it gives up (each retry can lose the room to another thread). */
+    static final int RECLAIM_ATTEMPTS = 3;
+    /** {@link #resolveLocked} outcome bits: the page was decompressed; the faulting table maps it. */
+    private static final int RESTORED = 1;
+    private static final int MAPPED = 2;
+
+    /**
+     * {@link #resolveFault} under the buffer lock. Without {@link #MAPPED} a frame was missing: for the restore
+     * (nothing changed) or for a page table of the faulting mapping (the page stays restored and resident; the
+     * next attempt maps it as a minor fault would).
+     */
+    private int resolveLocked(Buffer b, int page, CpuProcess cpu) {
+        int st = b.state[page] & STATE_MASK;
+        int outcome = 0;
+        if (st == COMPRESSED) {
+            if (!restorePage(b, page)) {
+                return 0;
+            }
+            outcome = RESTORED;
+        } else if (st == UNMAPPED || st == COMPRESSING) {
+            b.state[page] = RESIDENT; // a COMPRESSING page's compression is dropped by the compressor
+        }
+        try {
             mapAfterFault(b, page, cpu);
-            return true;
-        } finally {
-            b.lock.unlock();
+        } catch (OutOfFramesException e) {
+            return outcome;
+        }
+        return outcome | MAPPED;
+    }
+
+    @Override
+    public void directReclaimer(DirectReclaimer r) {
+        this.reclaimer = r;
+    }
+
+    /**
+     * Direct reclaim for a restore of {@code b} (call with no lock held): has the reclaimer, if any, compress other
+     * buffers until {@code frames} frames are free.
+     *
+     * @return whether they are free now
+     */
+    boolean directReclaim(long frames, Buffer b) {
+        DirectReclaimer r = reclaimer;
+        if (r == null) {
+            return false;
+        }
+        counters.inc(Counter.RESTORE_RECLAIMS);
+        return r.reclaimFor(frames, x -> x == b);
+    }
+
+    /**
+     * Before a batch restore of {@code pages} pages of {@code spare}: direct reclaim if fewer frames are free (no
+     * lock held). An estimate made ahead (another thread may take frames meanwhile; the restore then leaves pages
+     * compressed as without reclaim), chosen so that no page is tried twice and every count stays the final one.
+     */
+    void reclaimAhead(long pages, java.util.function.Predicate<Buffer> spare) {
+        DirectReclaimer r = reclaimer;
+        if (r != null && pages > 0 && mem.freeFrames() < pages) {
+            counters.inc(Counter.RESTORE_RECLAIMS);
+            r.reclaimFor(pages, spare);
         }
     }
 
@@ -326,7 +416,6 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         try {
             pfn = mem.allocate(FrameKind.DATA, false);
         } catch (OutOfFramesException e) {
-            counters.inc(Counter.RESTORE_NO_FRAME);
             b.state[page] = COMPRESSED;
             b.regionState = before;
             return false;
@@ -353,7 +442,13 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         return true;
     }
 
-    /** Maps a resident page after a fault: in the faulting table, and everywhere with {@link RemapPolicy#ALL}. */
+    /**
+     * Maps a resident page after a fault: in the faulting table, and everywhere with {@link RemapPolicy#ALL}. Only
+     * the faulting table's entry is required: if a page table for another mapping finds no frame, that mapping is
+     * left as it was (a swap entry, or no GPU entry) and its next access takes a minor fault.
+     *
+     * @throws OutOfFramesException if the faulting table's mapping needs a page table and no frame is free
+     */
     private void mapAfterFault(Buffer b, int page, CpuProcess cpu) {
         long pte = ArmPte.page((long) b.pfn[page] << PhysicalMemory.PAGE_SHIFT, true);
         boolean all = config.remap() == RemapPolicy.ALL;
@@ -361,12 +456,24 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             // Other processes keep their swap entry, as Linux keeps swap PTEs pointing at a page in the swap
             // cache: it still names this page, and their next access is a minor fault that maps the frame.
             if (m.process() == cpu || all) {
-                m.process().installPte(m.va() + ((long) page << PhysicalMemory.PAGE_SHIFT), pte);
+                try {
+                    m.process().installPte(m.va() + ((long) page << PhysicalMemory.PAGE_SHIFT), pte);
+                } catch (OutOfFramesException e) {
+                    if (m.process() == cpu) {
+                        throw e;
+                    }
+                }
             }
         }
         if (b.gpuVa != 0 && (cpu == null || all) && (b.state[page] & GPU_MAPPED) == 0) {
-            b.state[page] |= GPU_MAPPED;
-            gpuMapPages(b, page, 1);
+            try {
+                gpuMapPages(b, page, 1);
+                b.state[page] |= GPU_MAPPED;
+            } catch (OutOfFramesException e) {
+                if (cpu == null) {
+                    throw e;
+                }
+            }
         }
         emit(GmcEvent.Type.PAGE_REMAPPED, b.context().id(), b.id(), page, cpu == null ? -1 : cpu.pid());
     }
@@ -387,6 +494,14 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
 
     @Override
     public RestoreResult restore(Buffer b) {
+        int want;
+        b.lock.lock();
+        try {
+            want = b.compressedPages;
+        } finally {
+            b.lock.unlock();
+        }
+        reclaimAhead(want, x -> x == b);
         b.lock.lock();
         try {
             if (b.freed) {
@@ -395,7 +510,9 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             if (b.compressedPages == 0) {
                 return RestoreResult.skipped(b, loader.name(), "no compressed pages");
             }
-            return restoreCompressed(b, true, Counter.EAGER_RESTORES);
+            RestoreResult r = restoreCompressed(b, true, Counter.EAGER_RESTORES);
+            counters.add(Counter.RESTORE_NO_FRAME, r.noFrame());
+            return r;
         } finally {
             b.lock.unlock();
         }
@@ -450,8 +567,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                     for (; next < b.pages(); next++) {
                         noFrame += (b.state[next] & STATE_MASK) == COMPRESSED ? 1 : 0;
                     }
-                    counters.add(Counter.RESTORE_NO_FRAME, noFrame);
-                    break;
+                    break; // counted as RESTORE_NO_FRAME by the caller, which knows the final outcome
                 }
                 pages[n] = next;
                 ids[n] = b.handle[next];
@@ -504,7 +620,11 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                             ? ArmPte.page((long) b.pfn[i] << PhysicalMemory.PAGE_SHIFT, true) : old);
                 }
             }
-            mapGpuRuns(b);
+            try {
+                mapGpuRuns(b);
+            } catch (OutOfFramesException e) { // no frame for a page table: the rest map on their GPU faults
+                errors.add("no frame for a GPU page table: some restored pages map on their first GPU access");
+            }
         }
         if (before != RegionState.COMPRESSING) {
             b.regionState = b.compressedPages > 0 ? RegionState.COMPRESSED : RegionState.RESIDENT;

@@ -43,7 +43,12 @@ public final class DriverCounters extends EnumCounters<DriverCounters.Counter> {
         CACHE_MAINTENANCE_PAGES,
         JOBS, JOBS_FAILED, CONTEXTS_KILLED, SIGSEGV, SIGBUS,
         /** Restores that failed for want of a frame (the access gets SIGBUS / the job fails). */
-        RESTORE_NO_FRAME
+        RESTORE_NO_FRAME,
+        /**
+         * Restores (a fault, an eager restore, Utgard's pre-job hook) that found too few free frames and called the
+         * {@link DirectReclaimer} to make room (a {@link ResourceDaemon} with reclaim on).
+         */
+        RESTORE_RECLAIMS
     }
 
     public DriverCounters() {

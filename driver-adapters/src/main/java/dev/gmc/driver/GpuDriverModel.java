@@ -66,6 +66,13 @@ public interface GpuDriverModel extends AutoCloseable {
 
     void addListener(GmcListener l);
 
+    /**
+     * Sets the direct reclaim that a restore calls when it finds too few free frames (a fault, an eager restore,
+     * Utgard's pre-job hook); null: none, such a restore leaves the page compressed as before. A
+     * {@link ResourceDaemon} with reclaim on sets itself.
+     */
+    void directReclaimer(DirectReclaimer r);
+
     PageStore store();
 
     PhysicalMemory memory();

@@ -48,6 +48,9 @@ public final class ResourceDaemon {
         this.policy = policy;
         this.lowPercent = lowPercent;
         this.highPercent = highPercent;
+        if (lowPercent > 0) { // the driver's restores reclaim through this daemon when frames run short
+            driver.directReclaimer(this::reclaimFor);
+        }
     }
 
     /**
@@ -100,6 +103,14 @@ public final class ResourceDaemon {
      * @return whether {@code frames} frames are free now
      */
     public boolean reclaimFor(long frames) {
+        return reclaimFor(frames, b -> false);
+    }
+
+    /**
+     * {@link #reclaimFor(long)} that never compresses a buffer {@code spare} accepts: the driver's restores call it
+     * (as its {@link DirectReclaimer}) sparing the buffer they restore, and with no lock held.
+     */
+    public boolean reclaimFor(long frames, java.util.function.Predicate<Buffer> spare) {
         if (lowPercent == 0) {
             return driver.memory().freeFrames() >= frames;
         }
@@ -108,7 +119,9 @@ public final class ResourceDaemon {
             if (driver.memory().freeFrames() >= frames) {
                 break;
             }
-            reclaim(b);
+            if (!spare.test(b)) {
+                reclaim(b);
+            }
         }
         return driver.memory().freeFrames() >= frames;
     }
@@ -146,7 +159,10 @@ public final class ResourceDaemon {
         return answer;
     }
 
-    /** Times {@link #reclaimFor} ran (an allocation found memory full with reclaim on). */
+    /**
+     * Times {@link #reclaimFor} ran with reclaim on: an allocation or a restore (fault, eager, pre-job) found too
+     * few free frames.
+     */
     public long directReclaims() {
         return directReclaims.get();
     }

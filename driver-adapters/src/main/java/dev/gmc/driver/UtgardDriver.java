@@ -65,6 +65,9 @@ public final class UtgardDriver extends AbstractGmcDriver {
     public JobResult submitJob(GpuContext ctx, Job job) {
         counters.inc(Counter.JOBS);
         UtgardAddressSpace as = as(ctx);
+        // The pre-job hook restores under the session and buffer locks, which it cannot drop to reclaim: if the
+        // declared buffers' restore may need more frames than are free, direct reclaim runs first, sparing them.
+        reclaimAhead(framesToRestore(job.uses()), job.uses()::contains);
         synchronized (ctx) {
             List<Buffer> pinned = new ArrayList<>();
             try {
@@ -117,6 +120,26 @@ public final class UtgardDriver extends AbstractGmcDriver {
         }
     }
 
+    /**
+     * Frames the pre-job hook may need for the buffers: their compressed pages, plus the page tables their GPU ranges
+     * span (Utgard frees a table when its last entry goes, so a compressed buffer may have lost them). Each buffer
+     * is read under its lock; an estimate, as they may change after.
+     */
+    private static long framesToRestore(List<Buffer> uses) {
+        long n = 0;
+        for (Buffer b : uses) {
+            b.lock.lock();
+            try {
+                if (!b.freed && b.compressedPages() > 0) {
+                    n += b.compressedPages() + (b.pages() + UtgardEntry.ENTRIES - 1) / UtgardEntry.ENTRIES + 1;
+                }
+            } finally {
+                b.lock.unlock();
+            }
+        }
+        return n;
+    }
+
     /** The job-submission hook: pins {@code b}, restores its compressed pages and maps it all on the GPU. */
     private String pinAndRestore(GpuContext ctx, Buffer b) {
         b.lock.lock();
@@ -130,6 +153,7 @@ public final class UtgardDriver extends AbstractGmcDriver {
             if (b.compressedPages > 0) { // one batch through the driver's loader, then the pages in other states
                 RestoreResult r = restoreCompressed(b, false, DriverCounters.Counter.PRE_JOB_RESTORES);
                 if (r.noFrame() > 0) {
+                    counters.add(Counter.RESTORE_NO_FRAME, r.noFrame());
                     return "out of memory restoring " + r.noFrame() + " compressed pages of " + b;
                 }
                 if (r.failed() > 0) {

@@ -90,17 +90,28 @@ public final class KbaseAddressSpace extends GpuAddressSpace {
 
     /**
      * {@code kbase_mmu_insert_pages}: maps {@code pfns[0..n)} at {@code vpfn..}, then flushes (non-sync).
-     * Entries already valid are overwritten (kbase would warn).
+     * Entries already valid are overwritten (kbase would warn). If a table cannot be allocated
+     * ({@link OutOfFramesException}), the entries this call wrote are invalidated again before it throws, as kbase's
+     * {@code mmu_insert_pages_failure_recovery} does; the tables it allocated stay (kbase frees tables at context
+     * teardown only), and no flush is needed since no walk could see the entries under the write lock.
      */
     public void insertPages(long vpfn, int[] pfns, int from, int n, AteFlags flags) {
         lock.writeLock().lock();
         try {
             checkAlive();
-            for (int i = 0; i < n; i++) {
-                long v = vpfn + i;
-                long pa = (long) pfns[from + i] << PhysicalMemory.PAGE_SHIFT;
-                mem.writeLong(slot(v, true), KbaseEntry.ate(format, KbaseEntry.BOTTOM_LEVEL, pa, flags.memattr(),
-                        flags.read(), flags.write(), flags.share(), flags.nx()));
+            int i = 0;
+            try {
+                for (; i < n; i++) {
+                    long v = vpfn + i;
+                    long pa = (long) pfns[from + i] << PhysicalMemory.PAGE_SHIFT;
+                    mem.writeLong(slot(v, true), KbaseEntry.ate(format, KbaseEntry.BOTTOM_LEVEL, pa,
+                            flags.memattr(), flags.read(), flags.write(), flags.share(), flags.nx()));
+                }
+            } catch (OutOfFramesException e) {
+                for (int j = 0; j < i; j++) {
+                    mem.writeLong(slot(vpfn + j, false), KbaseEntry.invalid());
+                }
+                throw e;
             }
             flushLocked(vpfn, n, false);
         } finally {

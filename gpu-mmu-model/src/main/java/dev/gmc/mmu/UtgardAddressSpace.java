@@ -45,20 +45,46 @@ public final class UtgardAddressSpace extends GpuAddressSpace {
         return dtePa;
     }
 
-    /** {@code mali_mmu_pagedir_map} + {@code _update}: maps pages at {@code va..} with {@code flags}. */
+    /**
+     * {@code mali_mem_mali_map_prepare} + {@code mali_mmu_pagedir_map} + {@code _update}: maps pages at {@code va..}
+     * with {@code flags}. The page tables the range lacks are allocated first, as the Mali driver prepares them
+     * before it maps: if RAM runs out ({@link OutOfFramesException}) the tables this call allocated are freed again
+     * and no entry has changed.
+     */
     public void map(long va, int[] pfns, int from, int n, int flags) {
         lock.writeLock().lock();
         try {
             checkAlive();
+            if (n <= 0) {
+                return;
+            }
+            int firstPde = UtgardEntry.pdeIndex(checkVa(va));
+            int lastPde = UtgardEntry.pdeIndex(checkVa(va + ((long) (n - 1) << PhysicalMemory.PAGE_SHIFT)));
+            int[] made = new int[lastPde - firstPde + 1];
+            int madeCount = 0;
+            try {
+                for (int p = firstPde; p <= lastPde; p++) {
+                    if (tablePfn[p] == 0) {
+                        int pfn = mem.allocate(FrameKind.GPU_TABLE, true);
+                        tablePfn[p] = pfn;
+                        tables++;
+                        mem.writeInt(dtePa + 4L * p, UtgardEntry.pde((long) pfn << PhysicalMemory.PAGE_SHIFT));
+                        made[madeCount++] = p;
+                    }
+                }
+            } catch (OutOfFramesException e) {
+                for (int k = 0; k < madeCount; k++) { // the tables allocated above hold no entry yet
+                    int p = made[k];
+                    mem.writeInt(dtePa + 4L * p, 0);
+                    mem.free(tablePfn[p], FrameKind.GPU_TABLE);
+                    tablePfn[p] = 0;
+                    tables--;
+                }
+                throw e;
+            }
             for (int i = 0; i < n; i++) {
                 int a = checkVa(va + ((long) i << PhysicalMemory.PAGE_SHIFT));
                 int pde = UtgardEntry.pdeIndex(a);
-                if (tablePfn[pde] == 0) {
-                    int pfn = mem.allocate(FrameKind.GPU_TABLE, true);
-                    tablePfn[pde] = pfn;
-                    tables++;
-                    mem.writeInt(dtePa + 4L * pde, UtgardEntry.pde((long) pfn << PhysicalMemory.PAGE_SHIFT));
-                }
                 long ptePa = ((long) tablePfn[pde] << PhysicalMemory.PAGE_SHIFT) + 4L * UtgardEntry.pteIndex(a);
                 if (!UtgardEntry.present(mem.readInt(ptePa))) {
                     usage[pde]++;

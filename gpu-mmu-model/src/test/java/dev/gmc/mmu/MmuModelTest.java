@@ -195,6 +195,83 @@ class MmuModelTest {
         assertThat(mem.used(FrameKind.GPU_TABLE)).isZero();
     }
 
+    /** Takes every free frame but {@code left}; returns them, to give back. */
+    private static int[] exhaust(PhysicalMemory m, int left) {
+        int[] taken = new int[(int) m.freeFrames() - left];
+        for (int i = 0; i < taken.length; i++) {
+            taken[i] = m.allocate(FrameKind.DATA, false);
+        }
+        return taken;
+    }
+
+    @Test
+    void utgardMapThatFindsNoFrameForATableChangesNothingAndKeepsNoTable() {
+        UtgardAddressSpace as = new UtgardAddressSpace(1, mem, counters, 32);
+        int[] frames = {mem.allocate(FrameKind.DATA, true), mem.allocate(FrameKind.DATA, true),
+            mem.allocate(FrameKind.DATA, true)};
+        long va = 0x0100_0000L + (1023L << 12); // pages 0 and 1 straddle two tables, page 2 is in a third's range
+        as.map(va + 2 * 4096, frames, 2, 1, UtgardEntry.FLAGS_DEFAULT); // the second table exists
+        int tables = as.tableFrames();
+        int[] taken = exhaust(mem, 0);
+        // the first page's table is missing and no frame is free: nothing of the call may remain
+        assertThatThrownBy(() -> as.map(va, frames, 0, 3, UtgardEntry.FLAGS_DEFAULT))
+                .isInstanceOf(OutOfFramesException.class).hasMessageContaining("GPU_TABLE");
+        assertThat(as.tableFrames()).isEqualTo(tables);
+        assertThat(as.entry(va)).isZero();
+        assertThat(as.entry(va + 4096)).as("page 1's table exists, yet no entry was written").isZero();
+        assertThat(as.entry(va + 2 * 4096)).isEqualTo(UtgardEntry.pte((long) frames[2] << 12,
+                UtgardEntry.FLAGS_DEFAULT));
+        mem.free(taken[0], FrameKind.DATA); // one frame: the same call now succeeds
+        as.map(va, frames, 0, 3, UtgardEntry.FLAGS_DEFAULT);
+        assertThat(as.entry(va)).isEqualTo(UtgardEntry.pte((long) frames[0] << 12, UtgardEntry.FLAGS_DEFAULT));
+        assertThat(as.tableFrames()).isEqualTo(tables + 1);
+        // a range that lacks two tables when only one frame is free: the table it got is freed again
+        mem.free(taken[1], FrameKind.DATA);
+        mem.free(taken[2], FrameKind.DATA);
+        int[] more = exhaust(mem, 1);
+        long far = 0x0400_0000L + (1023L << 12);
+        assertThatThrownBy(() -> as.map(far, frames, 0, 2, UtgardEntry.FLAGS_DEFAULT))
+                .isInstanceOf(OutOfFramesException.class);
+        assertThat(mem.freeFrames()).isEqualTo(1);
+        assertThat(as.tableFrames()).isEqualTo(tables + 1);
+        assertThat(as.entry(far)).isZero();
+        for (int f : more) {
+            mem.free(f, FrameKind.DATA);
+        }
+        for (int i = 3; i < taken.length; i++) {
+            mem.free(taken[i], FrameKind.DATA);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(KbaseEntry.Format.class)
+    void kbaseInsertThatFindsNoFrameForATableInvalidatesWhatItWrote(KbaseEntry.Format format) {
+        KbaseAddressSpace as = new KbaseAddressSpace(2, format, mem, counters, 64);
+        int[] frames = new int[4];
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = mem.allocate(FrameKind.DATA, true);
+        }
+        long vpfn = 0x1FE; // pages 0x1FE and 0x1FF share a bottom table; 0x200 needs a new one
+        as.insertPages(vpfn, frames, 0, 1, KbaseAddressSpace.AteFlags.RW); // the first table exists
+        int tables = as.tableFrames();
+        int[] taken = exhaust(mem, 0);
+        assertThatThrownBy(() -> as.insertPages(vpfn + 1, frames, 1, 3, KbaseAddressSpace.AteFlags.RW))
+                .isInstanceOf(OutOfFramesException.class);
+        assertThat(KbaseEntry.kind(format, KbaseEntry.BOTTOM_LEVEL, as.entry(vpfn + 1)))
+                .as("written before the shortage, invalidated again").isEqualTo(KbaseEntry.Kind.INVALID);
+        assertThat(KbaseEntry.kind(format, KbaseEntry.BOTTOM_LEVEL, as.entry(vpfn)))
+                .as("an entry of an earlier call stays").isEqualTo(KbaseEntry.Kind.ATE);
+        assertThat(as.tableFrames()).isEqualTo(tables);
+        byte[] b = new byte[1];
+        assertThatThrownBy(() -> as.read((vpfn + 1) << 12, b, 0, 1)).isInstanceOf(GpuFaultException.class);
+        for (int f : taken) {
+            mem.free(f, FrameKind.DATA);
+        }
+        as.insertPages(vpfn + 1, frames, 1, 3, KbaseAddressSpace.AteFlags.RW);
+        as.read((vpfn + 3) << 12, b, 0, 1);
+        as.destroy();
+    }
+
     @Test
     void tlbPacksEntriesAndInvalidatesRanges() {
         Tlb tlb = new Tlb(16);

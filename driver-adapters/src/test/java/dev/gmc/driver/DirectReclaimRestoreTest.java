@@ -1,0 +1,206 @@
+package dev.gmc.driver;
+
+import static dev.gmc.driver.DriverCounters.Counter.CPU_FAULTS_MAJOR;
+import static dev.gmc.driver.DriverCounters.Counter.EAGER_RESTORES;
+import static dev.gmc.driver.DriverCounters.Counter.GPU_FAULTS_MAJOR;
+import static dev.gmc.driver.DriverCounters.Counter.PRE_JOB_RESTORES;
+import static dev.gmc.driver.DriverCounters.Counter.REGIONS_COMPRESSED;
+import static dev.gmc.driver.DriverCounters.Counter.RESTORE_NO_FRAME;
+import static dev.gmc.driver.DriverCounters.Counter.RESTORE_RECLAIMS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gmc.driver.replay.Content;
+import dev.gmc.mmu.CpuFaultException;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Direct reclaim on the restore paths: a fault, an eager restore or Utgard's pre-job hook that finds too few free
+ * frames has the daemon compress its pressure candidates (never the buffer being restored), and goes on.
+ *
+ * <p>The set-up: 4 MiB of RAM; a compressed buffer {@code x} of {@value #X} pages, and a resident buffer {@code y}
+ * that fills memory up to {@value #FREE} free frames. The policy's pressure candidates are {@code [x, y]}: {@code x}
+ * first, so that a reclaim that did not spare the buffer it restores would pick it.
+ *
+ * <p>Oracle: the same steps on a fresh driver with no daemon, and the compression of {@code y} written where the
+ * reclaim must make it: after the {@value #FREE} pages that fit. Counters (the reclaim's own aside) and mm_stat
+ * must be equal, and every byte read back must be the original.
+ */
+class DirectReclaimRestoreTest {
+    private static final int X = 200;
+    private static final int FREE = 5;
+    private static final int PID = 1;
+
+    private record Setup(AbstractGmcDriver d, Buffer x, Buffer y, long xVa, byte[] xData, byte[] yData) {
+    }
+
+    private static byte[] content(String kind, int seed, int pages) {
+        byte[] data = new byte[pages * 4096];
+        Content.parse(kind).fill(seed, 0, data, 0, data.length);
+        return data;
+    }
+
+    private static Setup setup(String driver) {
+        AbstractGmcDriver d = Drivers.make(driver, DriverConfig.defaults().withRam(4L << 20));
+        d.createProcess(PID, "app");
+        GpuContext ctx = d.createContext(PID);
+        Buffer x = d.allocate(ctx, X, BufferType.TEXTURE, "x", false);
+        long xVa = d.mapCpu(x, PID);
+        d.mapGpu(x);
+        byte[] xData = content("gradient", 1, X);
+        d.upload(x, xData, 0);
+        assertThat(d.compress(x).framesFreed()).isEqualTo(X);
+        int yPages = (int) d.memory().freeFrames() - FREE;
+        Buffer y = d.allocate(ctx, yPages, BufferType.TEXTURE, "y", false);
+        byte[] yData = content("text", 2, yPages);
+        d.upload(y, yData, 0);
+        assertThat(d.memory().freeFrames()).isEqualTo(FREE);
+        return new Setup(d, x, y, xVa, xData, yData);
+    }
+
+    /** A daemon with reclaim on whose pressure candidates are x (the buffer restored) first, then y. */
+    private static ResourceDaemon daemon(Setup s) {
+        CompressionPolicy p = new CompressionPolicy() {
+            @Override
+            public List<Buffer> candidates(int pid, boolean foreground, GpuDriverModel driver) {
+                return List.of();
+            }
+
+            @Override
+            public List<Buffer> pressureCandidates(GpuDriverModel driver) {
+                return List.of(s.x(), s.y());
+            }
+        };
+        return new ResourceDaemon(s.d(), p, 1, 2);
+    }
+
+    private static Map<DriverCounters.Counter, Long> withoutReclaims(AbstractGmcDriver d) {
+        Map<DriverCounters.Counter, Long> m = new EnumMap<>(d.counters().snapshot());
+        m.remove(RESTORE_RECLAIMS);
+        return m;
+    }
+
+    private static void assertIntact(Setup s, byte[] xRead) {
+        assertThat(Arrays.equals(xRead, s.xData())).as("x read back").isTrue();
+        byte[] page = new byte[4096];
+        for (int i = 0; i < s.y().pages(); i++) {
+            s.d().peek(s.y(), i, page, 0);
+            assertThat(Arrays.equals(page, 0, 4096, s.yData(), i * 4096, (i + 1) * 4096)).as("y page " + i).isTrue();
+        }
+        s.d().checkInvariants();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"midgard", "utgard"})
+    void aCpuFaultThatFindsNoFrameReclaimsAnotherBufferAndIsServed(String driver) {
+        Setup s = setup(driver);
+        ResourceDaemon daemon = daemon(s);
+        byte[] read = new byte[X * 4096];
+        s.d().cpuRead(PID, s.xVa(), read, 0, read.length);
+        assertIntact(s, read);
+        DriverCounters c = s.d().counters();
+        assertThat(c.get(CPU_FAULTS_MAJOR)).isEqualTo(X);
+        assertThat(c.get(RESTORE_RECLAIMS)).isEqualTo(1);
+        assertThat(c.get(RESTORE_NO_FRAME)).isZero();
+        assertThat(daemon.directReclaims()).isEqualTo(1);
+        assertThat(s.y().compressedPages()).as("y compressed, x spared").isEqualTo(s.y().pages());
+
+        Setup o = setup(driver); // the oracle: no daemon, y compressed by hand after the pages that fit
+        byte[] oracleRead = new byte[X * 4096];
+        o.d().cpuRead(PID, o.xVa(), oracleRead, 0, FREE * 4096);
+        o.d().compress(o.y());
+        o.d().cpuRead(PID, o.xVa() + FREE * 4096L, oracleRead, FREE * 4096, (X - FREE) * 4096);
+        assertThat(withoutReclaims(s.d())).isEqualTo(withoutReclaims(o.d()));
+        assertThat(s.d().store().mmStat()).isEqualTo(o.d().store().mmStat());
+        s.d().close();
+        o.d().close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"midgard", "utgard"})
+    void withoutReclaimTheFaultFailsAndNothingIsLost(String driver) {
+        Setup s = setup(driver);
+        byte[] read = new byte[X * 4096];
+        assertThatThrownBy(() -> s.d().cpuRead(PID, s.xVa(), read, 0, read.length))
+                .isInstanceOf(CpuFaultException.class);
+        DriverCounters c = s.d().counters();
+        assertThat(c.get(RESTORE_NO_FRAME)).isEqualTo(1);
+        assertThat(c.get(RESTORE_RECLAIMS)).isZero();
+        assertThat(c.get(CPU_FAULTS_MAJOR)).isEqualTo(FREE);
+        assertThat(s.x().compressedPages()).isEqualTo(X - FREE);
+        byte[] page = new byte[4096];
+        for (int i = 0; i < X; i++) { // restored or still compressed, every page of x is intact
+            s.d().peek(s.x(), i, page, 0);
+            assertThat(Arrays.equals(page, 0, 4096, s.xData(), i * 4096, (i + 1) * 4096)).as("x page " + i).isTrue();
+        }
+        s.d().checkInvariants();
+        s.d().close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"midgard", "utgard"})
+    void anEagerRestoreReclaimsAheadAndRestoresEveryPage(String driver) {
+        Setup s = setup(driver);
+        ResourceDaemon daemon = daemon(s);
+        RestoreResult r = s.d().restore(s.x());
+        assertThat(r.restored()).isEqualTo(X);
+        assertThat(r.noFrame()).isZero();
+        assertThat(s.d().counters().get(EAGER_RESTORES)).isEqualTo(X);
+        assertThat(s.d().counters().get(RESTORE_RECLAIMS)).isEqualTo(1);
+        assertThat(daemon.directReclaims()).isEqualTo(1);
+        byte[] read = new byte[X * 4096];
+        s.d().cpuRead(PID, s.xVa(), read, 0, read.length);
+        assertThat(s.d().counters().get(CPU_FAULTS_MAJOR)).isZero();
+        assertIntact(s, read);
+
+        Setup o = setup(driver); // oracle: y compressed by hand first, then the same restore
+        o.d().compress(o.y());
+        o.d().restore(o.x());
+        o.d().cpuRead(PID, o.xVa(), new byte[X * 4096], 0, X * 4096);
+        assertThat(withoutReclaims(s.d())).isEqualTo(withoutReclaims(o.d()));
+        assertThat(s.d().store().mmStat()).isEqualTo(o.d().store().mmStat());
+
+        Setup none = setup(driver); // without reclaim, the pages beyond the free frames stay compressed
+        RestoreResult left = none.d().restore(none.x());
+        assertThat(left.restored()).isEqualTo(FREE);
+        assertThat(left.noFrame()).isEqualTo(X - FREE);
+        assertThat(none.d().counters().get(RESTORE_NO_FRAME)).isEqualTo(X - FREE);
+        s.d().close();
+        o.d().close();
+        none.d().close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"midgard", "utgard"})
+    void aGpuJobOnTheCompressedBufferRunsInsteadOfFailing(String driver) {
+        Setup s = setup(driver);
+        ResourceDaemon daemon = daemon(s);
+        byte[] read = new byte[X * 4096];
+        JobResult j = Drivers.gpuRead(s.d(), s.x(), 0, read);
+        assertThat(j.ok()).as(j.message()).isTrue();
+        assertIntact(s, read);
+        DriverCounters c = s.d().counters();
+        assertThat(c.get(driver.equals("midgard") ? GPU_FAULTS_MAJOR : PRE_JOB_RESTORES)).isEqualTo(X);
+        assertThat(c.get(RESTORE_RECLAIMS)).isEqualTo(1);
+        assertThat(c.get(REGIONS_COMPRESSED)).isEqualTo(2);
+        assertThat(daemon.directReclaims()).isEqualTo(1);
+
+        Setup none = setup(driver); // without reclaim: the job fails (kbase kills the context), x stays intact
+        JobResult failed = Drivers.gpuRead(none.d(), none.x(), 0, new byte[X * 4096]);
+        assertThat(failed.ok()).isFalse();
+        assertThat(none.d().counters().get(RESTORE_NO_FRAME)).isPositive();
+        byte[] page = new byte[4096];
+        for (int i = 0; i < X; i++) {
+            none.d().peek(none.x(), i, page, 0);
+            assertThat(Arrays.equals(page, 0, 4096, none.xData(), i * 4096, (i + 1) * 4096)).as("page " + i).isTrue();
+        }
+        none.d().checkInvariants();
+        s.d().close();
+        none.d().close();
+    }
+}
