@@ -181,7 +181,12 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             // kbase: the mmap offset is the region's GPU page number; gmc uses the buffer id when not GPU-mapped.
             long va = p.mmap(b.pages(), true, b.gpuVa != 0 ? b.gpuVa >>> 12 : b.id(), cpuFaultHandler, b);
             // kbase_cpu_mmap pre-inserts the backed pages; compressed pages get their swap entries.
-            p.updatePtes(va, b.pages(), (i, old) -> cpuPteFor(b, i));
+            try {
+                p.updatePtes(va, b.pages(), (i, old) -> cpuPteFor(b, i));
+            } catch (OutOfFramesException e) { // no frame for a page table: the mmap fails whole
+                p.munmap(va);
+                throw e;
+            }
             b.cpuMappings.add(new Buffer.CpuMapping(p, va));
             emit(GmcEvent.Type.CPU_MAPPED, b.context().id(), b.id(), -1, pid);
             return va;

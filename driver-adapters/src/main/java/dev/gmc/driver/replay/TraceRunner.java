@@ -205,24 +205,29 @@ public final class TraceRunner {
         }
     }
 
+    /**
+     * Runs a step that allocates frames; if RAM is full, direct reclaim (reclaim= on) compresses the policy's pressure
+     * candidates until {@code frames} frames are free and the step runs again (a failed allocation holds no frame).
+     * Without reclaim, or if it frees too little, the line fails as before. Lines that only map (page tables) do not
+     * need it: kswapd-like balancing after each line keeps more frames free than a mapping's tables take.
+     */
+    private <T> T reclaiming(Trace.Line l, String what, long frames, java.util.function.Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (dev.gmc.mmu.OutOfFramesException e) {
+            if (!daemon.reclaimFor(frames)) {
+                throw e;
+            }
+            say(l, what + ": direct reclaim freed room for " + frames + " frame(s)");
+            return step.get();
+        }
+    }
+
     private void alloc(Trace.Line l) throws IOException {
         int pages = intNum(l, 2, 1, Integer.MAX_VALUE);
         GpuContext ctx = contexts.get(l.field(1));
-        Buffer b;
-        try {
-            b = d.allocate(ctx, pages, BufferType.parse(l.opt("type", "other")), l.field(0),
-                    l.opt("gpu", "rw").equals("ro"));
-        } catch (dev.gmc.mmu.OutOfFramesException e) {
-            // Direct reclaim (reclaim= on): compress the policy's pressure candidates until the buffer fits, then
-            // allocate again (a failed allocation holds no frame). Without reclaim, or if it frees too little, the
-            // line fails as before.
-            if (!daemon.reclaimFor(pages)) {
-                throw e;
-            }
-            say(l, "alloc: direct reclaim freed room for " + pages + " page(s)");
-            b = d.allocate(ctx, pages, BufferType.parse(l.opt("type", "other")), l.field(0),
-                    l.opt("gpu", "rw").equals("ro"));
-        }
+        Buffer b = reclaiming(l, "alloc", pages, () -> d.allocate(ctx, pages,
+                BufferType.parse(l.opt("type", "other")), l.field(0), l.opt("gpu", "rw").equals("ro")));
         byte[] data = new byte[pages * PhysicalMemory.PAGE_SIZE];
         String content = l.opt("content", "zero");
         if (content.startsWith("file:")) {

@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code reclaim=LOW:HIGH}: the daemon compresses its policy's pressure candidates when memory runs short. */
 class PressureReclaimTest {
@@ -103,6 +105,69 @@ class PressureReclaimTest {
         assertThatThrownBy(() -> run("gmc-trace 1\ndriver midgard ram=4M daemon=lru-apps lru-apps.warm=16\n" + body))
                 .isInstanceOf(TraceException.class).hasMessageContaining("t.gmct:14:")
                 .hasMessageContaining("raise ram=");
+    }
+
+    /**
+     * 1023 frames: ta (300 pages) is compressed by hand, then b's tb (800 pages) fills RAM but for ≈ 200 frames, and b
+     * goes to the background (lru-apps keeps it resident). Reading all of ta back restores pages until no frame is
+     * left; then direct reclaim compresses b's buffer, and the access goes on. Available frames stay above the 1 % low
+     * watermark before the read, so kswapd-like balancing cannot be what made room.
+     */
+    private static String faultTrace(String driver, String daemon, String access) {
+        return "gmc-trace 1\ndriver " + driver + " ram=4M " + daemon + "\n"
+                + "process 1 a\nprocess 2 b\ncontext ca 1\ncontext cb 2\n"
+                + "alloc ta ca 300 type=texture content=gradient\ncpumap ta 1\ngpumap ta\ncompress ta\n"
+                + "alloc tb cb 800 type=texture content=text seed=2\nbackground 2\n"
+                + "assert daemon_reclaims=0 daemon_direct_reclaims=0 regions_compressed=1\n"
+                + access + "\ncheck\n";
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"midgard", "utgard"})
+    void aFaultThatFindsNoFrameReclaimsDirectlyAndWithoutReclaimGetsSigbus(String driver) {
+        String daemon = "daemon=lru-apps lru-apps.warm=16";
+        ReplayReport r = run(faultTrace(driver, daemon + " reclaim=1:2", "cpu-read 1 ta+0 1228800\n"
+                + "assert cpu_faults_major=300 restore_reclaims=1 restore_no_frame=0 daemon_direct_reclaims=1 "
+                + "daemon_reclaims=0 daemon_reclaimed_regions=1 regions_compressed=2"));
+        assertThat(r.failures()).isEmpty();
+        ReplayReport off = run(faultTrace(driver, daemon, "cpu-read 1 ta+0 1228800 expect=sigbus\n"
+                + "assert restore_no_frame=1 restore_reclaims=0 regions_compressed=1 cpu_faults_major=100..299"));
+        assertThat(off.failures()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"midgard", "utgard"})
+    void aGpuJobThatFindsNoFrameReclaimsDirectlyInsteadOfFailing(String driver) {
+        String daemon = "daemon=lru-apps lru-apps.warm=16";
+        String restored = driver.equals("midgard") ? "gpu_faults_major" : "pre_job_restores";
+        ReplayReport r = run(faultTrace(driver, daemon + " reclaim=1:2", "gpu-read ca ta+0 1228800\n"
+                + "assert " + restored + "=300 restore_reclaims=1 contexts_killed=0 jobs_failed=0 "
+                + "regions_compressed=2"));
+        assertThat(r.failures()).isEmpty();
+        ReplayReport off = run(faultTrace(driver, daemon, "gpu-read ca ta+0 1228800 expect=fault\n"
+                + "assert jobs_failed=1 restore_reclaims=0 regions_compressed=1"));
+        assertThat(off.failures()).isEmpty();
+    }
+
+    @Test
+    void anEagerRestoreOnForegroundReclaimsAhead() {
+        // a's texture is compressed by hand and a leaves; b fills RAM and leaves (lru-apps keeps both resident). a
+        // comes back with eager restore: its 300 pages need more frames than are free, so b's buffer is compressed
+        // first, and every page of a comes back before any access.
+        String trace = "gmc-trace 1\ndriver midgard ram=4M restore=eager daemon=lru-apps lru-apps.warm=16%s\n"
+                + "process 1 a\nprocess 2 b\ncontext ca 1\ncontext cb 2\n"
+                + "alloc ta ca 300 type=texture content=gradient\ncpumap ta 1\ncompress ta\nbackground 1\n"
+                + "alloc tb cb 800 type=texture content=text seed=2\ncpumap tb 2\nbackground 2\n"
+                + "assert regions_compressed=1 daemon_direct_reclaims=0 daemon_reclaims=0\nforeground 1\n"
+                + "assert %s\ncpu-read 1 ta+0 1228800\nassert %s\ncheck\n";
+        ReplayReport r = run(String.format(trace, " reclaim=1:2",
+                "eager_restores=300 restore_reclaims=1 restore_no_frame=0 regions_compressed=2 "
+                        + "daemon_direct_reclaims=1", "cpu_faults_major=0"));
+        assertThat(r.failures()).isEmpty();
+        // without reclaim: the pages that fit come back, the rest stay compressed and fault in as RAM allows
+        ReplayReport off = run(String.format(trace, "", "eager_restores=100..299 restore_no_frame=1..200 "
+                + "restore_reclaims=0 regions_compressed=1", "restore_no_frame=2..201"));
+        assertThat(off.failures()).hasSize(1).first().asString().contains("expected ok, got sigbus");
     }
 
     @Test
