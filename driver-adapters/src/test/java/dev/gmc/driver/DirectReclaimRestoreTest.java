@@ -121,6 +121,71 @@ class DirectReclaimRestoreTest {
         o.d().close();
     }
 
+    /**
+     * Four threads fault on four compressed buffers in RAM too small for all of them, and each buffer is a pressure
+     * candidate of the others' reclaims (so a reclaim compresses pages that another thread is restoring). Reclaim runs
+     * with no lock held, so no two threads can wait on each other (the timeout is a deadlock guard, not a speed
+     * goal); every byte read must be the original, and the invariants must hold at the end.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"midgard", "utgard"})
+    @org.junit.jupiter.api.Timeout(120)
+    void threadsFaultingAndReclaimingEachOthersBuffersNeitherDeadlockNorMixPages(String driver) throws Exception {
+        int n = 4;
+        int pages = 150;
+        AbstractGmcDriver d = Drivers.make(driver, DriverConfig.defaults().withRam(4L << 20));
+        Buffer[] bufs = new Buffer[n];
+        long[] vas = new long[n];
+        byte[][] data = new byte[n][];
+        for (int t = 0; t < n; t++) {
+            d.createProcess(10 + t, "app" + t);
+            bufs[t] = d.allocate(d.createContext(10 + t), pages, BufferType.TEXTURE, "b" + t, false);
+            vas[t] = d.mapCpu(bufs[t], 10 + t);
+            data[t] = content(t % 2 == 0 ? "gradient" : "text", 100 + t, pages);
+            d.upload(bufs[t], data[t], 0);
+            d.compress(bufs[t]);
+        }
+        d.createProcess(PID, "filler");
+        Buffer filler = d.allocate(d.createContext(PID), (int) d.memory().freeFrames() - 2 * pages,
+                BufferType.OTHER, "filler", false);
+        List<Buffer> candidates = new java.util.ArrayList<>(List.of(bufs));
+        candidates.add(filler); // last: the buffers must reclaim each other first
+        new ResourceDaemon(d, new CompressionPolicy() {
+            @Override
+            public List<Buffer> candidates(int pid, boolean foreground, GpuDriverModel driver) {
+                return List.of();
+            }
+
+            @Override
+            public List<Buffer> pressureCandidates(GpuDriverModel driver) {
+                return List.copyOf(candidates);
+            }
+        }, 1, 2);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<byte[]>> reads = new java.util.ArrayList<>();
+            for (int t = 0; t < n; t++) {
+                int me = t;
+                reads.add(pool.submit(() -> {
+                    byte[] got = new byte[pages * 4096];
+                    for (int round = 0; round < 3; round++) { // pages come and go under the others' reclaims
+                        d.cpuRead(10 + me, vas[me], got, 0, got.length);
+                    }
+                    return got;
+                }));
+            }
+            for (int t = 0; t < n; t++) {
+                assertThat(Arrays.equals(reads.get(t).get(), data[t])).as("buffer " + t).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(d.counters().get(RESTORE_RECLAIMS)).isPositive();
+        assertThat(d.counters().get(RESTORE_NO_FRAME)).isZero();
+        d.checkInvariants();
+        d.close();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"midgard", "utgard"})
     void withoutReclaimTheFaultFailsAndNothingIsLost(String driver) {
