@@ -28,6 +28,20 @@ class ReplayCommandTest {
     }
 
     @Test
+    void theFullRamTraceReplaysCleanWithReclaimAndFailsItsAllocWithout(@TempDir Path dir) throws Exception {
+        // its assert lines pin the direct reclaims (alloc, eager restore) and that no page is left compressed
+        MeasureCommandTest.Run r = gmc("replay", "../traces/full-ram-foreground.gmct");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("reclaim=2:4").contains("OK: every read matched");
+        Path off = dir.resolve("off.gmct");
+        java.nio.file.Files.writeString(off, java.nio.file.Files.readString(Path.of("../traces/full-ram-foreground.gmct"))
+                .replace(" reclaim=2:4", "").replace("../samples/", Path.of("../samples").toAbsolutePath() + "/"));
+        MeasureCommandTest.Run o = gmc("replay", off.toString());
+        assertThat(o.code()).isNotZero();
+        assertThat(o.err()).contains("off.gmct:28:").contains("out of physical frames").contains("16 MiB RAM");
+    }
+
+    @Test
     void eventsAreWrittenOnePerLineAndAddUpToTheReportsCounters(@TempDir Path dir) throws Exception {
         Path ev = dir.resolve("ev/app.jsonl");
         MeasureCommandTest.Run r = gmc("replay", "--events", ev.toString(), "../traces/app-switch.gmct",
