@@ -25,7 +25,8 @@ class TraceFuzzTest {
         "ram=99999T", "format=x", "algo=zzz", "policy=", "remap=", "16M", "1k", "gpu=", "\u00e9", "#", "+0x7fffffff:1", "daemon=", "daemon=zzz", "daemon=lru-apps",
         "lru-apps.warm=-1", "lru-apps.warm=99999999999", "lru-apps.=1", ".warm=1", "a.b.c=1", "reclaim=", "reclaim=1:0",
         "reclaim=100:100", "reclaim=1:1", "assert", "cpu_faults_major=..", "saved_bytes=1G..", "mmu.=1",
-        "mm_stat.mem_used_max=0x", "pages_stored=1..2..3"};
+        "mm_stat.mem_used_max=0x", "pages_stored=1..2..3", "reclaim=2:4", "reclaim=30:60", "restore=eager", "ram=4M",
+        "ram=12M", "restore_reclaims=1.."};
 
     @Test
     void mutatedTracesReplayOrFailWithALineNumber(@TempDir Path dir) throws IOException {
