@@ -87,11 +87,7 @@ class DirectReclaimRestoreTest {
 
     private static void assertIntact(Setup s, byte[] xRead) {
         assertThat(Arrays.equals(xRead, s.xData())).as("x read back").isTrue();
-        byte[] page = new byte[4096];
-        for (int i = 0; i < s.y().pages(); i++) {
-            s.d().peek(s.y(), i, page, 0);
-            assertThat(Arrays.equals(page, 0, 4096, s.yData(), i * 4096, (i + 1) * 4096)).as("y page " + i).isTrue();
-        }
+        Drivers.assertPagesEqual(s.d(), s.y(), s.yData());
         s.d().checkInvariants();
     }
 
@@ -198,11 +194,7 @@ class DirectReclaimRestoreTest {
         assertThat(c.get(RESTORE_RECLAIMS)).isZero();
         assertThat(c.get(CPU_FAULTS_MAJOR)).isEqualTo(FREE);
         assertThat(s.x().compressedPages()).isEqualTo(X - FREE);
-        byte[] page = new byte[4096];
-        for (int i = 0; i < X; i++) { // restored or still compressed, every page of x is intact
-            s.d().peek(s.x(), i, page, 0);
-            assertThat(Arrays.equals(page, 0, 4096, s.xData(), i * 4096, (i + 1) * 4096)).as("x page " + i).isTrue();
-        }
+        Drivers.assertPagesEqual(s.d(), s.x(), s.xData()); // restored or still compressed, every page intact
         s.d().checkInvariants();
         s.d().close();
     }
@@ -259,11 +251,7 @@ class DirectReclaimRestoreTest {
         JobResult failed = Drivers.gpuRead(none.d(), none.x(), 0, new byte[X * 4096]);
         assertThat(failed.ok()).isFalse();
         assertThat(none.d().counters().get(RESTORE_NO_FRAME)).isPositive();
-        byte[] page = new byte[4096];
-        for (int i = 0; i < X; i++) {
-            none.d().peek(none.x(), i, page, 0);
-            assertThat(Arrays.equals(page, 0, 4096, none.xData(), i * 4096, (i + 1) * 4096)).as("page " + i).isTrue();
-        }
+        Drivers.assertPagesEqual(none.d(), none.x(), none.xData());
         none.d().checkInvariants();
         s.d().close();
         none.d().close();

@@ -23,6 +23,16 @@ final class Drivers {
         return data;
     }
 
+    /** Every page of {@code b}, resident or compressed ({@link GpuDriverModel#peek}), equals {@code data}'s. */
+    static void assertPagesEqual(GpuDriverModel d, Buffer b, byte[] data) {
+        byte[] page = new byte[4096];
+        for (int i = 0; i < b.pages(); i++) {
+            d.peek(b, i, page, 0);
+            org.assertj.core.api.Assertions.assertThat(java.util.Arrays.equals(page, 0, 4096, data, i * 4096,
+                    (i + 1) * 4096)).as(b + ", page " + i).isTrue();
+        }
+    }
+
     static JobResult gpuRead(GpuDriverModel d, Buffer b, long off, byte[] dst) {
         return d.submitJob(b.context(), new Job(List.of(b),
                 List.of(new Job.Access(b.gpuVa() + off, dst, 0, dst.length, false))));

@@ -106,11 +106,7 @@ class PageTableShortageTest {
             assertThat(Arrays.equals(read, data)).isTrue();
         }
         assertThat(d.counters().get(PRE_JOB_RESTORES)).isEqualTo(PAGES);
-        byte[] page = new byte[4096];
-        for (int i = 0; i < PAGES; i++) {
-            d.peek(b, i, page, 0);
-            assertThat(Arrays.equals(page, 0, 4096, data, i * 4096, (i + 1) * 4096)).as("page " + i).isTrue();
-        }
+        Drivers.assertPagesEqual(d, b, data);
         d.checkInvariants();
         d.close();
     }
