@@ -9,7 +9,8 @@ import java.util.function.Predicate;
  *
  * <p>The driver calls it with <em>no lock held</em> (it drops the buffer lock and retries the whole step), because
  * reclaim compresses other buffers and takes their locks: calling it with one held could deadlock two threads that
- * each reclaim the other's buffer. That is why a path that cannot drop its locks (none today) does not reclaim.
+ * each reclaim the other's buffer. A path that cannot drop its locks (Utgard's pre-job hook, which holds its session
+ * and the buffer) reclaims ahead, before it takes them, for the frames it expects to need.
  */
 @FunctionalInterface
 public interface DirectReclaimer {
