@@ -133,4 +133,32 @@ class KernelLz4GoldenTest {
             dev.store().checkInvariants();
         }
     }
+
+    /**
+     * One compressor reused for more calls than its epoch counter holds (it wraps at 32,767 and then really clears its
+     * table): every output must equal that of a fresh compressor, whose table is all zero as the kernel's memset
+     * leaves it. Stale entries from earlier pages, or a wrap that left them visible, would change some output.
+     */
+    @org.junit.jupiter.api.Test
+    void aReusedCompressorMatchesAFreshOneAcrossTheEpochWrap() {
+        byte[] pages = TestPages.pages(1, 1200);
+        int n = pages.length / 4096;
+        byte[][] fresh = new byte[n][];
+        byte[] out = new byte[KernelLz4Compressor.compressBound(4096)];
+        for (int i = 0; i < n; i++) {
+            int len = new KernelLz4Compressor().compress(pages, i * 4096, 4096, out, 0);
+            fresh[i] = java.util.Arrays.copyOf(out, len);
+        }
+        KernelLz4Compressor reused = new KernelLz4Compressor();
+        int calls = 0;
+        for (int round = 0; calls < 0x7FFF + 2 * n; round++) {
+            for (int j = 0; j < n; j++, calls++) {
+                int i = (j * 7 + round) % n; // a different order each round: other stale entries
+                int len = reused.compress(pages, i * 4096, 4096, out, 0);
+                if (!java.util.Arrays.equals(out, 0, len, fresh[i], 0, fresh[i].length)) {
+                    throw new AssertionError("call " + calls + " (page " + i + ") differs from a fresh compressor");
+                }
+            }
+        }
+    }
 }
