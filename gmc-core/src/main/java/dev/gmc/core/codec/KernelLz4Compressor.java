@@ -93,7 +93,8 @@ public final class KernelLz4Compressor {
             int ip = srcOff;
             put(hash(src, ip), ip - srcOff);
             ip++;
-            int forwardH = hash(src, ip);
+            int forwardSeq = read32(src, ip);
+            int forwardH = hashOf(forwardSeq);
 
             mainLoop:
             for (;;) {
@@ -102,8 +103,10 @@ public final class KernelLz4Compressor {
                 int forwardIp = ip;
                 int step = 1;
                 int searchMatchNb = acceleration << SKIPTRIGGER;
+                int seq;
                 do {
                     int h = forwardH;
+                    seq = forwardSeq;
                     ip = forwardIp;
                     forwardIp += step;
                     step = searchMatchNb++ >>> SKIPTRIGGER;
@@ -111,9 +114,10 @@ public final class KernelLz4Compressor {
                         break mainLoop;
                     }
                     match = srcOff + get(h);
-                    forwardH = hash(src, forwardIp);
+                    forwardSeq = read32(src, forwardIp);
+                    forwardH = hashOf(forwardSeq);
                     put(h, ip - srcOff);
-                } while (read32(src, match) != read32(src, ip));
+                } while (read32(src, match) != seq); // seq: the 4 bytes at ip, read once for hash and compare
 
                 // Catch up: extend the match backwards over equal bytes.
                 while (ip > anchor && match > srcOff && src[ip - 1] == src[match - 1]) {
@@ -161,17 +165,19 @@ public final class KernelLz4Compressor {
                     }
                     // Fill table, then test the next position for an immediate match.
                     put(hash(src, ip - 2), ip - 2 - srcOff);
-                    int h = hash(src, ip);
+                    int next = read32(src, ip);
+                    int h = hashOf(next);
                     match = srcOff + get(h);
                     put(h, ip - srcOff);
-                    if (match + MAX_DISTANCE >= ip && read32(src, match) == read32(src, ip)) {
+                    if (match + MAX_DISTANCE >= ip && read32(src, match) == next) {
                         token = op++;
                         dst[token] = 0;
                         continue;
                     }
                     break;
                 }
-                forwardH = hash(src, ++ip);
+                forwardSeq = read32(src, ++ip);
+                forwardH = hashOf(forwardSeq);
             }
         }
 
@@ -215,7 +221,11 @@ public final class KernelLz4Compressor {
     }
 
     private static int hash(byte[] b, int i) {
-        return (read32(b, i) * PRIME) >>> (32 - HASH_LOG);
+        return hashOf(read32(b, i));
+    }
+
+    private static int hashOf(int sequence) {
+        return (sequence * PRIME) >>> (32 - HASH_LOG);
     }
 
     /** {@code LZ4_count}: number of equal bytes at in and match, stopping at limit. */
