@@ -12,7 +12,9 @@ tar -C /tmp -xzf .device/jre.tgz
 echo libnvidia-opencl.so.1 > /tmp/gmc-icd/nvidia.icd
 [ -f /etc/OpenCL/vendors/pocl.icd ] && cp /etc/OpenCL/vendors/pocl.icd /tmp/gmc-icd/
 export OCL_ICD_VENDORS=/tmp/gmc-icd
-java=(/tmp/gmc-jre/bin/java --enable-native-access=ALL-UNNAMED -Xmx8g -jar .device/gmc.jar)
+# Signal chaining as in ./gmc (dev.gmc.kernels.SignalChaining): PoCL beside NVIDIA builds kernels with LLVM.
+java=(env LD_PRELOAD=/tmp/gmc-jre/lib/libjsig.so /tmp/gmc-jre/bin/java -XX:+DisplayVMOutputToStderr
+  --enable-native-access=ALL-UNNAMED -Xmx8g -jar .device/gmc.jar)
 (nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv || true) | tee "$out/nvidia-smi.txt"
 nproc | tee "$out/nproc.txt"
 "${java[@]}" gpu-bench --list-devices | tee "$out/devices.txt"

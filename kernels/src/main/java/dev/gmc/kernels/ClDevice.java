@@ -81,6 +81,7 @@ public final class ClDevice {
             }
         }
         out.sort(Comparator.comparing(ClDevice::type));
+        SignalChaining.warnIfMissing(out.stream().map(ClDevice::platformName).distinct().toList());
         return out;
     }
 
