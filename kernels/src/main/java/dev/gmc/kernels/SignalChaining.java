@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Guards the JVM against OpenCL drivers that compile kernels with LLVM in-process (PoCL, Mesa's rusticl and Clover).
  *
  * <p>Why: when such a driver builds a program, LLVM registers its own handlers for SIGSEGV, SIGBUS, SIGILL, SIGFPE
- * and more with {@code sigaction}, replacing the JVM's (seen with {@code strace -e rt_sigaction} under PoCL 3.1, Debian 12). The
- * JVM takes SIGSEGV on purpose: safepoint polls, implicit null checks, stack banging. LLVM's handler is installed
+ * and more with {@code sigaction}, replacing the JVM's (seen with {@code strace -e rt_sigaction} under PoCL 3.1 on
+ * Debian 12). The JVM takes SIGSEGV on purpose: safepoint polls, implicit null checks, stack banging. LLVM's handler is installed
  * with {@code SA_RESETHAND}, so the first such fault resets the action to the default one before LLVM puts the JVM's
  * handler back; a second thread that faults in that window (every running thread polls at once when a garbage
  * collection starts) kills the process with SIGSEGV and no {@code hs_err} report. A program that builds ten kernels
