@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * with {@code SA_RESETHAND}, so the first such fault resets the action to the default one before LLVM puts the JVM's
  * handler back; a second thread that faults in that window (every running thread polls at once when a garbage
  * collection starts) kills the process with SIGSEGV and no {@code hs_err} report. A program that builds ten kernels
- * with PoCL's cache off while eight threads run and the heap is collected died so 5 times out of 5 (JDK 17 and 25).
+ * with PoCL's cache off while eight threads run and the heap is collected died so in every run (10 of 10, JDK 17 and 25).
  *
  * <p>The fix is the JVM's own signal chaining: with {@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so}, a library's
  * {@code sigaction} for a signal the JVM handles is recorded, not installed, and the JVM passes it the faults that

@@ -42,7 +42,7 @@ class SignalChainingTest {
 
     /**
      * The failure itself, in a child JVM started as the gmc launcher starts one: kernels built with the driver's
-     * cache off while threads run and the heap is collected. Without chaining this died 5 times out of 5 on PoCL.
+     * cache off while threads run and the heap is collected. Without chaining it died in every run on PoCL.
      */
     @Test
     void kernelBuildsDuringGarbageCollectionsDoNotKillAChainedJvm() throws IOException, InterruptedException {
