@@ -13,11 +13,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Why: when such a driver builds a program, LLVM registers its own handlers for SIGSEGV, SIGBUS, SIGILL, SIGFPE
  * and more with {@code sigaction}, replacing the JVM's (seen with {@code strace -e rt_sigaction} under PoCL 3.1 on
- * Debian 12). The JVM takes SIGSEGV on purpose: safepoint polls, implicit null checks, stack banging. LLVM's handler is installed
- * with {@code SA_RESETHAND}, so the first such fault resets the action to the default one before LLVM puts the JVM's
- * handler back; a second thread that faults in that window (every running thread polls at once when a garbage
- * collection starts) kills the process with SIGSEGV and no {@code hs_err} report. A program that builds ten kernels
- * with PoCL's cache off while eight threads run and the heap is collected died so in every run (10 of 10, JDK 17 and 25).
+ * Debian 12). The JVM takes SIGSEGV on purpose: safepoint polls, implicit null checks, stack banging. LLVM's
+ * handler is installed with {@code SA_RESETHAND}, so the first such fault resets the action to the default one
+ * before LLVM puts the JVM's handler back; a second thread that faults in that window (every running thread polls at
+ * once when a garbage collection starts) kills the process with SIGSEGV and no {@code hs_err} report. A program that
+ * builds kernels with PoCL's cache off while eight threads run and the heap is collected died so in every run (10 of
+ * 10, JDK 17 and 25).
  *
  * <p>The fix is the JVM's own signal chaining: with {@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so}, a library's
  * {@code sigaction} for a signal the JVM handles is recorded, not installed, and the JVM passes it the faults that
@@ -35,10 +36,19 @@ public final class SignalChaining {
      * Linux, where this failure was not seen).
      */
     public static boolean loaded() {
-        try {
-            return mapsShowLibjsig(Files.readString(Path.of("/proc/self/maps")));
-        } catch (IOException | UnsupportedOperationException e) {
-            return true;
+        return Loaded.VALUE;
+    }
+
+    /** Read once: a preloaded library is mapped at start and stays. */
+    private static final class Loaded {
+        static final boolean VALUE = probe();
+
+        private static boolean probe() {
+            try {
+                return mapsShowLibjsig(Files.readString(Path.of("/proc/self/maps")));
+            } catch (IOException | UnsupportedOperationException e) {
+                return true;
+            }
         }
     }
 
