@@ -3,6 +3,7 @@ package dev.gmc.cli;
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
+import dev.gmc.core.store.IoStat;
 import dev.gmc.core.store.MmStat;
 import dev.gmc.core.store.SameFilled;
 import dev.gmc.core.store.StoreConfig;
@@ -17,8 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +33,16 @@ import picocli.CommandLine.Spec;
  * {@code gmc kernel-check}: writes the same pages through a zram device of the running kernel and through gmc's
  * zram emulation, and prints both mm_stat lines side by side. It creates its own device
  * ({@code /sys/class/zram-control/hot_add}), writes each page once with O_DIRECT in input order, reads
- * {@code mm_stat}, then resets and removes that device — and never touches any other.
+ * {@code mm_stat} and {@code io_stat}, then resets and removes that device — and never touches any other.
+ *
+ * <p>With {@code --churn N} it goes on with N seeded random operations on both devices in the same order:
+ * overwrites of random slots with pages drawn from the inputs, and discards of runs of slots ({@code blkdiscard},
+ * which zram serves as REQ_OP_DISCARD). At each of {@code --checkpoints} points it compares both devices' stats,
+ * compacts both ({@code echo 1 > compact}), compares again, and restarts mem_used_max ({@code echo 0 >
+ * mem_used_max}). So zsmalloc's fullness groups, LIFO slot reuse, freeing of empty zspages and compaction
+ * ({@code pages_compacted}) are checked against the kernel, not against a formula. {@code --mem-limit} sets the
+ * same limit on both, and every write's outcome (stored or refused) must then agree too. At the end every slot is
+ * read back from both and compared byte for byte.
  */
 @Command(name = "kernel-check", mixinStandardHelpOptions = true,
         description = {"Check gmc's figures against the running kernel's zram (Linux, root, zram-control present): "
@@ -39,7 +51,8 @@ import picocli.CommandLine.Spec;
 final class KernelCheckCommand implements Callable<Integer> {
     private static final Path CONTROL = Path.of("/sys/class/zram-control");
     private static final String[] FIELDS = {"orig_data_size", "compr_data_size", "mem_used_total", "mem_limit",
-        "mem_used_max", "same_pages", "pages_compacted", "huge_pages", "huge_pages_since"};
+        "mem_used_max", "same_pages", "pages_compacted", "huge_pages", "huge_pages_since",
+        "io failed_reads", "io failed_writes", "io invalid_io", "io notify_free"};
 
     @Spec
     CommandSpec spec;
@@ -59,8 +72,30 @@ final class KernelCheckCommand implements Callable<Integer> {
             description = "zsmalloc chain size of the running kernel (default: ${DEFAULT-VALUE}).")
     int chain;
 
+    @Option(names = "--churn", defaultValue = "0", paramLabel = "OPS",
+            description = "After writing every page once: this many random operations on both devices, 70 %% "
+                    + "overwrites of a random slot with an input page, 30 %% discards of a run of 1-16 slots "
+                    + "(default: ${DEFAULT-VALUE}, none). Needs blkdiscard (util-linux).")
+    int churn;
+
+    @Option(names = "--checkpoints", defaultValue = "4",
+            description = "With --churn: compare, compact both, compare again and restart mem_used_max at this many "
+                    + "evenly spaced points (default: ${DEFAULT-VALUE}).")
+    int checkpoints;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the churn operations (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--mem-limit", paramLabel = "BYTES", defaultValue = "0",
+            description = "zram mem_limit for both devices, in bytes (default: none). Writes beyond it must be "
+                    + "refused by both, write by write.")
+    long memLimit;
+
     @picocli.CommandLine.Mixin
     ImageSurface.Mixin imageOptions;
+
+    /** Pages kept in memory as the churn's overwrite contents (a seeded sample of the inputs: 16 MiB). */
+    private static final int CHURN_PAGES = 4096;
 
     @Override
     public Integer call() throws Exception {
@@ -73,13 +108,22 @@ final class KernelCheckCommand implements Callable<Integer> {
         if (!Files.isWritable(CONTROL.resolve("hot_remove"))) {
             throw new IllegalStateException("kernel-check must run as root (it creates and removes a zram device)");
         }
+        if (churn < 0 || checkpoints < 1 || memLimit < 0) {
+            throw new IllegalArgumentException("--churn and --mem-limit must be >= 0 and --checkpoints >= 1");
+        }
         ImageSurface.Options images = imageOptions.options();
         List<Path> files = PageInput.expand(paths);
         long pages = 0;
         byte[] page = new byte[PageInput.PAGE];
-        for (Path f : files) { // first pass: the device size
+        Random rnd = new Random(seed);
+        byte[][] sample = new byte[CHURN_PAGES][];
+        for (Path f : files) { // first pass: the device size, and a reservoir sample of pages for the churn
             try (InputStream in = PageInput.open(f, images)) {
                 while (PageInput.readPage(in, page) > 0) {
+                    long k = pages < CHURN_PAGES ? pages : (long) (rnd.nextDouble() * (pages + 1));
+                    if (churn > 0 && k < CHURN_PAGES) {
+                        sample[(int) k] = page.clone();
+                    }
                     pages++;
                 }
             }
@@ -93,32 +137,33 @@ final class KernelCheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         int id = Integer.parseInt(Files.readString(CONTROL.resolve("hot_add")).trim()); // creates zram<id>
         Path sys = Path.of("/sys/block/zram" + id);
-        MmStat kernel;
-        MmStat gmc;
+        Path node = Path.of("/dev/zram" + id);
+        List<Checkpoint> results = new ArrayList<>();
         MmStat measured; // what gmc measure reports: the counting model, no pages kept
+        long refusalMismatches = 0;
+        long readMismatches = 0;
         try {
             write(sys.resolve("comp_algorithm"), kernelAlgo);
+            if (memLimit > 0) {
+                write(sys.resolve("mem_limit"), String.valueOf(memLimit));
+            }
             write(sys.resolve("disksize"), String.valueOf(pages * PageInput.PAGE));
-            StoreConfig cfg = StoreConfig.defaults().withCodec(CodecSpec.parse(algo));
+            StoreConfig cfg = StoreConfig.defaults().withCodec(CodecSpec.parse(algo)).withMemLimitBytes(memLimit);
             cfg = cfg.withClasses(dev.gmc.core.pool.SizeClassTable.withChain(chain));
             WriteOnceModel counting = new WriteOnceModel(cfg);
             byte[] comp = new byte[2 * PageInput.PAGE];
             try (ZramDevice model = new ZramDevice(cfg, (int) pages);
                  PageCodec codec = cfg.codec().newCodec();
-                 FileChannel dev = FileChannel.open(Path.of("/dev/zram" + id), StandardOpenOption.WRITE,
+                 FileChannel dev = FileChannel.open(node, StandardOpenOption.READ, StandardOpenOption.WRITE,
                          ExtendedOpenOption.DIRECT)) {
                 ByteBuffer direct = ByteBuffer.allocateDirect(2 * PageInput.PAGE).alignedSlice(PageInput.PAGE);
-                direct.limit(PageInput.PAGE);
                 int slot = 0;
                 for (Path f : files) {
                     try (InputStream in = PageInput.open(f, images)) {
                         while (PageInput.readPage(in, page) > 0) {
-                            direct.clear().limit(PageInput.PAGE);
-                            direct.put(page).flip();
-                            while (direct.hasRemaining()) {
-                                dev.write(direct, (long) slot * PageInput.PAGE + direct.position());
-                            }
-                            model.write(slot, page, 0);
+                            boolean kernelStored = writeDirect(dev, direct, slot, page);
+                            boolean gmcStored = model.write(slot, page, 0);
+                            refusalMismatches += report(out, "write", slot, slot, kernelStored, gmcStored);
                             if (SameFilled.test(page, 0)) {
                                 counting.addSame(SameFilled.fillValue(page, 0));
                             } else {
@@ -128,10 +173,40 @@ final class KernelCheckCommand implements Callable<Integer> {
                         }
                     }
                 }
-                gmc = model.mmStat();
                 measured = counting.mmStat();
+                results.add(checkpoint("written once", sys, model));
+                if (churn > 0) {
+                    int n = (int) pages;
+                    int sampled = (int) Math.min(pages, CHURN_PAGES);
+                    long done = 0;
+                    for (int c = 1; c <= checkpoints; c++) {
+                        long until = churn * (long) c / checkpoints;
+                        for (; done < until; done++) {
+                            if (rnd.nextInt(10) < 7) {
+                                int s = rnd.nextInt(n);
+                                byte[] p = sample[rnd.nextInt(sampled)];
+                                boolean kernelStored = writeDirect(dev, direct, s, p);
+                                boolean gmcStored = model.write(s, p, 0);
+                                refusalMismatches += report(out, "churn op", done, s, kernelStored, gmcStored);
+                            } else {
+                                int s = rnd.nextInt(n);
+                                int len = Math.min(1 + rnd.nextInt(16), n - s);
+                                discard(node, s, len);
+                                for (int i = s; i < s + len; i++) {
+                                    model.discard(i);
+                                }
+                            }
+                        }
+                        results.add(checkpoint("churn " + done + " ops", sys, model));
+                        write(sys.resolve("compact"), "1");
+                        model.compact();
+                        results.add(checkpoint("compacted", sys, model));
+                        write(sys.resolve("mem_used_max"), "0");
+                        model.resetMemUsedMax();
+                    }
+                }
+                readMismatches = readBack(dev, direct, model, n(pages));
             }
-            kernel = MmStat.parse(Files.readString(sys.resolve("mm_stat")));
         } finally {
             try {
                 write(sys.resolve("reset"), "1");
@@ -139,33 +214,158 @@ final class KernelCheckCommand implements Callable<Integer> {
                 write(CONTROL.resolve("hot_remove"), String.valueOf(id));
             }
         }
-        long[] k = fields(kernel);
-        long[] g = fields(gmc);
-        out.printf("%d pages from %d file(s) through zram%d (%s, created and removed by gmc) and gmc (%s, chain %d)%n",
-                pages, files.size(), id, kernelAlgo, algo, chain);
-        out.printf("%-18s %16s %16s %12s%n", "mm_stat field", "kernel", "gmc", "difference");
+        return print(out, id, pages, files.size(), results, measured, refusalMismatches, readMismatches);
+    }
+
+    /** The stats of both devices at one point of the run. */
+    private record Checkpoint(String what, MmStat kernel, MmStat gmc, IoStat kernelIo, IoStat gmcIo) {
+        long[] kernelFields() {
+            return fields(kernel, kernelIo);
+        }
+
+        long[] gmcFields() {
+            return fields(gmc, gmcIo);
+        }
+
+        boolean same() {
+            return java.util.Arrays.equals(kernelFields(), gmcFields());
+        }
+    }
+
+    private static Checkpoint checkpoint(String what, Path sys, ZramDevice model) throws IOException {
+        return new Checkpoint(what, MmStat.parse(Files.readString(sys.resolve("mm_stat"))), model.mmStat(),
+                IoStat.parse(Files.readString(sys.resolve("io_stat"))), model.ioStat());
+    }
+
+    private int print(PrintWriter out, int id, long pages, int fileCount, List<Checkpoint> results, MmStat measured,
+                      long refusalMismatches, long readMismatches) {
+        out.printf("%d pages from %d file(s) through zram%d (%s, created and removed by gmc) and gmc (%s, chain %d)%s%n",
+                pages, fileCount, id, kernelAlgo, algo, chain, churn > 0
+                        ? String.format(Locale.ROOT, "; then %d churn operations (seed %d)", churn, seed) : "");
         boolean same = true;
+        if (results.size() > 1) {
+            out.printf("%-22s %s%n", "checkpoint", "mm_stat and io_stat, kernel against gmc");
+            for (Checkpoint c : results) {
+                out.printf("%-22s %s%n", c.what(), c.same() ? "EQUAL" : "DIFFERENT: " + differing(c));
+                same &= c.same();
+            }
+            out.println();
+        }
+        Checkpoint last = results.get(results.size() - 1);
+        long[] k = last.kernelFields();
+        long[] g = last.gmcFields();
+        out.printf("%-18s %16s %16s %12s%n", last.what().equals("written once") ? "field" : "field (last)", "kernel",
+                "gmc", "difference");
         for (int i = 0; i < FIELDS.length; i++) {
             out.printf("%-18s %16d %16d %12s%n", FIELDS[i], k[i], g[i], k[i] == g[i] ? "0" : String.format(
                     Locale.ROOT, "%+d (%+.3f%%)", g[i] - k[i], k[i] == 0 ? 0 : 100.0 * (g[i] - k[i]) / k[i]));
-            if (i != 3 && i != 4 && k[i] != g[i]) { // mem_limit is unset; mem_used_max is a high-water mark
-                same = false;
-            }
         }
-        out.println("kernel: " + kernel);
-        out.println("gmc:    " + gmc);
-        boolean sameAsStore = measured.equals(gmc);
-        out.println("gmc measure's counting model: " + measured + (sameAsStore ? "  (equal to the store's)"
-                : "  DIFFERENT from the store's"));
-        same &= sameAsStore;
-        out.println(same ? "EQUAL: gmc's prediction matches the kernel." : "DIFFERENT: see the table above.");
+        same &= last.same();
+        out.println("kernel: " + last.kernel() + "   io_stat " + last.kernelIo());
+        out.println("gmc:    " + last.gmc() + "   io_stat " + last.gmcIo());
+        if (memLimit == 0) { // the counting model has no mem_limit: it predicts a device without one
+            boolean sameAsStore = measured.equals(results.get(0).gmc());
+            out.println("gmc measure's counting model (the pages written once): " + measured
+                    + (sameAsStore ? "  (equal to the store's)" : "  DIFFERENT from the store's"));
+            same &= sameAsStore;
+        }
+        if (memLimit > 0 || refusalMismatches > 0) {
+            out.println(refusalMismatches == 0 ? "every write was stored or refused alike by both"
+                    : refusalMismatches + " write(s) stored by one and refused by the other (listed above)");
+        }
+        out.println(readMismatches == 0 ? "every slot reads back the same from both"
+                : readMismatches + " slot(s) read back differently (listed above)");
+        same &= refusalMismatches == 0 && readMismatches == 0;
+        out.println(same ? "EQUAL: gmc's prediction matches the kernel." : "DIFFERENT: see above.");
         out.flush();
         return same ? 0 : 3;
     }
 
-    private static long[] fields(MmStat m) {
+    private static String differing(Checkpoint c) {
+        long[] k = c.kernelFields();
+        long[] g = c.gmcFields();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < FIELDS.length; i++) {
+            if (k[i] != g[i]) {
+                b.append(b.length() == 0 ? "" : ", ").append(FIELDS[i]).append(' ').append(k[i]).append(" / ")
+                        .append(g[i]);
+            }
+        }
+        return b.toString();
+    }
+
+    private static int n(long pages) {
+        return (int) pages;
+    }
+
+    /** Writes one page with O_DIRECT; false when the kernel refused it (zram's -ENOMEM over mem_limit). */
+    private static boolean writeDirect(FileChannel dev, ByteBuffer direct, int slot, byte[] page) {
+        direct.clear().limit(PageInput.PAGE);
+        direct.put(page).flip();
+        try {
+            while (direct.hasRemaining()) {
+                dev.write(direct, (long) slot * PageInput.PAGE + direct.position());
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Prints a write whose outcome differs between the two; returns 1 for it, else 0. */
+    private static int report(PrintWriter out, String what, long n, int slot, boolean kernelStored, boolean gmcStored) {
+        if (kernelStored == gmcStored) {
+            return 0;
+        }
+        out.printf("%s %d (slot %d): the kernel %s it, gmc %s it%n", what, n, slot,
+                kernelStored ? "stored" : "refused", gmcStored ? "stored" : "refused");
+        return 1;
+    }
+
+    /** REQ_OP_DISCARD of slots {@code [slot, slot+len)} through {@code blkdiscard} (the JDK cannot issue the ioctl). */
+    private static void discard(Path node, int slot, int len) throws IOException, InterruptedException {
+        List<String> cmd = List.of("blkdiscard", "-o", String.valueOf((long) slot * PageInput.PAGE), "-l",
+                String.valueOf((long) len * PageInput.PAGE), node.toString());
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("--churn needs blkdiscard (util-linux) on the PATH: " + e.getMessage(), e);
+        }
+        String msg = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + msg);
+        }
+    }
+
+    /** Reads every slot back from both devices; prints and counts slots whose bytes differ. */
+    private static long readBack(FileChannel dev, ByteBuffer direct, ZramDevice model, int pages) throws IOException {
+        byte[] kernelPage = new byte[PageInput.PAGE];
+        byte[] gmcPage = new byte[PageInput.PAGE];
+        long bad = 0;
+        for (int slot = 0; slot < pages; slot++) {
+            direct.clear().limit(PageInput.PAGE);
+            while (direct.hasRemaining()) {
+                if (dev.read(direct, (long) slot * PageInput.PAGE + direct.position()) < 0) {
+                    throw new IOException("zram device ended at slot " + slot + " of " + pages);
+                }
+            }
+            direct.flip();
+            direct.get(kernelPage);
+            model.read(slot, gmcPage, 0);
+            if (!java.util.Arrays.equals(kernelPage, gmcPage)) {
+                if (bad++ < 10) {
+                    System.err.println("slot " + slot + ": gmc's page differs from the kernel's");
+                }
+            }
+        }
+        return bad;
+    }
+
+    private static long[] fields(MmStat m, IoStat io) {
         return new long[] {m.origDataSize(), m.comprDataSize(), m.memUsedTotal(), m.memLimit(), m.memUsedMax(),
-            m.samePages(), m.pagesCompacted(), m.hugePages(), m.hugePagesSince()};
+            m.samePages(), m.pagesCompacted(), m.hugePages(), m.hugePagesSince(),
+            io.failedReads(), io.failedWrites(), io.invalidIo(), io.notifyFree()};
     }
 
     private static void write(Path p, String v) throws IOException {

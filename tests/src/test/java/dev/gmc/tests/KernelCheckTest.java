@@ -38,4 +38,28 @@ class KernelCheckTest {
         assertThat(r.out()).contains("EQUAL").contains("2892 pages");
         assertThat(zramDevices()).as("its own device removed, no other touched").isEqualTo(before);
     }
+
+    /**
+     * Churn: overwrites, discards, compactions and mem_used_max restarts on both devices, under a mem_limit that
+     * refuses some writes. Every checkpoint's mm_stat and io_stat, every write's outcome and every slot's bytes must
+     * agree with the kernel's.
+     */
+    @Test
+    void theEmulationFollowsTheKernelThroughChurnCompactionAndMemLimit() throws Exception {
+        Assumptions.assumeTrue(available(), "no writable /sys/class/zram-control (or under CI)");
+        long before = zramDevices();
+        MeasureCommandTest.Run r = gmc("kernel-check", "--churn", "3000", "--checkpoints", "3", "--seed", "5",
+                "--mem-limit", "1000000", "../samples");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("EQUAL: gmc's prediction matches the kernel")
+                .contains("every write was stored or refused alike by both")
+                .doesNotContain("DIFFERENT");
+        assertThat(r.out().lines().filter(l -> l.startsWith("compacted") && l.endsWith("EQUAL")).count()).isEqualTo(3);
+        // the limit did refuse writes, and compaction did free pages: the check exercised both
+        String kernelLine = r.out().lines().filter(l -> l.startsWith("kernel:")).findFirst().orElseThrow();
+        String[] f = kernelLine.substring("kernel:".length()).replace("io_stat", "").trim().split("\\s+");
+        assertThat(Long.parseLong(f[6])).as("pages_compacted").isPositive();
+        assertThat(Long.parseLong(f[10])).as("failed_writes").isPositive();
+        assertThat(zramDevices()).as("its own device removed, no other touched").isEqualTo(before);
+    }
 }

@@ -310,8 +310,24 @@ public final class PageStore implements AutoCloseable {
         return len;
     }
 
-    /** Frees a stored page (zram's slot_free; counts a free notification). */
+    /**
+     * Frees a stored page: zram's {@code slot_free} on a discard or a swap-slot free notification, so it counts one
+     * in {@code notify_free}.
+     */
     public void free(long id) {
+        free(id, true);
+    }
+
+    /**
+     * Frees the old contents of a slot that a write has just replaced ({@code zram_write_page}'s {@code slot_free}):
+     * as {@link #free}, but no free notification is counted; the kernel counts those only for discards and swap-slot
+     * notifications (checked against Linux 6.18 by {@code gmc kernel-check --churn}).
+     */
+    public void freeReplaced(long id) {
+        free(id, false);
+    }
+
+    private void free(long id, boolean notify) {
         ensureOpen();
         int index = checkShape(id);
         Context ctx = contexts.get();
@@ -348,7 +364,9 @@ public final class PageStore implements AutoCloseable {
             ctx.add(COMPR_DATA_SIZE, -(meta & PageId.SIZE_MASK));
         }
         ctx.add(PAGES_STORED, -1);
-        ctx.add(NOTIFY_FREE, 1);
+        if (notify) {
+            ctx.add(NOTIFY_FREE, 1);
+        }
         if (gen + 1 <= PageId.MAX_GEN) {
             ctx.giveEntry(this, index); // else retired: the generation would wrap, so the entry is never reused
         }
