@@ -1,5 +1,6 @@
 package dev.gmc.cli;
 
+import dev.gmc.kernels.OpenClException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,11 +37,13 @@ final class Errors {
     }
 
     /**
-     * True for the exceptions through which gmc reports bad input or a refused operation (their message names what
-     * and where); anything else is a bug in gmc and is reported as one.
+     * True for the exceptions through which gmc reports bad input, a refused operation or a failure of the machine's
+     * OpenCL driver (their message names what and where: the call and its error code, or the devices there are);
+     * anything else is a bug in gmc and is reported as one.
      */
     static boolean isUserError(Throwable e) {
         return e instanceof IOException || e instanceof UncheckedIOException || e instanceof IllegalArgumentException
-                || e instanceof IllegalStateException || e instanceof UnsupportedOperationException;
+                || e instanceof IllegalStateException || e instanceof UnsupportedOperationException
+                || e instanceof OpenClException;
     }
 }

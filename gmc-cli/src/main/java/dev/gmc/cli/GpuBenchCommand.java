@@ -92,6 +92,7 @@ final class GpuBenchCommand implements Callable<Integer> {
         opt.check();
         Args.atLeast("--submit-threads", submitThreads, 1);
         Args.atLeast("--e2e-batches", e2eBatches, 1);
+        ClDevice dev = ClDevice.select(opt.device); // first: a missing device fails before minutes of CPU baseline
         int pages = batchMib * 256;
         byte[] data = load(pages);
         int cores = opt.cores();
@@ -119,7 +120,6 @@ final class GpuBenchCommand implements Callable<Integer> {
         cpuNode.put("threads", cores).put("compressedBytes", cpuBytes).put("gbps1", cpu1[0]).put("gbpsN", cpuN[0])
                 .put("cpuSecPerGiB1", cpu1[1]).put("cpuSecPerGiBN", cpuN[1]);
 
-        ClDevice dev = ClDevice.select(opt.device);
         root.put("device", dev.toString()).put("deviceVersion", dev.version());
         out.println("device: " + dev + ", transfer " + transfer + ", work-group " + workGroup);
         ArrayNode kNodes = root.putArray("kernels");

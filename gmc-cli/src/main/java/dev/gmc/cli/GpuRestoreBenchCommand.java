@@ -78,6 +78,7 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
         Args.between("--batch-pages", batchPages, 1, 1 << 18);
         Args.between("--host-threads", hostThreads, 1, 64);
         opt.check();
+        ClDevice dev = ClDevice.select(opt.device); // first: a missing device fails before the CPU baseline
         int pages = mib * 256;
         data = PageInput.loadPages(opt.inputs, pages);
         int same = prepare(pages);
@@ -100,7 +101,6 @@ final class GpuRestoreBenchCommand implements Callable<Integer> {
         root.putObject("cpu").put("threads", cores).put("gbps1", cpu1[0]).put("gbpsN", cpuN[0])
                 .put("cpuSecPerGiB1", cpu1[1]).put("cpuSecPerGiBN", cpuN[1]);
 
-        ClDevice dev = ClDevice.select(opt.device);
         root.put("device", dev.toString()).put("deviceVersion", dev.version());
         out.println("device: " + dev + ", batches of " + batchPages + " pages, " + hostThreads + " host threads"
                 + (opt.slicePages > 0 ? ", slices of " + opt.slicePages + " pages" : "")
