@@ -20,6 +20,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * builds kernels with PoCL's cache off while eight threads run and the heap is collected died so in every run (10 of
  * 10, JDK 17 and 25).
  *
+ * <p>When: PoCL 5 (LLVM 16, Ubuntu 24.04) installs LLVM's handlers already while the platforms are enumerated
+ * ({@code clGetDeviceIDs}), so a JVM that only lists devices, or uses another vendor's device while PoCL's ICD is
+ * registered beside it, is exposed too. NVIDIA's driver alone (driver 580, H200; its kernel compiler
+ * {@code libnvidia-nvvm} is loaded) installed no handler over two kernel builds: the JVM's were the only ones
+ * ({@code scripts/signal-check-device.sh}, docs/TESTING.md). So the warning below names the LLVM-based platforms only.
+ *
  * <p>The fix is the JVM's own signal chaining: with {@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so}, a library's
  * {@code sigaction} for a signal the JVM handles is recorded, not installed, and the JVM passes it the faults that
  * are not its own. The {@code gmc} launcher and the build's test JVMs preload it; {@link #warnIfMissing} tells
