@@ -3,7 +3,9 @@
 # Runs gmc gpu-bench WITHOUT libjsig under strace, once per ICD (NVIDIA's; PoCL's as the positive control when
 # present), and lists, per signal the JVM relies on, the distinct handlers installed over the run: more than one
 # means a library replaced the JVM's. Needs .device/ from scripts/gpu-bench-pack.sh, with strace and its libraries
-# in .device/strace/ (copied there by hand from this machine); writes to ${OUT:-/tmp/gmc-out}.
+# in .device/strace/, copied from this machine:
+#   mkdir -p .device/strace && cp "$(command -v strace)" $(ldd "$(command -v strace)" | awk '/=>/ && !/libc.so/ {print $3}') .device/strace/
+# Run there with .device and bench-data carried; writes to ${OUT:-/tmp/gmc-out}.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/gmc-out}
