@@ -135,6 +135,7 @@ final class KernelCheckCommand implements Callable<Integer> {
             throw new IllegalArgumentException("too many pages: " + pages);
         }
         PrintWriter out = spec.commandLine().getOut();
+        Progress progress = Progress.items(spec.commandLine().getErr(), pages + churn, "writes and operations");
         int id = Integer.parseInt(Files.readString(CONTROL.resolve("hot_add")).trim()); // creates zram<id>
         Path sys = Path.of("/sys/block/zram" + id);
         Path node = Path.of("/dev/zram" + id);
@@ -164,6 +165,7 @@ final class KernelCheckCommand implements Callable<Integer> {
                             boolean kernelStored = writeDirect(dev, direct, slot, page);
                             boolean gmcStored = model.write(slot, page, 0);
                             refusalMismatches += report(out, "write", slot, slot, kernelStored, gmcStored);
+                            progress.advance(1);
                             if (SameFilled.test(page, 0)) {
                                 counting.addSame(SameFilled.fillValue(page, 0));
                             } else {
@@ -182,6 +184,7 @@ final class KernelCheckCommand implements Callable<Integer> {
                     for (int c = 1; c <= checkpoints; c++) {
                         long until = churn * (long) c / checkpoints;
                         for (; done < until; done++) {
+                            progress.advance(1);
                             if (rnd.nextInt(10) < 7) {
                                 int s = rnd.nextInt(n);
                                 byte[] p = sample[rnd.nextInt(sampled)];
@@ -205,9 +208,10 @@ final class KernelCheckCommand implements Callable<Integer> {
                         model.resetMemUsedMax();
                     }
                 }
-                readMismatches = readBack(dev, direct, model, n(pages));
+                readMismatches = readBack(dev, direct, model, (int) pages);
             }
         } finally {
+            progress.done();
             try {
                 write(sys.resolve("reset"), "1");
             } finally {
@@ -292,10 +296,6 @@ final class KernelCheckCommand implements Callable<Integer> {
             }
         }
         return b.toString();
-    }
-
-    private static int n(long pages) {
-        return (int) pages;
     }
 
     /** Writes one page with O_DIRECT; false when the kernel refused it (zram's -ENOMEM over mem_limit). */
