@@ -1,5 +1,9 @@
 package dev.gmc.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
@@ -91,6 +95,10 @@ final class KernelCheckCommand implements Callable<Integer> {
                     + "refused by both, write by write.")
     long memLimit;
 
+    @Option(names = "--format", defaultValue = "table",
+            description = "table or json (default: ${DEFAULT-VALUE}); the exit code is the same for both.")
+    String format;
+
     @picocli.CommandLine.Mixin
     ImageSurface.Mixin imageOptions;
 
@@ -110,6 +118,9 @@ final class KernelCheckCommand implements Callable<Integer> {
         }
         if (churn < 0 || checkpoints < 1 || memLimit < 0) {
             throw new IllegalArgumentException("--churn and --mem-limit must be >= 0 and --checkpoints >= 1");
+        }
+        if (!List.of("table", "json").contains(format)) {
+            throw new IllegalArgumentException("--format: '" + format + "' (expected table or json)");
         }
         ImageSurface.Options images = imageOptions.options();
         List<Path> files = PageInput.expand(paths);
@@ -135,7 +146,8 @@ final class KernelCheckCommand implements Callable<Integer> {
             throw new IllegalArgumentException("too many pages: " + pages);
         }
         PrintWriter out = spec.commandLine().getOut();
-        Progress progress = Progress.items(spec.commandLine().getErr(), pages + churn, "writes and operations");
+        PrintWriter err = spec.commandLine().getErr(); // differences found along the way: stdout stays one report
+        Progress progress = Progress.items(err, pages + churn, "writes and operations");
         int id = Integer.parseInt(Files.readString(CONTROL.resolve("hot_add")).trim()); // creates zram<id>
         Path sys = Path.of("/sys/block/zram" + id);
         Path node = Path.of("/dev/zram" + id);
@@ -164,7 +176,7 @@ final class KernelCheckCommand implements Callable<Integer> {
                         while (PageInput.readPage(in, page) > 0) {
                             boolean kernelStored = writeDirect(dev, direct, slot, page);
                             boolean gmcStored = model.write(slot, page, 0);
-                            refusalMismatches += report(out, "write", slot, slot, kernelStored, gmcStored);
+                            refusalMismatches += report(err, "write", slot, slot, kernelStored, gmcStored);
                             progress.advance(1);
                             if (SameFilled.test(page, 0)) {
                                 counting.addSame(SameFilled.fillValue(page, 0));
@@ -190,7 +202,7 @@ final class KernelCheckCommand implements Callable<Integer> {
                                 byte[] p = sample[rnd.nextInt(sampled)];
                                 boolean kernelStored = writeDirect(dev, direct, s, p);
                                 boolean gmcStored = model.write(s, p, 0);
-                                refusalMismatches += report(out, "churn op", done, s, kernelStored, gmcStored);
+                                refusalMismatches += report(err, "churn op", done, s, kernelStored, gmcStored);
                             } else {
                                 int s = rnd.nextInt(n);
                                 int len = Math.min(1 + rnd.nextInt(16), n - s);
@@ -208,7 +220,7 @@ final class KernelCheckCommand implements Callable<Integer> {
                         model.resetMemUsedMax();
                     }
                 }
-                readMismatches = readBack(dev, direct, model, (int) pages);
+                readMismatches = readBack(err, dev, direct, model, (int) pages);
             }
         } finally {
             progress.done();
@@ -218,7 +230,43 @@ final class KernelCheckCommand implements Callable<Integer> {
                 write(CONTROL.resolve("hot_remove"), String.valueOf(id));
             }
         }
-        return print(out, id, pages, files.size(), results, measured, refusalMismatches, readMismatches);
+        boolean same = results.stream().allMatch(Checkpoint::same) && refusalMismatches == 0 && readMismatches == 0
+                && (memLimit > 0 || measured.equals(results.get(0).gmc()));
+        if (format.equals("json")) {
+            json(out, id, pages, files.size(), results, measured, refusalMismatches, readMismatches, same);
+        } else {
+            print(out, id, pages, files.size(), results, measured, refusalMismatches, readMismatches);
+        }
+        return same ? 0 : 3;
+    }
+
+    private void json(PrintWriter out, int id, long pages, int fileCount, List<Checkpoint> results, MmStat measured,
+                      long refusalMismatches, long readMismatches, boolean same) throws IOException {
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = om.createObjectNode();
+        root.put("pages", pages).put("files", fileCount).put("device", "zram" + id).put("kernelAlgo", kernelAlgo)
+                .put("algo", algo).put("chain", chain).put("churn", churn).put("checkpoints", checkpoints)
+                .put("seed", seed).put("memLimit", memLimit);
+        ArrayNode cps = root.putArray("results");
+        for (Checkpoint c : results) {
+            ObjectNode n = cps.addObject().put("at", c.what()).put("equal", c.same());
+            ObjectNode k = n.putObject("kernel");
+            ObjectNode g = n.putObject("gmc");
+            long[] kf = c.kernelFields();
+            long[] gf = c.gmcFields();
+            for (int i = 0; i < FIELDS.length; i++) {
+                String key = FIELDS[i].replace("io ", "io_");
+                k.put(key, kf[i]);
+                g.put(key, gf[i]);
+            }
+        }
+        if (memLimit == 0) {
+            root.put("measureModelEqual", measured.equals(results.get(0).gmc()));
+        }
+        root.put("writesStoredOrRefusedDifferently", refusalMismatches).put("slotsReadBackDifferently", readMismatches)
+                .put("equal", same);
+        out.println(om.writeValueAsString(root));
+        out.flush();
     }
 
     /** The stats of both devices at one point of the run. */
@@ -241,8 +289,8 @@ final class KernelCheckCommand implements Callable<Integer> {
                 IoStat.parse(Files.readString(sys.resolve("io_stat"))), model.ioStat());
     }
 
-    private int print(PrintWriter out, int id, long pages, int fileCount, List<Checkpoint> results, MmStat measured,
-                      long refusalMismatches, long readMismatches) {
+    private void print(PrintWriter out, int id, long pages, int fileCount, List<Checkpoint> results, MmStat measured,
+                       long refusalMismatches, long readMismatches) {
         out.printf("%d pages from %d file(s) through zram%d (%s, created and removed by gmc) and gmc (%s, chain %d)%s%n",
                 pages, fileCount, id, kernelAlgo, algo, chain, churn > 0
                         ? String.format(Locale.ROOT, "; then %d churn operations (seed %d)", churn, seed) : "");
@@ -275,14 +323,13 @@ final class KernelCheckCommand implements Callable<Integer> {
         }
         if (memLimit > 0 || refusalMismatches > 0) {
             out.println(refusalMismatches == 0 ? "every write was stored or refused alike by both"
-                    : refusalMismatches + " write(s) stored by one and refused by the other (listed above)");
+                    : refusalMismatches + " write(s) stored by one and refused by the other (listed on stderr)");
         }
         out.println(readMismatches == 0 ? "every slot reads back the same from both"
-                : readMismatches + " slot(s) read back differently (listed above)");
+                : readMismatches + " slot(s) read back differently (the first 10 listed on stderr)");
         same &= refusalMismatches == 0 && readMismatches == 0;
         out.println(same ? "EQUAL: gmc's prediction matches the kernel." : "DIFFERENT: see above.");
         out.flush();
-        return same ? 0 : 3;
     }
 
     private static String differing(Checkpoint c) {
@@ -339,7 +386,8 @@ final class KernelCheckCommand implements Callable<Integer> {
     }
 
     /** Reads every slot back from both devices; prints and counts slots whose bytes differ. */
-    private static long readBack(FileChannel dev, ByteBuffer direct, ZramDevice model, int pages) throws IOException {
+    private static long readBack(PrintWriter err, FileChannel dev, ByteBuffer direct, ZramDevice model, int pages)
+            throws IOException {
         byte[] kernelPage = new byte[PageInput.PAGE];
         byte[] gmcPage = new byte[PageInput.PAGE];
         long bad = 0;
@@ -355,7 +403,7 @@ final class KernelCheckCommand implements Callable<Integer> {
             model.read(slot, gmcPage, 0);
             if (!java.util.Arrays.equals(kernelPage, gmcPage)) {
                 if (bad++ < 10) {
-                    System.err.println("slot " + slot + ": gmc's page differs from the kernel's");
+                    err.println("slot " + slot + ": gmc's page differs from the kernel's");
                 }
             }
         }

@@ -3,6 +3,8 @@ package dev.gmc.tests;
 import static dev.gmc.tests.MeasureCommandTest.gmc;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -42,24 +44,29 @@ class KernelCheckTest {
     /**
      * Churn: overwrites, discards, compactions and mem_used_max restarts on both devices, under a mem_limit that
      * refuses some writes. Every checkpoint's mm_stat and io_stat, every write's outcome and every slot's bytes must
-     * agree with the kernel's.
+     * agree with the kernel's; the JSON report must say so field by field.
      */
     @Test
     void theEmulationFollowsTheKernelThroughChurnCompactionAndMemLimit() throws Exception {
         Assumptions.assumeTrue(available(), "no writable /sys/class/zram-control (or under CI)");
         long before = zramDevices();
         MeasureCommandTest.Run r = gmc("kernel-check", "--churn", "3000", "--checkpoints", "3", "--seed", "5",
-                "--mem-limit", "1000000", "../samples");
+                "--mem-limit", "1000000", "--format", "json", "../samples");
         assertThat(r.code()).as(r.out() + r.err()).isZero();
-        assertThat(r.out()).contains("EQUAL: gmc's prediction matches the kernel")
-                .contains("every write was stored or refused alike by both")
-                .doesNotContain("DIFFERENT");
-        assertThat(r.out().lines().filter(l -> l.startsWith("compacted") && l.endsWith("EQUAL")).count()).isEqualTo(3);
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertThat(root.get("equal").asBoolean()).isTrue();
+        assertThat(root.get("writesStoredOrRefusedDifferently").asLong()).isZero();
+        assertThat(root.get("slotsReadBackDifferently").asLong()).isZero();
+        JsonNode results = root.get("results");
+        assertThat(results).hasSize(1 + 2 * 3);
+        for (JsonNode c : results) {
+            assertThat(c.get("kernel")).as(c.get("at").asText()).isEqualTo(c.get("gmc"));
+        }
         // the limit did refuse writes, and compaction did free pages: the check exercised both
-        String kernelLine = r.out().lines().filter(l -> l.startsWith("kernel:")).findFirst().orElseThrow();
-        String[] f = kernelLine.substring("kernel:".length()).replace("io_stat", "").trim().split("\\s+");
-        assertThat(Long.parseLong(f[6])).as("pages_compacted").isPositive();
-        assertThat(Long.parseLong(f[10])).as("failed_writes").isPositive();
+        JsonNode last = results.get(results.size() - 1).get("kernel");
+        assertThat(last.get("pages_compacted").asLong()).isPositive();
+        assertThat(last.get("io_failed_writes").asLong()).isPositive();
+        assertThat(last.get("io_notify_free").asLong()).isPositive();
         assertThat(zramDevices()).as("its own device removed, no other touched").isEqualTo(before);
     }
 }
