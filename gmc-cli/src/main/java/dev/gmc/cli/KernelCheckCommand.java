@@ -107,6 +107,20 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (churn < 0 || checkpoints < 1 || memLimit < 0) {
+            throw new IllegalArgumentException("--churn and --mem-limit must be >= 0 and --checkpoints >= 1");
+        }
+        if (!List.of("table", "json").contains(format)) {
+            throw new IllegalArgumentException("--format: '" + format + "' (expected table or json)");
+        }
+        ImageSurface.Options images = imageOptions.options();
+        List<Path> files = PageInput.expand(paths);
+        for (Path f : files) {
+            if (f.equals(PageInput.STDIN) || !Files.isRegularFile(f)) { // a stream could not be read twice
+                throw new IllegalArgumentException("input " + f + ": kernel-check reads its inputs twice (to size the "
+                        + "zram device, then to write it), so it needs regular files, not a stream");
+            }
+        }
         if (!System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")) {
             throw new IllegalStateException("kernel-check needs Linux (this is " + System.getProperty("os.name") + ")");
         }
@@ -116,14 +130,6 @@ final class KernelCheckCommand implements Callable<Integer> {
         if (!Files.isWritable(CONTROL.resolve("hot_remove"))) {
             throw new IllegalStateException("kernel-check must run as root (it creates and removes a zram device)");
         }
-        if (churn < 0 || checkpoints < 1 || memLimit < 0) {
-            throw new IllegalArgumentException("--churn and --mem-limit must be >= 0 and --checkpoints >= 1");
-        }
-        if (!List.of("table", "json").contains(format)) {
-            throw new IllegalArgumentException("--format: '" + format + "' (expected table or json)");
-        }
-        ImageSurface.Options images = imageOptions.options();
-        List<Path> files = PageInput.expand(paths);
         long pages = 0;
         byte[] page = new byte[PageInput.PAGE];
         Random rnd = new Random(seed);

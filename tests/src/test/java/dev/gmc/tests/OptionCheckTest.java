@@ -31,6 +31,7 @@ class OptionCheckTest {
         "policies --format xml                           | --format: 'xml' (expected table or json)",
         "policies --plugin no-such.jar                   | --plugin no-such.jar: no such file",
         "replay --plugin no-such.jar ../traces/utgard-jobs.gmct | --plugin no-such.jar: no such file",
+        "kernel-check -                                   | kernel-check reads its inputs twice",
         // a device that is not there (or no OpenCL at all): the driver's answer, not an internal error
         "gpu-bench --device no-such-device --rounds 1 --batch-mib 1 | OpenCL",
         "gpu-restore-bench --device no-such-device --rounds 1 --mib 1 | OpenCL",
