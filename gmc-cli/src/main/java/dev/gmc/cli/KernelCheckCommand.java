@@ -241,7 +241,7 @@ final class KernelCheckCommand implements Callable<Integer> {
         if (format.equals("json")) {
             json(out, id, pages, files.size(), results, measured, refusalMismatches, readMismatches, same);
         } else {
-            print(out, id, pages, files.size(), results, measured, refusalMismatches, readMismatches);
+            print(out, id, pages, files.size(), results, measured, refusalMismatches, readMismatches, same);
         }
         return same ? 0 : 3;
     }
@@ -296,16 +296,14 @@ final class KernelCheckCommand implements Callable<Integer> {
     }
 
     private void print(PrintWriter out, int id, long pages, int fileCount, List<Checkpoint> results, MmStat measured,
-                       long refusalMismatches, long readMismatches) {
+                       long refusalMismatches, long readMismatches, boolean same) {
         out.printf("%d pages from %d file(s) through zram%d (%s, created and removed by gmc) and gmc (%s, chain %d)%s%n",
                 pages, fileCount, id, kernelAlgo, algo, chain, churn > 0
                         ? String.format(Locale.ROOT, "; then %d churn operations (seed %d)", churn, seed) : "");
-        boolean same = true;
         if (results.size() > 1) {
             out.printf("%-22s %s%n", "checkpoint", "mm_stat and io_stat, kernel against gmc");
             for (Checkpoint c : results) {
                 out.printf("%-22s %s%n", c.what(), c.same() ? "EQUAL" : "DIFFERENT: " + differing(c));
-                same &= c.same();
             }
             out.println();
         }
@@ -318,14 +316,12 @@ final class KernelCheckCommand implements Callable<Integer> {
             out.printf("%-18s %16d %16d %12s%n", FIELDS[i], k[i], g[i], k[i] == g[i] ? "0" : String.format(
                     Locale.ROOT, "%+d (%+.3f%%)", g[i] - k[i], k[i] == 0 ? 0 : 100.0 * (g[i] - k[i]) / k[i]));
         }
-        same &= last.same();
         out.println("kernel: " + last.kernel() + "   io_stat " + last.kernelIo());
         out.println("gmc:    " + last.gmc() + "   io_stat " + last.gmcIo());
         if (memLimit == 0) { // the counting model has no mem_limit: it predicts a device without one
             boolean sameAsStore = measured.equals(results.get(0).gmc());
             out.println("gmc measure's counting model (the pages written once): " + measured
                     + (sameAsStore ? "  (equal to the store's)" : "  DIFFERENT from the store's"));
-            same &= sameAsStore;
         }
         if (memLimit > 0 || refusalMismatches > 0) {
             out.println(refusalMismatches == 0 ? "every write was stored or refused alike by both"
@@ -333,7 +329,6 @@ final class KernelCheckCommand implements Callable<Integer> {
         }
         out.println(readMismatches == 0 ? "every slot reads back the same from both"
                 : readMismatches + " slot(s) read back differently (the first 10 listed on stderr)");
-        same &= refusalMismatches == 0 && readMismatches == 0;
         out.println(same ? "EQUAL: gmc's prediction matches the kernel." : "DIFFERENT: see above.");
         out.flush();
     }
