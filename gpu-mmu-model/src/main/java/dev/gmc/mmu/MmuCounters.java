@@ -2,8 +2,8 @@ package dev.gmc.mmu;
 
 /**
  * Counts of every MMU-visible operation, so that a policy's cost in TLB flushes and faults can be read off.
- * One instance is shared by all address spaces of an emulated machine; updates are {@link LongAdder}s because
- * GPU and CPU accesses on many threads bump the hit/miss counters.
+ * One instance is shared by all address spaces of an emulated machine; GPU and CPU accesses on many threads bump
+ * the hit/miss counters, so each thread counts in its own cells ({@link EnumCounters}).
  */
 public final class MmuCounters extends EnumCounters<MmuCounters.Op> {
     /** Counted operations. Hardware commands carry the register name they stand for. */

@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Emulated RAM: page frames that hold real bytes, a frame allocator with per-kind accounting.
@@ -78,7 +77,14 @@ public final class PhysicalMemory {
 
     private final AtomicLong used = new AtomicLong();
     private final AtomicLong peakUsed = new AtomicLong();
-    private final LongAdder[] usedByKind = new LongAdder[FrameKind.values().length];
+    private final KindCounts usedByKind = new KindCounts();
+
+    /** Frames in use per kind: per-thread cells (see {@link EnumCounters}), one thread's frees may be another's. */
+    private static final class KindCounts extends EnumCounters<FrameKind> {
+        KindCounts() {
+            super(FrameKind.class);
+        }
+    }
 
     /** One thread's free PFNs, a LIFO stack ({@code pfns[count - 1]} is the top); guarded by its monitor. */
     private static final class FrameCache {
@@ -117,9 +123,6 @@ public final class PhysicalMemory {
         this.freeTop = frames - 1;
         this.kinds[0] = (byte) FrameKind.DATA.ordinal(); // reserved, never freed
         this.poisonOnFree = poisonOnFree;
-        for (int i = 0; i < usedByKind.length; i++) {
-            usedByKind[i] = new LongAdder();
-        }
         this.caches = ThreadLocal.withInitial(() -> {
             FrameCache c = new FrameCache();
             allCaches.add(c);
@@ -146,7 +149,7 @@ public final class PhysicalMemory {
         }
         int pfn = take();
         KINDS.setVolatile(kinds, pfn, (byte) kind.ordinal());
-        usedByKind[kind.ordinal()].increment();
+        usedByKind.inc(kind);
         int chunk = pfn >> CHUNK_SHIFT;
         if (CHUNKS.getAcquire(chunks, chunk) == null && newChunk(chunk)) {
             zero = false; // a fresh chunk is zero
@@ -221,7 +224,7 @@ public final class PhysicalMemory {
         if (poisonOnFree) { // in no list yet: no other thread can have it
             Arrays.fill(array(pfn), offset(pfn), offset(pfn) + PAGE_SIZE, POISON);
         }
-        usedByKind[kind.ordinal()].decrement();
+        usedByKind.add(kind, -1);
         FrameCache c = caches.get();
         synchronized (c) {
             c.pfns[c.count++] = pfn;
@@ -243,7 +246,7 @@ public final class PhysicalMemory {
     }
 
     public long used(FrameKind kind) {
-        return usedByKind[kind.ordinal()].sum();
+        return usedByKind.get(kind);
     }
 
     /** Frames handed out (allocations in progress included). */
