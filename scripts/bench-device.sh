@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs one of gmc-bench's paired benchmarks on a machine without Java, e.g. the device box's host CPU (16 cores, a
 # quieter machine than the 2-vCPU development VM). Needs .device-bench/ from scripts/bench-pack.sh.
-# Usage: scripts/bench-device.sh StorePathPaired|StoreThreads [arguments of that class]
+# Usage: scripts/bench-device.sh StorePathPaired|StoreThreads|FaultThreads [arguments of that class]
 # Output (also printed) goes to ${OUT:-/tmp/gmc-out}/<class>.txt, the host's description to host.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bench=${1:?usage: scripts/bench-device.sh StorePathPaired|StoreThreads [args]}
+bench=${1:?usage: scripts/bench-device.sh StorePathPaired|StoreThreads|FaultThreads [args]}
 shift
 out=${OUT:-/tmp/gmc-out}
 mkdir -p "$out"

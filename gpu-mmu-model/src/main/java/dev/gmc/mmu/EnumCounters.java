@@ -15,7 +15,8 @@ import java.util.Map;
  * a read sums every thread's cells. Why not a {@link java.util.concurrent.atomic.LongAdder} per counter: with 16
  * threads restoring pages at once, the adders' compare-and-sets on shared cells took a fifth of the fault path's
  * samples (docs/PERFORMANCE.md), because more threads than cells keep colliding. The cells of a thread that has
- * ended are folded into a retired sum by the next read, so a long run with short-lived threads keeps no garbage.
+ * ended are folded into a retired sum by the next read or the next thread's first count, so a long run with
+ * short-lived threads keeps no garbage.
  * Sums are exact when no thread is counting, and each counter is read atomically otherwise (as before).
  */
 public class EnumCounters<E extends Enum<E>> {
@@ -40,6 +41,7 @@ public class EnumCounters<E extends Enum<E>> {
         this.mine = ThreadLocal.withInitial(() -> {
             long[] c = new long[PAD + size + PAD];
             synchronized (this) {
+                foldEnded(); // so that the list stays as short as the live threads, even if nobody reads
                 all.add(new Cells(Thread.currentThread(), c));
             }
             return c;
@@ -73,6 +75,11 @@ public class EnumCounters<E extends Enum<E>> {
             m.put(k, get(k));
         }
         return m;
+    }
+
+    /** Threads whose cells are kept (for tests). */
+    synchronized int cellSets() {
+        return all.size();
     }
 
     /** Adds the cells of threads that have ended to {@link #retired} (they can no longer change) and drops them. */

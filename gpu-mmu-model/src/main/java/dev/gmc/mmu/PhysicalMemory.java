@@ -32,8 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@link OutOfFramesException}), so the peak is the count's true maximum;</li>
  *   <li>a reserved frame exists in the shared stack or in some cache; an allocation that finds its own cache and
  *       the shared stack empty drains the other threads' caches into the shared stack, as the kernel's
- *       {@code drain_all_pages} before it gives up, and tries again. Caches of threads that have ended are dropped
- *       once drained.</li>
+ *       {@code drain_all_pages} before it gives up, and tries again. The caches of threads that have ended are
+ *       drained and dropped then, and whenever a thread makes its cache, so a run with short-lived threads keeps
+ *       no more caches than threads.</li>
  * </ul>
  *
  * <p>Concurrency: a cache is guarded by its own monitor (taken by its thread on every call, uncontended unless a
@@ -125,6 +126,7 @@ public final class PhysicalMemory {
         this.poisonOnFree = poisonOnFree;
         this.caches = ThreadLocal.withInitial(() -> {
             FrameCache c = new FrameCache();
+            drain(c, true); // a thread's first call: give back what ended threads left, so the list stays short
             allCaches.add(c);
             return c;
         });
@@ -193,8 +195,13 @@ public final class PhysicalMemory {
 
     /** Moves every other cache's PFNs onto the shared stack; drops the caches of threads that have ended. */
     private void drainOthers(FrameCache mine) {
+        drain(mine, false);
+    }
+
+    /** {@link #drainOthers}, or with {@code endedOnly} only the caches of threads that have ended. */
+    private void drain(FrameCache mine, boolean endedOnly) {
         for (FrameCache x : allCaches) {
-            if (x == mine) {
+            if (x == mine || (endedOnly && x.owner.isAlive())) {
                 continue;
             }
             synchronized (x) {
@@ -238,6 +245,11 @@ public final class PhysicalMemory {
             }
         }
         used.decrementAndGet(); // only now: a reservation may count on this frame once it is in a list
+    }
+
+    /** Caches kept, live threads' and not yet dropped ended threads' (for tests). */
+    int caches() {
+        return allCaches.size();
     }
 
     public FrameKind kind(int pfn) {

@@ -66,6 +66,13 @@ class EnumCountersTest {
                 assertThat(c.get(k)).as("wave %d, %s", wave, k).isEqualTo(expected[k.ordinal()]);
             }
         }
+        for (int t = 0; t < 100; t++) { // short-lived threads that nobody reads after: no cells pile up
+            Thread th = new Thread(() -> c.inc(K.A));
+            th.start();
+            th.join();
+        }
+        expected[K.A.ordinal()] += 100;
+        assertThat(c.cellSets()).as("this thread's and at most the last ended one's").isLessThanOrEqualTo(2);
         assertThat(c.snapshot()).containsEntry(K.A, expected[0]).containsEntry(K.B, expected[1])
                 .containsEntry(K.C, expected[2]);
     }

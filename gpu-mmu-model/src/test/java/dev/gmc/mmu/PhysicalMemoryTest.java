@@ -174,6 +174,34 @@ class PhysicalMemoryTest {
         }
     }
 
+    /** Threads that end leave frames in their caches: they are given back, and the caches dropped. */
+    @Test
+    void endedThreadsCachesAreGivenBackAndDropped() throws Exception {
+        PhysicalMemory mem = new PhysicalMemory((long) FRAMES * 4096, false);
+        for (int t = 0; t < 300; t++) {
+            Thread th = new Thread(() -> {
+                int[] taken = new int[10];
+                for (int i = 0; i < taken.length; i++) {
+                    taken[i] = mem.allocate(FrameKind.DATA, false);
+                }
+                for (int pfn : taken) {
+                    mem.free(pfn, FrameKind.DATA); // stays in this thread's cache
+                }
+            });
+            th.start();
+            th.join();
+        }
+        assertThat(mem.caches()).as("at most the last ended thread's cache is kept").isLessThanOrEqualTo(1);
+        assertThat(mem.freeFrames()).isEqualTo(FRAMES - 1);
+        boolean[] seen = new boolean[FRAMES];
+        for (int i = 0; i < FRAMES - 1; i++) {
+            int pfn = mem.allocate(FrameKind.DATA, false);
+            assertThat(seen[pfn]).isFalse();
+            seen[pfn] = true;
+        }
+        assertThat(mem.caches()).as("the main thread's own").isEqualTo(1);
+    }
+
     /** Of two threads freeing one frame at once exactly one succeeds; the frame is listed once. */
     @Test
     void racingDoubleFreeThrowsOnceAndLosesNothing() throws Exception {
