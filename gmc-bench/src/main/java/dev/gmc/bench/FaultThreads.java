@@ -12,13 +12,15 @@ import dev.gmc.driver.GpuContext;
 import dev.gmc.driver.MidgardDriver;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
-import java.util.SplittableRandom;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4SafeDecompressor;
@@ -36,7 +38,7 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * with its original page by page and the driver's invariants are checked.
  *
  * <p>Run from the repository root: {@code java -Xmx12g -cp gmc-bench/target/gmc-bench.jar dev.gmc.bench.FaultThreads
- * [rounds] [threads,…] [pages per thread] [dataset]} (default: 9 rounds, 1, 2, 4, … up to the cores, 16384 pages,
+ * [rounds] [threads,…] [pages per thread] [dataset]} (default: 9 rounds, 1, 2, 4, … below the cores and the cores, 16384 pages,
  * samples).
  */
 public final class FaultThreads {
@@ -48,16 +50,7 @@ public final class FaultThreads {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 9;
         int cores = Runtime.getRuntime().availableProcessors();
-        int[] threads;
-        if (args.length > 1) {
-            threads = Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray();
-        } else {
-            List<Integer> l = new ArrayList<>();
-            for (int t = 1; t <= cores; t *= 2) {
-                l.add(t);
-            }
-            threads = l.stream().mapToInt(Integer::intValue).toArray();
-        }
+        int[] threads = BenchArgs.threadCounts(args, 1);
         int perThread = args.length > 2 ? Integer.parseInt(args[2]) : 16384;
         String dataset = args.length > 3 ? args[3] : "samples";
         // Only pages the store keeps compressed, so that every fault restores (refused pages stay resident).
@@ -196,17 +189,8 @@ public final class FaultThreads {
     }
 
     private static int[] shuffled(int n, long seed) {
-        int[] a = new int[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = i;
-        }
-        SplittableRandom r = new SplittableRandom(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int x = a[i];
-            a[i] = a[j];
-            a[j] = x;
-        }
-        return a;
+        List<Integer> l = new ArrayList<>(IntStream.range(0, n).boxed().toList());
+        Collections.shuffle(l, new Random(seed));
+        return l.stream().mapToInt(Integer::intValue).toArray();
     }
 }

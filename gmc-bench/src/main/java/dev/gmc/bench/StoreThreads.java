@@ -54,17 +54,7 @@ public final class StoreThreads {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 11;
         int cores = Runtime.getRuntime().availableProcessors();
-        int[] threads;
-        if (args.length > 1) {
-            threads = Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray();
-        } else {
-            List<Integer> t = new ArrayList<>();
-            for (int n = 1; n < cores; n *= 2) {
-                t.add(n);
-            }
-            t.add(cores);
-            threads = t.stream().mapToInt(Integer::intValue).toArray();
-        }
+        int[] threads = BenchArgs.threadCounts(args, 1);
         String[] sets = args.length > 2 ? Arrays.copyOfRange(args, 2, args.length) : new String[] {"samples", "real-mix"};
         System.out.printf("one shared PageStore (codec lz4), %d cores; paired rounds: %d (after 3 warm-up rounds);"
                 + " median [min, max] of per-round values%n", cores, rounds);

@@ -87,12 +87,7 @@ class PhysicalMemoryTest {
                 release.countDown();
                 other.join();
             }
-            boolean[] seen = new boolean[FRAMES];
-            for (int i = 0; i < FRAMES - 1; i++) {
-                int pfn = mem.allocate(FrameKind.DATA, false);
-                assertThat(seen[pfn]).as("PFN %d handed out twice", pfn).isFalse();
-                seen[pfn] = true;
-            }
+            allocateAllDistinct(mem);
             assertThat(mem.freeFrames()).isZero();
             assertThatThrownBy(() -> mem.allocate(FrameKind.DATA, false))
                     .isInstanceOf(OutOfFramesException.class);
@@ -163,12 +158,7 @@ class PhysicalMemoryTest {
                 }
             }
             assertThat(mem.freeFrames()).isEqualTo(FRAMES - 1);
-            boolean[] seen = new boolean[FRAMES];
-            for (int i = 0; i < FRAMES - 1; i++) {
-                int pfn = mem.allocate(FrameKind.DATA, false);
-                assertThat(seen[pfn]).isFalse();
-                seen[pfn] = true;
-            }
+            allocateAllDistinct(mem);
         } finally {
             pool.shutdownNow();
         }
@@ -193,12 +183,7 @@ class PhysicalMemoryTest {
         }
         assertThat(mem.caches()).as("at most the last ended thread's cache is kept").isLessThanOrEqualTo(1);
         assertThat(mem.freeFrames()).isEqualTo(FRAMES - 1);
-        boolean[] seen = new boolean[FRAMES];
-        for (int i = 0; i < FRAMES - 1; i++) {
-            int pfn = mem.allocate(FrameKind.DATA, false);
-            assertThat(seen[pfn]).isFalse();
-            seen[pfn] = true;
-        }
+        allocateAllDistinct(mem);
         assertThat(mem.caches()).as("the main thread's own").isEqualTo(1);
     }
 
@@ -228,14 +213,20 @@ class PhysicalMemoryTest {
                         .isTrue();
                 assertThat(mem.usedFrames()).isZero();
             }
-            boolean[] seen = new boolean[FRAMES];
-            for (int i = 0; i < FRAMES - 1; i++) {
-                int pfn = mem.allocate(FrameKind.DATA, false);
-                assertThat(seen[pfn]).as("PFN %d listed twice", pfn).isFalse();
-                seen[pfn] = true;
-            }
+            allocateAllDistinct(mem);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Allocates every frame of {@code mem}: each PFN must come once (none lost in a cache, none listed twice). */
+    private static void allocateAllDistinct(PhysicalMemory mem) {
+        boolean[] seen = new boolean[FRAMES];
+        for (int i = 0; i < FRAMES - 1; i++) {
+            int pfn = mem.allocate(FrameKind.DATA, false);
+            assertThat(seen[pfn]).as("PFN %d handed out twice", pfn).isFalse();
+            seen[pfn] = true;
+        }
+        assertThat(mem.freeFrames()).isZero();
     }
 }
