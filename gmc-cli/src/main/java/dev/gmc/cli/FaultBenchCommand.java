@@ -68,8 +68,9 @@ final class FaultBenchCommand implements Callable<Integer> {
 
     @Option(names = "--threads", defaultValue = "0", description = "Also measure restore throughput with this many "
             + "threads faulting disjoint compressed pages at once (see --buffers), against as many threads "
-            + "decompressing the same pages raw; 1 gives the one-thread figure to compare with (default: "
-            + "${DEFAULT-VALUE}: no such phase).")
+            + "decompressing the same pages raw; each phase repeats, the buffers compressed again in between, until it "
+            + "has run 0.2 s a round; 1 gives the one-thread figure to compare with (default: ${DEFAULT-VALUE}: no "
+            + "such phase).")
     int threads;
 
     /** Where the threads of the parallel phase fault. */
