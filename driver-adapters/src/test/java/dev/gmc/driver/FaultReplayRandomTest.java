@@ -87,10 +87,17 @@ class FaultReplayRandomTest {
                 }));
                 threads.add(new Thread(() -> {
                     try {
-                        while (!done.get()) {
+                        // With eager restore, cycle on after the workers end until one foreground has restored
+                        // pages: on a loaded machine the workers may finish, or fault every compressed page back
+                        // first, before any cycle finds pages to restore (the counter check below needs one).
+                        boolean restored = false;
+                        for (int extra = 0; !done.get() || (eager && !restored && extra < 1000); ) {
+                            if (done.get()) {
+                                extra++;
+                            }
                             daemon.appBackground(100);
                             Thread.sleep(1);
-                            daemon.appForeground(100);
+                            restored |= daemon.appForeground(100).pagesRestored() > 0;
                         }
                     } catch (Throwable t) {
                         failures.add("daemon: " + t);
