@@ -97,7 +97,7 @@ public final class StorePathPaired {
             }
         }
         PageStore own = new PageStore(cfg);
-        long[] ownIds = new long[4 * n];
+        long[] ownIds = new long[RING * n];
         for (int i = 0; i < ownIds.length; i++) {
             ownIds[i] = own.store(pages[i % n], 0);
         }
