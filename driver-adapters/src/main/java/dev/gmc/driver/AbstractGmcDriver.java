@@ -310,8 +310,9 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
      * ({@code cpu == null}). Returns false when the buffer is freed or no frame is left for the restore.
      *
      * <p>A restore that finds no frame drops the buffer lock, has the {@link DirectReclaimer} (if one is set) make
-     * room, and tries again, up to {@value #RECLAIM_ATTEMPTS} times (another thread may take the room first); the
-     * fault is counted once, by its final outcome. A caller that already holds the buffer lock (Utgard's pre-job
+     * room, and tries again. It gives up (the fault fails) when a reclaim frees nothing and finds no room, or after
+     * {@value #RECLAIM_ATTEMPTS} reclaims whose room other threads took first; the fault is counted once, by its
+     * final outcome. A caller that already holds the buffer lock (Utgard's pre-job
      * hook, which also holds its session) cannot drop it, so it never reclaims here: it reclaims before it starts.
      */
     protected boolean resolveFault(Buffer b, int page, CpuProcess cpu, boolean preJob) {
@@ -347,8 +348,13 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         }
     }
 
-    /** Direct reclaims one fault may run before it gives up (each retry can lose the room to another thread). */
-    static final int RECLAIM_ATTEMPTS = 3;
+    /**
+     * Direct reclaims one fault may run while each makes room that other threads then take first: the kernel's
+     * MAX_RECLAIM_RETRIES (mm/internal.h), as its allocator retries while reclaim makes progress. (It was 3, and a
+     * reclaim whose room was taken before its final check counted as no room at all: four threads reclaiming each
+     * other's buffers on 16 cores then failed faults, found by a soak run, docs/TESTING.md.)
+     */
+    static final int RECLAIM_ATTEMPTS = 16;
     /** {@link #resolveLocked} outcome bits: the page was decompressed; the faulting table maps it. */
     private static final int RESTORED = 1;
     private static final int MAPPED = 2;
@@ -659,7 +665,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                 return CompressResult.skipped(b, "freed");
             }
             if (b.regionState == RegionState.COMPRESSING) {
-                return CompressResult.skipped(b, "already being compressed");
+                return CompressResult.skipped(b, CompressResult.BUSY);
             }
             if (b.jobPins > 0) {
                 return CompressResult.skipped(b, "in use by a running job");

@@ -13,8 +13,16 @@ package dev.gmc.driver;
 public record CompressResult(int bufferId, int pages, int stored, int sameFilled, int rejected, int aborted,
         long storedBytes, String skipped) {
 
+    /** {@link #skipped()} when another thread is compressing the buffer: its frames are being freed meanwhile. */
+    static final String BUSY = "already being compressed";
+
     static CompressResult skipped(Buffer b, String why) {
         return new CompressResult(b.id(), b.pages(), 0, 0, 0, 0, 0, why);
+    }
+
+    /** Skipped because another thread is compressing the buffer. */
+    public boolean busy() {
+        return BUSY.equals(skipped);
     }
 
     public int framesFreed() {

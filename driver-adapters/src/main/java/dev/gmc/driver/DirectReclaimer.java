@@ -18,7 +18,9 @@ public interface DirectReclaimer {
      * Compresses buffers until {@code frames} frames are free, never one that {@code spare} accepts (the buffer the
      * caller is restoring: compressing it to make room for itself would undo the work).
      *
-     * @return whether {@code frames} frames are free now (the caller's retry may still lose them to another thread)
+     * @return whether it found or made room ({@code frames} frames free when it stopped, or frames freed by its
+     *         compressions): the caller tries again, though other threads may take that room first; false when it
+     *         could free nothing
      */
     boolean reclaimFor(long frames, Predicate<Buffer> spare);
 }

@@ -98,33 +98,55 @@ public final class ResourceDaemon {
     /**
      * Direct reclaim, as an allocation that finds no free page does in the kernel: compresses the policy's pressure
      * candidates in order until {@code frames} frames are free (or the candidates run out). Nothing when reclaim is
-     * off (watermarks 0).
+     * off (watermarks 0). For one thread at a time (a trace runner); restores on many threads use
+     * {@link #reclaimFor(long, java.util.function.Predicate)}.
      *
      * @return whether {@code frames} frames are free now
      */
     public boolean reclaimFor(long frames) {
-        return reclaimFor(frames, b -> false);
+        return reclaimFor(frames, b -> false) && driver.memory().freeFrames() >= frames;
     }
 
     /**
-     * {@link #reclaimFor(long)} that never compresses a buffer {@code spare} accepts: the driver's restores call it
-     * (as its {@link DirectReclaimer}) sparing the buffer they restore, and with no lock held.
+     * Direct reclaim that never compresses a buffer {@code spare} accepts: the driver's restores call it (as its
+     * {@link DirectReclaimer}) sparing the buffer they restore, and with no lock held.
+     *
+     * @return whether it found or made room: {@code frames} frames were free when it stopped, or its compressions
+     *         freed frames. Other threads may take that room before the caller uses it (restores faulting on other
+     *         cores take each frame as it is freed), so the caller retries, a bounded number of times, as the
+     *         kernel's allocator retries while reclaim makes progress. False: the candidates gave nothing.
      */
     public boolean reclaimFor(long frames, java.util.function.Predicate<Buffer> spare) {
         if (lowPercent == 0) {
             return driver.memory().freeFrames() >= frames;
         }
         directReclaims.incrementAndGet();
+        boolean freed = false;
+        boolean busy = false;
         for (Buffer b : ask("pressureCandidates", () -> policy.pressureCandidates(driver))) {
             if (driver.memory().freeFrames() >= frames) {
-                break;
+                return true; // re-reading it after the loop could find the room taken by another thread already
             }
             if (!spare.test(b)) {
-                reclaim(b);
+                CompressResult r = reclaim(b);
+                freed |= r != null && r.framesFreed() > 0;
+                busy |= r != null && r.busy();
             }
         }
-        return driver.memory().freeFrames() >= frames;
+        if (freed || driver.memory().freeFrames() >= frames) {
+            return true;
+        }
+        if (busy) {
+            // Another thread is compressing a candidate and frees its frames as it goes (the kernel's pages under
+            // writeback): wait a little, as reclaim_throttle does, and let the caller try again.
+            java.util.concurrent.locks.LockSupport.parkNanos(THROTTLE_NANOS);
+            return true;
+        }
+        return false;
     }
+
+    /** How long a direct reclaim that found its candidates being compressed by other threads waits. */
+    private static final long THROTTLE_NANOS = 200_000;
 
     /** Compresses one pressure candidate, unless there is nothing left to gain from it; null if skipped. */
     private CompressResult reclaim(Buffer b) {
@@ -136,7 +158,9 @@ public final class ResourceDaemon {
         }
         CompressResult r = driver.compress(b);
         reclaimedRegions.incrementAndGet();
-        leftByReclaim.put(b.id(), b.compressedPages());
+        if (!r.busy()) { // mid-compression by another thread, the count says nothing about what is left
+            leftByReclaim.put(b.id(), b.compressedPages());
+        }
         return r;
     }
 

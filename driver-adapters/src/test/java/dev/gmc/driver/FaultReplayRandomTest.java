@@ -22,6 +22,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class FaultReplayRandomTest {
     private static final int BUFFERS = 6;
+    /** Stress scale for soak runs on big machines (scripts/stress-device.sh): threads are multiplied by it. */
+    private static final int STRESS = Integer.getInteger("gmc.stress", 1);
+    /** Added to the seeds, so that repeated soak runs try other sequences. */
+    private static final long SEED = Long.getLong("gmc.stress.seed", 0);
 
     @ParameterizedTest(name = "{0}, {1} workers, {2} ops each, remap {3}, eager restore {4}")
     @CsvSource({
@@ -34,8 +38,9 @@ class FaultReplayRandomTest {
         "utgard, 3, 40000, FAULTING, true",
         "midgard, 3, 40000, ALL, true",
     })
-    void everyReadSeesTheLastWrite(String driver, int workers, int ops, RemapPolicy remap, boolean eager)
+    void everyReadSeesTheLastWrite(String driver, int workersAt1, int ops, RemapPolicy remap, boolean eager)
             throws Exception {
+        int workers = workersAt1 > 1 ? workersAt1 * STRESS : 1;
         DriverConfig cfg = DriverConfig.defaults().withRam(64L << 20).withRemap(remap);
         try (AbstractGmcDriver d = Drivers.make(driver, cfg)) {
             d.createProcess(100, "app");
@@ -47,7 +52,7 @@ class FaultReplayRandomTest {
             List<byte[]> shadow = new ArrayList<>();
             long[] va100 = new long[BUFFERS];
             long[] va101 = new long[BUFFERS];
-            SplittableRandom setup = new SplittableRandom(driver.hashCode() * 31L + workers);
+            SplittableRandom setup = new SplittableRandom(driver.hashCode() * 31L + workers + SEED);
             for (int i = 0; i < BUFFERS; i++) {
                 int pages = 8 + setup.nextInt(40);
                 Buffer b = d.allocate(ctx, pages, BufferType.values()[i % 5], "b" + i, false);
@@ -76,7 +81,7 @@ class FaultReplayRandomTest {
             }
             if (workers > 1) {
                 threads.add(new Thread(() -> {
-                    SplittableRandom r = new SplittableRandom(99);
+                    SplittableRandom r = new SplittableRandom(99 + SEED);
                     try {
                         while (!done.get()) {
                             d.compress(bufs.get(r.nextInt(BUFFERS)));
@@ -143,7 +148,7 @@ class FaultReplayRandomTest {
 
     private static void work(AbstractGmcDriver d, ResourceDaemon daemon, List<Buffer> bufs, List<byte[]> shadow,
             long[] va100, long[] va101, int me, int workers, int ops, AtomicLong reads) {
-        SplittableRandom r = new SplittableRandom(1000 + me);
+        SplittableRandom r = new SplittableRandom(1000 + me + SEED);
         byte[] tmp = new byte[4096];
         byte[] want = new byte[4096];
         for (int op = 0; op < ops; op++) {

@@ -19,6 +19,11 @@ import org.junit.jupiter.api.Timeout;
 /** The frame allocator: one LIFO stack as seen from one thread, exact counts and no lost frame with many. */
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a lost frame would hang an allocation
 class PhysicalMemoryTest {
+    /** Stress scale for soak runs on big machines (scripts/stress-device.sh): threads are multiplied by it. */
+    private static final int STRESS = Integer.getInteger("gmc.stress", 1);
+    /** Added to the seeds, so that repeated soak runs try other sequences. */
+    private static final long SEED = Long.getLong("gmc.stress.seed", 0);
+
     private static final int FRAMES = 4096; // 16 MiB
 
     /**
@@ -103,7 +108,7 @@ class PhysicalMemoryTest {
      */
     @Test
     void manyThreadsNeverShareAFrameAndCountsStayExact() throws Exception {
-        int threads = 6;
+        int threads = 6 * STRESS;
         PhysicalMemory mem = new PhysicalMemory((long) FRAMES * 4096, true);
         AtomicIntegerArray owner = new AtomicIntegerArray(FRAMES);
         AtomicInteger refused = new AtomicInteger();
@@ -114,7 +119,7 @@ class PhysicalMemoryTest {
             for (int t = 0; t < threads; t++) {
                 int me = t + 1;
                 results.add(pool.submit(() -> {
-                    SplittableRandom rnd = new SplittableRandom(me);
+                    SplittableRandom rnd = new SplittableRandom(me + SEED);
                     int[] held = new int[FRAMES];
                     int count = 0;
                     go.await();

@@ -18,6 +18,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ZsPoolTest {
+    /** Stress scale for soak runs on big machines (scripts/stress-device.sh): threads are multiplied by it. */
+    private static final int STRESS = Integer.getInteger("gmc.stress", 1);
+    /** Added to the seeds, so that repeated soak runs try other sequences. */
+    private static final long SEED = Long.getLong("gmc.stress.seed", 0);
+
 
     /** Sizes shaped like compressed pages: many small, a body around 1–2 KiB, a tail up to 4096. */
     static int randomSize(SplittableRandom r) {
@@ -187,11 +192,11 @@ class ZsPoolTest {
     void concurrentWritersReadersFreersAndCompactionKeepEveryByte() throws Exception {
         ZsPool pool = new ZsPool(SizeClassTable.kernelDefault());
         AtomicBoolean stop = new AtomicBoolean();
-        ExecutorService ex = Executors.newFixedThreadPool(5);
+        ExecutorService ex = Executors.newFixedThreadPool(4 * STRESS + 1);
         try {
             List<Future<?>> workers = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                long seed = t;
+            for (int t = 0; t < 4 * STRESS; t++) {
+                long seed = t + SEED;
                 workers.add(ex.submit(() -> {
                     SplittableRandom r = new SplittableRandom(seed);
                     Map<Long, byte[]> mine = new HashMap<>();
@@ -258,11 +263,11 @@ class ZsPoolTest {
         AtomicBoolean stop = new AtomicBoolean();
         java.util.concurrent.atomic.AtomicLong ok = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicLong stale = new java.util.concurrent.atomic.AtomicLong();
-        ExecutorService ex = Executors.newFixedThreadPool(5);
+        ExecutorService ex = Executors.newFixedThreadPool(4 * STRESS + 1);
         try {
             List<Future<?>> writers = new ArrayList<>();
-            for (int t = 0; t < 2; t++) {
-                long base = (t + 1) * 1_000_000_000L;
+            for (int t = 0; t < 2 * STRESS; t++) {
+                long base = (t + 1) * 1_000_000_000L + SEED * 1_000_000L;
                 writers.add(ex.submit(() -> {
                     SplittableRandom r = new SplittableRandom(base);
                     for (long k = 0; k < 60_000; k++) {
@@ -283,10 +288,11 @@ class ZsPoolTest {
                 }));
             }
             List<Future<?>> readers = new ArrayList<>();
-            for (int t = 0; t < 2; t++) {
-                boolean viaAccess = t == 1;
+            for (int t = 0; t < 2 * STRESS; t++) {
+                boolean viaAccess = t % 2 == 1;
+                long readerSeed = (viaAccess ? 7 : 8) + 10L * (t / 2) + SEED;
                 readers.add(ex.submit(() -> {
-                    SplittableRandom r = new SplittableRandom(viaAccess ? 7 : 8);
+                    SplittableRandom r = new SplittableRandom(readerSeed);
                     byte[] buf = new byte[4096];
                     byte[] scratch = new byte[4096];
                     while (!stop.get()) {

@@ -22,6 +22,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class PageStoreTest {
+    /** Stress scale for soak runs on big machines (scripts/stress-device.sh): threads are multiplied by it. */
+    private static final int STRESS = Integer.getInteger("gmc.stress", 1);
+    /** Added to the seeds, so that repeated soak runs try other sequences. */
+    private static final long SEED = Long.getLong("gmc.stress.seed", 0);
+
 
     static boolean samePage(byte[] a, byte[] b) {
         return Arrays.equals(a, 0, 4096, b, 0, 4096);
@@ -284,11 +289,11 @@ class PageStoreTest {
     @Test
     void concurrentStoresLoadsAndFreesFromManyThreads() throws Exception {
         try (PageStore store = new PageStore(StoreConfig.defaults())) {
-            ExecutorService ex = Executors.newFixedThreadPool(4);
+            ExecutorService ex = Executors.newFixedThreadPool(4 * STRESS);
             try {
                 List<Future<?>> fs = new ArrayList<>();
-                for (int t = 0; t < 4; t++) {
-                    int seed = t;
+                for (int t = 0; t < 4 * STRESS; t++) {
+                    int seed = t + (int) SEED;
                     fs.add(ex.submit(() -> {
                         SplittableRandom r = new SplittableRandom(seed);
                         Map<Long, byte[]> mine = new HashMap<>();
@@ -340,7 +345,7 @@ class PageStoreTest {
      */
     @Test
     void racingFreesAndLoadsOfOneIdNeverSeeAnotherPagesBytesAndFreeExactlyOnce() throws Exception {
-        int threads = 4;
+        int threads = 4 * STRESS;
         int perRound = 2_000;
         try (PageStore store = new PageStore(StoreConfig.defaults())) {
             ExecutorService ex = Executors.newFixedThreadPool(threads);
@@ -360,7 +365,7 @@ class PageStoreTest {
                     unique += (long) threads * perRound;
                     List<Future<List<Long>>> fs = new ArrayList<>();
                     for (int t = 0; t < threads; t++) {
-                        int seed = round * threads + t;
+                        int seed = round * threads + t + (int) SEED;
                         long myUnique = base + (long) t * perRound;
                         fs.add(ex.submit(() -> {
                             SplittableRandom r = new SplittableRandom(seed);

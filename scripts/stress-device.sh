@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Soak run of the concurrency tests on a big machine (needs .device-stress/ from scripts/stress-pack.sh): one JVM per
+# repetition, each with another seed (gmc.stress.seed) and the tests' thread counts multiplied by STRESS
+# (gmc.stress), until SECONDS have passed or a repetition fails. Exit 1 on a failure; its output names the test.
+# Usage: scripts/stress-device.sh [SECONDS=300] [STRESS=4] [test classes...]
+# Output (also printed) goes to ${OUT:-/tmp/gmc-out}/stress.txt.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-300}
+stress=${2:-4}
+shift 2 || shift $#
+classes=("$@")
+if [ ${#classes[@]} -eq 0 ]; then
+  classes=(dev.gmc.core.pool.ZsPoolTest dev.gmc.core.store.PageStoreTest dev.gmc.mmu.PhysicalMemoryTest
+    dev.gmc.mmu.EnumCountersTest dev.gmc.driver.FaultReplayRandomTest dev.gmc.driver.ParallelFaultsTest
+    dev.gmc.driver.BatchRestoreTest dev.gmc.driver.DirectReclaimRestoreTest)
+fi
+out=${OUT:-/tmp/gmc-out}
+mkdir -p "$out"
+java=java
+if [ -f .device-stress/jre17.tgz ]; then
+  tar -C /tmp -xzf .device-stress/jre17.tgz
+  java=/tmp/gmc-jre17/bin/java
+fi
+(nproc; uptime) > "$out/host.txt" 2>&1 || true
+end=$((SECONDS + secs))
+rep=0
+status=0
+exec > >(tee "$out/stress.txt") 2>&1
+echo "stress x$stress, ${secs}s, classes: ${classes[*]}"
+while [ $SECONDS -lt $end ]; do
+  rep=$((rep + 1))
+  printf 'rep %d (seed %d): ' "$rep" "$rep"
+  if ! "$java" -Xmx8g -Dgmc.stress="$stress" -Dgmc.stress.seed="$rep" -cp ".device-stress/lib/*" StressRunner \
+      "${classes[@]}"; then
+    status=1
+    break
+  fi
+done
+echo "repetitions: $rep, exit $status"
+exit $status
