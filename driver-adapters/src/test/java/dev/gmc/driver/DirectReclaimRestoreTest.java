@@ -131,9 +131,7 @@ class DirectReclaimRestoreTest {
         List<Integer> taken = new java.util.ArrayList<>();
         s.d().addListener(e -> {
             if (e.type() == dev.gmc.driver.GmcEvent.Type.COMPRESS_END && e.buffer() == s.y().id()) {
-                while (s.d().memory().freeFrames() > 0) {
-                    taken.add(s.d().memory().allocate(dev.gmc.mmu.FrameKind.DATA, false));
-                }
+                takeAllFreeFrames(s, taken);
             }
         });
         takeAllFreeFrames(s, taken);
@@ -142,12 +140,7 @@ class DirectReclaimRestoreTest {
         assertThat(s.d().memory().freeFrames()).as("the room was taken").isZero();
         assertThat(daemon.reclaimFor(1, b -> b == s.x())).as("nothing left to compress, no room").isFalse();
         assertThat(daemon.reclaimFor(1)).isFalse();
-        for (int pfn : taken) {
-            s.d().memory().free(pfn, dev.gmc.mmu.FrameKind.DATA);
-        }
-        Drivers.assertPagesEqual(s.d(), s.y(), s.yData());
-        s.d().checkInvariants();
-        s.d().close();
+        giveBackAndCheckY(s, taken);
     }
 
     /**
@@ -160,14 +153,18 @@ class DirectReclaimRestoreTest {
     void aReclaimThatFindsItsCandidateBeingCompressedReportsProgress(String driver) {
         Setup s = setup(driver);
         ResourceDaemon daemon = daemon(s);
-        List<Integer> taken = new java.util.ArrayList<>();
-        takeAllFreeFrames(s, taken);
+        List<Integer> taken = takeAllFreeFrames(s, new java.util.ArrayList<>());
         s.y().regionState = RegionState.COMPRESSING; // as another thread's compression pass sets it
         assertThat(daemon.reclaimFor(1, b -> b == s.x())).as("y busy: its frames are coming").isTrue();
         assertThat(s.y().compressedPages()).as("left to its compressor").isZero();
         s.y().regionState = RegionState.RESIDENT;
         assertThat(daemon.reclaimFor(1, b -> b == s.x())).isTrue();
         assertThat(s.y().compressedPages()).as("compressed once free of the other pass").isEqualTo(s.y().pages());
+        giveBackAndCheckY(s, taken);
+    }
+
+    /** Frees the frames the test took, then checks y's bytes and the invariants, and closes the driver. */
+    private static void giveBackAndCheckY(Setup s, List<Integer> taken) {
         for (int pfn : taken) {
             s.d().memory().free(pfn, dev.gmc.mmu.FrameKind.DATA);
         }
@@ -176,10 +173,11 @@ class DirectReclaimRestoreTest {
         s.d().close();
     }
 
-    private static void takeAllFreeFrames(Setup s, List<Integer> taken) {
+    private static List<Integer> takeAllFreeFrames(Setup s, List<Integer> taken) {
         while (s.d().memory().freeFrames() > 0) {
             taken.add(s.d().memory().allocate(dev.gmc.mmu.FrameKind.DATA, false));
         }
+        return taken;
     }
 
     /**
