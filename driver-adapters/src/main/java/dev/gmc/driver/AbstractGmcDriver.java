@@ -350,9 +350,8 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
 
     /**
      * Direct reclaims one fault may run while each makes room that other threads then take first: the kernel's
-     * MAX_RECLAIM_RETRIES (mm/internal.h), as its allocator retries while reclaim makes progress. (It was 3, and a
-     * reclaim whose room was taken before its final check counted as no room at all: four threads reclaiming each
-     * other's buffers on 16 cores then failed faults, found by a soak run, docs/TESTING.md.)
+     * MAX_RECLAIM_RETRIES (mm/internal.h), as its allocator retries while reclaim makes progress (docs/TESTING.md,
+     * "Soak runs on 16 cores").
      */
     static final int RECLAIM_ATTEMPTS = 16;
     /** {@link #resolveLocked} outcome bits: the page was decompressed; the faulting table maps it. */

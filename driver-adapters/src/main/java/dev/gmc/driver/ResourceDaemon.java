@@ -157,8 +157,8 @@ public final class ResourceDaemon {
             return null;
         }
         CompressResult r = driver.compress(b);
-        reclaimedRegions.incrementAndGet();
-        if (!r.busy()) { // mid-compression by another thread, the count says nothing about what is left
+        if (!r.busy()) { // mid-compression by another thread: not this reclaim's, and its count says nothing yet
+            reclaimedRegions.incrementAndGet();
             leftByReclaim.put(b.id(), b.compressedPages());
         }
         return r;
