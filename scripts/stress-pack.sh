@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# Packs the concurrency tests of gmc-core, gpu-mmu-model and driver-adapters for a soak run on a machine without
-# Java or Maven (the device box's 16-core host): .device-stress/ (git-ignored) gets a jlink'ed JDK 17, the modules'
-# classes and test classes, their test dependencies, JUnit's launcher and scripts/stress/StressRunner.
+# Packs the tests of gmc-core, gpu-mmu-model, driver-adapters and kernels for a soak run on a machine without
+# Java or Maven (the device box: 16 host cores and an NVIDIA GPU): .device-stress/ (git-ignored) gets a jlink'ed
+# JDK 17, the modules' classes and test classes, their test dependencies, JUnit's launcher and
+# scripts/stress/StressRunner.
 # Then carry .device-stress and run scripts/stress-device.sh there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jdk=${JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}
-./mvnw -q -B install -DskipTests -pl gmc-core,gpu-mmu-model,driver-adapters -am
-./mvnw -q -B test-compile -pl gmc-core,gpu-mmu-model,driver-adapters
-./mvnw -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/gmc-stress-cp.txt \
-  -pl driver-adapters
+mods=gmc-core,gpu-mmu-model,driver-adapters,kernels
+./mvnw -q -B install -DskipTests -pl $mods -am
+./mvnw -q -B test-compile -pl $mods
+: > /tmp/gmc-stress-cp.txt
+for m in driver-adapters kernels; do
+  ./mvnw -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/gmc-stress-cp-$m.txt -pl $m
+  (cat /tmp/gmc-stress-cp-$m.txt; echo :) >> /tmp/gmc-stress-cp.txt
+done
 launcher=$(find ~/.m2/repository/org/junit/platform/junit-platform-launcher -name "junit-platform-launcher-$(
   sed -n 's|.*junit-platform-engine/\([^/]*\)/.*|\1|p' <(tr ':' '\n' < /tmp/gmc-stress-cp.txt) | head -1).jar")
 rm -rf .device-stress && mkdir -p .device-stress/lib
-tr ':' '\n' < /tmp/gmc-stress-cp.txt | grep -v -e gmc-core- -e gpu-mmu-model- | xargs -I{} cp {} .device-stress/lib/
+tr ':' '\n' < /tmp/gmc-stress-cp.txt | grep -v -e '^$' -e gmc-core- -e gpu-mmu-model- -e driver-adapters- | sort -u \
+  | xargs -I{} cp {} .device-stress/lib/
 cp "$launcher" .device-stress/lib/
-for m in gmc-core gpu-mmu-model driver-adapters; do
+for m in ${mods//,/ }; do
   jar cf ".device-stress/lib/$m.jar" -C "$m/target/classes" .
   jar cf ".device-stress/lib/$m-tests.jar" -C "$m/target/test-classes" .
 done

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class GpuCompressionTest {
     static final int PAGE = 4096;
+    /** Stress scale for soak runs on big machines (scripts/stress-device.sh): submitter threads are multiplied by it. */
+    private static final int STRESS = Integer.getInteger("gmc.stress", 1);
     static Lz4Program program;
     static byte[] data;
 
@@ -301,7 +303,7 @@ class GpuCompressionTest {
     @Test
     void severalSubmittersFillBatchesInParallel() throws Exception {
         Checker c = new Checker(data);
-        int threads = 4;
+        int threads = 4 * STRESS;
         try (AsyncGpuCompressor gpu = new AsyncGpuCompressor(base().withBatchPages(64), program, c)) {
             Thread[] ts = new Thread[threads];
             for (int t = 0; t < threads; t++) {
