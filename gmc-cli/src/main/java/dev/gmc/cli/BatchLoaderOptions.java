@@ -1,11 +1,14 @@
 package dev.gmc.cli;
 
 import dev.gmc.core.store.BatchLoader;
+import dev.gmc.core.store.LoaderLanes;
 import dev.gmc.kernels.ClDevice;
 import dev.gmc.kernels.GpuBatchLoader;
 import dev.gmc.kernels.GpuRestorer;
 import dev.gmc.kernels.KernelKind;
 import dev.gmc.kernels.Lz4Program;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,6 +33,12 @@ final class BatchLoaderOptions {
             + "kernel launch (default: ${DEFAULT-VALUE}).")
     int batchPages;
 
+    @Option(names = "--loader-lanes", defaultValue = "1", paramLabel = "N", description = "Threads that share each "
+            + "batch restore (kworkers): cpu cuts a batch into N ranges; gpu gives each lane its own restorer "
+            + "(command queue and pinned buffers), so that one lane's launch overlaps another's packing and copying "
+            + "(default: ${DEFAULT-VALUE}).")
+    int lanes;
+
     /** An opened loader and what it holds; close it when done. */
     record Opened(BatchLoader loader, String description, AutoCloseable resources) implements AutoCloseable {
         @Override
@@ -39,26 +48,40 @@ final class BatchLoaderOptions {
     }
 
     Opened open() {
+        Args.between("--loader-lanes", lanes, 1, 64);
         switch (loader) {
-            case "cpu":
-                return new Opened(BatchLoader.CPU, "cpu", () -> { });
-            case "gpu":
+            case "cpu": {
+                LoaderLanes l = new LoaderLanes(lanes);
+                BatchLoader cpu = BatchLoader.cpu(l);
+                return new Opened(cpu, cpu.name(), l);
+            }
+            case "gpu": {
                 Args.between("--restore-batch", batchPages, 1, 1 << 16);
                 KernelKind kind = KernelKind.parse(kernel);
                 ClDevice dev = ClDevice.select(device);
                 Lz4Program program = new Lz4Program(dev, 64);
-                GpuRestorer restorer;
-                try {
-                    restorer = new GpuRestorer(program, kind, batchPages);
-                } catch (RuntimeException e) {
+                LoaderLanes l = new LoaderLanes(lanes);
+                List<GpuRestorer> restorers = new ArrayList<>();
+                AutoCloseable all = () -> {
+                    restorers.forEach(GpuRestorer::close);
+                    l.close();
                     program.close();
+                };
+                try {
+                    for (int i = 0; i < lanes; i++) {
+                        restorers.add(new GpuRestorer(program, kind, batchPages));
+                    }
+                } catch (RuntimeException e) {
+                    try {
+                        all.close();
+                    } catch (Exception suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
                     throw e;
                 }
-                GpuBatchLoader l = new GpuBatchLoader(restorer);
-                return new Opened(l, l.name() + " on " + dev, () -> {
-                    restorer.close();
-                    program.close();
-                });
+                GpuBatchLoader g = new GpuBatchLoader(restorers, l);
+                return new Opened(g, g.name() + " on " + dev, all);
+            }
             default:
                 throw new IllegalArgumentException("--batch-loader " + loader + " (expected cpu or gpu)");
         }

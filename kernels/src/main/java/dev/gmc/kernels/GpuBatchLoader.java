@@ -2,46 +2,87 @@ package dev.gmc.kernels;
 
 import dev.gmc.core.store.BatchLoader;
 import dev.gmc.core.store.InvalidPageIdException;
+import dev.gmc.core.store.LoaderLanes;
 import dev.gmc.core.store.PageStore;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A {@link GpuRestorer} behind gmc-core's {@link BatchLoader}, so that the driver models' batch restores (eager
- * restore on foreground, Utgard's pre-job hook) decode on the OpenCL device. A batch larger than the restorer's
- * capacity goes in several launches. The device's output lands in a staging array and is copied into each page's
- * destination (the driver's frames), which is what a discrete GPU costs; a unified-memory SoC would decode in place.
+ * {@link GpuRestorer}s behind gmc-core's {@link BatchLoader}, so that the driver models' batch restores (eager
+ * restore on foreground, Utgard's pre-job hook) decode on the OpenCL device. A batch larger than a restorer's
+ * capacity goes in several launches. The device's output is copied from the restorer's pinned memory straight into
+ * each page's destination (the driver's frames), which is what a discrete GPU costs; a unified-memory SoC would
+ * decode in place.
+ *
+ * <h2>Lanes</h2>
+ * With {@link LoaderLanes} of N lanes and N restorers (each its own command queue and pinned buffers), a batch is cut
+ * into launches of at most {@code ceil(count / N)} pages and the lanes run them at once: one lane gathers and packs
+ * its blocks, or copies its pages out, while another's launch moves over the bus or runs on the device. With one
+ * lane, launches run one after another on the calling thread.
  *
  * <p>Nothing is lost on the way: the restorer decodes on the CPU every page the device does not (see
  * {@link GpuRestorer}), and a launch whose IDs include a stale one (the restorer refuses the whole launch before
  * decoding) is loaded page by page by {@link BatchLoader#CPU}, which lists the stale page.
  *
- * <p>Thread-safety: one batch at a time (synchronized), like the restorer.
+ * <p>Thread-safety: one batch at a time (synchronized). The caller owns the restorers and the lanes and closes them.
  */
 public final class GpuBatchLoader implements BatchLoader {
-    private final GpuRestorer restorer;
-    private final byte[] staging;
-    private long staleFallbacks;
+    private final List<GpuRestorer> restorers;
+    private final LoaderLanes lanes;
+    private final AtomicLong staleFallbacks = new AtomicLong();
 
+    /** One restorer, one lane: launches run one after another on the calling thread. */
     public GpuBatchLoader(GpuRestorer restorer) {
-        this.restorer = restorer;
-        this.staging = new byte[restorer.capacity() * GpuRestorer.PAGE];
+        this(List.of(restorer), null);
+    }
+
+    /**
+     * @param restorers one per lane, all of the same kernel kind
+     * @param lanes     the threads that run the launches (null: the calling thread only, and one restorer)
+     * @throws IllegalArgumentException if the restorers do not match the lanes one to one, or differ in kind
+     */
+    public GpuBatchLoader(List<GpuRestorer> restorers, LoaderLanes lanes) {
+        int want = lanes == null ? 1 : lanes.lanes();
+        if (restorers.size() != want) {
+            throw new IllegalArgumentException(restorers.size() + " restorers for " + want
+                    + " loader lanes (expected one per lane)");
+        }
+        for (GpuRestorer r : restorers) {
+            if (r.kind() != restorers.get(0).kind()) {
+                throw new IllegalArgumentException("restorers of kinds " + restorers.get(0).kind().id() + " and "
+                        + r.kind().id() + " in one loader");
+            }
+        }
+        this.restorers = List.copyOf(restorers);
+        this.lanes = lanes;
     }
 
     @Override
     public String name() {
-        return "gpu:" + restorer.kind().id();
+        String kind = "gpu:" + restorers.get(0).kind().id();
+        return restorers.size() == 1 ? kind : kind + ":lanes=" + restorers.size();
     }
 
-    /** The restorer's totals (pages on the device, CPU fallbacks, kernel time). */
+    /** The restorers' totals (pages on the device, CPU fallbacks, kernel time), summed over the lanes. */
     public GpuRestorer.Stats stats() {
-        return restorer.stats();
+        long[] t = new long[9];
+        for (GpuRestorer r : restorers) {
+            GpuRestorer.Stats s = r.stats();
+            long[] v = {s.batches(), s.pages(), s.onDevice(), s.cpuFallbacks(), s.disagreements(), s.corrupt(),
+                s.byStore(), s.deviceFailures(), s.kernelNanos()};
+            for (int i = 0; i < t.length; i++) {
+                t[i] += v[i];
+            }
+        }
+        return new GpuRestorer.Stats(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8]);
     }
 
     /** Launches that held a stale or forged ID and were loaded on the CPU instead. */
-    public synchronized long staleFallbacks() {
-        return staleFallbacks;
+    public long staleFallbacks() {
+        return staleFallbacks.get();
     }
 
     /**
@@ -49,35 +90,48 @@ public final class GpuBatchLoader implements BatchLoader {
      */
     @Override
     public synchronized List<Failure> loadAll(PageStore store, long[] ids, int count, Destinations dst) {
-        List<Failure> failed = new ArrayList<>(0);
-        int cap = restorer.capacity();
-        for (int base = 0; base < count; base += cap) {
-            int n = Math.min(cap, count - base);
-            long[] chunk = Arrays.copyOfRange(ids, base, base + n);
-            GpuRestorer.Report rep;
-            try {
-                rep = restorer.restoreFromStore(store, chunk, n, staging, 0);
-            } catch (InvalidPageIdException e) {
-                staleFallbacks++;
-                int first = base;
-                for (Failure f : BatchLoader.CPU.loadAll(store, chunk, n, shifted(dst, first))) {
-                    failed.add(new Failure(first + f.index(), f.id(), f.error()));
-                }
-                continue;
-            }
-            boolean[] bad = new boolean[n];
-            for (GpuRestorer.Failure f : rep.failures()) {
-                bad[f.page()] = true;
-                failed.add(new Failure(base + f.page(), chunk[f.page()], f.error()));
-            }
-            for (int i = 0; i < n; i++) {
-                if (!bad[i]) {
-                    System.arraycopy(staging, i * GpuRestorer.PAGE, dst.array(base + i), dst.offset(base + i),
-                            GpuRestorer.PAGE);
-                }
-            }
+        int cap = restorers.get(0).capacity();
+        for (GpuRestorer r : restorers) {
+            cap = Math.min(cap, r.capacity());
         }
-        failed.sort(java.util.Comparator.comparingInt(Failure::index));
+        int per = Math.max(1, Math.min(cap, (count + restorers.size() - 1) / restorers.size()));
+        int parts = (count + per - 1) / per;
+        @SuppressWarnings("unchecked")
+        List<Failure>[] failed = new List[parts];
+        LoaderLanes.Part launch = (lane, k) -> failed[k] = launch(restorers.get(lane), store, ids, k * per,
+                Math.min(per, count - k * per), dst);
+        if (lanes == null) {
+            for (int k = 0; k < parts; k++) {
+                launch.run(0, k);
+            }
+        } else {
+            lanes.run(parts, launch);
+        }
+        List<Failure> all = new ArrayList<>(0);
+        for (List<Failure> f : failed) {
+            all.addAll(f); // launches in order, each sorted: batch order
+        }
+        return all;
+    }
+
+    /** Pages {@code [from, from + n)} of the batch in one launch of {@code r}; their failures in batch order. */
+    private List<Failure> launch(GpuRestorer r, PageStore store, long[] ids, int from, int n, Destinations dst) {
+        List<Failure> failed = new ArrayList<>(0);
+        GpuRestorer.Report rep;
+        try {
+            rep = r.restoreFromStore(store, ids, from, n, dst);
+        } catch (InvalidPageIdException e) {
+            staleFallbacks.incrementAndGet();
+            for (Failure f : BatchLoader.CPU.loadAll(store, Arrays.copyOfRange(ids, from, from + n), n,
+                    shifted(dst, from))) {
+                failed.add(new Failure(from + f.index(), f.id(), f.error()));
+            }
+            return failed;
+        }
+        for (GpuRestorer.Failure f : rep.failures()) {
+            failed.add(new Failure(from + f.page(), ids[from + f.page()], f.error()));
+        }
+        failed.sort(Comparator.comparingInt(Failure::index));
         return failed;
     }
 

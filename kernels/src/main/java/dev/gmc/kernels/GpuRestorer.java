@@ -1,6 +1,7 @@
 package dev.gmc.kernels;
 
 import dev.gmc.core.codec.CorruptPageException;
+import dev.gmc.core.store.BatchLoader;
 import dev.gmc.core.store.PageStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -227,7 +228,7 @@ public final class GpuRestorer implements AutoCloseable {
     public synchronized Report restore(byte[] blocks, int[] offsets, int[] lengths, int count, byte[] dst, int dstOff) {
         checkArgs(blocks, offsets, lengths, count);
         checkDst(dst, dstOff, count);
-        return run(blocks, offsets, lengths, count, dst, dstOff, null, 0, null, count, 0);
+        return run(blocks, offsets, lengths, count, contiguous(dst, dstOff), 0, null, 0, null, count, 0);
     }
 
     /**
@@ -260,6 +261,21 @@ public final class GpuRestorer implements AutoCloseable {
      *                                  device; pages before it in {@code ids} may already be restored)
      */
     public synchronized Report restoreFromStore(PageStore store, long[] ids, int count, byte[] dst, int dstOff) {
+        checkDst(dst, dstOff, count);
+        return restoreFromStore(store, ids, 0, count, contiguous(dst, dstOff));
+    }
+
+    /**
+     * {@link #restoreFromStore(PageStore, long[], int, byte[], int)} for {@code ids[from + i]}, {@code i < count},
+     * into destination {@code from + i} of {@code dst}: each page is copied straight from the pinned output to where
+     * it belongs, with no staging array. The report's page numbers, failures and statuses count from {@code from}
+     * (page {@code i} is {@code ids[from + i]}).
+     *
+     * @throws IllegalArgumentException as the array form, or if {@code [from, from + count)} lies outside {@code ids}
+     * @throws dev.gmc.core.store.InvalidPageIdException as the array form
+     */
+    public synchronized Report restoreFromStore(PageStore store, long[] ids, int from, int count,
+            BatchLoader.Destinations dst) {
         if (closed) {
             throw new IllegalStateException("restorer is closed");
         }
@@ -267,11 +283,10 @@ public final class GpuRestorer implements AutoCloseable {
             throw new IllegalArgumentException("restore from a store whose codec " + store.config().codec()
                     + " does not write LZ4 blocks");
         }
-        if (count < 0 || count > capacity || ids.length < count) {
-            throw new IllegalArgumentException("restore of " + count + " pages of " + ids.length + " IDs (capacity "
-                    + capacity + ")");
+        if (from < 0 || count < 0 || count > capacity || (long) from + count > ids.length) {
+            throw new IllegalArgumentException("restore of " + count + " pages from " + from + " of " + ids.length
+                    + " IDs (capacity " + capacity + ")");
         }
-        checkDst(dst, dstOff, count);
         if (gather == null) {
             gather = new byte[capacity * PAGE];
             gatherOffsets = new int[capacity];
@@ -282,18 +297,34 @@ public final class GpuRestorer implements AutoCloseable {
         int at = 0;
         int byStore = 0;
         for (int i = 0; i < count; i++) {
-            if (store.kind(ids[i]) != PageStore.Kind.COMPRESSED) {
-                store.load(ids[i], dst, dstOff + i * PAGE);
+            long id = ids[from + i];
+            if (store.kind(id) != PageStore.Kind.COMPRESSED) {
+                store.load(id, dst.array(from + i), dst.offset(from + i));
                 byStore++;
                 continue;
             }
-            int len = store.readStored(ids[i], gather, at);
+            int len = store.readStored(id, gather, at);
             gatherOffsets[n] = at;
             gatherLengths[n] = len;
             gatherSlots[n++] = i;
             at += len;
         }
-        return run(gather, gatherOffsets, gatherLengths, n, dst, dstOff, null, 0, gatherSlots, count, byStore);
+        return run(gather, gatherOffsets, gatherLengths, n, dst, from, null, 0, gatherSlots, count, byStore);
+    }
+
+    /** Page {@code i} at {@code dst[dstOff + i * 4096, ...)}. */
+    private static BatchLoader.Destinations contiguous(byte[] dst, int dstOff) {
+        return new BatchLoader.Destinations() {
+            @Override
+            public byte[] array(int i) {
+                return dst;
+            }
+
+            @Override
+            public int offset(int i) {
+                return dstOff + i * PAGE;
+            }
+        };
     }
 
     /** A region of {@code pages} pages in this restorer's OpenCL context (see {@link #restoreInto}). */
@@ -332,11 +363,12 @@ public final class GpuRestorer implements AutoCloseable {
     }
 
     /**
-     * One batch of {@code count} blocks into {@code dst} (heap) or, if {@code region} is not null, into the region.
-     * Block i goes to page {@code slots[i]} of {@code total} (page i if {@code slots} is null).
+     * One batch of {@code count} blocks into {@code dst} (heap; page p at destination {@code dstBase + p}) or, if
+     * {@code region} is not null, into the region. Block i goes to page {@code slots[i]} of {@code total} (page i if
+     * {@code slots} is null).
      */
-    private Report run(byte[] blocks, int[] offsets, int[] lengths, int count, byte[] dst, int dstOff,
-            PageRegion region, int firstPage, int[] slots, int total, int byStore) {
+    private Report run(byte[] blocks, int[] offsets, int[] lengths, int count, BatchLoader.Destinations dst,
+            int dstBase, PageRegion region, int firstPage, int[] slots, int total, int byStore) {
         long seq = batches++;
         int[] res = new int[2 * count];
         long kernelNanos = 0;
@@ -365,11 +397,11 @@ public final class GpuRestorer implements AutoCloseable {
             int page = slots == null ? i : slots[i];
             deviceStatus[page] = st;
             // where the page's bytes go: dst for heap pages; for a region, the scratch page, then put into the region
-            byte[] to = region == null ? dst : check;
-            int at = region == null ? dstOff + page * PAGE : 0;
+            byte[] to = region == null ? dst.array(dstBase + page) : check;
+            int at = region == null ? dst.offset(dstBase + page) : 0;
             if (st == RestoreStatus.OK) {
                 if (region == null) {
-                    pages.get(i * PAGE, dst, at, PAGE);
+                    pages.get(i * PAGE, to, at, PAGE);
                 }
                 if (!verify) {
                     onDevice++;

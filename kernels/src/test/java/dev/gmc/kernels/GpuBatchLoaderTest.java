@@ -10,11 +10,15 @@ import dev.gmc.core.store.InvalidPageIdException;
 import dev.gmc.core.store.PageId;
 import dev.gmc.core.store.PageStore;
 import dev.gmc.core.store.StoreConfig;
+import dev.gmc.core.store.LoaderLanes;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link GpuBatchLoader} on the OpenCL device (PoCL in CI): batches larger than the restorer's capacity, scattered
@@ -68,13 +72,20 @@ class GpuBatchLoaderTest {
         ((dev.gmc.core.pool.ZsPool) pool.invoke(store)).write(handle, junk, 0, junk.length);
     }
 
-    @Test
-    void batchesBeyondCapacityComeBackExactAndFailuresKeepTheirIndex() throws Exception {
+    /** One lane (launches one after another) and three (launches at once, each lane its own restorer). */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void batchesBeyondCapacityComeBackExactAndFailuresKeepTheirIndex(int laneCount) throws Exception {
         int n = Math.min(600, pages.length / PAGE);
+        List<GpuRestorer> restorers = new ArrayList<>();
         try (PageStore store = new PageStore(StoreConfig.defaults().withCodec(CodecSpec.parse("lz4")));
-             GpuRestorer r = new GpuRestorer(program, KernelKind.COOP, 64)) {
-            GpuBatchLoader loader = new GpuBatchLoader(r);
-            assertThat(loader.name()).isEqualTo("gpu:coop");
+             LoaderLanes lanes = new LoaderLanes(laneCount)) {
+            for (int l = 0; l < laneCount; l++) {
+                restorers.add(new GpuRestorer(program, KernelKind.COOP, 64));
+            }
+            GpuBatchLoader loader = laneCount == 1 ? new GpuBatchLoader(restorers.get(0))
+                    : new GpuBatchLoader(restorers, lanes);
+            assertThat(loader.name()).isEqualTo(laneCount == 1 ? "gpu:coop" : "gpu:coop:lanes=3");
             long[] ids = new long[n];
             for (int p = 0; p < n; p++) {
                 ids[p] = store.store(pages, p * PAGE);
@@ -113,12 +124,30 @@ class GpuBatchLoaderTest {
                 }
             }
             assertThat(store.contains(ids[corrupt])).as("nothing freed").isTrue();
+
+            // a caller error thrown on a helper lane reaches the caller
+            try (PageStore zstd = new PageStore(StoreConfig.defaults().withCodec(CodecSpec.parse("zstd")))) {
+                long[] zids = new long[n];
+                for (int p = 0; p < n; p++) {
+                    zids[p] = zstd.store(pages, p * PAGE);
+                }
+                assertThatThrownBy(() -> loader.loadAll(zstd, zids, n, reversed(new byte[n][PAGE + 5])))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not write LZ4 blocks");
+            }
+        } finally {
+            restorers.forEach(GpuRestorer::close);
         }
-        try (PageStore zstd = new PageStore(StoreConfig.defaults().withCodec(CodecSpec.parse("zstd")));
-             GpuRestorer r = new GpuRestorer(program, KernelKind.PER_ITEM, 4)) {
-            long[] ids = {zstd.store(pages, PAGE)};
-            assertThatThrownBy(() -> new GpuBatchLoader(r).loadAll(zstd, ids, 1, reversed(new byte[1][PAGE + 5])))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not write LZ4 blocks");
+    }
+
+    @Test
+    void restorersMustMatchTheLanes() {
+        try (LoaderLanes two = new LoaderLanes(2);
+             GpuRestorer coop = new GpuRestorer(program, KernelKind.COOP, 4);
+             GpuRestorer wi = new GpuRestorer(program, KernelKind.PER_ITEM, 4)) {
+            assertThatThrownBy(() -> new GpuBatchLoader(List.of(coop), two))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 restorers for 2 loader lanes");
+            assertThatThrownBy(() -> new GpuBatchLoader(List.of(coop, wi), two))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kinds coop and wi");
         }
     }
 }

@@ -26,10 +26,14 @@ class EagerRestoreCommandTest {
     void eagerReplayRestoresOnForegroundOnTheCpuAndTheGpuAlike() throws Exception {
         JsonNode lazy = counters(gmc("replay", "--format", "json", TRACE));
         JsonNode cpu = counters(gmc("replay", "--format", "json", "--restore", "eager", TRACE));
+        JsonNode cpuLanes = counters(gmc("replay", "--format", "json", "--restore", "eager", "--loader-lanes", "3",
+                TRACE));
         MeasureCommandTest.Run g = gmc("replay", "--format", "json", "--restore", "eager", "--batch-loader", "gpu",
                 "--cl-device", "cpu", "--restore-batch", "500", TRACE);
         skipWithoutOpenCl(g);
         JsonNode gpu = counters(g);
+        JsonNode gpuLanes = counters(gmc("replay", "--format", "json", "--restore", "eager", "--batch-loader", "gpu",
+                "--cl-device", "cpu", "--restore-batch", "500", "--loader-lanes", "2", TRACE));
 
         assertThat(lazy.get("eager_restores").asLong()).isZero();
         assertThat(lazy.get("cpu_faults_major").asLong() + lazy.get("gpu_faults_major").asLong()).isPositive();
@@ -39,6 +43,8 @@ class EagerRestoreCommandTest {
         assertThat(cpu.get("cpu_faults_major").asLong() + cpu.get("gpu_faults_major").asLong()).isZero();
         assertThat(cpu.get("restore_failed").asLong()).isZero();
         assertThat(gpu).as("the GPU loader changes nothing but where pages are decoded").isEqualTo(cpu);
+        assertThat(cpuLanes).as("nor do lanes").isEqualTo(cpu);
+        assertThat(gpuLanes).as("nor do lanes on the GPU").isEqualTo(cpu);
     }
 
     @Test
@@ -46,6 +52,9 @@ class EagerRestoreCommandTest {
         MeasureCommandTest.Run r = gmc("replay", "--batch-loader", "tpu", TRACE);
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("--batch-loader tpu (expected cpu or gpu)").doesNotContain("Exception");
+        r = gmc("replay", "--loader-lanes", "0", TRACE);
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("--loader-lanes").contains("0").doesNotContain("Exception");
         r = gmc("replay", "--restore", "soon", TRACE);
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("restore mode 'soon' (expected lazy, eager or eager:TYPE,TYPE...)")

@@ -13,7 +13,9 @@ import java.util.List;
  * <p>Contract: the loader reads the pages and never frees them, so a page it could not restore is still in the store,
  * and nothing is lost. Each page either ends exact in its destination or is listed as a {@link Failure}, and then
  * its destination holds unspecified bytes. An implementation throws only for caller errors: a destination out of
- * range, or a store whose pages it cannot decode.
+ * range, or a store whose pages it cannot decode. A loader may write destinations from several threads
+ * ({@link #cpu(LoaderLanes)}), each page's from one, and returns only when every write is done; so
+ * {@link Destinations} must be safe to read from several threads (a lookup, as the driver models' is).
  */
 @FunctionalInterface
 public interface BatchLoader {
@@ -49,13 +51,56 @@ public interface BatchLoader {
     /** {@link PageStore#load} page by page on the calling thread. */
     BatchLoader CPU = (store, ids, count, dst) -> {
         List<Failure> failed = new ArrayList<>(0);
-        for (int i = 0; i < count; i++) {
+        loadRange(store, ids, 0, count, dst, failed);
+        return failed;
+    };
+
+    /** Fewest pages a lane of {@link #cpu(LoaderLanes)} is given: smaller batches are not worth a hand-off. */
+    int MIN_LANE_PAGES = 256;
+
+    /**
+     * {@link PageStore#load} on several threads: the batch is cut into one contiguous range per lane (of at least
+     * {@link #MIN_LANE_PAGES} pages). With one lane it is {@link #CPU}. The caller owns and closes {@code lanes}.
+     */
+    static BatchLoader cpu(LoaderLanes lanes) {
+        if (lanes.lanes() == 1) {
+            return CPU;
+        }
+        String name = "cpu:lanes=" + lanes.lanes();
+        return new BatchLoader() {
+            @Override
+            public List<Failure> loadAll(PageStore store, long[] ids, int count, Destinations dst) {
+                int per = Math.max(MIN_LANE_PAGES, (count + lanes.lanes() - 1) / lanes.lanes());
+                int parts = (count + per - 1) / per;
+                @SuppressWarnings("unchecked")
+                List<Failure>[] failed = new List[parts];
+                lanes.run(parts, (lane, k) -> {
+                    failed[k] = new ArrayList<>(0);
+                    loadRange(store, ids, k * per, Math.min(count, (k + 1) * per), dst, failed[k]);
+                });
+                List<Failure> all = new ArrayList<>(0);
+                for (List<Failure> f : failed) {
+                    all.addAll(f); // parts in order, each in order: batch order
+                }
+                return all;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+        };
+    }
+
+    /** Loads {@code ids[from, to)} into their destinations, listing the pages that fail in {@code failed}. */
+    private static void loadRange(PageStore store, long[] ids, int from, int to, Destinations dst,
+            List<Failure> failed) {
+        for (int i = from; i < to; i++) {
             try {
                 store.load(ids[i], dst.array(i), dst.offset(i));
             } catch (InvalidPageIdException | CorruptPageException e) {
                 failed.add(new Failure(i, ids[i], e));
             }
         }
-        return failed;
-    };
+    }
 }

@@ -6,24 +6,30 @@ import dev.gmc.core.codec.CorruptPageException;
 import dev.gmc.core.codec.TestPages;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link BatchLoader#CPU}: scattered destinations, every page exact, a stale or corrupt page listed and kept. */
+/**
+ * {@link BatchLoader#CPU} and {@link BatchLoader#cpu(LoaderLanes)}: scattered destinations, every page exact, a stale
+ * or corrupt page listed at its index and kept.
+ */
 class BatchLoaderTest {
-    @Test
-    void cpuLoaderRestoresIntoScatteredDestinationsAndListsWhatItCannot() {
-        try (PageStore store = new PageStore(StoreConfig.defaults())) {
-            int n = 48;
+    /** One lane, and three (the batch cut into three ranges: the corrupt page in the second, the stale in the third). */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void cpuLoaderRestoresIntoScatteredDestinationsAndListsWhatItCannot(int laneCount) {
+        try (PageStore store = new PageStore(StoreConfig.defaults()); LoaderLanes lanes = new LoaderLanes(laneCount)) {
+            int n = 800;
             long[] ids = new long[n];
             for (int i = 0; i < n; i++) {
                 ids[i] = store.store(TestPages.page(6, i), 0);
             }
-            int corrupt = 6; // a text page: stored compressed
+            int corrupt = 6 + 25 * TestPages.KINDS; // a text page: stored compressed
             assertThat(store.kind(ids[corrupt])).isEqualTo(PageStore.Kind.COMPRESSED);
             byte[] junk = new byte[store.storedLength(ids[corrupt])];
             Arrays.fill(junk, (byte) 0xF0);
             store.pool().write(PageStoreTest.valueOf(store, ids[corrupt]), junk, 0, junk.length);
-            int stale = 11;
+            int stale = 700;
             store.free(ids[stale]);
 
             // destinations in reverse order, each in its own array at an odd offset
@@ -39,7 +45,9 @@ class BatchLoaderTest {
                     return 13;
                 }
             };
-            List<BatchLoader.Failure> failed = BatchLoader.CPU.loadAll(store, ids, n, dst);
+            BatchLoader loader = BatchLoader.cpu(lanes);
+            assertThat(loader.name()).isEqualTo(laneCount == 1 ? "cpu" : "cpu:lanes=3");
+            List<BatchLoader.Failure> failed = loader.loadAll(store, ids, n, dst);
 
             assertThat(failed).extracting(BatchLoader.Failure::index).containsExactly(corrupt, stale);
             assertThat(failed.get(0).id()).isEqualTo(ids[corrupt]);
