@@ -259,7 +259,7 @@ final class FaultBenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %-50s %10.3f%n", "raw lz4-java compress, same pages", raw);
         out.printf(Locale.ROOT, "  %-50s %10.3f  (%.2fx raw)%n", "Midgard compress(region): unmap+flush, store, "
                 + "free", region, region / raw);
-        out.printf(Locale.ROOT, "  %-50s %10.3f%n", "Utgard pre-job restore, whole region, " + batchName, Units.median(
+        out.printf(Locale.ROOT, "  %-50s %10.3f%n", "Utgard pre-job restore (region), " + batchName, Units.median(
                 utgardPreJobGbps));
         double lazy = Units.median(lazyResumeGbps);
         double eager = Units.median(eagerResumeGbps);

@@ -22,7 +22,8 @@
  *       {@code PageStore} ({@code restoreFromStore}: blocks gathered with {@code PageStore.readStored}); sliced
  *       launches, a work-group quota and yield as for compression ({@code GpuRestorer.Fairness}).
  *       {@link dev.gmc.kernels.GpuBatchLoader} puts it behind gmc-core's {@code BatchLoader}, so that the driver
- *       models' eager restores and Utgard pre-job restores decode on the device.</li>
+ *       models' eager restores and Utgard pre-job restores decode on the device, with one restorer per lane
+ *       when several threads share a batch.</li>
  * </ul>
  */
 package dev.gmc.kernels;

@@ -70,7 +70,7 @@ class EagerRestoreCommandTest {
         skipWithoutOpenCl(r);
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("lazy: one CPU or GPU fault per page").contains("eager: restore(buffer), gpu:coop")
-                .contains("Utgard pre-job restore, whole region, gpu:coop");
+                .contains("Utgard pre-job restore (region), gpu:coop");
         JsonNode resume = new ObjectMapper().readTree(json.toFile()).get("resume");
         assertThat(resume.get("batch_loader").asText()).isEqualTo("gpu:coop");
         assertThat(resume.get("lazy_gbps").asDouble()).isPositive();

@@ -9,7 +9,8 @@
  * {@link dev.gmc.core.store.IoStat} ({@code io_stat}), plus {@link dev.gmc.core.store.GmcCounters}.
  *
  * <p>{@link dev.gmc.core.store.BatchLoader} restores many pages in one call (the CPU, or a GPU decoder from the
- * {@code kernels} module), for callers that restore whole buffers.
+ * {@code kernels} module), for callers that restore whole buffers; {@link dev.gmc.core.store.LoaderLanes} lets
+ * several threads share one batch.
  *
  * <p>{@link dev.gmc.core.store.ZramDevice} puts zram's index-addressed slot table in front of a store, for
  * comparisons with a real {@code /dev/zramN} written page by page.
