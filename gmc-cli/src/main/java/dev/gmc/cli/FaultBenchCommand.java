@@ -275,7 +275,8 @@ final class FaultBenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %-50s %10.3f %12.3f %12.3f  (%.2fx lazy)%n", "eager: restore(buffer), " + batchName,
                 eager, Units.median(eagerThreadCpu), eagerProcPerGib, eager / lazy);
         out.println("  (CPU seconds per GiB restored: of the resuming thread, and of the whole process incl. native "
-                + "driver threads, in /proc's 10 ms ticks; NaN: under 0.5 s of rounds, too short to count)");
+                + "driver threads and loader lanes, in /proc's 10 ms ticks; NaN: under 0.5 s of rounds, too short to "
+                + "count)");
         out.println();
         out.printf("%-52s %8s %8s %8s %8s %8s%n", "fault restore latency per 4 KiB page (ns)", "p50", "p90", "p99",
                 "p99.9", "max");
