@@ -5,7 +5,6 @@ import dev.gmc.core.store.InvalidPageIdException;
 import dev.gmc.core.store.LoaderLanes;
 import dev.gmc.core.store.PageStore;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,18 +35,17 @@ public final class GpuBatchLoader implements BatchLoader {
 
     /** One restorer, one lane: launches run one after another on the calling thread. */
     public GpuBatchLoader(GpuRestorer restorer) {
-        this(List.of(restorer), null);
+        this(List.of(restorer), new LoaderLanes(1)); // one lane has no helper thread: nothing to close
     }
 
     /**
      * @param restorers one per lane, all of the same kernel kind
-     * @param lanes     the threads that run the launches (null: the calling thread only, and one restorer)
+     * @param lanes     the threads that run the launches
      * @throws IllegalArgumentException if the restorers do not match the lanes one to one, or differ in kind
      */
     public GpuBatchLoader(List<GpuRestorer> restorers, LoaderLanes lanes) {
-        int want = lanes == null ? 1 : lanes.lanes();
-        if (restorers.size() != want) {
-            throw new IllegalArgumentException(restorers.size() + " restorers for " + want
+        if (restorers.size() != lanes.lanes()) {
+            throw new IllegalArgumentException(restorers.size() + " restorers for " + lanes.lanes()
                     + " loader lanes (expected one per lane)");
         }
         for (GpuRestorer r : restorers) {
@@ -68,16 +66,7 @@ public final class GpuBatchLoader implements BatchLoader {
 
     /** The restorers' totals (pages on the device, CPU fallbacks, kernel time), summed over the lanes. */
     public GpuRestorer.Stats stats() {
-        long[] t = new long[9];
-        for (GpuRestorer r : restorers) {
-            GpuRestorer.Stats s = r.stats();
-            long[] v = {s.batches(), s.pages(), s.onDevice(), s.cpuFallbacks(), s.disagreements(), s.corrupt(),
-                s.byStore(), s.deviceFailures(), s.kernelNanos()};
-            for (int i = 0; i < t.length; i++) {
-                t[i] += v[i];
-            }
-        }
-        return new GpuRestorer.Stats(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8]);
+        return restorers.stream().map(GpuRestorer::stats).reduce(GpuRestorer.Stats::plus).orElseThrow();
     }
 
     /** Launches that held a stale or forged ID and were loaded on the CPU instead. */
@@ -95,57 +84,24 @@ public final class GpuBatchLoader implements BatchLoader {
             cap = Math.min(cap, r.capacity());
         }
         int per = Math.max(1, Math.min(cap, (count + restorers.size() - 1) / restorers.size()));
-        int parts = (count + per - 1) / per;
-        @SuppressWarnings("unchecked")
-        List<Failure>[] failed = new List[parts];
-        LoaderLanes.Part launch = (lane, k) -> failed[k] = launch(restorers.get(lane), store, ids, k * per,
-                Math.min(per, count - k * per), dst);
-        if (lanes == null) {
-            for (int k = 0; k < parts; k++) {
-                launch.run(0, k);
-            }
-        } else {
-            lanes.run(parts, launch);
-        }
-        List<Failure> all = new ArrayList<>(0);
-        for (List<Failure> f : failed) {
-            all.addAll(f); // launches in order, each sorted: batch order
-        }
-        return all;
+        return lanes.loadInParts(count, per, (lane, from, to) -> launch(restorers.get(lane), store, ids, from, to,
+                dst));
     }
 
-    /** Pages {@code [from, from + n)} of the batch in one launch of {@code r}; their failures in batch order. */
-    private List<Failure> launch(GpuRestorer r, PageStore store, long[] ids, int from, int n, Destinations dst) {
-        List<Failure> failed = new ArrayList<>(0);
+    /** Pages {@code [from, to)} of the batch in one launch of {@code r}; their failures in batch order. */
+    private List<Failure> launch(GpuRestorer r, PageStore store, long[] ids, int from, int to, Destinations dst) {
         GpuRestorer.Report rep;
         try {
-            rep = r.restoreFromStore(store, ids, from, n, dst);
+            rep = r.restoreFromStore(store, ids, from, to - from, dst);
         } catch (InvalidPageIdException e) {
             staleFallbacks.incrementAndGet();
-            for (Failure f : BatchLoader.CPU.loadAll(store, Arrays.copyOfRange(ids, from, from + n), n,
-                    shifted(dst, from))) {
-                failed.add(new Failure(from + f.index(), f.id(), f.error()));
-            }
-            return failed;
+            return BatchLoader.loadRange(store, ids, from, to, dst);
         }
+        List<Failure> failed = new ArrayList<>(rep.failures().size());
         for (GpuRestorer.Failure f : rep.failures()) {
             failed.add(new Failure(from + f.page(), ids[from + f.page()], f.error()));
         }
         failed.sort(Comparator.comparingInt(Failure::index));
         return failed;
-    }
-
-    private static Destinations shifted(Destinations dst, int first) {
-        return new Destinations() {
-            @Override
-            public byte[] array(int i) {
-                return dst.array(first + i);
-            }
-
-            @Override
-            public int offset(int i) {
-                return dst.offset(first + i);
-            }
-        };
     }
 }

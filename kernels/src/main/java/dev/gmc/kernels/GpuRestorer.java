@@ -100,6 +100,12 @@ public final class GpuRestorer implements AutoCloseable {
     /** Totals over all batches. */
     public record Stats(long batches, long pages, long onDevice, long cpuFallbacks, long disagreements, long corrupt,
             long byStore, long deviceFailures, long kernelNanos) {
+        /** Both restorers' totals together (a loader's lanes). */
+        public Stats plus(Stats o) {
+            return new Stats(batches + o.batches, pages + o.pages, onDevice + o.onDevice,
+                    cpuFallbacks + o.cpuFallbacks, disagreements + o.disagreements, corrupt + o.corrupt,
+                    byStore + o.byStore, deviceFailures + o.deviceFailures, kernelNanos + o.kernelNanos);
+        }
     }
 
     private final Lz4Program program;

@@ -49,11 +49,7 @@ public interface BatchLoader {
     }
 
     /** {@link PageStore#load} page by page on the calling thread. */
-    BatchLoader CPU = (store, ids, count, dst) -> {
-        List<Failure> failed = new ArrayList<>(0);
-        loadRange(store, ids, 0, count, dst, failed);
-        return failed;
-    };
+    BatchLoader CPU = (store, ids, count, dst) -> loadRange(store, ids, 0, count, dst);
 
     /** Fewest pages a lane of {@link #cpu(LoaderLanes)} is given: smaller batches are not worth a hand-off. */
     int MIN_LANE_PAGES = 256;
@@ -71,18 +67,7 @@ public interface BatchLoader {
             @Override
             public List<Failure> loadAll(PageStore store, long[] ids, int count, Destinations dst) {
                 int per = Math.max(MIN_LANE_PAGES, (count + lanes.lanes() - 1) / lanes.lanes());
-                int parts = (count + per - 1) / per;
-                @SuppressWarnings("unchecked")
-                List<Failure>[] failed = new List[parts];
-                lanes.run(parts, (lane, k) -> {
-                    failed[k] = new ArrayList<>(0);
-                    loadRange(store, ids, k * per, Math.min(count, (k + 1) * per), dst, failed[k]);
-                });
-                List<Failure> all = new ArrayList<>(0);
-                for (List<Failure> f : failed) {
-                    all.addAll(f); // parts in order, each in order: batch order
-                }
-                return all;
+                return lanes.loadInParts(count, per, (lane, from, to) -> loadRange(store, ids, from, to, dst));
             }
 
             @Override
@@ -92,9 +77,13 @@ public interface BatchLoader {
         };
     }
 
-    /** Loads {@code ids[from, to)} into their destinations, listing the pages that fail in {@code failed}. */
-    private static void loadRange(PageStore store, long[] ids, int from, int to, Destinations dst,
-            List<Failure> failed) {
+    /**
+     * {@link PageStore#load} of {@code ids[from, to)} into destinations {@code from .. to-1} on the calling thread.
+     *
+     * @return the pages not restored, in batch order, indexed in the whole batch
+     */
+    static List<Failure> loadRange(PageStore store, long[] ids, int from, int to, Destinations dst) {
+        List<Failure> failed = new ArrayList<>(0);
         for (int i = from; i < to; i++) {
             try {
                 store.load(ids[i], dst.array(i), dst.offset(i));
@@ -102,5 +91,6 @@ public interface BatchLoader {
                 failed.add(new Failure(i, ids[i], e));
             }
         }
+        return failed;
     }
 }

@@ -25,6 +25,13 @@ public final class LoaderLanes implements AutoCloseable {
         void run(int lane, int part);
     }
 
+    /** Pages {@code [from, to)} of a batch, loaded on lane {@code lane}. */
+    @FunctionalInterface
+    public interface BatchPart {
+        /** @return the part's failures in batch order, indexed in the whole batch */
+        List<BatchLoader.Failure> load(int lane, int from, int to);
+    }
+
     private final int lanes;
     private final ExecutorService helpers;
 
@@ -83,6 +90,24 @@ public final class LoaderLanes implements AutoCloseable {
         if (first != null) {
             throw new IllegalStateException("loader lane failed", first);
         }
+    }
+
+    /**
+     * A batch of {@code count} pages cut into parts of {@code perPart} pages (the last may be shorter), run as
+     * {@link #run} does.
+     *
+     * @return every part's failures, in batch order
+     */
+    public List<BatchLoader.Failure> loadInParts(int count, int perPart, BatchPart part) {
+        int parts = (count + perPart - 1) / perPart;
+        @SuppressWarnings("unchecked")
+        List<BatchLoader.Failure>[] failed = new List[parts];
+        run(parts, (lane, k) -> failed[k] = part.load(lane, k * perPart, Math.min(count, (k + 1) * perPart)));
+        List<BatchLoader.Failure> all = new ArrayList<>(0);
+        for (List<BatchLoader.Failure> f : failed) {
+            all.addAll(f); // parts in order, each in batch order
+        }
+        return all;
     }
 
     private static void take(int lane, int parts, Part part, AtomicInteger next, AtomicBoolean failed) {
