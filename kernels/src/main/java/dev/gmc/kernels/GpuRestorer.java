@@ -304,7 +304,8 @@ public final class GpuRestorer implements AutoCloseable {
         int byStore = 0;
         for (int i = 0; i < count; i++) {
             long id = ids[from + i];
-            if (store.kind(id) != PageStore.Kind.COMPRESSED) {
+            if (store.kind(id) != PageStore.Kind.COMPRESSED || !store.codecOf(id).algorithm().isLz4Format()) {
+                // same-filled, huge, or recompressed with a codec whose blocks are not LZ4: the store decodes it
                 store.load(id, dst.array(from + i), dst.offset(from + i));
                 byStore++;
                 continue;

@@ -567,6 +567,46 @@ class GpuRestoreTest {
         }
     }
 
+    /**
+     * A store whose pages were partly recompressed (zram's recompress) with lz4hc (LZ4 blocks: the device decodes
+     * them) and zstd (not LZ4: the store decodes them): every page comes back exact, each by the right decoder.
+     */
+    @Test
+    void recompressedPagesAreDecodedByTheirOwnCodec() {
+        int n = pages.length / PAGE;
+        StoreConfig cfg = StoreConfig.defaults().withRecompressCodecs(List.of(CodecSpec.parse("lz4hc:12"), CodecSpec.parse("zstd:9")));
+        try (PageStore store = new PageStore(cfg); GpuRestorer r = new GpuRestorer(program, KernelKind.COOP, 128)) {
+            long[] ids = new long[n];
+            for (int p = 0; p < n; p++) {
+                ids[p] = store.store(pages, p * PAGE);
+            }
+            int[] byPrio = new int[3];
+            long plainLz4 = 0;
+            for (int p = 0; p < n; p++) {
+                if (store.kind(ids[p]) != PageStore.Kind.SAME) {
+                    ids[p] = store.recompress(ids[p], p % 2 == 0 ? 1 : 2, 3, 0).id(); // odd pages try zstd only
+                }
+                if (store.kind(ids[p]) == PageStore.Kind.COMPRESSED) {
+                    byPrio[store.priorityOf(ids[p])]++;
+                    plainLz4 += store.priorityOf(ids[p]) < 2 ? 1 : 0;
+                }
+            }
+            assertThat(byPrio[1]).as("pages recompressed with lz4hc").isPositive();
+            assertThat(byPrio[2]).as("pages recompressed with zstd").isPositive();
+            byte[] dst = new byte[n * PAGE];
+            long onDevice = 0;
+            for (int first = 0; first < n; first += 128) {
+                int k = Math.min(128, n - first);
+                GpuRestorer.Report rep = r.restoreFromStore(store, Arrays.copyOfRange(ids, first, first + k), k, dst,
+                        first * PAGE);
+                assertThat(rep.failures()).isEmpty();
+                onDevice += rep.onDevice();
+            }
+            assertThat(onDevice).as("LZ4-block pages on the device").isEqualTo(plainLz4);
+            assertThat(Arrays.equals(dst, pages)).isTrue();
+        }
+    }
+
     /** Slices of 16 pages under a quota of 2 work-groups, and a yield after the third slice: the rest on the CPU. */
     @ParameterizedTest
     @EnumSource(KernelKind.class)

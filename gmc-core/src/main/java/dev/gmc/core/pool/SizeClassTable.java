@@ -157,6 +157,19 @@ public final class SizeClassTable {
         return indexToClass[sizeIndex(length + HANDLE_SIZE)];
     }
 
+    /**
+     * {@code zs_lookup_class_index}: the kernel's index (0..254) of the class that holds objects of {@code size}
+     * bytes as that function computes it, which, unlike {@code zs_malloc}, does not add the 8-byte handle first. zram's
+     * recompression compares these indices to decide whether a new object saves memory. Sizes above 4096 (a
+     * compressor's output may exceed the page) land in the last class, as in the kernel.
+     */
+    public int lookupClassIndex(int size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("size: " + size + " (expected >= 0)");
+        }
+        return kernelIndex[indexToClass[sizeIndex(size)]];
+    }
+
     public int classCount() {
         return size.length;
     }

@@ -3,10 +3,10 @@ package dev.gmc.core.store;
 /**
  * Layout of a compressed-page ID as {@link PageStore} hands it out (always positive, never 0):
  * <pre>
- *  63  62          48 47              32 31                                0
- * +---+--------------+------------------+-----------------------------------+
- * | 0 | 0 (15 bits)  | generation (16)  | entry-table index + 1 (32 bits)   |
- * +---+--------------+------------------+-----------------------------------+
+ *  63          46 45              32 31                                0
+ * +--------------+------------------+-----------------------------------+
+ * | 0 (18 bits)  | generation (14)  | entry-table index + 1 (32 bits)   |
+ * +--------------+------------------+-----------------------------------+
  * </pre>
  * The store's entry for the index holds the generation it was handed out with; freeing bumps it, so an old ID is
  * recognised as stale, and an entry whose generation would wrap is retired, never reused: an ID can never reach a
@@ -15,17 +15,19 @@ package dev.gmc.core.store;
  * <p>The entry (12 bytes of heap; zram's table entry is 16) is a {@code long} — the pool handle, or the fill word of a
  * same-filled page — and an {@code int}:
  * <pre>
- *  31               16  15     14     13   12           0
- * +-------------------+------+------+------+-------------+
- * | generation (16)   | USED | HUGE | SAME | size (13)   |
- * +-------------------+------+------+------+-------------+
+ *  31               18 17      16  15     14     13   12           0
+ * +-------------------+----------+------+------+------+-------------+
+ * | generation (14)   | prio (2) | USED | HUGE | SAME | size (13)   |
+ * +-------------------+----------+------+------+------+-------------+
  * </pre>
  * size is the stored object length (compressed length, 4096 for huge, 0 for same-filled), the low 13 bits of zram's
- * flags word ({@code ZRAM_FLAG_SHIFT} = 13).
+ * flags word ({@code ZRAM_FLAG_SHIFT} = 13). prio is the codec that wrote the object, as zram's
+ * {@code ZRAM_COMP_PRIORITY} bits: 0 the store's codec, 1..3 its recompression codecs
+ * ({@link StoreConfig#recompressCodecs()}).
  */
 public final class PageId {
     static final int INDEX_BITS = 32;
-    static final int GEN_BITS = 16;
+    static final int GEN_BITS = 14;
     static final int MAX_GEN = (1 << GEN_BITS) - 1;
     static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
     static final long RESERVED_MASK = ~((1L << (INDEX_BITS + GEN_BITS)) - 1);
@@ -35,7 +37,9 @@ public final class PageId {
     static final int SAME = 1 << 13;
     static final int HUGE = 1 << 14;
     static final int USED = 1 << 15;
-    static final int META_GEN_SHIFT = 16;
+    static final int PRIO_SHIFT = 16;
+    static final int PRIO_MASK = 3 << PRIO_SHIFT;
+    static final int META_GEN_SHIFT = 18;
 
     private PageId() {
     }
@@ -54,6 +58,10 @@ public final class PageId {
 
     static int metaGen(int meta) {
         return meta >>> META_GEN_SHIFT;
+    }
+
+    static int metaPrio(int meta) {
+        return (meta & PRIO_MASK) >>> PRIO_SHIFT;
     }
 
     /** {@code index=…, gen=…} for messages. */

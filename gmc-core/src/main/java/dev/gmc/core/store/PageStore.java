@@ -74,7 +74,8 @@ public final class PageStore implements AutoCloseable {
     // Decompress without the pool's class lock (ZsPool "Reads"): the decoder may see bytes that a racing free or
     // move changes under it. LZ4's safe decoders read each input byte once against fixed bounds, so any bytes only
     // make them fail; zstd's native decoder is not relied on for that, so zstd stores decompress under the lock.
-    private final boolean optimisticReads;
+    // Indexed by codec priority (PageId prio): the store's codec, then its recompression codecs.
+    private final boolean[] optimisticReads;
     private final long limitPages;
     private final ThreadLocal<Context> contexts;
     private final Queue<Context> allContexts = new ConcurrentLinkedQueue<>();
@@ -97,7 +98,10 @@ public final class PageStore implements AutoCloseable {
         this.config = config;
         this.pool = new ZsPool(config.classes(), config.capacityPages());
         this.threshold = config.threshold();
-        this.optimisticReads = config.codec().algorithm().isLz4Format();
+        this.optimisticReads = new boolean[1 + config.recompressCodecs().size()];
+        for (int p = 0; p < optimisticReads.length; p++) {
+            optimisticReads[p] = config.codecOfPriority(p).algorithm().isLz4Format();
+        }
         // zram: limit_pages = PAGE_ALIGN(limit) >> PAGE_SHIFT
         this.limitPages = (config.memLimitBytes() + PAGE_SIZE - 1) / PAGE_SIZE;
         values[0] = new long[SEG_SIZE];
@@ -253,16 +257,24 @@ public final class PageStore implements AutoCloseable {
         int[] m = metas[index >>> SEG_SHIFT];
         int meta = liveMeta(id, m, index, "load");
         long value = valueOf(id, m, index, meta, "load");
+        readPage(ctx, id, meta, value, dst, off, "load");
+        ctx.add(LOADS, 1);
+    }
+
+    /** The page of a live entry ({@code meta}, {@code value}) into {@code dst}, decoded with its priority's codec. */
+    private void readPage(Context ctx, long id, int meta, long value, byte[] dst, int off, String op) {
         try {
             if ((meta & PageId.SAME) != 0) {
                 SameFilled.fill(dst, off, value);
             } else if ((meta & PageId.HUGE) != 0) {
                 pool.read(value, dst, off, PAGE_SIZE);
             } else {
+                int prio = PageId.metaPrio(meta);
+                ctx.decoder = prio == 0 ? ctx.codec : ctx.secondary(prio, config);
                 ctx.dst = dst;
                 ctx.dstOff = off;
                 try {
-                    pool.access(value, meta & PageId.SIZE_MASK, ctx.scratch, ctx, optimisticReads);
+                    pool.access(value, meta & PageId.SIZE_MASK, ctx.scratch, ctx, optimisticReads[prio]);
                 } catch (CorruptPageException e) {
                     ctx.add(FAILED_READS, 1);
                     ctx.add(CORRUPT, 1);
@@ -273,11 +285,10 @@ public final class PageStore implements AutoCloseable {
                 }
             }
         } catch (InvalidHandleException e) {
-            // The page was freed while this load ran (its pool handle went stale under the pool's lock).
+            // The page was freed while this read ran (its pool handle went stale under the pool's lock).
             invalidIds.increment();
-            throw new InvalidPageIdException("stale", id, "cannot load: the page was freed during the load", e);
+            throw new InvalidPageIdException("stale", id, "cannot " + op + ": the page was freed during the " + op, e);
         }
-        ctx.add(LOADS, 1);
     }
 
     /**
@@ -370,6 +381,141 @@ public final class PageStore implements AutoCloseable {
         if (gen + 1 <= PageId.MAX_GEN) {
             ctx.giveEntry(this, index); // else retired: the generation would wrap, so the entry is never reused
         }
+    }
+
+    /**
+     * The codec that wrote a page's stored object: the store's codec, or the recompression codec that replaced it
+     * (see {@link #recompress}). For decoding {@link #readStored}'s bytes elsewhere.
+     */
+    public CodecSpec codecOf(long id) {
+        int index = checkShape(id);
+        return config.codecOfPriority(PageId.metaPrio(liveMeta(id, metas[index >>> SEG_SHIFT], index, "inspect")));
+    }
+
+    /** The codec priority of a page's object (zram's {@code ZRAM_COMP_PRIORITY}): 0 = the store's codec. */
+    public int priorityOf(long id) {
+        int index = checkShape(id);
+        return PageId.metaPrio(liveMeta(id, metas[index >>> SEG_SHIFT], index, "inspect"));
+    }
+
+    /** What {@link #recompress} did with a page. */
+    public enum RecompressOutcome {
+        /** A secondary codec's object, in a lower size class, replaced the old one; the page has a new ID. */
+        RECOMPRESSED,
+        /** Same-filled: no object to recompress (zram's scan skips ZRAM_SAME slots). */
+        SAME_FILLED,
+        /** The object is smaller than the threshold: left alone, nothing read. */
+        BELOW_THRESHOLD,
+        /** The object is already at or past the highest priority asked for: read, nothing tried. */
+        AT_PRIORITY,
+        /** No codec tried gave an object in a lower size class (and under the threshold). */
+        NO_GAIN,
+        /** The pool could not hold the new object (capacity): the old one stays. */
+        NO_MEMORY
+    }
+
+    /**
+     * The result of {@link #recompress}.
+     *
+     * @param id        the page's ID now: a new one after {@link RecompressOutcome#RECOMPRESSED} (the old ID is
+     *                  stale then), else the same
+     * @param oldLength the object's length before (4096 for a huge page, 0 for a same-filled one)
+     * @param newLength its length after (the old length unless recompressed)
+     * @param priority  the codec priority of the object now
+     * @param exhausted for {@link RecompressOutcome#NO_GAIN}: the store's last codec was tried too, so zram would
+     *                  mark the slot ZRAM_INCOMPRESSIBLE and never try it again
+     */
+    public record Recompression(RecompressOutcome outcome, long id, int oldLength, int newLength, int priority,
+                                boolean exhausted) {
+        /** True if zram counts the attempt against {@code max_pages} (it spent a compression on it). */
+        public boolean spent() {
+            return outcome == RecompressOutcome.RECOMPRESSED || outcome == RecompressOutcome.NO_GAIN
+                    || outcome == RecompressOutcome.NO_MEMORY;
+        }
+
+        /** True if the page was read (zram clears the slot's ZRAM_IDLE then). */
+        public boolean touched() {
+            return spent() || outcome == RecompressOutcome.AT_PRIORITY;
+        }
+    }
+
+    /**
+     * zram's {@code recompress_slot} for one page (CONFIG_ZRAM_MULTI_COMP, Linux 6.18): unless the object is smaller
+     * than {@code sizeThreshold}, decode the page, then try the recompression codecs of priorities
+     * {@code max(prio, page's priority + 1)} up to {@code prioMax - 1} in order; the first whose object falls in a
+     * lower zsmalloc class ({@link SizeClassTable#lookupClassIndex}, which ignores the handle as the kernel's lookup
+     * does) and, with a threshold, is shorter than it, replaces the old object: {@code zs_malloc} of the new one,
+     * then the old one is freed. Statistics change as the kernel's: {@code compr_data_size} by the difference,
+     * {@code huge_pages} down by one for a huge page, {@code pages_stored} unchanged; {@code mem_used_max} and
+     * {@code mem_limit} are not consulted (zram does neither on this path).
+     *
+     * <p>Thread-safety: safe against other pages' operations; the same page must not be loaded or freed meanwhile
+     * (zram holds the slot's lock). A racing free makes this throw as for a stale ID, and the new object is freed.
+     *
+     * @param prio          the first priority to try (0 counts as 1, as the kernel's {@code priority=0})
+     * @param prioMax       one past the last priority to try (at most 1 + the number of recompression codecs)
+     * @param sizeThreshold 0, or the object length below which a page is left alone and at or above which a new
+     *                      object does not count as a gain
+     * @throws InvalidPageIdException for a forged or stale ID
+     * @throws IllegalArgumentException for priorities outside the store's codecs
+     */
+    public Recompression recompress(long id, int prio, int prioMax, int sizeThreshold) {
+        ensureOpen();
+        int codecs = 1 + config.recompressCodecs().size();
+        if (prio < 0 || prioMax > codecs || sizeThreshold < 0) {
+            throw new IllegalArgumentException("recompress: priorities " + prio + ".." + (prioMax - 1) + ", threshold "
+                    + sizeThreshold + " (this store has recompression priorities 1.." + (codecs - 1) + ")");
+        }
+        int index = checkShape(id);
+        Context ctx = contexts.get();
+        int[] m = metas[index >>> SEG_SHIFT];
+        int meta = liveMeta(id, m, index, "recompress");
+        long value = valueOf(id, m, index, meta, "recompress");
+        int oldLen = meta & PageId.SIZE_MASK;
+        int oldPrio = PageId.metaPrio(meta);
+        if ((meta & PageId.SAME) != 0) {
+            return new Recompression(RecompressOutcome.SAME_FILLED, id, 0, 0, 0, false);
+        }
+        if (oldLen < sizeThreshold) {
+            return new Recompression(RecompressOutcome.BELOW_THRESHOLD, id, oldLen, oldLen, oldPrio, false);
+        }
+        byte[] page = ctx.recompressPage();
+        readPage(ctx, id, meta, value, page, 0, "recompress");
+        int p = Math.max(Math.max(prio, 1), oldPrio + 1);
+        if (p >= prioMax) {
+            return new Recompression(RecompressOutcome.AT_PRIORITY, id, oldLen, oldLen, oldPrio, false);
+        }
+        SizeClassTable table = config.classes();
+        int oldClass = table.lookupClassIndex(oldLen);
+        int newLen = -1;
+        byte[] out = null;
+        for (; p < prioMax; p++) {
+            PageCodec codec = ctx.secondary(p, config);
+            out = ctx.recompressOut(codec);
+            int len = codec.compress(page, 0, PAGE_SIZE, out, 0, out.length);
+            if (table.lookupClassIndex(len) >= oldClass || (sizeThreshold != 0 && len >= sizeThreshold)) {
+                continue; // "continue until we make progress"
+            }
+            newLen = len;
+            break;
+        }
+        if (newLen < 0) {
+            return new Recompression(RecompressOutcome.NO_GAIN, id, oldLen, oldLen, oldPrio, p >= codecs);
+        }
+        long handle = pool.malloc(newLen, out, 0);
+        if (handle == 0) {
+            return new Recompression(RecompressOutcome.NO_MEMORY, id, oldLen, oldLen, oldPrio, false);
+        }
+        try {
+            free(id, false); // slot_free of the old object: pages_stored, compr_data_size and huge_pages go down
+        } catch (RuntimeException e) {
+            pool.free(handle);
+            throw e;
+        }
+        long newId = publish(ctx, handle, newLen | p << PageId.PRIO_SHIFT);
+        ctx.add(COMPR_DATA_SIZE, newLen);
+        ctx.add(PAGES_STORED, 1);
+        return new Recompression(RecompressOutcome.RECOMPRESSED, newId, oldLen, newLen, p, false);
     }
 
     /** True if the ID names a stored page. Never throws. */
@@ -517,7 +663,7 @@ public final class PageStore implements AutoCloseable {
         closed = true;
         contexts.remove(); // other threads' values go when their maps expunge the dead key; they hold no pool
         for (Context c : allContexts) { // kept: their counters stay readable after close
-            c.codec.close();
+            c.close();
         }
     }
 
@@ -604,7 +750,7 @@ public final class PageStore implements AutoCloseable {
         }
         if ((id & PageId.RESERVED_MASK) != 0) {
             invalidIds.increment();
-            throw new InvalidPageIdException("forged", id, "reserved bits 48..63 are set");
+            throw new InvalidPageIdException("forged", id, "reserved bits 46..63 are set");
         }
         int index = PageId.index(id);
         int[][] m = metas;
@@ -671,6 +817,10 @@ public final class PageStore implements AutoCloseable {
      */
     private static final class Context implements ZsPool.ObjectReader {
         final PageCodec codec;
+        PageCodec decoder;
+        final PageCodec[] secondary = new PageCodec[StoreConfig.MAX_RECOMPRESS_CODECS + 1];
+        byte[] recompressPage;
+        byte[] recompressOut;
         final byte[] out;
         final byte[] scratch = new byte[PAGE_SIZE];
         final long[] counts = new long[PAD + COUNTERS + PAD];
@@ -705,9 +855,43 @@ public final class PageStore implements AutoCloseable {
             entries[entryCount++] = index;
         }
 
+        /** This thread's codec of recompression priority {@code prio} (1..3), made on first use. */
+        PageCodec secondary(int prio, StoreConfig config) {
+            PageCodec c = secondary[prio];
+            if (c == null) {
+                c = config.codecOfPriority(prio).newCodec();
+                secondary[prio] = c;
+            }
+            return c;
+        }
+
+        byte[] recompressPage() {
+            if (recompressPage == null) {
+                recompressPage = new byte[PAGE_SIZE];
+            }
+            return recompressPage;
+        }
+
+        byte[] recompressOut(PageCodec c) {
+            int need = Math.max(2 * PAGE_SIZE, c.maxCompressedLength(PAGE_SIZE));
+            if (recompressOut == null || recompressOut.length < need) {
+                recompressOut = new byte[need];
+            }
+            return recompressOut;
+        }
+
+        void close() {
+            codec.close();
+            for (PageCodec c : secondary) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+        }
+
         @Override
         public void read(byte[] buf, int off, int len) {
-            codec.decompress(buf, off, len, dst, dstOff, PAGE_SIZE);
+            decoder.decompress(buf, off, len, dst, dstOff, PAGE_SIZE);
         }
     }
 }

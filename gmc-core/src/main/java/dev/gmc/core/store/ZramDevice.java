@@ -1,6 +1,9 @@
 package dev.gmc.core.store;
 
+import dev.gmc.core.codec.CodecSpec;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -10,13 +13,26 @@ import java.util.concurrent.atomic.LongAdder;
  * zeros, and discard frees the slot. Used to compare gmc with a real {@code /dev/zramN} written page by page
  * ({@code gmc kernel-check}, whose churn mode also overwrites, discards and compacts).
  *
+ * <p>Post-processing as zram's sysfs offers it with CONFIG_ZRAM_MULTI_COMP: {@link #markIdle} ({@code echo all >
+ * idle}) and {@link #recompress} ({@code echo "type=... max_pages=... threshold=... algo=... priority=..." >
+ * recompress}) with the store's {@link StoreConfig#recompressCodecs() recompression codecs}. Per-slot flags are
+ * zram's: ZRAM_IDLE (set by markIdle, cleared by any read or write of the slot and by a recompression attempt) and
+ * ZRAM_INCOMPRESSIBLE (set when the last recompression codec could not shrink the page; cleared when the slot is
+ * rewritten or discarded); the codec priority lives in the store's entry.
+ *
  * <p>Thread-safety: distinct slots may be used from different threads; the same slot needs external ordering, as
- * with a block device.
+ * with a block device. {@link #markIdle} and {@link #recompress} touch every slot, so nothing else may use the device
+ * while they run (zram takes each slot's lock in turn; this emulation leaves that ordering to the caller).
  */
 public final class ZramDevice implements AutoCloseable {
     private final PageStore store;
     private final long[] slots;
+    // zram's per-slot post-processing flags (ZRAM_IDLE, ZRAM_INCOMPRESSIBLE); one byte a slot.
+    private final byte[] flags;
     private final LongAdder emptyDiscards = new LongAdder();
+
+    private static final byte IDLE = 1;
+    private static final byte INCOMPRESSIBLE = 2;
 
     public ZramDevice(StoreConfig config, int pages) {
         if (config.policy() != IncompressiblePolicy.STORE_RAW) {
@@ -25,6 +41,7 @@ public final class ZramDevice implements AutoCloseable {
         }
         this.store = new PageStore(config);
         this.slots = new long[pages];
+        this.flags = new byte[pages];
     }
 
     /** Writes a page to slot {@code index}; returns false (old contents kept) when the store refused it. */
@@ -36,6 +53,7 @@ public final class ZramDevice implements AutoCloseable {
         }
         long old = slots[index];
         slots[index] = id;
+        flags[index] = 0; // slot_free clears IDLE and INCOMPRESSIBLE; mark_slot_accessed clears IDLE
         if (old != 0) {
             store.freeReplaced(old); // no notify_free: the kernel counts those for discards only
         }
@@ -51,6 +69,7 @@ public final class ZramDevice implements AutoCloseable {
         } else {
             store.load(id, dst, off);
         }
+        flags[index] &= ~IDLE; // mark_slot_accessed
     }
 
     /**
@@ -63,11 +82,268 @@ public final class ZramDevice implements AutoCloseable {
         long id = slots[index];
         if (id != 0) {
             slots[index] = 0;
+            flags[index] = 0;
             store.free(id);
         } else {
             emptyDiscards.increment();
         }
     }
+
+    /**
+     * {@code echo all > idle} ({@code mark_idle} with no cutoff): every slot that holds a page, other than a
+     * same-filled one, becomes ZRAM_IDLE. (The age form needs CONFIG_ZRAM_TRACK_ENTRY_ACTIME; not emulated.)
+     *
+     * @return how many slots are idle now
+     */
+    public int markIdle() {
+        int idle = 0;
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != 0 && store.kind(slots[i]) != PageStore.Kind.SAME) {
+                flags[i] |= IDLE;
+                idle++;
+            }
+        }
+        return idle;
+    }
+
+    /** True if slot {@code index} is marked ZRAM_IDLE. */
+    public boolean isIdle(int index) {
+        checkIndex(index);
+        return (flags[index] & IDLE) != 0;
+    }
+
+    /** True if slot {@code index} is marked ZRAM_INCOMPRESSIBLE (no recompression codec could shrink it). */
+    public boolean isIncompressible(int index) {
+        checkIndex(index);
+        return (flags[index] & INCOMPRESSIBLE) != 0;
+    }
+
+    /** The page ID in slot {@code index}, or 0 for an empty slot (for inspection; do not free it). */
+    public long idAt(int index) {
+        checkIndex(index);
+        return slots[index];
+    }
+
+    /** Which slots {@code recompress} considers ({@code type=}; none given = every slot). */
+    public enum RecompressType {
+        ALL(false, false), IDLE(true, false), HUGE(false, true), HUGE_IDLE(true, true);
+
+        final boolean idle;
+        final boolean huge;
+
+        RecompressType(boolean idle, boolean huge) {
+            this.idle = idle;
+            this.huge = huge;
+        }
+    }
+
+    /**
+     * A {@code recompress} request, as written to {@code /sys/block/zramN/recompress}.
+     *
+     * @param type      which slots to consider
+     * @param maxPages  at most this many recompression attempts (zram's {@code max_pages}); -1 = no limit
+     * @param threshold 0, or consider only objects of at least this size and accept only new objects under it
+     * @param algo      null, or the one recompression codec to use, by name ({@code zstd}) or spec ({@code zstd:9})
+     * @param priority  0 = no {@code priority=} given, else the one priority to use (as the kernel, 0 written means 1)
+     */
+    public record RecompressRequest(RecompressType type, long maxPages, int threshold, String algo, int priority) {
+        public RecompressRequest {
+            if (type == null) {
+                throw new IllegalArgumentException("recompress: type must not be null");
+            }
+            if (maxPages < -1 || threshold < 0 || priority < 0 || priority > StoreConfig.MAX_RECOMPRESS_CODECS) {
+                throw new IllegalArgumentException("recompress: max_pages " + maxPages + ", threshold " + threshold
+                        + ", priority " + priority + " (expected max_pages >= 0, threshold >= 0, priority 1.."
+                        + StoreConfig.MAX_RECOMPRESS_CODECS + ")");
+            }
+        }
+
+        /** Every slot, every recompression codec, no limit. */
+        public static RecompressRequest all() {
+            return new RecompressRequest(RecompressType.ALL, -1, 0, null, 0);
+        }
+
+        /**
+         * Parses the sysfs text, e.g. {@code type=huge_idle max_pages=100 threshold=1000 algo=zstd}. Unlike the
+         * kernel, which ignores an unknown key or type value, this refuses them, naming the word.
+         */
+        public static RecompressRequest parse(String text) {
+            RecompressType type = RecompressType.ALL;
+            long maxPages = -1;
+            int threshold = 0;
+            String algo = null;
+            int priority = 0;
+            for (String word : text.trim().split("\\s+")) {
+                if (word.isEmpty()) {
+                    continue;
+                }
+                int eq = word.indexOf('=');
+                if (eq <= 0 || eq == word.length() - 1) {
+                    throw new IllegalArgumentException("recompress: '" + word + "' (expected KEY=VALUE)");
+                }
+                String key = word.substring(0, eq);
+                String val = word.substring(eq + 1);
+                try {
+                    switch (key) {
+                        case "type" -> {
+                            try {
+                                type = RecompressType.valueOf(val.toUpperCase(Locale.ROOT));
+                            } catch (IllegalArgumentException e) {
+                                throw new IllegalArgumentException("recompress: type '" + val
+                                        + "' (expected idle, huge, huge_idle or all)", e);
+                            }
+                        }
+                        case "max_pages" -> maxPages = Long.parseLong(val);
+                        case "threshold" -> threshold = Integer.parseInt(val);
+                        case "algo" -> algo = val;
+                        case "priority" -> priority = Math.max(1, Integer.parseInt(val));
+                        default -> throw new IllegalArgumentException("recompress: unknown key '" + key
+                                + "' (expected type, max_pages, threshold, algo or priority)");
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("recompress: " + key + " '" + val + "' is not a number", e);
+                }
+            }
+            return new RecompressRequest(type, maxPages, threshold, algo, priority);
+        }
+    }
+
+    /**
+     * What {@link #recompress} did. {@code comprBefore}/{@code comprAfter} are {@code compr_data_size}.
+     *
+     * @param candidates   slots the scan selected
+     * @param attempted    slots a secondary codec compressed (zram's {@code max_pages} counts these)
+     * @param recompressed slots whose object was replaced
+     * @param incompressible slots newly marked ZRAM_INCOMPRESSIBLE
+     * @param error        null, or why the run stopped early (the pool had no room for a new object)
+     */
+    public record RecompressReport(int candidates, long attempted, long recompressed, long incompressible,
+                                   long comprBefore, long comprAfter, String error) {
+    }
+
+    /**
+     * {@code recompress_store} (Linux 6.18): resolves the priorities ({@code priority=} picks one; {@code algo=}
+     * picks the codec of that name; otherwise all of 1..n), scans the slots in index order for those of the right
+     * type that are not same-filled, not ZRAM_INCOMPRESSIBLE and not already at the highest priority, puts them in
+     * 64-byte size buckets (each a LIFO list), and recompresses them largest bucket first ({@code select_pp_slot}),
+     * page by page as {@link PageStore#recompress}, until {@code max_pages} attempts are spent.
+     *
+     * @throws IllegalArgumentException where the kernel returns -EINVAL: threshold ≥ huge_class_size, an unknown
+     *                                  {@code algo}, or no recompression codec in the priorities asked for
+     */
+    public RecompressReport recompress(RecompressRequest req) {
+        StoreConfig config = store.config();
+        int hugeClassSize = config.classes().hugeClassSize();
+        if (req.threshold() >= hugeClassSize) {
+            throw new IllegalArgumentException("recompress: threshold " + req.threshold() + " >= huge_class_size "
+                    + hugeClassSize + " (the kernel's -EINVAL)");
+        }
+        int active = 1 + config.recompressCodecs().size(); // num_active_comps
+        int prio = 1;
+        int prioMax = active;
+        if (req.priority() != 0) {
+            prio = req.priority();
+            prioMax = prio + 1;
+        }
+        if (req.algo() != null) {
+            int found = -1;
+            for (int p = prio; p < active; p++) {
+                CodecSpec c = config.codecOfPriority(p);
+                if (c.toString().equals(req.algo()) || c.algorithm().id().equals(req.algo())) {
+                    found = p;
+                    break;
+                }
+            }
+            if (found < 0) {
+                throw new IllegalArgumentException("recompress: algo '" + req.algo() + "' is not a recompression codec of "
+                        + "this device at priority " + prio + " or above " + config.recompressCodecs());
+            }
+            prio = found;
+            prioMax = found + 1;
+        }
+        prioMax = Math.min(prioMax, active);
+        if (prio >= prioMax) {
+            throw new IllegalArgumentException("recompress: no recompression codec at priority " + prio
+                    + (active == 1 ? " (the device has none: StoreConfig.withRecompressCodecs)" : " (the device has 1.."
+                    + (active - 1) + ")"));
+        }
+        long before = store.mmStat().comprDataSize();
+
+        // scan_slots_for_recompress + place_pp_slot: bucket = size / 64, each bucket a LIFO list (list_add).
+        final int buckets = PageStore.PAGE_SIZE / PP_BUCKET_SIZE_RANGE + 1;
+        int[] bucketOf = new int[slots.length];
+        int[] count = new int[buckets];
+        int candidates = 0;
+        for (int i = 0; i < slots.length; i++) {
+            bucketOf[i] = -1;
+            long id = slots[i];
+            if (id == 0 || (req.type().idle && (flags[i] & IDLE) == 0) || (flags[i] & INCOMPRESSIBLE) != 0) {
+                continue;
+            }
+            PageStore.Kind kind = store.kind(id);
+            if (kind == PageStore.Kind.SAME || (req.type().huge && kind != PageStore.Kind.HUGE)
+                    || store.priorityOf(id) + 1 >= prioMax) {
+                continue;
+            }
+            bucketOf[i] = store.storedLength(id) / PP_BUCKET_SIZE_RANGE;
+            count[bucketOf[i]]++;
+            candidates++;
+        }
+        // select_pp_slot: the highest bucket first, each bucket's most recently added slot first.
+        int[] start = new int[buckets + 1];
+        for (int b = buckets - 1; b >= 0; b--) {
+            start[b] = start[b + 1] + count[b]; // order[start[b+1] .. start[b]) holds bucket b, highest first
+        }
+        int[] order = new int[candidates];
+        int[] fill = new int[buckets];
+        for (int i = slots.length - 1; i >= 0; i--) { // descending index = LIFO within a bucket
+            int b = bucketOf[i];
+            if (b >= 0) {
+                order[start[b + 1] + fill[b]++] = i;
+            }
+        }
+        long budget = req.maxPages() < 0 ? Long.MAX_VALUE : req.maxPages();
+        long attempted = 0;
+        long replaced = 0;
+        long marked = 0;
+        String error = null;
+        for (int k = 0; k < candidates && budget != 0; k++) {
+            int i = order[k];
+            PageStore.Recompression r = store.recompress(slots[i], prio, prioMax, req.threshold());
+            if (r.touched()) {
+                flags[i] &= ~IDLE;
+            }
+            if (r.spent()) {
+                attempted++;
+                budget--;
+            }
+            switch (r.outcome()) {
+                case RECOMPRESSED -> {
+                    slots[i] = r.id();
+                    flags[i] = 0;
+                    replaced++;
+                }
+                case NO_GAIN -> {
+                    if (r.exhausted()) {
+                        flags[i] |= INCOMPRESSIBLE;
+                        marked++;
+                    }
+                }
+                case NO_MEMORY -> error = "no pool memory for the recompressed object of slot " + i + " ("
+                        + r.oldLength() + " B now)";
+                default -> {
+                }
+            }
+            if (error != null) {
+                break;
+            }
+        }
+        return new RecompressReport(candidates, attempted, replaced, marked, before, store.mmStat().comprDataSize(),
+                error);
+    }
+
+    /** {@code PP_BUCKET_SIZE_RANGE}: post-processing buckets are 64 bytes of object size wide. */
+    static final int PP_BUCKET_SIZE_RANGE = 64;
 
     /** {@code echo 1 > compact}: zs_compact on the pool; returns pages freed. */
     public long compact() {
