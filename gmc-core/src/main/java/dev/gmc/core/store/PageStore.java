@@ -486,14 +486,13 @@ public final class PageStore implements AutoCloseable {
             return new Recompression(RecompressOutcome.AT_PRIORITY, id, oldLen, oldLen, oldPrio, false);
         }
         SizeClassTable table = config.classes();
-        int oldClass = table.lookupClassIndex(oldLen);
         int newLen = -1;
         byte[] out = null;
         for (; p < prioMax; p++) {
             PageCodec codec = ctx.secondary(p, config);
             out = ctx.recompressOut(codec);
             int len = codec.compress(page, 0, PAGE_SIZE, out, 0, out.length);
-            if (table.lookupClassIndex(len) >= oldClass || (sizeThreshold != 0 && len >= sizeThreshold)) {
+            if (!recompressionGains(table, oldLen, len, sizeThreshold)) {
                 continue; // "continue until we make progress"
             }
             newLen = len;
@@ -516,6 +515,15 @@ public final class PageStore implements AutoCloseable {
         ctx.add(COMPR_DATA_SIZE, newLen);
         ctx.add(PAGES_STORED, 1);
         return new Recompression(RecompressOutcome.RECOMPRESSED, newId, oldLen, newLen, p, false);
+    }
+
+    /**
+     * recompress_slot's test of a new object: its class ({@code zs_lookup_class_index}) is lower than the old
+     * object's and, with a threshold, it is shorter than the threshold.
+     */
+    public static boolean recompressionGains(SizeClassTable classes, int oldLen, int newLen, int sizeThreshold) {
+        return classes.lookupClassIndex(newLen) < classes.lookupClassIndex(oldLen)
+                && (sizeThreshold == 0 || newLen < sizeThreshold);
     }
 
     /** True if the ID names a stored page. Never throws. */

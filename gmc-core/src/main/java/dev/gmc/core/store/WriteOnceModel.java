@@ -17,6 +17,12 @@ import dev.gmc.core.pool.SizeClassTable;
  * <p>Counts add up in any order, so each thread keeps its own model and the models are {@link #add merged}: the
  * result does not depend on the thread count. Not thread-safe itself. mem_limit and pool capacity are not modelled
  * (a measurement has none).
+ *
+ * <p>With {@link #addRecompressed}, the figures are those after the writes, one {@code recompress} pass over every
+ * candidate (no {@code max_pages}) and a compaction ({@code echo 1 > compact}): the pool is then again the formula of
+ * its objects, mem_used_max is the pool after the writes (recompression does not sample it), and
+ * {@code huge_pages_since} still counts the huge writes. Only {@code pages_compacted} is not known: it depends on
+ * which zspages the freed objects shared, i.e. on the order of the writes, so {@link #mmStat} reports it as -1.
  */
 public final class WriteOnceModel {
     /** {@link #addCompressed}: the page was refused under the reject policy. */
@@ -26,6 +32,11 @@ public final class WriteOnceModel {
     private final IncompressiblePolicy policy;
     private final int threshold;
     private final long[] objects;
+    // Objects as written, before recompression replaced some (only differs from objects after addRecompressed).
+    private final long[] written;
+    private long recompressed;
+    private long recompressedHuge;
+    private long hugeWritten;
     private long same;
     private long zero;
     private long huge;
@@ -37,6 +48,7 @@ public final class WriteOnceModel {
         this.policy = config.policy();
         this.threshold = config.threshold();
         this.objects = new long[classes.classCount()];
+        this.written = new long[classes.classCount()];
     }
 
     /** A same-filled page with fill word {@code fill}: no pool memory. */
@@ -65,11 +77,38 @@ public final class WriteOnceModel {
         }
         int objLen = isHuge ? PageStore.PAGE_SIZE : len;
         objects[classes.classFor(objLen)]++;
+        written[classes.classFor(objLen)]++;
         if (isHuge) {
             huge++;
+            hugeWritten++;
         }
         comprBytes += objLen;
         return objLen;
+    }
+
+    /**
+     * A page written as {@link #addCompressed}{@code (compLen)} whose object recompression then replaced with one of
+     * {@code newLen} bytes ({@link PageStore#recompress}'s rule decides; {@code newLen <= 0}: not replaced).
+     *
+     * @return the object length after recompression, or {@link #REJECTED}
+     */
+    public int addRecompressed(int compLen, int newLen) {
+        int objLen = addCompressed(compLen);
+        if (objLen == REJECTED || newLen <= 0) {
+            return objLen;
+        }
+        if (newLen >= objLen) {
+            throw new IllegalArgumentException("recompressed length " + newLen + " is not below the stored " + objLen);
+        }
+        objects[classes.classFor(objLen)]--;
+        objects[classes.classFor(newLen)]++;
+        comprBytes += newLen - objLen;
+        recompressed++;
+        if (compLen == PageStore.INCOMPRESSIBLE || compLen > PageStore.PAGE_SIZE || compLen >= threshold) { // was huge
+            huge--;
+            recompressedHuge++;
+        }
+        return newLen;
     }
 
     /** Adds another model's counts (same configuration) to this one. */
@@ -80,6 +119,12 @@ public final class WriteOnceModel {
         for (int c = 0; c < objects.length; c++) {
             objects[c] += o.objects[c];
         }
+        for (int c = 0; c < written.length; c++) {
+            written[c] += o.written[c];
+        }
+        recompressed += o.recompressed;
+        recompressedHuge += o.recompressedHuge;
+        hugeWritten += o.hugeWritten;
         same += o.same;
         zero += o.zero;
         huge += o.huge;
@@ -117,7 +162,26 @@ public final class WriteOnceModel {
     public MmStat mmStat() {
         long stored = same + objects();
         long used = poolPages() * PageStore.PAGE_SIZE;
-        return new MmStat(stored * PageStore.PAGE_SIZE, comprBytes, used, 0, used, same, 0, huge, huge);
+        if (recompressed == 0) {
+            return new MmStat(stored * PageStore.PAGE_SIZE, comprBytes, used, 0, used, same, 0, huge, huge);
+        }
+        long max = Math.max(used, classes.compactedPages(written) * PageStore.PAGE_SIZE);
+        return new MmStat(stored * PageStore.PAGE_SIZE, comprBytes, used, 0, max, same, -1, huge, hugeWritten);
+    }
+
+    /** Pages whose object recompression replaced ({@link #addRecompressed}). */
+    public long recompressed() {
+        return recompressed;
+    }
+
+    /** Of {@link #recompressed}, those that had been stored raw (huge). */
+    public long recompressedHuge() {
+        return recompressedHuge;
+    }
+
+    /** The pool right after the writes, before any recompression (pages). */
+    public long writtenPoolPages() {
+        return classes.compactedPages(written);
     }
 
     public GmcCounters counters() {

@@ -6,6 +6,7 @@ import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
 import dev.gmc.core.codec.TestPages;
 import dev.gmc.core.pool.SizeClassTable;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -60,6 +61,66 @@ class WriteOnceModelTest {
             assertThat(real.memUsedTotal()).isPositive();
             // the minimum metadata cannot exceed what the real store holds (it has growth slack on top)
             assertThat(merged.metadataBytes()).isPositive().isLessThanOrEqualTo(store.metadataBytes());
+        }
+    }
+
+    /**
+     * Writes, one recompress pass and a compaction on a real device against the model fed the primary and secondary
+     * lengths: every mm_stat field agrees except pages_compacted, which the model leaves unknown (-1).
+     */
+    @ParameterizedTest
+    @CsvSource({"all,0", "huge,0", "all,1500", "huge_idle,0"})
+    void recompressionThenCompactionEqualsTheRealDevice(String type, int threshold) {
+        List<CodecSpec> secondary = List.of(CodecSpec.parse("lz4hc:12"), CodecSpec.parse("zstd:6"));
+        StoreConfig cfg = StoreConfig.defaults().withRecompressCodecs(secondary);
+        SizeClassTable t = cfg.classes();
+        int n = 2400;
+        byte[] pages = TestPages.pages(515, n);
+        boolean hugeOnly = type.startsWith("huge");
+        WriteOnceModel[] parts = {new WriteOnceModel(cfg), new WriteOnceModel(cfg)};
+        byte[] comp = new byte[2 * 4096];
+        try (ZramDevice dev = new ZramDevice(cfg, n); PageCodec primary = cfg.codec().newCodec();
+             PageCodec s1 = secondary.get(0).newCodec(); PageCodec s2 = secondary.get(1).newCodec()) {
+            for (int p = 0; p < n; p++) {
+                int off = p * 4096;
+                dev.write(p, pages, off);
+                WriteOnceModel part = parts[p % 2];
+                if (SameFilled.test(pages, off)) {
+                    part.addSame(SameFilled.fillValue(pages, off));
+                    continue;
+                }
+                int len = primary.compress(pages, off, 4096, comp, 0, comp.length);
+                boolean huge = len >= t.hugeClassSize();
+                int objLen = huge ? 4096 : len;
+                int newLen = -1;
+                if ((!hugeOnly || huge) && objLen >= threshold) {
+                    for (PageCodec c : List.of(s1, s2)) {
+                        int l = c.compress(pages, off, 4096, comp, 0, comp.length);
+                        if (PageStore.recompressionGains(t, objLen, l, threshold)) {
+                            newLen = l;
+                            break;
+                        }
+                    }
+                }
+                part.addRecompressed(len, newLen);
+            }
+            dev.markIdle();
+            ZramDevice.RecompressReport rep = dev.recompress(ZramDevice.RecompressRequest.parse("type=" + type
+                    + (threshold > 0 ? " threshold=" + threshold : "")));
+            dev.compact();
+            WriteOnceModel model = new WriteOnceModel(cfg);
+            model.add(parts[1]);
+            model.add(parts[0]);
+            MmStat real = dev.mmStat();
+            MmStat m = model.mmStat();
+            assertThat(m.pagesCompacted()).isEqualTo(-1);
+            assertThat(new MmStat(m.origDataSize(), m.comprDataSize(), m.memUsedTotal(), m.memLimit(), m.memUsedMax(),
+                    m.samePages(), real.pagesCompacted(), m.hugePages(), m.hugePagesSince())).isEqualTo(real);
+            assertThat(model.recompressed()).isEqualTo(rep.recompressed()).isPositive();
+            assertThat(model.writtenPoolPages() * 4096).isEqualTo(real.memUsedMax());
+            if (hugeOnly) {
+                assertThat(model.recompressedHuge()).isEqualTo(model.recompressed());
+            }
         }
     }
 }
