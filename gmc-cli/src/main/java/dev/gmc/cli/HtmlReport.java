@@ -65,7 +65,7 @@ final class HtmlReport {
                 + "<th>mem_used_total</th><th>ratio</th><th>saved</th><th>gmc metadata</th></tr>\n");
         for (MeasureCommand.AlgoResult r : results) {
             MmStat mm = r.mmStat();
-            h.append("<tr><td>").append(esc(r.spec().toString())).append("</td><td>").append(esc(r.settings()))
+            h.append("<tr><td>").append(esc(r.label())).append("</td><td>").append(esc(r.settings()))
                     .append("</td>").append(num(r.total().pages)).append(num(Units.bytes(mm.origDataSize())))
                     .append(num(Units.bytes(mm.memUsedTotal())))
                     .append(num(mm.memUsedTotal() == 0 ? "-" : String.format(Locale.ROOT, "%.2fx",
@@ -77,7 +77,7 @@ final class HtmlReport {
                 + "(orig_data_size compr_data_size mem_used_total mem_limit mem_used_max same_pages pages_compacted "
                 + "huge_pages huge_pages_since):</p><pre>");
         for (MeasureCommand.AlgoResult r : results) {
-            h.append(esc(String.format("%-14s %s", r.spec(), r.mmStat()))).append('\n');
+            h.append(esc(String.format("%-14s %s", r.label(), r.mmStatLine()))).append('\n');
         }
         h.append("</pre>\n");
 
@@ -125,7 +125,7 @@ final class HtmlReport {
             for (MeasureCommand.AlgoResult r : results) {
                 Map<String, MeasurePipeline.Tally> m = group == 0 ? r.perFile() : group == 1 ? r.perType() : r.perOwner();
                 MeasurePipeline.Tally t = m.get(k);
-                h.append("<tr><td>").append(esc(Units.shorten(k, 60))).append("</td><td>").append(esc(r.spec().toString()))
+                h.append("<tr><td>").append(esc(Units.shorten(k, 60))).append("</td><td>").append(esc(r.label()))
                         .append("</td>").append(num(t.pages)).append(num(t.zero())).append(num(t.sameOther()))
                         .append(num(t.huge())).append(num(t.rejected())).append(num(Units.bytes(t.comprBytes())))
                         .append(num(Units.bytes(Math.round(t.poolBytes())))).append(num(Units.bytes(t.savedBytes())))
@@ -159,7 +159,7 @@ final class HtmlReport {
                 }
                 v.add(n);
             }
-            c.addSeries(r.spec().toString(), labels, v);
+            c.addSeries(r.label(), labels, v);
         }
         return c;
     }
@@ -170,7 +170,7 @@ final class HtmlReport {
         List<Double> orig = new ArrayList<>();
         List<Double> used = new ArrayList<>();
         for (MeasureCommand.AlgoResult r : results) {
-            names.add(r.spec().toString());
+            names.add(r.label());
             orig.add(r.mmStat().origDataSize() / 1048576.0);
             used.add(r.mmStat().memUsedTotal() / 1048576.0);
         }
@@ -191,13 +191,13 @@ final class HtmlReport {
             for (String k : keys) {
                 v.add(m.get(k).savedBytes() / 1048576.0);
             }
-            c.addSeries(r.spec().toString(), labels, v);
+            c.addSeries(r.label(), labels, v);
         }
         return c;
     }
 
     private static CategoryChart largest(MeasureCommand.AlgoResult r) {
-        CategoryChart c = chart("The largest inputs (" + r.spec() + ")", "input", "MiB");
+        CategoryChart c = chart("The largest inputs (" + r.label() + ")", "input", "MiB");
         List<String> keys = topInputs(r, TOP);
         List<String> labels = keys.stream().map(k -> Units.shorten(k, 28)).toList();
         List<Double> orig = new ArrayList<>();

@@ -93,12 +93,48 @@ final class MeasureCommand implements Callable<Integer> {
             description = "Size of a trained zstd dictionary (default: ${DEFAULT-VALUE}).")
     int dictSize;
 
+    @Option(names = "--recompress", split = ",", paramLabel = "ALGO",
+            description = "Also report each algorithm followed by zram's recompression with these codecs in priority "
+                    + "order (recomp_algorithm, at most 3), e.g. zstd:9 or lz4hc:12,zstd:9.")
+    List<String> recompress = new ArrayList<>();
+
+    @Option(names = "--recompress-type", defaultValue = "all", paramLabel = "TYPE",
+            description = "Which pages recompress considers: all, huge, idle or huge_idle; every page is idle here "
+                    + "(echo all > idle after the writes), so idle = all (default: ${DEFAULT-VALUE}).")
+    String recompressType;
+
+    @Option(names = "--recompress-threshold", defaultValue = "0", paramLabel = "BYTES",
+            description = "recompress threshold=: leave objects under BYTES alone, and accept only new objects under "
+                    + "it (0 = none; below huge_class_size).")
+    int recompressThreshold;
+
     /** The figures of one algorithm: per input, per type, per owner and in total. */
     record AlgoResult(CodecSpec spec, StoreConfig config, String settings, Map<String, MeasurePipeline.Tally> perFile,
                       Map<String, MeasurePipeline.Tally> perType, Map<String, MeasurePipeline.Tally> perOwner,
                       MeasurePipeline.Tally total) {
         MmStat mmStat() {
             return total.model.mmStat();
+        }
+
+        /** The algorithm, and the recompression codecs after an arrow when this result is recompressed. */
+        String label() {
+            return config.recompressCodecs().isEmpty() ? spec.toString() : spec + " -> " + config.recompressCodecs()
+                    .stream().map(CodecSpec::toString).collect(java.util.stream.Collectors.joining(","));
+        }
+
+        /** The mm_stat line; after recompression pages_compacted depends on the write order and shows as "-". */
+        String mmStatLine() {
+            MmStat mm = mmStat();
+            if (mm.pagesCompacted() >= 0) {
+                return mm.toString();
+            }
+            return String.format(Locale.ROOT, "%8d %8d %8d %8d %8d %8d %8s %8d %8d", mm.origDataSize(),
+                    mm.comprDataSize(), mm.memUsedTotal(), mm.memLimit(), mm.memUsedMax(), mm.samePages(), "-",
+                    mm.hugePages(), mm.hugePagesSince());
+        }
+
+        boolean recompressed() {
+            return !config.recompressCodecs().isEmpty();
         }
     }
 
@@ -131,9 +167,43 @@ final class MeasureCommand implements Callable<Integer> {
                 specs.add(CodecSpec.parse(t));
             }
         }
-        StoreConfig[] configs = new StoreConfig[specs.size()];
-        for (int a = 0; a < configs.length; a++) {
-            configs[a] = new StoreConfig(specs.get(a), classes, pol, threshold, !noSameFilled, 0, 0);
+        List<CodecSpec> secondary = new ArrayList<>();
+        for (String a : recompress) {
+            if (a.isBlank()) {
+                throw new IllegalArgumentException("--recompress: '" + String.join(",", recompress)
+                        + "' has an empty entry (expected e.g. zstd:9)");
+            }
+            secondary.add(CodecSpec.parse(a.trim()));
+        }
+        MeasurePipeline.Recompress rc = null;
+        if (!secondary.isEmpty()) {
+            if (secondary.size() > StoreConfig.MAX_RECOMPRESS_CODECS) {
+                throw new IllegalArgumentException("--recompress: " + secondary.size() + " codecs (zram has priorities 1.."
+                        + StoreConfig.MAX_RECOMPRESS_CODECS + ")");
+            }
+            if (!List.of("all", "huge", "idle", "huge_idle").contains(recompressType)) {
+                throw new IllegalArgumentException("--recompress-type: '" + recompressType
+                        + "' (expected all, huge, idle or huge_idle)");
+            }
+            if (recompressThreshold < 0 || recompressThreshold >= classes.hugeClassSize()) {
+                throw new IllegalArgumentException("--recompress-threshold: " + recompressThreshold + " (expected 0.."
+                        + (classes.hugeClassSize() - 1) + ": the kernel refuses huge_class_size or more)");
+            }
+            rc = new MeasurePipeline.Recompress(recompressType.startsWith("huge"), recompressThreshold);
+        } else if (!recompressType.equals("all") || recompressThreshold != 0) {
+            throw new IllegalArgumentException("--recompress-type and --recompress-threshold need --recompress");
+        }
+        int columns = specs.size() * (secondary.isEmpty() ? 1 : 2);
+        StoreConfig[] configs = new StoreConfig[columns];
+        int[] baseOf = new int[columns];
+        for (int a = 0, col = 0; a < specs.size(); a++) {
+            StoreConfig base = new StoreConfig(specs.get(a), classes, pol, threshold, !noSameFilled, 0, 0);
+            baseOf[col] = a;
+            configs[col++] = base;
+            if (!secondary.isEmpty()) {
+                baseOf[col] = a;
+                configs[col++] = base.withRecompressCodecs(secondary);
+            }
         }
         Progress progress = new Progress(err, totalHint(units, images));
         Map<String, MeasurePipeline.Tally[]> perFile = new LinkedHashMap<>();
@@ -143,7 +213,7 @@ final class MeasureCommand implements Callable<Integer> {
         List<String> failures = new ArrayList<>();
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         MeasurePipeline.Tally[] total;
-        try (MeasurePipeline pipeline = new MeasurePipeline(specs, configs, nThreads)) {
+        try (MeasurePipeline pipeline = new MeasurePipeline(specs, configs, baseOf, rc, nThreads)) {
             total = pipeline.newTallies();
             try {
                 for (Unit u : units) {
@@ -181,8 +251,8 @@ final class MeasureCommand implements Callable<Integer> {
             }
         }
         List<AlgoResult> results = new ArrayList<>();
-        for (int a = 0; a < specs.size(); a++) {
-            results.add(new AlgoResult(specs.get(a), configs[a], settings(configs[a]), column(perFile, a),
+        for (int a = 0; a < configs.length; a++) {
+            results.add(new AlgoResult(specs.get(baseOf[a]), configs[a], settings(configs[a]), column(perFile, a),
                     column(perType, a), column(perOwner, a), total[a]));
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -397,8 +467,13 @@ final class MeasureCommand implements Callable<Integer> {
     }
 
     private String settings(StoreConfig c) {
-        return String.format(Locale.ROOT, "chain %d%s, %s at >= %d B, same-filled %s", c.classes().maxChain(),
+        String base = String.format(Locale.ROOT, "chain %d%s, %s at >= %d B, same-filled %s", c.classes().maxChain(),
                 legacy ? " legacy" : "", c.policy(), c.threshold(), noSameFilled ? "off" : "on");
+        if (c.recompressCodecs().isEmpty()) {
+            return base;
+        }
+        return base + String.format(Locale.ROOT, "; then echo all > idle, recompress type=%s%s, compact",
+                recompressType, recompressThreshold > 0 ? " threshold=" + recompressThreshold : "");
     }
 
     private static final String ROW = "%-36s %9s %8s %7s %7s %7s %12s %12s %12s %8s";
@@ -412,7 +487,7 @@ final class MeasureCommand implements Callable<Integer> {
                 "compressed", "pool (est)", "saved", "ratio*");
         for (AlgoResult r : results) {
             out.println();
-            out.printf("algorithm %s  (%s)%n", r.spec(), r.settings());
+            out.printf("algorithm %s  (%s)%n", r.label(), r.settings());
             out.println(head);
             for (Map.Entry<String, MeasurePipeline.Tally> e : r.perFile().entrySet()) {
                 out.println(row(Units.shorten(e.getKey(), 36), e.getValue()));
@@ -432,11 +507,23 @@ final class MeasureCommand implements Callable<Integer> {
                     mm.memUsedTotal() == 0 ? "-" : String.format(Locale.ROOT, "%.2fx",
                             (double) mm.origDataSize() / mm.memUsedTotal()),
                     Units.bytes(mm.origDataSize() - mm.memUsedTotal()), Units.bytes(r.total().model.metadataBytes()));
-            out.println("  mm_stat " + mm);
+            if (r.recompressed()) {
+                MeasurePipeline.Tally t = r.total();
+                out.printf(Locale.ROOT, "  recompressed %d pages (%d of them huge): compr_data_size %s -> %s, pool %s "
+                        + "after the writes -> %s after recompress + compact%n", t.model.recompressed(),
+                        t.model.recompressedHuge(), Units.bytes(results.get(results.indexOf(r) - 1).mmStat().comprDataSize()),
+                        Units.bytes(mm.comprDataSize()), Units.bytes(t.model.writtenPoolPages() * 4096),
+                        Units.bytes(mm.memUsedTotal()));
+            }
+            out.println("  mm_stat " + r.mmStatLine());
         }
         out.println();
         out.println("* pool (est) charges each object its class's amortised cost (ppz*4096/objs); mem_used_total is "
                 + "the pool as written. saved = stored pages - pool (est) - gmc metadata.");
+        if (results.stream().anyMatch(AlgoResult::recompressed)) {
+            out.println("  'A -> B' rows: after the writes, every page marked idle, one recompress pass (no max_pages) "
+                    + "and a compaction; pages_compacted depends on the write order and is not given (-).");
+        }
     }
 
     private static String row(String name, MeasurePipeline.Tally t) {
@@ -449,7 +536,7 @@ final class MeasureCommand implements Callable<Integer> {
         out.println("algorithm,file,pages,padded_tail,zero_pages,same_other,huge,rejected,compressed_bytes,"
                 + "pool_bytes_est,metadata_bytes,saved_bytes,ratio");
         for (AlgoResult r : results) {
-            String algo = r.spec().toString();
+            String algo = r.label();
             r.perFile().forEach((k, t) -> out.println(csvRow(algo, k, t)));
             out.println(csvRow(algo, "TOTAL", r.total()));
             r.perType().forEach((k, t) -> out.println(csvRow(algo, "type=" + k, t)));
@@ -473,6 +560,12 @@ final class MeasureCommand implements Callable<Integer> {
         for (AlgoResult r : results) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("algorithm", r.spec().toString());
+            if (r.recompressed()) {
+                m.put("recompress", r.config().recompressCodecs().stream().map(CodecSpec::toString).toList());
+                m.put("recompressed_pages", r.total().model.recompressed());
+                m.put("recompressed_huge_pages", r.total().model.recompressedHuge());
+                m.put("pool_bytes_after_writes", r.total().model.writtenPoolPages() * 4096);
+            }
             m.put("settings", r.settings());
             m.put("per_file", tallies(r.perFile()));
             m.put("per_type", tallies(r.perType()));
@@ -481,8 +574,12 @@ final class MeasureCommand implements Callable<Integer> {
             total.put("stored_length_histogram", histogram(r.total()));
             m.put("total", total);
             MmStat mm = r.mmStat();
-            m.put("mm_stat", mm.toString().trim().replaceAll("\\s+", " "));
-            m.put("mm_stat_fields", mm);
+            m.put("mm_stat", r.mmStatLine().trim().replaceAll("\\s+", " "));
+            Map<String, Object> fields = new ObjectMapper().convertValue(mm, LinkedHashMap.class);
+            if (mm.pagesCompacted() < 0) {
+                fields.put("pagesCompacted", null); // depends on the write order: not modelled
+            }
+            m.put("mm_stat_fields", fields);
             m.put("io_stat", new IoStat(0, 0, 0, 0));
             m.put("gmc", r.total().model.counters());
             list.add(m);

@@ -9,6 +9,7 @@ import dev.gmc.core.store.WriteOnceModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -21,20 +22,60 @@ import java.util.concurrent.Future;
  * compress and count it with every algorithm into their own {@link Tally}s; the tallies are merged at the end of each
  * input. Nothing but counts is kept, so memory does not
  * grow with the dump, and since counts add up in any order every figure is the same for any thread count.
+ *
+ * <p>Columns: one per configuration. A column counts the lengths of its base codec ({@code baseOf}); a column whose
+ * configuration has {@link StoreConfig#recompressCodecs() recompression codecs} also runs zram's recompression rule on
+ * each stored page ({@link Recompress}), compressing it with the secondary codecs at most once a page.
  */
 final class MeasurePipeline implements AutoCloseable {
     static final int CHUNK = 64; // pages a worker takes at a time (256 KiB: small enough to balance, large enough to amortise the lock)
 
+    /**
+     * Which pages a recompression column recompresses, as {@code echo all > idle} then {@code echo "type=...
+     * threshold=..." > recompress} after the writes: {@code hugeOnly} for type huge (and huge_idle), else every page.
+     */
+    record Recompress(boolean hugeOnly, int threshold) {
+    }
+
     private final List<CodecSpec> specs;
     private final StoreConfig[] configs;
+    private final int[] baseOf;
+    private final Recompress recompress;
+    private final List<CodecSpec> secondary;
     private final boolean sameFilled;
     private final int threads;
     private final ExecutorService pool;
     private final ThreadLocal<PageCodec[]> codecs;
 
     MeasurePipeline(List<CodecSpec> specs, StoreConfig[] configs, int threads) {
+        this(specs, configs, identity(configs.length), null, threads);
+    }
+
+    private static int[] identity(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+
+    /**
+     * @param baseOf     for each column, the index in {@code specs} of its codec
+     * @param recompress null, or the rule for the columns whose configuration has recompression codecs (they must
+     *                   all have the same list)
+     */
+    MeasurePipeline(List<CodecSpec> specs, StoreConfig[] configs, int[] baseOf, Recompress recompress, int threads) {
         this.specs = specs;
         this.configs = configs;
+        this.baseOf = baseOf;
+        this.recompress = recompress;
+        List<CodecSpec> sec = List.of();
+        for (StoreConfig c : configs) {
+            if (!c.recompressCodecs().isEmpty()) {
+                sec = c.recompressCodecs();
+            }
+        }
+        this.secondary = sec;
         this.sameFilled = configs[0].sameFilled();
         this.threads = threads;
         this.pool = Executors.newFixedThreadPool(threads, r -> {
@@ -42,10 +83,10 @@ final class MeasurePipeline implements AutoCloseable {
             th.setDaemon(true);
             return th;
         });
-        this.codecs = ThreadLocal.withInitial(() -> {
-            PageCodec[] c = new PageCodec[specs.size()];
+        this.codecs = ThreadLocal.withInitial(() -> { // the base codecs, then the secondary ones
+            PageCodec[] c = new PageCodec[specs.size() + secondary.size()];
             for (int a = 0; a < c.length; a++) {
-                c[a] = specs.get(a).newCodec();
+                c[a] = a < specs.size() ? specs.get(a).newCodec() : secondary.get(a - specs.size()).newCodec();
             }
             return c;
         });
@@ -209,6 +250,8 @@ final class MeasurePipeline implements AutoCloseable {
         byte[] data = new byte[CHUNK * PageInput.PAGE];
         byte[] out = new byte[2 * PageInput.PAGE]; // room for any codec's worst case on one page
         PageCodec[] c = codecs.get();
+        int[] len = new int[specs.size()];
+        int[] secLen = new int[secondary.size()];
         while (true) {
             int n;
             try {
@@ -240,11 +283,46 @@ final class MeasurePipeline implements AutoCloseable {
                     }
                     continue;
                 }
-                for (int a = 0; a < c.length; a++) {
-                    local[a].page(padded).compressed(c[a].compress(data, off, PageInput.PAGE, out, 0, out.length));
+                for (int b = 0; b < len.length; b++) {
+                    len[b] = c[b].compress(data, off, PageInput.PAGE, out, 0, out.length);
+                }
+                Arrays.fill(secLen, -1); // computed on first need, once a page
+                for (int a = 0; a < local.length; a++) {
+                    int l = len[baseOf[a]];
+                    if (configs[a].recompressCodecs().isEmpty()) {
+                        local[a].page(padded).compressed(l);
+                    } else {
+                        local[a].page(padded).recompressed(l, recompressedLength(configs[a], l, c, secLen, data, off, out));
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * zram's recompress_slot on a page written at {@code compLen}: the length of the first secondary codec's object
+     * that {@link PageStore#recompressionGains gains}, or -1 (not a candidate, below the threshold, or no gain).
+     */
+    private int recompressedLength(StoreConfig cfg, int compLen, PageCodec[] c, int[] secLen, byte[] data, int off,
+            byte[] out) {
+        int l = compLen == PageStore.INCOMPRESSIBLE || compLen > PageInput.PAGE ? Integer.MAX_VALUE : compLen;
+        boolean huge = l >= cfg.threshold();
+        if (huge && cfg.policy() == dev.gmc.core.store.IncompressiblePolicy.REJECT) {
+            return -1; // not stored
+        }
+        int objLen = huge ? PageInput.PAGE : l;
+        if ((recompress.hugeOnly() && !huge) || objLen < recompress.threshold()) {
+            return -1;
+        }
+        for (int p = 0; p < secLen.length; p++) {
+            if (secLen[p] < 0) {
+                secLen[p] = c[specs.size() + p].compress(data, off, PageInput.PAGE, out, 0, out.length);
+            }
+            if (PageStore.recompressionGains(cfg.classes(), objLen, secLen[p], recompress.threshold())) {
+                return secLen[p];
+            }
+        }
+        return -1;
     }
 
     @Override
@@ -285,7 +363,20 @@ final class MeasurePipeline implements AutoCloseable {
         }
 
         void compressed(int len) {
-            int stored = model.addCompressed(len);
+            count(len, model.addCompressed(len));
+        }
+
+        /** A page written at {@code len} whose object recompression replaced with {@code newLen} bytes (-1: not). */
+        void recompressed(int len, int newLen) {
+            int stored = model.addRecompressed(len, newLen);
+            if (newLen > 0) {
+                lengths[1 + (newLen - 1) / 64]++; // a recompressed object is never huge, whatever its length
+            } else {
+                count(len, stored);
+            }
+        }
+
+        private void count(int len, int stored) {
             if (stored == WriteOnceModel.REJECTED) {
                 lengths[66]++;
                 return;

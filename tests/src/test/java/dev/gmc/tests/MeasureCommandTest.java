@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gmc.cli.Main;
+import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.store.StoreConfig;
 import dev.gmc.core.store.ZramDevice;
 import java.io.ByteArrayOutputStream;
@@ -105,6 +106,60 @@ class MeasureCommandTest {
             assertThat(lz4.get("mm_stat").asText()).isEqualTo(dev.mmStat().toString().trim().replaceAll("\\s+", " "));
         }
         assertThat(root.get("results").get(1).get("algorithm").asText()).isEqualTo("zstd");
+    }
+
+    /**
+     * {@code --recompress}: each algorithm gets a second result after recompression; its figures equal a ZramDevice
+     * written with the same pages, marked idle, recompressed and compacted (pages_compacted aside), for any thread
+     * count. Bad settings are named.
+     */
+    @Test
+    void recompressionFiguresEqualAZramDeviceRecompressedAndCompacted(@TempDir Path dir) throws Exception {
+        byte[] a = buffer(400, 5);
+        SplittableRandom r = new SplittableRandom(6);
+        for (int i = 300 * 4096; i < a.length; i += 2) {
+            a[i] = (byte) (0x30 + r.nextInt(16)); // 16 symbols at every other byte: huge for LZ4, not for zstd
+        }
+        Files.write(dir.resolve("a.bin"), a);
+        for (String[] v : new String[][] {{"all", "0"}, {"huge_idle", "0"}, {"all", "3000"}}) {
+            Run run = gmc("measure", "--format", "json", "--threads", "3", "--recompress", "lz4hc:12,zstd:9",
+                    "--recompress-type", v[0], "--recompress-threshold", v[1], dir.toString());
+            assertThat(run.code()).as(run.err()).isZero();
+            JsonNode results = new ObjectMapper().readTree(run.out()).get("results");
+            assertThat(results).hasSize(2);
+            JsonNode rc = results.get(1);
+            assertThat(rc.get("recompress").toString()).isEqualTo("[\"lz4hc:12\",\"zstd:9\"]");
+            StoreConfig cfg = StoreConfig.defaults().withRecompressCodecs(
+                    java.util.List.of(CodecSpec.parse("lz4hc:12"), CodecSpec.parse("zstd:9")));
+            byte[] page = new byte[4096];
+            try (ZramDevice dev = new ZramDevice(cfg, 400)) {
+                for (int off = 0, slot = 0; off < a.length; off += 4096) {
+                    java.util.Arrays.fill(page, (byte) 0);
+                    System.arraycopy(a, off, page, 0, Math.min(4096, a.length - off));
+                    dev.write(slot++, page, 0);
+                }
+                assertThat(results.get(0).get("mm_stat").asText())
+                        .isEqualTo(dev.mmStat().toString().trim().replaceAll("\\s+", " "));
+                dev.markIdle();
+                ZramDevice.RecompressReport rep = dev.recompress(ZramDevice.RecompressRequest.parse(
+                        "type=" + v[0] + " threshold=" + v[1]));
+                dev.compact();
+                String[] want = dev.mmStat().toString().trim().split("\\s+");
+                assertThat(rep.recompressed()).as("%s", (Object) v).isPositive();
+                want[6] = "-"; // pages_compacted: depends on the write order, not given
+                assertThat(rc.get("mm_stat").asText()).as("%s", (Object) v).isEqualTo(String.join(" ", want));
+                assertThat(rc.get("recompressed_pages").asLong()).isEqualTo(rep.recompressed()).isPositive();
+                assertThat(rc.get("mm_stat_fields").get("pagesCompacted").isNull()).isTrue();
+            }
+        }
+        assertThat(gmc("measure", "--recompress", "zstd", "--recompress-threshold", "3625", dir.toString()).err())
+                .contains("--recompress-threshold: 3625");
+        assertThat(gmc("measure", "--recompress", "zstd", "--recompress-type", "cold", dir.toString()).err())
+                .contains("--recompress-type: 'cold'");
+        assertThat(gmc("measure", "--recompress-type", "huge", dir.toString()).err()).contains("need --recompress");
+        Run table = gmc("measure", "--recompress", "zstd:9", dir.toString());
+        assertThat(table.out()).contains("algorithm lz4-kernel -> zstd:9").contains("recompressed ")
+                .contains("after recompress + compact");
     }
 
     @Test

@@ -20,7 +20,8 @@ import dev.gmc.core.pool.SizeClassTable;
  *
  * <p>With {@link #addRecompressed}, the figures are those after the writes, one {@code recompress} pass over every
  * candidate (no {@code max_pages}) and a compaction ({@code echo 1 > compact}): the pool is then again the formula of
- * its objects, mem_used_max is the pool after the writes (recompression does not sample it), and
+ * its objects, mem_used_max is the pool after the writes (recompression does not sample it, even when it leaves the
+ * pool larger), and
  * {@code huge_pages_since} still counts the huge writes. Only {@code pages_compacted} is not known: it depends on
  * which zspages the freed objects shared, i.e. on the order of the writes, so {@link #mmStat} reports it as -1.
  */
@@ -165,7 +166,10 @@ public final class WriteOnceModel {
         if (recompressed == 0) {
             return new MmStat(stored * PageStore.PAGE_SIZE, comprBytes, used, 0, used, same, 0, huge, huge);
         }
-        long max = Math.max(used, classes.compactedPages(written) * PageStore.PAGE_SIZE);
+        // zram samples mem_used_max only on writes (zram_can_store_page), not on recompression's zs_malloc: so it is
+        // the pool after the writes, even when the recompressed objects, spread thin over classes of several-page
+        // zspages, leave the pool larger than that.
+        long max = classes.compactedPages(written) * PageStore.PAGE_SIZE;
         return new MmStat(stored * PageStore.PAGE_SIZE, comprBytes, used, 0, max, same, -1, huge, hugeWritten);
     }
 
