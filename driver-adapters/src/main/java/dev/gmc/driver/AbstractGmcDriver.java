@@ -749,6 +749,48 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         return new CompressResult(b.id(), b.pages(), stored, same, refused.size(), aborted, storedBytes, null);
     }
 
+    @Override
+    public RecompressResult recompress(Buffer b, int threshold) {
+        int codecs = store.config().recompressCodecs().size();
+        if (codecs == 0) {
+            throw new IllegalStateException("recompress: the store has no recompression codecs (driver option recompress=)");
+        }
+        int considered = 0;
+        int attempted = 0;
+        int replaced = 0;
+        long before = 0;
+        long after = 0;
+        for (int i = 0; ; i++) {
+            b.lock.lock(); // per page, as zram takes each slot's lock: a fault on another page waits one page at most
+            try {
+                if (b.freed) {
+                    return i == 0 ? RecompressResult.skipped(b, "freed")
+                            : new RecompressResult(b.id(), considered, attempted, replaced, before, after, "freed");
+                }
+                if (i >= b.pages()) {
+                    break;
+                }
+                if ((b.state[i] & STATE_MASK) != COMPRESSED || store.kind(b.handle[i]) == PageStore.Kind.SAME) {
+                    continue;
+                }
+                considered++;
+                PageStore.Recompression r = store.recompress(b.handle[i], 1, 1 + codecs, threshold);
+                attempted += r.spent() ? 1 : 0;
+                if (r.outcome() == PageStore.RecompressOutcome.RECOMPRESSED) {
+                    b.handle[i] = r.id();
+                    replaced++;
+                    before += r.oldLength();
+                    after += r.newLength();
+                    emit(GmcEvent.Type.PAGE_RECOMPRESSED, b.context().id(), b.id(), i, r.newLength());
+                }
+            } finally {
+                b.lock.unlock();
+            }
+        }
+        counters.add(Counter.PAGES_RECOMPRESSED, replaced);
+        return new RecompressResult(b.id(), considered, attempted, replaced, before, after, null);
+    }
+
     /** Step 1 of compression: no CPU or GPU access may reach the buffer's frames afterwards (lock held). */
     private void stopAccess(Buffer b) {
         for (Buffer.CpuMapping m : b.cpuMappings) {

@@ -48,7 +48,9 @@ public final class DriverCounters extends EnumCounters<DriverCounters.Counter> {
          * Restores (a fault, an eager restore, Utgard's pre-job hook) that found too few free frames and called the
          * {@link DirectReclaimer} to make room (a {@link ResourceDaemon} with reclaim on).
          */
-        RESTORE_RECLAIMS
+        RESTORE_RECLAIMS,
+        /** Compressed pages whose object {@link GpuDriverModel#recompress} replaced with a smaller one. */
+        PAGES_RECOMPRESSED
     }
 
     public DriverCounters() {

@@ -52,6 +52,17 @@ public interface GpuDriverModel extends AutoCloseable {
     CompressResult compress(Buffer b);
 
     /**
+     * zram's recompression applied to one buffer: each compressed page (not same-filled) is decoded and tried with the
+     * store's recompression codecs ({@link dev.gmc.core.store.StoreConfig#recompressCodecs()}) in priority order, and
+     * the first object that falls in a lower size class (and, with {@code threshold > 0}, is shorter than it) replaces
+     * the old one ({@link dev.gmc.core.store.PageStore#recompress}); objects shorter than the threshold are left
+     * alone. Pages stay unmapped: nothing the app can see changes. Faults on the buffer wait for each page in turn.
+     *
+     * @throws IllegalStateException if the store has no recompression codecs
+     */
+    RecompressResult recompress(Buffer b, int threshold);
+
+    /**
      * Restores every compressed page of the buffer ahead of any fault, in batches through the driver's
      * {@link dev.gmc.core.store.BatchLoader} (eager restore, e.g. when its app returns to the foreground), and maps
      * them in every CPU mapping and on the GPU. A page the loader cannot decode, or that finds no frame, stays

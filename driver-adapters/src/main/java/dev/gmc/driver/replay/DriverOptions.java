@@ -11,9 +11,11 @@ import dev.gmc.driver.PolicyArgs;
 import dev.gmc.driver.PolicyProvider;
 import dev.gmc.driver.RemapPolicy;
 import dev.gmc.mmu.KbaseEntry;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -85,6 +87,8 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
                 store = store.withThreshold(Trace.parseInt(file, h.number(), "threshold", h.opt("threshold", null), 1,
                         Integer.MAX_VALUE));
             }
+            option = "recompress";
+            store = store.withRecompressCodecs(recompressCodecs(h.opt("recompress", "none")));
             option = "remap";
             cfg = cfg.withStore(store).withRemap(remap(h.opt("remap", "faulting")));
             option = "tlb";
@@ -144,8 +148,25 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
             case "remap" -> remap(value);
             case "format" -> format(value);
             case "reclaim" -> reclaim(value);
+            case "recompress" -> recompressCodecs(value);
             default -> throw new AssertionError(key);
         }
+    }
+
+    /** {@code none}, or up to three codecs separated by commas: zram's recomp_algorithm, priorities 1, 2, 3. */
+    static List<CodecSpec> recompressCodecs(String v) {
+        if (v.equals("none")) {
+            return List.of();
+        }
+        List<CodecSpec> l = new ArrayList<>();
+        for (String c : v.split(",", -1)) {
+            l.add(CodecSpec.parse(c));
+        }
+        if (l.size() > StoreConfig.MAX_RECOMPRESS_CODECS) {
+            throw new IllegalArgumentException("'" + v + "': " + l.size() + " codecs (zram has priorities 1.."
+                    + StoreConfig.MAX_RECOMPRESS_CODECS + ")");
+        }
+        return l;
     }
 
     /** {@code all}, or buffer types separated by commas. */

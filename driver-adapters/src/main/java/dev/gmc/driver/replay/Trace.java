@@ -29,7 +29,7 @@ public final class Trace {
 
     static {
         cmd("driver", "NAME:word", "format", "ram", "algo", "policy", "threshold", "remap", "tlb", "restore", "compress",
-                "min-pages", "daemon", "reclaim");
+                "min-pages", "daemon", "reclaim", "recompress");
         cmd("process", "PID:int NAME:word");
         cmd("context", "CONTEXT:newctx PID:int");
         cmd("alloc", "BUFFER:newbuf CONTEXT:ctx PAGES:int", "type", "content", "seed", "gpu");
@@ -38,6 +38,7 @@ public final class Trace {
         cmd("background", "PID:int");
         cmd("foreground", "PID:int");
         cmd("compress", "BUFFER:buf");
+        cmd("recompress", "BUFFER:buf", "threshold");
         cmd("cpu-read", "PID:int ADDR:addr LEN:int", "expect");
         cmd("cpu-write", "PID:int ADDR:addr LEN:int", "content", "seed", "expect");
         cmd("gpu-read", "CONTEXT:ctx ADDR:addr LEN:int", "expect");
@@ -305,7 +306,8 @@ public final class Trace {
             String v = o[1];
             switch (k) {
                 case "seed" -> parseLong(file, l.number(), k, v, 0);
-                case "threshold" -> parseInt(file, l.number(), k, v, 1, Integer.MAX_VALUE);
+                case "threshold" -> parseInt(file, l.number(), k, v, l.command().equals("recompress") ? 0 : 1,
+                        l.command().equals("recompress") ? 4095 : Integer.MAX_VALUE);
                 case "tlb" -> parseInt(file, l.number(), k, v, 1, 1 << 20);
                 case "ram" -> parseSize(file, l.number(), k, v);
                 case "content" -> {
@@ -341,7 +343,7 @@ public final class Trace {
                     parseLong(file, l.number(), k, v.substring(colon + 1), 1);
                 }
                 case "min-pages" -> parseInt(file, l.number(), k, v, 1, Integer.MAX_VALUE);
-                case "restore", "compress", "algo", "policy", "remap", "format", "reclaim" -> { // driver-line options
+                case "restore", "compress", "algo", "policy", "remap", "format", "reclaim", "recompress" -> { // driver-line options
                     try {
                         DriverOptions.check(k, v);
                     } catch (IllegalArgumentException e) {

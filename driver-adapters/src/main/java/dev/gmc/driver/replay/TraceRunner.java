@@ -188,6 +188,8 @@ public final class TraceRunner {
                     + " buffer(s) compressed");
             case "foreground" -> foreground(l);
             case "compress" -> say(l, "compress: " + d.compress(buf(l, 0)));
+            case "recompress" -> say(l, "recompress: " + d.recompress(buf(l, 0),
+                    Integer.parseInt(l.opt("threshold", "0"))));
             case "cpu-read", "cpu-write" -> cpuAccess(l, l.command().equals("cpu-write"));
             case "gpu-read", "gpu-write" -> gpuAccess(l, l.command().equals("gpu-write"));
             case "job" -> job(l);

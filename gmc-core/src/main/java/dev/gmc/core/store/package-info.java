@@ -13,6 +13,10 @@
  * several threads share one batch.
  *
  * <p>{@link dev.gmc.core.store.ZramDevice} puts zram's index-addressed slot table in front of a store, for
- * comparisons with a real {@code /dev/zramN} written page by page.
+ * comparisons with a real {@code /dev/zramN} written page by page, and runs zram's post-processing: idle marking and
+ * recompression with secondary codecs ({@link dev.gmc.core.store.StoreConfig#recompressCodecs()},
+ * {@link dev.gmc.core.store.PageStore#recompress}); each entry records which codec wrote its object.
+ * {@link dev.gmc.core.store.WriteOnceModel} gives a store's figures from compressed lengths alone, for measuring
+ * dumps of any size.
  */
 package dev.gmc.core.store;

@@ -1,0 +1,124 @@
+package dev.gmc.driver;
+
+import static dev.gmc.driver.DriverCounters.Counter.PAGES_RECOMPRESSED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.store.MmStat;
+import dev.gmc.driver.replay.ReplayReport;
+import dev.gmc.driver.replay.Trace;
+import dev.gmc.driver.replay.TraceRunner;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** {@link GpuDriverModel#recompress}: a compressed buffer's pages recompressed in the store, restored exactly. */
+class RecompressDriverTest {
+    private static final int PAGES = 64;
+
+    private static DriverConfig withZstd() {
+        DriverConfig cfg = DriverConfig.defaults();
+        return cfg.withStore(cfg.store().withRecompressCodecs(List.of(CodecSpec.parse("zstd:9"))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"midgard", "utgard"})
+    void recompressedPagesShrinkTheStoreAndFaultBackExactly(String name) {
+        try (AbstractGmcDriver d = Drivers.make(name, withZstd())) {
+            d.createProcess(100, "game");
+            GpuContext ctx = d.createContext(100);
+            Buffer b = d.allocate(ctx, PAGES, BufferType.TEXTURE, "atlas", false);
+            long va = d.mapCpu(b, 100);
+            d.mapGpu(b);
+            byte[] data = Drivers.standardContents(PAGES);
+            d.cpuWrite(100, va, data, 0, data.length);
+            CompressResult c = d.compress(b);
+            MmStat before = d.store().mmStat();
+
+            RecompressResult r = d.recompress(b, 0);
+            assertThat(r.considered()).isEqualTo(c.stored()); // same-filled pages are not candidates
+            assertThat(r.recompressed()).isPositive();
+            assertThat(r.bytesAfter()).isLessThan(r.bytesBefore());
+            assertThat(d.counters().get(PAGES_RECOMPRESSED)).isEqualTo(r.recompressed());
+            MmStat after = d.store().mmStat();
+            assertThat(after.comprDataSize()).isEqualTo(before.comprDataSize() - r.bytesBefore() + r.bytesAfter());
+            assertThat(after.origDataSize()).isEqualTo(before.origDataSize());
+            assertThat(b.regionState()).isEqualTo(RegionState.COMPRESSED);
+            d.checkInvariants();
+            assertThat(d.recompress(b, 0).recompressed()).as("already at the last priority").isZero();
+
+            byte[] page = new byte[4096];
+            for (int i = 0; i < PAGES; i++) { // CPU faults (and, on Utgard, no job needed) decode zstd objects
+                d.cpuRead(100, va + i * 4096L, page, 0, 4096);
+                assertThat(page).as("page %d", i).isEqualTo(Arrays.copyOfRange(data, i * 4096, (i + 1) * 4096));
+            }
+            d.checkInvariants();
+            assertThat(d.store().mmStat().origDataSize()).isZero();
+        }
+    }
+
+    @Test
+    void aStoreWithoutRecompressionCodecsIsAClearError() {
+        try (AbstractGmcDriver d = Drivers.make("midgard", DriverConfig.defaults())) {
+            d.createProcess(1, "a");
+            Buffer b = d.allocate(d.createContext(1), 4, BufferType.TEXTURE, "t", false);
+            assertThatThrownBy(() -> d.recompress(b, 0)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("recompress=");
+        }
+    }
+
+    /** Faults on a buffer while another thread recompresses it: every read is exact, nothing leaks. */
+    @Test
+    void faultsRacingARecompressionReadExactBytes() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            try (AbstractGmcDriver d = Drivers.make("midgard", withZstd())) {
+                d.createProcess(100, "game");
+                Buffer b = d.allocate(d.createContext(100), PAGES, BufferType.TEXTURE, "atlas", false);
+                long va = d.mapCpu(b, 100);
+                byte[] data = Drivers.standardContents(PAGES);
+                d.cpuWrite(100, va, data, 0, data.length);
+                d.compress(b);
+                CompletableFuture<RecompressResult> rc = CompletableFuture.supplyAsync(() -> d.recompress(b, 0));
+                SplittableRandom r = new SplittableRandom(round);
+                byte[] page = new byte[4096];
+                for (int k = 0; k < 40; k++) {
+                    int i = r.nextInt(PAGES);
+                    d.cpuRead(100, va + i * 4096L, page, 0, 4096);
+                    assertThat(page).as("round %d page %d", round, i)
+                            .isEqualTo(Arrays.copyOfRange(data, i * 4096, (i + 1) * 4096));
+                }
+                rc.get();
+                d.checkInvariants();
+                for (int i = 0; i < PAGES; i++) {
+                    d.cpuRead(100, va + i * 4096L, page, 0, 4096);
+                    assertThat(page).isEqualTo(Arrays.copyOfRange(data, i * 4096, (i + 1) * 4096));
+                }
+                d.store().checkInvariants();
+                assertThat(d.store().mmStat().origDataSize()).isZero();
+            }
+        }
+    }
+
+    /** The trace form: {@code recompress=} on the driver line, a {@code recompress BUFFER} line, a pinned counter. */
+    @Test
+    void traceLinesRecompressAndAssertions() {
+        String trace = "gmc-trace 1\ndriver midgard ram=16M policy=store-raw recompress=lz4hc:12,zstd:9\n"
+                + "process 100 app\ncontext c 100\nalloc tex c 16 type=texture content=text\ncpumap tex 100\n"
+                + "compress tex\nrecompress tex threshold=100\nassert pages_recompressed=1..\n"
+                + "cpu-read 100 tex+0 65536\nassert pages_restored=16 stored_pages=0\n";
+        ReplayReport rep = new TraceRunner(Trace.parse("t.gmct", trace), (p, o, l) -> new byte[0], null).run();
+        assertThat(rep.failures()).isEmpty();
+        assertThatThrownBy(() -> Trace.parse("t.gmct", trace.replace("recompress=lz4hc:12,zstd:9", "recompress=lzo")))
+                .hasMessageContaining("recompress");
+        assertThatThrownBy(() -> Trace.parse("t.gmct", trace.replace("threshold=100", "threshold=5000")))
+                .hasMessageContaining("threshold");
+        Trace none = Trace.parse("t.gmct", trace.replace(" recompress=lz4hc:12,zstd:9", ""));
+        assertThatThrownBy(() -> new TraceRunner(none, (p, o, l) -> new byte[0], null).run())
+                .hasMessageContaining("t.gmct:8").hasMessageContaining("driver option recompress=");
+    }
+}
