@@ -448,6 +448,59 @@ class RecompressTest {
         }
     }
 
+    /**
+     * A free racing a recompression of the same ID: exactly one wins; the loser gets a stale-ID error; no object is
+     * leaked and no counter drifts (the zram slot lock forbids this race; the store must still survive it).
+     */
+    @Test
+    void aFreeRacingARecompressionOfTheSameIdLeaksNothing() throws Exception {
+        StoreConfig cfg = StoreConfig.defaults().withRecompressCodecs(List.of(CodecSpec.parse("zstd:3")));
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        int freedFirst = 0;
+        int recompressedFirst = 0;
+        try (PageStore store = new PageStore(cfg)) {
+            for (int k = 0; k < 1500; k++) {
+                long id = store.store(lowEntropyPage(k % 7), 0);
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                Future<Boolean> free = other.submit(() -> {
+                    go.await();
+                    try {
+                        store.free(id);
+                        return true;
+                    } catch (InvalidPageIdException e) {
+                        return false;
+                    }
+                });
+                go.countDown();
+                long survivor = 0;
+                try {
+                    PageStore.Recompression r = store.recompress(id, 1, 2, 0);
+                    if (r.outcome() == RecompressOutcome.RECOMPRESSED) {
+                        survivor = r.id();
+                    }
+                } catch (InvalidPageIdException e) {
+                    assertThat(e).hasMessageContaining("stale");
+                }
+                boolean freed = free.get();
+                if (freed) {
+                    freedFirst++;
+                    assertThat(survivor).as("round %d: freed, yet recompressed", k).isZero();
+                } else {
+                    recompressedFirst++;
+                    assertThat(survivor).as("round %d: neither freed nor recompressed", k).isNotZero();
+                    store.free(survivor);
+                }
+                assertThat(store.pagesStored()).as("round %d", k).isZero();
+            }
+            store.checkInvariants();
+            assertThat(store.mmStat().comprDataSize()).isZero();
+            assertThat(store.mmStat().hugePages()).isZero();
+        } finally {
+            other.shutdownNow();
+        }
+        assertThat(freedFirst + recompressedFirst).isEqualTo(1500);
+    }
+
     /** Bytes from a 16-symbol alphabet: LZ4 finds no matches (a huge page), zstd's entropy stage halves them. */
     static byte[] lowEntropyPage(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
