@@ -300,6 +300,9 @@ final class ReplayCommand implements Callable<Integer> {
         row(out, "pages same-filled (zero)", c.get("pages_same_filled") + " (" + c.get("pages_zero") + ")");
         row(out, "pages rejected / pool full", c.get("pages_rejected") + " / " + c.get("pages_pool_full"));
         row(out, "compressions aborted by a fault", c.get("pages_aborted"));
+        if (c.getOrDefault("pages_recompressed", 0L) > 0) {
+            row(out, "pages recompressed", c.get("pages_recompressed"));
+        }
         row(out, "frames freed", c.get("frames_freed") + " (" + Units.bytes(c.get("frames_freed") * 4096) + ")");
         row(out, "pages restored", c.get("pages_restored"));
         row(out, "CPU faults major / minor", c.get("cpu_faults_major") + " / " + c.get("cpu_faults_minor"));

@@ -15,10 +15,11 @@ class ReplayCommandTest {
 
     @Test
     void theSampleTracesReplayCleanWithTablesAndJson() throws Exception {
-        MeasureCommandTest.Run r = gmc("replay", "../traces/midgard-background.gmct", "../traces/utgard-jobs.gmct");
+        MeasureCommandTest.Run r = gmc("replay", "../traces/midgard-background.gmct", "../traces/utgard-jobs.gmct",
+                "../traces/recompress-cold.gmct");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("kbase FLUSH_PT / FLUSH_MEM").contains("Utgard ZAP_CACHE")
-                .contains("OK: every read matched").contains("mm_stat:");
+                .contains("OK: every read matched").contains("mm_stat:").contains("pages recompressed");
         MeasureCommandTest.Run j = gmc("replay", "--format", "json", "../traces/midgard-shared-lpae.gmct");
         assertThat(j.code()).isZero();
         JsonNode n = new ObjectMapper().readTree(j.out());
