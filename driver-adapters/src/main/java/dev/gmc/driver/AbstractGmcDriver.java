@@ -770,11 +770,14 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                 if (i >= b.pages()) {
                     break;
                 }
-                if ((b.state[i] & STATE_MASK) != COMPRESSED || store.kind(b.handle[i]) == PageStore.Kind.SAME) {
+                if ((b.state[i] & STATE_MASK) != COMPRESSED) {
+                    continue;
+                }
+                PageStore.Recompression r = store.recompress(b.handle[i], 1, 1 + codecs, threshold);
+                if (r.outcome() == PageStore.RecompressOutcome.SAME_FILLED) {
                     continue;
                 }
                 considered++;
-                PageStore.Recompression r = store.recompress(b.handle[i], 1, 1 + codecs, threshold);
                 attempted += r.spent() ? 1 : 0;
                 if (r.outcome() == PageStore.RecompressOutcome.RECOMPRESSED) {
                     b.handle[i] = r.id();

@@ -511,7 +511,7 @@ final class MeasureCommand implements Callable<Integer> {
                 MeasurePipeline.Tally t = r.total();
                 out.printf(Locale.ROOT, "  recompressed %d pages (%d of them huge): compr_data_size %s -> %s, pool %s "
                         + "after the writes -> %s after recompress + compact%n", t.model.recompressed(),
-                        t.model.recompressedHuge(), Units.bytes(results.get(results.indexOf(r) - 1).mmStat().comprDataSize()),
+                        t.model.recompressedHuge(), Units.bytes(t.model.writtenComprBytes()),
                         Units.bytes(mm.comprDataSize()), Units.bytes(t.model.writtenPoolPages() * 4096),
                         Units.bytes(mm.memUsedTotal()));
             }

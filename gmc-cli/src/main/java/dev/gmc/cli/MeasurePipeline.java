@@ -292,7 +292,9 @@ final class MeasurePipeline implements AutoCloseable {
                     if (configs[a].recompressCodecs().isEmpty()) {
                         local[a].page(padded).compressed(l);
                     } else {
-                        local[a].page(padded).recompressed(l, recompressedLength(configs[a], l, c, secLen, data, off, out));
+                        WriteOnceModel m = local[a].model;
+                        local[a].page(padded).recompressed(l, recompressedLength(configs[a], m.storedLength(l),
+                                m.isHuge(l), c, secLen, data, off, out));
                     }
                 }
             }
@@ -300,18 +302,14 @@ final class MeasurePipeline implements AutoCloseable {
     }
 
     /**
-     * zram's recompress_slot on a page written at {@code compLen}: the length of the first secondary codec's object
-     * that {@link PageStore#recompressionGains gains}, or -1 (not a candidate, below the threshold, or no gain).
+     * zram's recompress_slot on a page the store keeps as an object of {@code objLen} bytes
+     * ({@link WriteOnceModel#storedLength}): the length of the first secondary codec's object that
+     * {@link PageStore#recompressionGains gains}, or -1 (not stored, not a candidate, below the threshold, no gain).
      */
-    private int recompressedLength(StoreConfig cfg, int compLen, PageCodec[] c, int[] secLen, byte[] data, int off,
-            byte[] out) {
-        int l = compLen == PageStore.INCOMPRESSIBLE || compLen > PageInput.PAGE ? Integer.MAX_VALUE : compLen;
-        boolean huge = l >= cfg.threshold();
-        if (huge && cfg.policy() == dev.gmc.core.store.IncompressiblePolicy.REJECT) {
-            return -1; // not stored
-        }
-        int objLen = huge ? PageInput.PAGE : l;
-        if ((recompress.hugeOnly() && !huge) || objLen < recompress.threshold()) {
+    private int recompressedLength(StoreConfig cfg, int objLen, boolean huge, PageCodec[] c, int[] secLen, byte[] data,
+            int off, byte[] out) {
+        if (objLen == WriteOnceModel.REJECTED || (recompress.hugeOnly() && !huge)
+                || objLen < recompress.threshold()) {
             return -1;
         }
         for (int p = 0; p < secLen.length; p++) {
@@ -339,14 +337,12 @@ final class MeasurePipeline implements AutoCloseable {
         /** Histogram buckets: 0 = same-filled, 1..64 = stored length in 64-byte steps, 65 = huge, 66 = rejected. */
         static final int BUCKETS = 67;
         final WriteOnceModel model;
-        private final int threshold;
         long pages;
         long paddedTail;
         final long[] lengths = new long[BUCKETS];
 
         Tally(StoreConfig config) {
             this.model = new WriteOnceModel(config);
-            this.threshold = config.threshold();
         }
 
         Tally page(boolean padded) {
@@ -381,8 +377,7 @@ final class MeasurePipeline implements AutoCloseable {
                 lengths[66]++;
                 return;
             }
-            boolean huge = len == PageStore.INCOMPRESSIBLE || len >= threshold; // > 4096 is >= any threshold
-            lengths[huge ? 65 : 1 + (stored - 1) / 64]++;
+            lengths[model.isHuge(len) ? 65 : 1 + (stored - 1) / 64]++;
         }
 
         void add(Tally o) {

@@ -299,12 +299,15 @@ public final class GpuRestorer implements AutoCloseable {
             gatherLengths = new int[capacity];
             gatherSlots = new int[capacity];
         }
+        // Only a store with a recompression codec that does not write LZ4 blocks (zstd) can hold pages the device
+        // cannot decode; the per-page codec lookup is skipped for the others.
+        boolean mixed = store.config().recompressCodecs().stream().anyMatch(c -> !c.algorithm().isLz4Format());
         int n = 0;
         int at = 0;
         int byStore = 0;
         for (int i = 0; i < count; i++) {
             long id = ids[from + i];
-            if (store.kind(id) != PageStore.Kind.COMPRESSED || !store.codecOf(id).algorithm().isLz4Format()) {
+            if (store.kind(id) != PageStore.Kind.COMPRESSED || mixed && !store.codecOf(id).algorithm().isLz4Format()) {
                 // same-filled, huge, or recompressed with a codec whose blocks are not LZ4: the store decodes it
                 store.load(id, dst.array(from + i), dst.offset(from + i));
                 byStore++;

@@ -388,14 +388,18 @@ public final class PageStore implements AutoCloseable {
      * (see {@link #recompress}). For decoding {@link #readStored}'s bytes elsewhere.
      */
     public CodecSpec codecOf(long id) {
-        int index = checkShape(id);
-        return config.codecOfPriority(PageId.metaPrio(liveMeta(id, metas[index >>> SEG_SHIFT], index, "inspect")));
+        return config.codecOfPriority(priorityOf(id));
     }
 
     /** The codec priority of a page's object (zram's {@code ZRAM_COMP_PRIORITY}): 0 = the store's codec. */
     public int priorityOf(long id) {
+        return PageId.metaPrio(metaOf(id));
+    }
+
+    /** A live page's meta word (see {@link PageId}): kind, size and codec priority in one read. */
+    int metaOf(long id) {
         int index = checkShape(id);
-        return PageId.metaPrio(liveMeta(id, metas[index >>> SEG_SHIFT], index, "inspect"));
+        return liveMeta(id, metas[index >>> SEG_SHIFT], index, "inspect");
     }
 
     /** What {@link #recompress} did with a page. */

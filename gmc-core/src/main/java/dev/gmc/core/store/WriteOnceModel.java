@@ -43,6 +43,7 @@ public final class WriteOnceModel {
     private long huge;
     private long rejected;
     private long comprBytes;
+    private long comprWritten; // compr_data_size after the writes, before any recompression
 
     public WriteOnceModel(StoreConfig config) {
         this.classes = config.classes();
@@ -67,24 +68,39 @@ public final class WriteOnceModel {
      * @return the stored object length (4096 for a huge page), or {@link #REJECTED}
      */
     public int addCompressed(int compLen) {
-        int len = compLen == PageStore.INCOMPRESSIBLE || compLen > PageStore.PAGE_SIZE ? Integer.MAX_VALUE : compLen;
-        if (len <= 0) {
-            throw new IllegalArgumentException("compressed length " + compLen + " (expected 1..4096 or INCOMPRESSIBLE)");
-        }
-        boolean isHuge = len >= threshold; // PageStore.storeObject's rule
-        if (isHuge && policy == IncompressiblePolicy.REJECT) {
+        int objLen = storedLength(compLen);
+        if (objLen == REJECTED) {
             rejected++;
             return REJECTED;
         }
-        int objLen = isHuge ? PageStore.PAGE_SIZE : len;
         objects[classes.classFor(objLen)]++;
         written[classes.classFor(objLen)]++;
-        if (isHuge) {
+        if (isHuge(compLen)) {
             huge++;
             hugeWritten++;
         }
         comprBytes += objLen;
+        comprWritten += objLen;
         return objLen;
+    }
+
+    /**
+     * What the store would keep of a page compressed to {@code compLen} bytes (PageStore.storeObject's rule), without
+     * counting it: the object length (4096 for a huge page), or {@link #REJECTED}.
+     */
+    public int storedLength(int compLen) {
+        if (compLen <= 0 && compLen != PageStore.INCOMPRESSIBLE) {
+            throw new IllegalArgumentException("compressed length " + compLen + " (expected 1..4096 or INCOMPRESSIBLE)");
+        }
+        if (!isHuge(compLen)) {
+            return compLen;
+        }
+        return policy == IncompressiblePolicy.REJECT ? REJECTED : PageStore.PAGE_SIZE;
+    }
+
+    /** True if a page of {@code compLen} reaches the threshold (a length over 4096 or INCOMPRESSIBLE always does). */
+    public boolean isHuge(int compLen) {
+        return compLen == PageStore.INCOMPRESSIBLE || compLen > PageStore.PAGE_SIZE || compLen >= threshold;
     }
 
     /**
@@ -105,7 +121,7 @@ public final class WriteOnceModel {
         objects[classes.classFor(newLen)]++;
         comprBytes += newLen - objLen;
         recompressed++;
-        if (compLen == PageStore.INCOMPRESSIBLE || compLen > PageStore.PAGE_SIZE || compLen >= threshold) { // was huge
+        if (isHuge(compLen)) {
             huge--;
             recompressedHuge++;
         }
@@ -131,6 +147,7 @@ public final class WriteOnceModel {
         huge += o.huge;
         rejected += o.rejected;
         comprBytes += o.comprBytes;
+        comprWritten += o.comprWritten;
     }
 
     /** Objects in the pool (compressed and huge pages). */
@@ -181,6 +198,11 @@ public final class WriteOnceModel {
     /** Of {@link #recompressed}, those that had been stored raw (huge). */
     public long recompressedHuge() {
         return recompressedHuge;
+    }
+
+    /** compr_data_size right after the writes, before any recompression. */
+    public long writtenComprBytes() {
+        return comprWritten;
     }
 
     /** The pool right after the writes, before any recompression (pages). */

@@ -98,7 +98,7 @@ public final class ZramDevice implements AutoCloseable {
     public int markIdle() {
         int idle = 0;
         for (int i = 0; i < slots.length; i++) {
-            if (slots[i] != 0 && store.kind(slots[i]) != PageStore.Kind.SAME) {
+            if (slots[i] != 0 && (store.metaOf(slots[i]) & PageId.SAME) == 0) {
                 flags[i] |= IDLE;
                 idle++;
             }
@@ -280,12 +280,12 @@ public final class ZramDevice implements AutoCloseable {
             if (id == 0 || (req.type().idle && (flags[i] & IDLE) == 0) || (flags[i] & INCOMPRESSIBLE) != 0) {
                 continue;
             }
-            PageStore.Kind kind = store.kind(id);
-            if (kind == PageStore.Kind.SAME || (req.type().huge && kind != PageStore.Kind.HUGE)
-                    || store.priorityOf(id) + 1 >= prioMax) {
+            int meta = store.metaOf(id);
+            if ((meta & PageId.SAME) != 0 || (req.type().huge && (meta & PageId.HUGE) == 0)
+                    || PageId.metaPrio(meta) + 1 >= prioMax) {
                 continue;
             }
-            bucketOf[i] = store.storedLength(id) / PP_BUCKET_SIZE_RANGE;
+            bucketOf[i] = (meta & PageId.SIZE_MASK) / PP_BUCKET_SIZE_RANGE;
             count[bucketOf[i]]++;
             candidates++;
         }
