@@ -421,12 +421,13 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         if (before != RegionState.COMPRESSING) {
             b.regionState = RegionState.RESTORING;
         }
-        b.state[page] = RESTORING;
+        byte flag = (byte) (b.state[page] & Buffer.INCOMPRESSIBLE); // kept if the restore fails
+        b.state[page] = (byte) (RESTORING | flag);
         int pfn;
         try {
             pfn = mem.allocate(FrameKind.DATA, false);
         } catch (OutOfFramesException e) {
-            b.state[page] = COMPRESSED;
+            b.state[page] = (byte) (COMPRESSED | flag);
             b.regionState = before;
             return false;
         }
@@ -435,7 +436,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             store.load(h, mem.array(pfn), mem.offset(pfn));
         } catch (RuntimeException e) {
             mem.free(pfn, FrameKind.DATA);
-            b.state[page] = COMPRESSED;
+            b.state[page] = (byte) (COMPRESSED | flag);
             b.regionState = before;
             throw new IllegalStateException(b + ", page " + page + ": restore failed: " + e.getMessage(), e);
         }
@@ -581,7 +582,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                 }
                 pages[n] = next;
                 ids[n] = b.handle[next];
-                b.state[next] = RESTORING;
+                b.state[next] = (byte) (RESTORING | (b.state[next] & Buffer.INCOMPRESSIBLE));
                 n++;
             }
             if (n == 0) {
@@ -600,7 +601,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                 int page = pages[k];
                 if (bad[k] != null) {
                     mem.free(frames[k], FrameKind.DATA);
-                    b.state[page] = COMPRESSED;
+                    b.state[page] = (byte) (COMPRESSED | (b.state[page] & Buffer.INCOMPRESSIBLE));
                     errors.add("page " + page + ": " + bad[k].getMessage());
                     emit(GmcEvent.Type.PAGE_RESTORE_FAILED, b.context().id(), b.id(), page, ids[k]);
                     failed++;
@@ -758,6 +759,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         int considered = 0;
         int attempted = 0;
         int replaced = 0;
+        int incompressible = 0;
         long before = 0;
         long after = 0;
         for (int i = 0; ; i++) {
@@ -765,12 +767,17 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             try {
                 if (b.freed) {
                     return i == 0 ? RecompressResult.skipped(b, "freed")
-                            : new RecompressResult(b.id(), considered, attempted, replaced, before, after, "freed");
+                            : new RecompressResult(b.id(), considered, attempted, replaced, incompressible, before,
+                                    after, "freed");
                 }
                 if (i >= b.pages()) {
                     break;
                 }
                 if ((b.state[i] & STATE_MASK) != COMPRESSED) {
+                    continue;
+                }
+                if ((b.state[i] & Buffer.INCOMPRESSIBLE) != 0) { // zram's scan skips ZRAM_INCOMPRESSIBLE slots
+                    incompressible++;
                     continue;
                 }
                 PageStore.Recompression r = store.recompress(b.handle[i], 1, 1 + codecs, threshold);
@@ -779,6 +786,9 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                 }
                 considered++;
                 attempted += r.spent() ? 1 : 0;
+                if (r.outcome() == PageStore.RecompressOutcome.NO_GAIN && r.exhausted()) {
+                    b.state[i] |= Buffer.INCOMPRESSIBLE;
+                }
                 if (r.outcome() == PageStore.RecompressOutcome.RECOMPRESSED) {
                     b.handle[i] = r.id();
                     replaced++;
@@ -791,7 +801,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
             }
         }
         counters.add(Counter.PAGES_RECOMPRESSED, replaced);
-        return new RecompressResult(b.id(), considered, attempted, replaced, before, after, null);
+        return new RecompressResult(b.id(), considered, attempted, replaced, incompressible, before, after, null);
     }
 
     /** Step 1 of compression: no CPU or GPU access may reach the buffer's frames afterwards (lock held). */

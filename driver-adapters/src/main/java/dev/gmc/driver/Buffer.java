@@ -13,6 +13,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <pre>
  * bits 2:0  page state: RESIDENT 1, UNMAPPED 2, COMPRESSING 3, COMPRESSED 4, RESTORING 5 (see {@link PageState})
  * bit 4     GPU_MAPPED: the GPU table holds a valid entry for the page
+ * bit 5     INCOMPRESSIBLE: on a COMPRESSED page (kept through a failed restore's RESTORING), zram's
+ *           ZRAM_INCOMPRESSIBLE: recompression found no gain with the last codec and skips the page from then on
  * </pre>
  * A page has a frame in states RESIDENT, UNMAPPED and COMPRESSING and a handle (only) in COMPRESSED. CPU PTEs
  * are present only for RESIDENT pages; a COMPRESSED page has a gmc swap entry in every CPU mapping, and that
@@ -44,6 +46,13 @@ public final class Buffer {
     static final byte RESTORING = 5;
     static final byte STATE_MASK = 0x7;
     static final byte GPU_MAPPED = 0x10;
+    /**
+     * On a COMPRESSED page: zram's ZRAM_INCOMPRESSIBLE, set when a recompression tried the store's last codec without
+     * gain, so that later passes skip the page. A restore that fails keeps it (RESTORING carries it back); every
+     * other state change writes the whole byte, which clears it, as zram clears the flag when the slot is freed or
+     * written again.
+     */
+    static final byte INCOMPRESSIBLE = 0x20;
 
     /** One CPU mapping of the buffer. */
     record CpuMapping(CpuProcess process, long va) {

@@ -25,6 +25,16 @@ public interface CompressionPolicy {
     }
 
     /**
+     * Buffers whose compressed pages to recompress now with the store's recompression codecs
+     * ({@link GpuDriverModel#recompress}, zram's {@code recompress} on one buffer, with the daemon's threshold):
+     * asked after every app event, once that event's compressions are done and before its restores. None by
+     * default; the daemon's own age rule ({@link ResourceDaemon#recompressAfter}) works with any policy.
+     */
+    default List<Buffer> recompressCandidates(int pid, boolean foreground, GpuDriverModel driver) {
+        return List.of();
+    }
+
+    /**
      * Buffers to compress because memory is short, in the order to compress them: asked by
      * {@link ResourceDaemon#balance()} (kswapd-like, between trace lines) when the frames available fall under the
      * daemon's low watermark; the daemon compresses them one by one until the available frames reach the high
@@ -55,6 +65,11 @@ public interface CompressionPolicy {
             @Override
             public List<Buffer> pressureCandidates(GpuDriverModel driver) {
                 return base.pressureCandidates(driver);
+            }
+
+            @Override
+            public List<Buffer> recompressCandidates(int pid, boolean foreground, GpuDriverModel driver) {
+                return base.recompressCandidates(pid, foreground, driver);
             }
 
             @Override

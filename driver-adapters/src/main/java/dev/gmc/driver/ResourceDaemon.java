@@ -27,6 +27,14 @@ public final class ResourceDaemon {
     private final AtomicLong directReclaims = new AtomicLong();
     /** Buffer id → its compressed pages just after balance() last compressed it (see balance). */
     private final Map<Integer, Integer> leftByReclaim = new ConcurrentHashMap<>();
+    // Recompression by age: the daemon's clock counts app events; an app's buffers are recompressed once, at the
+    // event that makes their age (events since the app went to the background) equal recompressAfter.
+    private final AtomicLong events = new AtomicLong();
+    /** pid → the event number that sent the app to the background (absent while it is in the foreground). */
+    private final Map<Integer, Long> backgroundSince = new ConcurrentHashMap<>();
+    private volatile int recompressAfter;
+    private volatile int recompressThreshold;
+    private final AtomicLong recompressedRegions = new AtomicLong();
 
     public ResourceDaemon(GpuDriverModel driver, CompressionPolicy policy) {
         this(driver, policy, 0, 0);
@@ -51,6 +59,34 @@ public final class ResourceDaemon {
         if (lowPercent > 0) { // the driver's restores reclaim through this daemon when frames run short
             driver.directReclaimer(this::reclaimFor);
         }
+    }
+
+    /**
+     * Turns on recompression by age: a background app's buffers that hold compressed pages are recompressed
+     * ({@link GpuDriverModel#recompress}) once, at the app event that makes {@code afterEvents} events since the app
+     * went to the background (an app switch is two events: one app's background, the other's foreground); an app
+     * that returns to the foreground starts over. Write with a fast codec for fast faults, then squeeze what stays
+     * in the background: zram's {@code recompress}, driven by the daemon instead of user space.
+     *
+     * @param afterEvents the age in app events, at least 1; 0 turns the rule off
+     * @param threshold   zram's {@code threshold=}: only objects of at least this many bytes are tried, and a new one
+     *                    must be shorter (0: any object, any gain of a size class)
+     * @return this daemon
+     * @throws IllegalArgumentException for a negative age, a threshold outside 0..4095, or an age with a store that
+     *                                  has no recompression codecs
+     */
+    public ResourceDaemon recompressAfter(int afterEvents, int threshold) {
+        if (afterEvents < 0 || threshold < 0 || threshold >= PhysicalMemory.PAGE_SIZE) {
+            throw new IllegalArgumentException("recompression after " + afterEvents + " app events, threshold "
+                    + threshold + " (expected events >= 0, 0 <= threshold < " + PhysicalMemory.PAGE_SIZE + ")");
+        }
+        if (afterEvents > 0 && driver.store().config().recompressCodecs().isEmpty()) {
+            throw new IllegalArgumentException("recompression after " + afterEvents
+                    + " app events: the store has no recompression codecs (driver option recompress=)");
+        }
+        this.recompressAfter = afterEvents;
+        this.recompressThreshold = threshold;
+        return this;
     }
 
     /**
@@ -201,11 +237,26 @@ public final class ResourceDaemon {
         return reclaimedRegions.get();
     }
 
-    /** What the daemon did for one app event: the compressions, then the restores. */
-    public record Outcome(List<CompressResult> compressed, List<RestoreResult> restored) {
+    /** Recompression passes over a buffer the daemon made (its age rule and the policy's candidates). */
+    public long recompressedRegions() {
+        return recompressedRegions.get();
+    }
+
+    /** What the daemon did for one app event: the compressions, then the recompressions, then the restores. */
+    public record Outcome(List<CompressResult> compressed, List<RecompressResult> recompressed,
+            List<RestoreResult> restored) {
+        public Outcome(List<CompressResult> compressed, List<RestoreResult> restored) {
+            this(compressed, List.of(), restored);
+        }
+
         /** Pages restored by this event. */
         public int pagesRestored() {
             return restored.stream().mapToInt(RestoreResult::restored).sum();
+        }
+
+        /** Pages whose object a recompression replaced during this event. */
+        public int pagesRecompressed() {
+            return recompressed.stream().mapToInt(RecompressResult::recompressed).sum();
         }
     }
 
@@ -225,6 +276,12 @@ public final class ResourceDaemon {
     private Outcome event(int pid, boolean fg) {
         driver.process(pid); // names an unknown pid clearly
         foreground.put(pid, fg);
+        long now = events.incrementAndGet();
+        if (fg) {
+            backgroundSince.remove(pid);
+        } else {
+            backgroundSince.putIfAbsent(pid, now); // a second background event does not make the app younger
+        }
         if (driver instanceof AbstractGmcDriver d) {
             d.emit(fg ? GmcEvent.Type.APP_FOREGROUND : GmcEvent.Type.APP_BACKGROUND, -1, -1, -1, pid);
         }
@@ -232,10 +289,42 @@ public final class ResourceDaemon {
         for (Buffer b : ask("candidates", () -> policy.candidates(pid, fg, driver))) {
             out.add(driver.compress(b));
         }
+        List<RecompressResult> squeezed = new ArrayList<>();
+        for (Buffer b : recompressCandidates(pid, fg, now)) {
+            squeezed.add(driver.recompress(b, recompressThreshold));
+            recompressedRegions.incrementAndGet();
+        }
         List<RestoreResult> back = new ArrayList<>();
         for (Buffer b : ask("restoreCandidates", () -> policy.restoreCandidates(pid, fg, driver))) {
             back.add(driver.restore(b));
         }
-        return new Outcome(List.copyOf(out), List.copyOf(back));
+        return new Outcome(List.copyOf(out), List.copyOf(squeezed), List.copyOf(back));
+    }
+
+    /**
+     * The policy's recompression candidates, then the buffers of every app whose age reaches the daemon's
+     * {@link #recompressAfter} at event {@code now} (apps by pid, buffers by id), each buffer once.
+     */
+    private java.util.Collection<Buffer> recompressCandidates(int pid, boolean fg, long now) {
+        java.util.LinkedHashSet<Buffer> which = new java.util.LinkedHashSet<>(
+                ask("recompressCandidates", () -> policy.recompressCandidates(pid, fg, driver)));
+        int after = recompressAfter;
+        if (after > 0) {
+            java.util.Set<Integer> aged = new java.util.TreeSet<>();
+            backgroundSince.forEach((p, since) -> {
+                if (now - since == after) {
+                    aged.add(p);
+                }
+            });
+            if (!aged.isEmpty()) {
+                driver.buffers().stream()
+                        .filter(b -> !b.isFreed() && b.compressedPages() > 0
+                                && aged.contains(b.context().owner().pid()))
+                        .sorted(java.util.Comparator.comparingInt((Buffer b) -> b.context().owner().pid())
+                                .thenComparingInt(Buffer::id))
+                        .forEach(which::add);
+            }
+        }
+        return which;
     }
 }

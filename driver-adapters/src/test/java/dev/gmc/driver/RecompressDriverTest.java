@@ -62,6 +62,51 @@ class RecompressDriverTest {
         }
     }
 
+    /**
+     * zram's ZRAM_INCOMPRESSIBLE: a page that the last codec could not shrink into a lower class is skipped by later
+     * passes until it is written again (here: restored and compressed anew).
+     */
+    @Test
+    void pagesWithoutGainAreFlaggedAndSkippedUntilCompressedAgain() {
+        DriverConfig cfg = withZstd();
+        cfg = cfg.withStore(cfg.store().withPolicy(dev.gmc.core.store.IncompressiblePolicy.STORE_RAW));
+        try (AbstractGmcDriver d = Drivers.make("midgard", cfg)) {
+            d.createProcess(100, "game");
+            Buffer b = d.allocate(d.createContext(100), 8, BufferType.TEXTURE, "noise", false);
+            long va = d.mapCpu(b, 100);
+            byte[] data = new byte[8 * 4096];
+            new SplittableRandom(3).nextBytes(data); // huge pages: zstd cannot bring them under a huge class either
+            java.util.Arrays.fill(data, 0, 2048, (byte) 'a'); // page 0 halves: zstd finds a lower class for it
+            d.cpuWrite(100, va, data, 0, data.length);
+            d.compress(b);
+
+            RecompressResult first = d.recompress(b, 0);
+            assertThat(first.considered()).isEqualTo(8);
+            assertThat(first.attempted()).isEqualTo(8);
+            assertThat(first.incompressible()).isZero();
+            int gained = first.recompressed();
+            assertThat(gained).isBetween(0, 1);
+            assertThat(b.state[1] & Buffer.INCOMPRESSIBLE).isNotZero();
+
+            RecompressResult second = d.recompress(b, 0);
+            assertThat(second.incompressible()).isEqualTo(8 - gained);
+            assertThat(second.attempted()).as("nothing is tried again").isZero();
+
+            byte[] page = new byte[4096];
+            d.cpuRead(100, va + 4096, page, 0, 4096); // page 1 comes back: its flag goes with its object
+            assertThat(page).isEqualTo(Arrays.copyOfRange(data, 4096, 8192));
+            assertThat(b.state[1] & Buffer.INCOMPRESSIBLE).isZero();
+            d.compress(b);
+            RecompressResult third = d.recompress(b, 0);
+            assertThat(third.incompressible()).isEqualTo(7 - gained);
+            assertThat(third.attempted()).isEqualTo(1);
+            byte[] all = new byte[data.length];
+            d.cpuRead(100, va, all, 0, all.length);
+            assertThat(all).isEqualTo(data);
+            d.checkInvariants();
+        }
+    }
+
     @Test
     void aStoreWithoutRecompressionCodecsIsAClearError() {
         try (AbstractGmcDriver d = Drivers.make("midgard", DriverConfig.defaults())) {

@@ -25,7 +25,8 @@ record CounterAssertion(String key, long min, long max) {
     static final Set<String> MEMORY = Set.of("data_frames", "table_frames", "stored_pages", "pool_bytes",
             "saved_bytes");
     /** The resource daemon's counters (memory-pressure reclaim). */
-    static final Set<String> DAEMON = Set.of("daemon_reclaims", "daemon_reclaimed_regions", "daemon_direct_reclaims");
+    static final Set<String> DAEMON = Set.of("daemon_reclaims", "daemon_reclaimed_regions", "daemon_direct_reclaims",
+            "daemon_recompressed_regions");
     /** Every key an {@code assert} line may use, sorted. */
     static final Set<String> KEYS;
 

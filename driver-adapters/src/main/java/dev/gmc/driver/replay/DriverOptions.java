@@ -29,9 +29,12 @@ import java.util.Set;
  * @param args        its configuration: {@code compress=}, {@code min-pages=} and its own {@code NAME.KEY=} options
  * @param reclaimLow  {@code reclaim=LOW:HIGH}: the daemon's low watermark in percent of RAM, 0 for off
  * @param reclaimHigh its high watermark
+ * @param recompressAfter     {@code recompress-after=N}: the daemon recompresses a background app's buffers N app
+ *                            events after it left the foreground, 0 for never
+ * @param recompressThreshold {@code recompress-threshold=BYTES}: the threshold of those recompressions, 0 for none
  */
 record DriverOptions(String driver, DriverConfig config, RestoreMode restore, PolicyProvider daemon,
-        PolicyArgs args, int reclaimLow, int reclaimHigh) {
+        PolicyArgs args, int reclaimLow, int reclaimHigh, int recompressAfter, int recompressThreshold) {
 
     /** The daemon as a report names it: policy, its options, reclaim ({@code lru-apps warm=2 reclaim=40:50}). */
     String describeDaemon() {
@@ -39,6 +42,12 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
         new java.util.TreeMap<>(args.options()).forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
         if (reclaimLow > 0) {
             b.append(" reclaim=").append(reclaimLow).append(':').append(reclaimHigh);
+        }
+        if (recompressAfter > 0) {
+            b.append(" recompress-after=").append(recompressAfter);
+            if (recompressThreshold > 0) {
+                b.append(" recompress-threshold=").append(recompressThreshold);
+            }
         }
         return b.toString();
     }
@@ -89,6 +98,15 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
             }
             option = "recompress";
             store = store.withRecompressCodecs(recompressCodecs(h.opt("recompress", "none")));
+            option = "recompress-after";
+            int recompressAfter = Trace.parseInt(file, h.number(), option, h.opt(option, "0"), 0,
+                    Integer.MAX_VALUE);
+            if (recompressAfter > 0 && store.recompressCodecs().isEmpty()) {
+                throw new IllegalArgumentException("recompress-after=" + recompressAfter
+                        + " needs recompression codecs (recompress=ALGO[,ALGO...])");
+            }
+            option = "recompress-threshold";
+            int recompressThreshold = Trace.parseInt(file, h.number(), option, h.opt(option, "0"), 0, 4095);
             option = "remap";
             cfg = cfg.withStore(store).withRemap(remap(h.opt("remap", "faulting")));
             option = "tlb";
@@ -132,7 +150,8 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
                     args = a;
                 }
             }
-            return new DriverOptions(name, cfg, restore, daemon, args, reclaim[0], reclaim[1]);
+            return new DriverOptions(name, cfg, restore, daemon, args, reclaim[0], reclaim[1], recompressAfter,
+                    recompressThreshold);
         } catch (IllegalArgumentException e) {
             throw new TraceException(file, h.number(), option, e.getMessage());
         }

@@ -29,7 +29,7 @@ public final class Trace {
 
     static {
         cmd("driver", "NAME:word", "format", "ram", "algo", "policy", "threshold", "remap", "tlb", "restore", "compress",
-                "min-pages", "daemon", "reclaim", "recompress");
+                "min-pages", "daemon", "reclaim", "recompress", "recompress-after", "recompress-threshold");
         cmd("process", "PID:int NAME:word");
         cmd("context", "CONTEXT:newctx PID:int");
         cmd("alloc", "BUFFER:newbuf CONTEXT:ctx PAGES:int", "type", "content", "seed", "gpu");
@@ -343,6 +343,8 @@ public final class Trace {
                     parseLong(file, l.number(), k, v.substring(colon + 1), 1);
                 }
                 case "min-pages" -> parseInt(file, l.number(), k, v, 1, Integer.MAX_VALUE);
+                case "recompress-after" -> parseInt(file, l.number(), k, v, 0, Integer.MAX_VALUE);
+                case "recompress-threshold" -> parseInt(file, l.number(), k, v, 0, 4095);
                 case "restore", "compress", "algo", "policy", "remap", "format", "reclaim", "recompress" -> { // driver-line options
                     try {
                         DriverOptions.check(k, v);

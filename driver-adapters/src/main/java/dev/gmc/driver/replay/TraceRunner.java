@@ -112,7 +112,8 @@ public final class TraceRunner {
             if (policy instanceof GmcListener l) { // a policy that watches jobs, faults and restores
                 d.addListener(l);
             }
-            daemon = new ResourceDaemon(d, o.restore().apply(policy), o.reclaimLow(), o.reclaimHigh());
+            daemon = new ResourceDaemon(d, o.restore().apply(policy), o.reclaimLow(), o.reclaimHigh())
+                    .recompressAfter(o.recompressAfter(), o.recompressThreshold());
             int count = 1;
             for (Trace.Line l : trace.lines().subList(1, trace.lines().size())) {
                 count++;
@@ -144,9 +145,7 @@ public final class TraceRunner {
             d.checkInvariants();
             Map<String, Long> dc = new LinkedHashMap<>();
             d.counters().snapshot().forEach((k, v) -> dc.put(k.name().toLowerCase(Locale.ROOT), v));
-            dc.put("daemon_reclaims", daemon.reclaims());
-            dc.put("daemon_reclaimed_regions", daemon.reclaimedRegions());
-            dc.put("daemon_direct_reclaims", daemon.directReclaims());
+            putDaemonCounters(dc);
             Map<String, Long> mc = new LinkedHashMap<>();
             d.mmuCounters().snapshot().forEach((k, v) -> mc.put(k.name().toLowerCase(Locale.ROOT), v));
             return new ReplayReport(trace.file(), d.name(), o.describeDaemon(), count, accesses, verified,
@@ -163,6 +162,7 @@ public final class TraceRunner {
 
     private void foreground(Trace.Line l) {
         ResourceDaemon.Outcome o = daemon.appForeground(pid(l, 0));
+        sayRecompressed(l, "foreground", o);
         if (!o.restored().isEmpty()) {
             say(l, "foreground: " + o.pagesRestored() + " page(s) of " + o.restored().size() + " buffer(s) restored ("
                     + loader.name() + ")");
@@ -177,6 +177,14 @@ public final class TraceRunner {
         }
     }
 
+    /** The recompressions an app event made (the daemon's age rule, the policy's candidates), if any. */
+    private void sayRecompressed(Trace.Line l, String event, ResourceDaemon.Outcome o) {
+        if (!o.recompressed().isEmpty()) {
+            say(l, event + ": " + o.pagesRecompressed() + " page(s) of " + o.recompressed().size()
+                    + " buffer(s) recompressed");
+        }
+    }
+
     private void step(Trace.Line l) throws IOException {
         switch (l.command()) {
             case "process" -> d.createProcess(pid(l, 0), l.field(1));
@@ -184,8 +192,11 @@ public final class TraceRunner {
             case "alloc" -> alloc(l);
             case "cpumap" -> d.mapCpu(buf(l, 0), pid(l, 1));
             case "gpumap" -> d.mapGpu(buf(l, 0));
-            case "background" -> say(l, "background: " + daemon.appBackground(pid(l, 0)).compressed().size()
-                    + " buffer(s) compressed");
+            case "background" -> {
+                ResourceDaemon.Outcome o = daemon.appBackground(pid(l, 0));
+                say(l, "background: " + o.compressed().size() + " buffer(s) compressed");
+                sayRecompressed(l, "background", o);
+            }
             case "foreground" -> foreground(l);
             case "compress" -> say(l, "compress: " + d.compress(buf(l, 0)));
             case "recompress" -> say(l, "recompress: " + d.recompress(buf(l, 0),
@@ -512,14 +523,20 @@ public final class TraceRunner {
         say(l, "assert: " + (l.options().size() - missed) + " of " + l.options().size() + " hold");
     }
 
+    /** The daemon's counters ({@link CounterAssertion#DAEMON}) under their report names. */
+    private void putDaemonCounters(Map<String, Long> m) {
+        m.put("daemon_reclaims", daemon.reclaims());
+        m.put("daemon_reclaimed_regions", daemon.reclaimedRegions());
+        m.put("daemon_direct_reclaims", daemon.directReclaims());
+        m.put("daemon_recompressed_regions", daemon.recompressedRegions());
+    }
+
     /** Every figure an {@code assert} can name, now. */
     private Map<String, Long> figures(int line) {
         Map<String, Long> m = new HashMap<>();
         d.counters().snapshot().forEach((k, v) -> m.put(k.name().toLowerCase(Locale.ROOT), v));
         d.mmuCounters().snapshot().forEach((k, v) -> m.put("mmu." + k.name().toLowerCase(Locale.ROOT), v));
-        m.put("daemon_reclaims", daemon.reclaims());
-        m.put("daemon_reclaimed_regions", daemon.reclaimedRegions());
-        m.put("daemon_direct_reclaims", daemon.directReclaims());
+        putDaemonCounters(m);
         dev.gmc.core.store.MmStat st = d.store().mmStat();
         for (java.lang.reflect.RecordComponent rc : st.getClass().getRecordComponents()) {
             try {
