@@ -421,7 +421,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         if (before != RegionState.COMPRESSING) {
             b.regionState = RegionState.RESTORING;
         }
-        byte flag = (byte) (b.state[page] & Buffer.INCOMPRESSIBLE); // kept if the restore fails
+        byte flag = (byte) (b.state[page] & Buffer.KEPT_FLAGS); // given back if the restore fails
         b.state[page] = (byte) (RESTORING | flag);
         int pfn;
         try {
@@ -446,6 +446,9 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
         b.state[page] = RESIDENT;
         b.compressedPages--;
         counters.inc(Counter.PAGES_RESTORED);
+        if ((flag & Buffer.RECOMPRESSED) != 0) {
+            counters.inc(Counter.PAGES_RESTORED_RECOMPRESSED);
+        }
         if (before != RegionState.COMPRESSING) {
             b.regionState = b.compressedPages > 0 ? RegionState.COMPRESSED : RegionState.RESIDENT;
         }
@@ -582,7 +585,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                 }
                 pages[n] = next;
                 ids[n] = b.handle[next];
-                b.state[next] = (byte) (RESTORING | (b.state[next] & Buffer.INCOMPRESSIBLE));
+                b.state[next] = (byte) (RESTORING | (b.state[next] & Buffer.KEPT_FLAGS));
                 n++;
             }
             if (n == 0) {
@@ -601,13 +604,16 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                 int page = pages[k];
                 if (bad[k] != null) {
                     mem.free(frames[k], FrameKind.DATA);
-                    b.state[page] = (byte) (COMPRESSED | (b.state[page] & Buffer.INCOMPRESSIBLE));
+                    b.state[page] = (byte) (COMPRESSED | (b.state[page] & Buffer.KEPT_FLAGS));
                     errors.add("page " + page + ": " + bad[k].getMessage());
                     emit(GmcEvent.Type.PAGE_RESTORE_FAILED, b.context().id(), b.id(), page, ids[k]);
                     failed++;
                     continue;
                 }
                 store.free(ids[k]);
+                if ((b.state[page] & Buffer.RECOMPRESSED) != 0) {
+                    counters.inc(Counter.PAGES_RESTORED_RECOMPRESSED);
+                }
                 b.handle[page] = 0;
                 b.pfn[page] = frames[k];
                 b.state[page] = RESIDENT;
@@ -791,6 +797,7 @@ public abstract class AbstractGmcDriver implements GpuDriverModel {
                 }
                 if (r.outcome() == PageStore.RecompressOutcome.RECOMPRESSED) {
                     b.handle[i] = r.id();
+                    b.state[i] |= Buffer.RECOMPRESSED;
                     replaced++;
                     before += r.oldLength();
                     after += r.newLength();

@@ -13,9 +13,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <pre>
  * bits 2:0  page state: RESIDENT 1, UNMAPPED 2, COMPRESSING 3, COMPRESSED 4, RESTORING 5 (see {@link PageState})
  * bit 4     GPU_MAPPED: the GPU table holds a valid entry for the page
- * bit 5     INCOMPRESSIBLE: on a COMPRESSED page (kept through a failed restore's RESTORING), zram's
- *           ZRAM_INCOMPRESSIBLE: recompression found no gain with the last codec and skips the page from then on
+ * bit 5     INCOMPRESSIBLE: on a COMPRESSED page, zram's ZRAM_INCOMPRESSIBLE: recompression found no gain with
+ *           the last codec and skips the page from then on
+ * bit 6     RECOMPRESSED: on a COMPRESSED page, its object was written by a recompression codec (counted when the
+ *           page is restored: those decodes cost what the secondary codec costs)
  * </pre>
+ * Bits 5 and 6 ride through RESTORING and come back if the restore fails ({@link #KEPT_FLAGS}).
  * A page has a frame in states RESIDENT, UNMAPPED and COMPRESSING and a handle (only) in COMPRESSED. CPU PTEs
  * are present only for RESIDENT pages; a COMPRESSED page has a gmc swap entry in every CPU mapping, and that
  * entry may outlive a restore in processes that did not fault (as a swap PTE outlives swap-in while the page sits
@@ -53,6 +56,10 @@ public final class Buffer {
      * written again.
      */
     static final byte INCOMPRESSIBLE = 0x20;
+    /** On a COMPRESSED page: a recompression codec wrote its object. Cleared as {@link #INCOMPRESSIBLE} is. */
+    static final byte RECOMPRESSED = 0x40;
+    /** The flags of a COMPRESSED page that a failed restore gives back. */
+    static final byte KEPT_FLAGS = INCOMPRESSIBLE | RECOMPRESSED;
 
     /** One CPU mapping of the buffer. */
     record CpuMapping(CpuProcess process, long va) {

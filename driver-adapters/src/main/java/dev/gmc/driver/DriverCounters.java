@@ -50,7 +50,12 @@ public final class DriverCounters extends EnumCounters<DriverCounters.Counter> {
          */
         RESTORE_RECLAIMS,
         /** Compressed pages whose object {@link GpuDriverModel#recompress} replaced with a smaller one. */
-        PAGES_RECOMPRESSED
+        PAGES_RECOMPRESSED,
+        /**
+         * Pages restored (by any path) whose object a recompression codec wrote: the restores that paid its decode
+         * (zstd's, say, instead of LZ4's).
+         */
+        PAGES_RESTORED_RECOMPRESSED
     }
 
     public DriverCounters() {

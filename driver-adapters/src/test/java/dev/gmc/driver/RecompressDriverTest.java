@@ -59,6 +59,33 @@ class RecompressDriverTest {
             }
             d.checkInvariants();
             assertThat(d.store().mmStat().origDataSize()).isZero();
+            assertThat(d.counters().get(DriverCounters.Counter.PAGES_RESTORED_RECOMPRESSED))
+                    .as("each recompressed page paid a zstd decode").isEqualTo(r.recompressed());
+        }
+    }
+
+    /** Pages recompressed and brought back by an eager (batch) restore are counted as the faulted ones are. */
+    @Test
+    void batchRestoresCountTheRecompressedPagesTheyDecode() {
+        try (AbstractGmcDriver d = Drivers.make("midgard", withZstd())) {
+            d.createProcess(100, "game");
+            Buffer b = d.allocate(d.createContext(100), PAGES, BufferType.TEXTURE, "atlas", false);
+            long va = d.mapCpu(b, 100);
+            byte[] data = Drivers.standardContents(PAGES);
+            d.cpuWrite(100, va, data, 0, data.length);
+            d.compress(b);
+            RecompressResult r = d.recompress(b, 0);
+            assertThat(r.recompressed()).isPositive();
+            d.restore(b);
+            assertThat(d.counters().get(DriverCounters.Counter.PAGES_RESTORED_RECOMPRESSED))
+                    .isEqualTo(r.recompressed());
+            d.compress(b); // compressed anew with the primary codec: no page is a recompressed one any more
+            d.restore(b);
+            assertThat(d.counters().get(DriverCounters.Counter.PAGES_RESTORED_RECOMPRESSED))
+                    .isEqualTo(r.recompressed());
+            byte[] back = new byte[data.length];
+            d.cpuRead(100, va, back, 0, back.length);
+            assertThat(back).isEqualTo(data);
         }
     }
 
