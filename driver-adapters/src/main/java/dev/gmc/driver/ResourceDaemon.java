@@ -34,6 +34,7 @@ public final class ResourceDaemon {
     private final Map<Integer, Long> backgroundSince = new ConcurrentHashMap<>();
     private volatile int recompressAfter;
     private volatile int recompressThreshold;
+    private volatile boolean compactAfterRecompress = true;
     private final AtomicLong recompressedRegions = new AtomicLong();
 
     public ResourceDaemon(GpuDriverModel driver, CompressionPolicy policy) {
@@ -86,6 +87,20 @@ public final class ResourceDaemon {
         }
         this.recompressAfter = afterEvents;
         this.recompressThreshold = threshold;
+        return this;
+    }
+
+    /**
+     * Whether an app event on which the daemon recompressed pages ends with a compaction of the store's pool
+     * ({@link dev.gmc.core.store.PageStore#compact}, zram's {@code compact}); on by default. Recompression frees
+     * objects all over the pool's zspages, and the memory comes back only when a zspage empties: without a
+     * compaction (which the kernel's zsmalloc shrinker also runs under memory pressure) most of the saving stays in
+     * holes.
+     *
+     * @return this daemon
+     */
+    public ResourceDaemon compactAfterRecompress(boolean on) {
+        this.compactAfterRecompress = on;
         return this;
     }
 
@@ -290,9 +305,15 @@ public final class ResourceDaemon {
             out.add(driver.compress(b));
         }
         List<RecompressResult> squeezed = new ArrayList<>();
+        int replaced = 0;
         for (Buffer b : recompressCandidates(pid, fg, now)) {
-            squeezed.add(driver.recompress(b, recompressThreshold));
+            RecompressResult r = driver.recompress(b, recompressThreshold);
+            squeezed.add(r);
+            replaced += r.recompressed();
             recompressedRegions.incrementAndGet();
+        }
+        if (replaced > 0 && compactAfterRecompress) {
+            driver.store().compact();
         }
         List<RestoreResult> back = new ArrayList<>();
         for (Buffer b : ask("restoreCandidates", () -> policy.restoreCandidates(pid, fg, driver))) {

@@ -271,29 +271,79 @@ final class SweepCommand implements Callable<Integer> {
         return l;
     }
 
-    /** Every key and value on its own before anything runs, so a typo fails at once and names its option. */
+    /**
+     * Every key and value before anything runs, so that a typo fails at once and names its option: each {@code --set}
+     * on its own, then all of them together, then each {@code --vary} value with them. A value that needs another
+     * option (e.g. {@code recompress-after=} needs {@code recompress=}) also passes if one value of another axis
+     * makes it valid; the combinations it fails in become error rows of the sweep.
+     */
     private static void checkValues(Trace trace, TraceGenerator.Params gen, Map<String, List<String>> axes,
             Map<String, String> fixed) {
+        for (Map.Entry<String, String> f : fixed.entrySet()) {
+            check(trace, gen, "--set", f.getKey(), f.getValue(), Map.of());
+        }
+        Map<String, String> with = driverSettings(fixed);
+        for (Map.Entry<String, String> f : fixed.entrySet()) {
+            check(trace, gen, "--set", f.getKey(), f.getValue(), with);
+        }
         for (Map.Entry<String, List<String>> a : axes.entrySet()) {
             for (String v : a.getValue()) {
-                check(trace, gen, "--vary", a.getKey(), v);
+                try {
+                    check(trace, gen, "--vary", a.getKey(), v, with);
+                } catch (IllegalArgumentException e) {
+                    if (!validWithAnotherAxis(trace, gen, axes, with, a.getKey(), v)) {
+                        throw e;
+                    }
+                }
             }
-        }
-        for (Map.Entry<String, String> f : fixed.entrySet()) {
-            check(trace, gen, "--set", f.getKey(), f.getValue());
         }
     }
 
-    private static void check(Trace trace, TraceGenerator.Params gen, String option, String key, String value) {
+    private static boolean validWithAnotherAxis(Trace trace, TraceGenerator.Params gen,
+            Map<String, List<String>> axes, Map<String, String> with, String key, String value) {
+        for (Map.Entry<String, List<String>> b : axes.entrySet()) {
+            if (b.getKey().equals(key) || b.getKey().startsWith(GEN)) {
+                continue;
+            }
+            for (String w : b.getValue()) {
+                Map<String, String> m = new LinkedHashMap<>(with);
+                m.put(b.getKey(), w);
+                try {
+                    check(trace, gen, "--vary", key, value, m);
+                    return true;
+                } catch (IllegalArgumentException e) {
+                    // try the next value
+                }
+            }
+        }
+        return false;
+    }
+
+    /** {@code key=value} on the trace, together with the driver settings {@code with}. */
+    private static void check(Trace trace, TraceGenerator.Params gen, String option, String key, String value,
+            Map<String, String> with) {
         try {
             if (key.startsWith(GEN)) {
                 (gen != null ? gen : TraceGenerator.Params.DEFAULT).with(key.substring(GEN.length()), value);
             } else {
-                trace.withDriverOptions(Map.of(key, value));
+                Map<String, String> all = new LinkedHashMap<>(with);
+                all.put(key, value);
+                trace.withDriverOptions(all);
             }
         } catch (TraceException | IllegalArgumentException e) {
             throw new IllegalArgumentException(option + " " + key + "=" + value + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The driver settings (not the generator's) among {@code settings}. */
+    private static Map<String, String> driverSettings(Map<String, String> settings) {
+        Map<String, String> m = new LinkedHashMap<>();
+        settings.forEach((k, v) -> {
+            if (!k.startsWith(GEN)) {
+                m.put(k, v);
+            }
+        });
+        return m;
     }
 
     private List<Run> runAll(List<Source> parsed, List<Map<String, String>> combos, PrintWriter err,
@@ -422,11 +472,15 @@ final class SweepCommand implements Callable<Integer> {
         for (int i = 0; i < w.length; i++) {
             h.append(String.format("%-" + w[i] + "s  ", head.get(i)));
         }
-        // The reclaim column only when some run reclaimed under memory pressure (reclaim= on the driver line).
+        // The reclaim and recompression columns only when some run reclaimed under memory pressure (reclaim= on the
+        // driver line) or recompressed pages (recompress-after=, recompress lines).
         boolean reclaim = runs.stream().anyMatch(r -> r.counter("daemon_reclaimed_regions") > 0);
-        String metrics = "%12s %12s %10s %9s %9s %9s %9s %9s " + (reclaim ? "%9s " : "%s") + "%8s  %s";
+        boolean recompress = runs.stream().anyMatch(r -> r.counter("pages_recompressed") > 0);
+        String metrics = "%12s %12s %10s %9s %9s %9s %9s %9s " + (reclaim ? "%9s " : "%s")
+                + (recompress ? "%12s %10s " : "%s%s") + "%8s  %s";
         out.printf("%s" + metrics + "%n", h, "peak saved", "end saved", "compressed", "rejected", "major", "minor",
-                "restored", "eager", reclaim ? "reclaimed" : "", "ms", "result");
+                "restored", "eager", reclaim ? "reclaimed" : "", recompress ? "recompressed" : "",
+                recompress ? "re-decoded" : "", "ms", "result");
         for (int j = 0; j < runs.size(); j++) {
             Run r = runs.get(j);
             StringBuilder s = new StringBuilder();
@@ -437,18 +491,23 @@ final class SweepCommand implements Callable<Integer> {
                     r.report() == null ? "-" : Units.bytes(r.endSaved()),
                     r.counter("pages_stored") + r.counter("pages_same_filled"), r.counter("pages_rejected"),
                     r.majorFaults(), r.minorFaults(), r.counter("pages_restored"), r.counter("eager_restores"),
-                    reclaim ? Long.toString(r.counter("daemon_reclaimed_regions")) : "", r.millis(), r.result());
+                    reclaim ? Long.toString(r.counter("daemon_reclaimed_regions")) : "",
+                    recompress ? Long.toString(r.counter("pages_recompressed")) : "",
+                    recompress ? Long.toString(r.counter("pages_restored_recompressed")) : "", r.millis(), r.result());
         }
         out.println();
         out.println("peak saved: the most memory saved after any line (stored pages minus the pool); compressed: "
                 + "pages stored or same-filled; major/minor: CPU+GPU faults that did / did not restore a page; "
                 + "restored: pages decompressed (on fault, eagerly, before Utgard jobs); eager: of those, on "
-                + "foreground" + (reclaim ? "; reclaimed: buffers compressed by reclaim under memory pressure." : "."));
+                + "foreground" + (reclaim ? "; reclaimed: buffers compressed by reclaim under memory pressure" : "")
+                + (recompress ? "; recompressed: pages whose object a recompression codec replaced; re-decoded: "
+                        + "restored pages that a recompression codec had written (each paid its decode)" : "") + ".");
     }
 
     private static final String[] CSV_COLUMNS = {"peak_saved_bytes", "peak_line", "peak_pool_bytes",
         "end_saved_bytes", "pages_compressed", "pages_rejected", "major_faults", "minor_faults", "pages_restored",
-        "eager_restores", "pre_job_restores", "frames_freed", "reclaimed_regions", "millis", "failures", "error"};
+        "eager_restores", "pre_job_restores", "frames_freed", "reclaimed_regions", "pages_recompressed",
+        "pages_restored_recompressed", "millis", "failures", "error"};
 
     private static void printCsv(PrintWriter out, List<Run> runs, java.util.Collection<String> keys) {
         List<String> head = new ArrayList<>();
@@ -476,6 +535,8 @@ final class SweepCommand implements Callable<Integer> {
             row.add(Long.toString(r.counter("pre_job_restores")));
             row.add(Long.toString(r.counter("frames_freed")));
             row.add(Long.toString(r.counter("daemon_reclaimed_regions")));
+            row.add(Long.toString(r.counter("pages_recompressed")));
+            row.add(Long.toString(r.counter("pages_restored_recompressed")));
             row.add(Long.toString(r.millis()));
             row.add(p == null ? "" : Integer.toString(p.failures().size()));
             row.add(r.error() == null ? "" : Csv.field(r.error()));

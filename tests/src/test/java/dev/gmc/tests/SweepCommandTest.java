@@ -215,6 +215,41 @@ class SweepCommandTest {
         assertThat(table.out()).contains("reclaimed");
     }
 
+    /**
+     * The daemon's recompression in a sweep: its columns appear, a value that needs another axis's value passes the
+     * up-front check and fails only in the combinations that lack it (as an error row), and a value no axis can
+     * make valid stops the sweep before it runs.
+     */
+    @Test
+    void recompressionIsSweptAndAnOptionThatNeedsAnotherAxisFailsOnlyWhereItLacksIt() throws Exception {
+        String[] args = {"--vary", "recompress=none/zstd:9", "--vary", "recompress-after=0/2",
+            "gen:apps=3,switches=6"};
+        JsonNode rows = new ObjectMapper().readTree(gmc(concat(new String[] {"sweep", "--format", "json"}, args)).out());
+        assertThat(rows.size()).isEqualTo(4);
+        for (JsonNode row : rows) {
+            JsonNode s = row.get("settings");
+            boolean codecs = s.get("recompress").asText().equals("zstd:9");
+            boolean byAge = s.get("recompress-after").asText().equals("2");
+            if (byAge && !codecs) {
+                assertThat(row.get("error").asText()).contains("recompress-after").contains("recompress=");
+                continue;
+            }
+            JsonNode c = row.get("report").get("driverCounters");
+            assertThat(c.get("daemon_recompressed_regions").asLong() > 0).as(s.toString()).isEqualTo(byAge);
+            assertThat(c.get("pages_recompressed").asLong() > 0).as(s.toString()).isEqualTo(byAge);
+        }
+        MeasureCommandTest.Run table = gmc(concat(new String[] {"sweep"}, args));
+        assertThat(table.out()).contains("recompressed").contains("re-decoded");
+        MeasureCommandTest.Run csv = gmc(concat(new String[] {"sweep", "--format", "csv"}, args));
+        assertThat(csv.out().lines().findFirst().orElseThrow()).contains(",pages_recompressed,pages_restored_recompressed,");
+
+        MeasureCommandTest.Run bad = gmc("sweep", "--vary", "recompress-after=0/2", "gen:apps=3,switches=6");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("--vary recompress-after=2").contains("recompress=")
+                .doesNotContain("internal error");
+        assertThat(bad.out()).isEmpty();
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);

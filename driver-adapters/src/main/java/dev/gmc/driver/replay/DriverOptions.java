@@ -32,9 +32,11 @@ import java.util.Set;
  * @param recompressAfter     {@code recompress-after=N}: the daemon recompresses a background app's buffers N app
  *                            events after it left the foreground, 0 for never
  * @param recompressThreshold {@code recompress-threshold=BYTES}: the threshold of those recompressions, 0 for none
+ * @param recompressCompact   {@code recompress-compact=yes|no}: whether the daemon compacts the pool after them
  */
 record DriverOptions(String driver, DriverConfig config, RestoreMode restore, PolicyProvider daemon,
-        PolicyArgs args, int reclaimLow, int reclaimHigh, int recompressAfter, int recompressThreshold) {
+        PolicyArgs args, int reclaimLow, int reclaimHigh, int recompressAfter, int recompressThreshold,
+        boolean recompressCompact) {
 
     /** The daemon as a report names it: policy, its options, reclaim ({@code lru-apps warm=2 reclaim=40:50}). */
     String describeDaemon() {
@@ -47,6 +49,9 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
             b.append(" recompress-after=").append(recompressAfter);
             if (recompressThreshold > 0) {
                 b.append(" recompress-threshold=").append(recompressThreshold);
+            }
+            if (!recompressCompact) {
+                b.append(" recompress-compact=no");
             }
         }
         return b.toString();
@@ -107,6 +112,8 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
             }
             option = "recompress-threshold";
             int recompressThreshold = Trace.parseInt(file, h.number(), option, h.opt(option, "0"), 0, 4095);
+            option = "recompress-compact";
+            boolean recompressCompact = yesNo(h.opt(option, "yes"));
             option = "remap";
             cfg = cfg.withStore(store).withRemap(remap(h.opt("remap", "faulting")));
             option = "tlb";
@@ -151,7 +158,7 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
                 }
             }
             return new DriverOptions(name, cfg, restore, daemon, args, reclaim[0], reclaim[1], recompressAfter,
-                    recompressThreshold);
+                    recompressThreshold, recompressCompact);
         } catch (IllegalArgumentException e) {
             throw new TraceException(file, h.number(), option, e.getMessage());
         }
@@ -168,6 +175,7 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
             case "format" -> format(value);
             case "reclaim" -> reclaim(value);
             case "recompress" -> recompressCodecs(value);
+            case "recompress-compact" -> yesNo(value);
             default -> throw new AssertionError(key);
         }
     }
@@ -186,6 +194,14 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
                     + StoreConfig.MAX_RECOMPRESS_CODECS + ")");
         }
         return l;
+    }
+
+    private static boolean yesNo(String v) {
+        return switch (v) {
+            case "yes" -> true;
+            case "no" -> false;
+            default -> throw new IllegalArgumentException("'" + v + "' (expected yes or no)");
+        };
     }
 
     /** {@code all}, or buffer types separated by commas. */

@@ -29,7 +29,8 @@ public final class Trace {
 
     static {
         cmd("driver", "NAME:word", "format", "ram", "algo", "policy", "threshold", "remap", "tlb", "restore", "compress",
-                "min-pages", "daemon", "reclaim", "recompress", "recompress-after", "recompress-threshold");
+                "min-pages", "daemon", "reclaim", "recompress", "recompress-after", "recompress-threshold",
+                "recompress-compact");
         cmd("process", "PID:int NAME:word");
         cmd("context", "CONTEXT:newctx PID:int");
         cmd("alloc", "BUFFER:newbuf CONTEXT:ctx PAGES:int", "type", "content", "seed", "gpu");
@@ -39,6 +40,7 @@ public final class Trace {
         cmd("foreground", "PID:int");
         cmd("compress", "BUFFER:buf");
         cmd("recompress", "BUFFER:buf", "threshold");
+        cmd("compact", "");
         cmd("cpu-read", "PID:int ADDR:addr LEN:int", "expect");
         cmd("cpu-write", "PID:int ADDR:addr LEN:int", "content", "seed", "expect");
         cmd("gpu-read", "CONTEXT:ctx ADDR:addr LEN:int", "expect");
@@ -345,7 +347,8 @@ public final class Trace {
                 case "min-pages" -> parseInt(file, l.number(), k, v, 1, Integer.MAX_VALUE);
                 case "recompress-after" -> parseInt(file, l.number(), k, v, 0, Integer.MAX_VALUE);
                 case "recompress-threshold" -> parseInt(file, l.number(), k, v, 0, 4095);
-                case "restore", "compress", "algo", "policy", "remap", "format", "reclaim", "recompress" -> { // driver-line options
+                case "restore", "compress", "algo", "policy", "remap", "format", "reclaim", "recompress",
+                        "recompress-compact" -> { // driver-line options
                     try {
                         DriverOptions.check(k, v);
                     } catch (IllegalArgumentException e) {

@@ -113,7 +113,8 @@ public final class TraceRunner {
                 d.addListener(l);
             }
             daemon = new ResourceDaemon(d, o.restore().apply(policy), o.reclaimLow(), o.reclaimHigh())
-                    .recompressAfter(o.recompressAfter(), o.recompressThreshold());
+                    .recompressAfter(o.recompressAfter(), o.recompressThreshold())
+                    .compactAfterRecompress(o.recompressCompact());
             int count = 1;
             for (Trace.Line l : trace.lines().subList(1, trace.lines().size())) {
                 count++;
@@ -199,6 +200,7 @@ public final class TraceRunner {
             }
             case "foreground" -> foreground(l);
             case "compress" -> say(l, "compress: " + d.compress(buf(l, 0)));
+            case "compact" -> say(l, "compact: " + d.store().compact() + " pool page(s) freed");
             case "recompress" -> say(l, "recompress: " + d.recompress(buf(l, 0),
                     Integer.parseInt(l.opt("threshold", "0"))));
             case "cpu-read", "cpu-write" -> cpuAccess(l, l.command().equals("cpu-write"));
@@ -496,7 +498,7 @@ public final class TraceRunner {
     /** After each line: the daemon reclaims if memory is short ({@code reclaim=} on the driver line). */
     private void reclaim(Trace.Line l) {
         if (l.command().equals("free") || l.command().equals("stats") || l.command().equals("assert")
-                || l.command().equals("check")) {
+                || l.command().equals("check") || l.command().equals("compact")) {
             return; // lines that allocate nothing; a figure pinned after them sees the state they left
         }
         List<dev.gmc.driver.CompressResult> r = daemon.balance();

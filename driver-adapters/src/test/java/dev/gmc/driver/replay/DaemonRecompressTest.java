@@ -30,15 +30,21 @@ class DaemonRecompressTest {
     private static final String TRACE = "gmc-trace 1\n"
             + "driver midgard ram=16M algo=lz4-kernel recompress=zstd:9%s\n"
             + "process 1 a\nprocess 2 b\nprocess 3 c\ncontext ca 1\ncontext cb 2\ncontext cc 3\n"
-            + "alloc ta ca 32 type=texture content=text\nalloc tb cb 32 type=texture content=mix seed=2\n"
+            + "alloc ta ca 256 type=texture content=mix\nalloc tb cb 256 type=texture content=mix seed=2\n"
             + "cpumap ta 1\ncpumap tb 2\n"
             + "background 1\nassert pages_recompressed=0\nforeground 2\nassert pages_recompressed=0\n"
             + "background 2\n@3"
             + "foreground 3\nbackground 3\n@5"
-            + "foreground 1\ncpu-read 1 ta+0 131072\ncpu-read 2 tb+0 131072\ncheck\n";
+            + "foreground 1\ncpu-read 1 ta+0 1048576\ncpu-read 2 tb+0 1048576\ncheck\n";
 
     private static ReplayReport run(String text) {
         return new TraceRunner(Trace.parse("t.gmct", text), (p, o, l) -> new byte[0], null).run();
+    }
+
+    /** The timeline's samples without their line numbers (the explicit form has more lines). */
+    private static List<List<Object>> figures(ReplayReport r) {
+        return r.timeline().stream().map(x -> List.<Object>of(x.label(), x.dataFrames(), x.tableFrames(),
+                x.storedPages(), x.poolBytes(), x.savedBytes())).toList();
     }
 
     private static Map<String, Long> withoutDaemon(Map<String, Long> counters) {
@@ -57,13 +63,13 @@ class DaemonRecompressTest {
         assertThat(byAge.driverCounters().get("daemon_recompressed_regions")).isEqualTo(2);
         assertThat(byAge.driverCounters().get("pages_recompressed")).isPositive();
 
-        ReplayReport explicit = run(String.format(TRACE, "").replace("@3", "recompress ta\n")
-                .replace("@5", "recompress tb\n"));
+        ReplayReport explicit = run(String.format(TRACE, "").replace("@3", "recompress ta\ncompact\n")
+                .replace("@5", "recompress tb\ncompact\n"));
         assertThat(explicit.failures()).isEmpty();
         assertThat(explicit.driverCounters().get("daemon_recompressed_regions")).isZero();
         assertThat(withoutDaemon(byAge.driverCounters())).isEqualTo(withoutDaemon(explicit.driverCounters()));
         assertThat(byAge.mmStat()).isEqualTo(explicit.mmStat());
-        assertThat(byAge.timeline()).isEqualTo(explicit.timeline());
+        assertThat(figures(byAge)).isEqualTo(figures(explicit));
 
         // A different age moves the recompressions (and with age 1, a's happens at event 2, before b is compressed).
         ReplayReport late = run(String.format(TRACE, " recompress-after=4").replace("@3", "").replace("@5", ""));
@@ -79,12 +85,30 @@ class DaemonRecompressTest {
         ReplayReport all = run(String.format(TRACE, " recompress-after=2").replace("@3", "").replace("@5", ""));
         ReplayReport big = run(String.format(TRACE, " recompress-after=2 recompress-threshold=3000")
                 .replace("@3", "").replace("@5", ""));
-        ReplayReport explicit = run(String.format(TRACE, "").replace("@3", "recompress ta threshold=3000\n")
-                .replace("@5", "recompress tb threshold=3000\n"));
+        ReplayReport explicit = run(String.format(TRACE, "").replace("@3", "recompress ta threshold=3000\ncompact\n")
+                .replace("@5", "recompress tb threshold=3000\ncompact\n"));
         assertThat(big.daemon()).isEqualTo("background recompress-after=2 recompress-threshold=3000");
         assertThat(big.mmStat()).isEqualTo(explicit.mmStat());
         assertThat(big.driverCounters().get("pages_recompressed"))
                 .isLessThan(all.driverCounters().get("pages_recompressed"));
+    }
+
+    /** Without the compaction the freed objects stay in their zspages: the pool is what explicit lines leave. */
+    @Test
+    void withoutTheCompactionThePoolKeepsItsHoles() {
+        ReplayReport compacted = run(String.format(TRACE, " recompress-after=2").replace("@3", "stats label=after\n")
+                .replace("@5", ""));
+        ReplayReport holes = run(String.format(TRACE, " recompress-after=2 recompress-compact=no")
+                .replace("@3", "stats label=after\n").replace("@5", ""));
+        ReplayReport explicit = run(String.format(TRACE, "").replace("@3", "recompress ta\nstats label=after\n")
+                .replace("@5", "recompress tb\n"));
+        assertThat(holes.daemon()).isEqualTo("background recompress-after=2 recompress-compact=no");
+        assertThat(holes.mmStat()).isEqualTo(explicit.mmStat());
+        assertThat(figures(holes)).isEqualTo(figures(explicit));
+        long poolCompacted = compacted.timeline().get(0).poolBytes();
+        long poolHoles = holes.timeline().get(0).poolBytes();
+        assertThat(poolCompacted).isLessThan(poolHoles);
+        assertThat(compacted.mmStat()).isNotEqualTo(holes.mmStat());
     }
 
     @Test
@@ -98,6 +122,9 @@ class DaemonRecompressTest {
                 .hasMessageContaining("field recompress-threshold");
         assertThatThrownBy(() -> Trace.parse("t.gmct", t.replace("recompress=zstd:9",
                 "recompress=zstd:9 recompress-after=-1"))).hasMessageContaining("field recompress-after");
+        assertThatThrownBy(() -> Trace.parse("t.gmct", t.replace("recompress=zstd:9",
+                "recompress=zstd:9 recompress-compact=maybe"))).hasMessageContaining("field recompress-compact")
+                .hasMessageContaining("expected yes or no");
         // A sweep setting goes through the same checks.
         Trace ok = Trace.parse("t.gmct", t);
         assertThatThrownBy(() -> ok.withDriverOptions(Map.of("recompress", "none", "recompress-after", "3")))

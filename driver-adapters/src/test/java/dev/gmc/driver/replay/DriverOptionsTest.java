@@ -91,7 +91,7 @@ class DriverOptionsTest {
 
         assertThatThrownBy(() -> t.withDriverOptions(Map.of("colour", "red"))).isInstanceOf(TraceException.class)
                 .hasMessageStartingWith("t.gmct:2: field colour: 'driver' takes no option 'colour' (it takes algo, "
-                        + "compress, daemon, format, min-pages, policy, ram, reclaim, recompress, recompress-after, recompress-threshold, remap, restore, threshold, tlb, and a "
+                        + "compress, daemon, format, min-pages, policy, ram, reclaim, recompress, recompress-after, recompress-compact, recompress-threshold, remap, restore, threshold, tlb, and a "
                         + "daemon policy's NAME.KEY)");
         assertThatThrownBy(() -> t.withDriverOptions(Map.of("remap", "sometimes")))
                 .hasMessageStartingWith("t.gmct:2: field remap: remap 'sometimes'");
