@@ -272,51 +272,49 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     /**
-     * Every key and value before anything runs, so that a typo fails at once and names its option: each {@code --set}
-     * on its own, then all of them together, then each {@code --vary} value with them. A value that needs another
-     * option (e.g. {@code recompress-after=} needs {@code recompress=}) also passes if one value of another axis
-     * makes it valid; the combinations it fails in become error rows of the sweep.
+     * Every key and value before anything runs, so that a typo fails at once and names its option. A value is valid
+     * if it is valid on its own, or with the {@code --set} options, or with those and one value of another axis: a
+     * value that needs another option (e.g. {@code recompress-after=} needs {@code recompress=}) passes when some
+     * setting supplies it, and the combinations that lack it become error rows of the sweep. The error reported is
+     * the value's own.
      */
     private static void checkValues(Trace trace, TraceGenerator.Params gen, Map<String, List<String>> axes,
             Map<String, String> fixed) {
         for (Map.Entry<String, String> f : fixed.entrySet()) {
-            check(trace, gen, "--set", f.getKey(), f.getValue(), Map.of());
-        }
-        Map<String, String> with = driverSettings(fixed);
-        for (Map.Entry<String, String> f : fixed.entrySet()) {
-            check(trace, gen, "--set", f.getKey(), f.getValue(), with);
+            checkSomehow(trace, gen, axes, fixed, "--set", f.getKey(), f.getValue());
         }
         for (Map.Entry<String, List<String>> a : axes.entrySet()) {
             for (String v : a.getValue()) {
-                try {
-                    check(trace, gen, "--vary", a.getKey(), v, with);
-                } catch (IllegalArgumentException e) {
-                    if (!validWithAnotherAxis(trace, gen, axes, with, a.getKey(), v)) {
-                        throw e;
-                    }
-                }
+                checkSomehow(trace, gen, axes, fixed, "--vary", a.getKey(), v);
             }
         }
     }
 
-    private static boolean validWithAnotherAxis(Trace trace, TraceGenerator.Params gen,
-            Map<String, List<String>> axes, Map<String, String> with, String key, String value) {
+    private static void checkSomehow(Trace trace, TraceGenerator.Params gen, Map<String, List<String>> axes,
+            Map<String, String> fixed, String option, String key, String value) {
+        List<Map<String, String>> contexts = new ArrayList<>();
+        contexts.add(Map.of());
+        Map<String, String> with = driverSettings(fixed);
+        contexts.add(with);
         for (Map.Entry<String, List<String>> b : axes.entrySet()) {
-            if (b.getKey().equals(key) || b.getKey().startsWith(GEN)) {
-                continue;
-            }
-            for (String w : b.getValue()) {
-                Map<String, String> m = new LinkedHashMap<>(with);
-                m.put(b.getKey(), w);
-                try {
-                    check(trace, gen, "--vary", key, value, m);
-                    return true;
-                } catch (IllegalArgumentException e) {
-                    // try the next value
+            if (!b.getKey().equals(key) && !b.getKey().startsWith(GEN)) {
+                for (String w : b.getValue()) {
+                    Map<String, String> m = new LinkedHashMap<>(with);
+                    m.put(b.getKey(), w);
+                    contexts.add(m);
                 }
             }
         }
-        return false;
+        IllegalArgumentException first = null;
+        for (Map<String, String> c : contexts) {
+            try {
+                check(trace, gen, option, key, value, c);
+                return;
+            } catch (IllegalArgumentException e) {
+                first = first == null ? e : first;
+            }
+        }
+        throw first;
     }
 
     /** {@code key=value} on the trace, together with the driver settings {@code with}. */
