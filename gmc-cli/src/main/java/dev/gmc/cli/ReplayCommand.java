@@ -305,6 +305,12 @@ final class ReplayCommand implements Callable<Integer> {
         }
         row(out, "frames freed", c.get("frames_freed") + " (" + Units.bytes(c.get("frames_freed") * 4096) + ")");
         row(out, "pages restored", c.get("pages_restored"));
+        if (c.getOrDefault("pages_recompressed", 0L) > 0) {
+            row(out, "  of them recompressed ones", c.get("pages_restored_recompressed"));
+        }
+        if (c.getOrDefault("daemon_recompressed_regions", 0L) > 0) {
+            row(out, "daemon recompression passes", c.get("daemon_recompressed_regions"));
+        }
         row(out, "CPU faults major / minor", c.get("cpu_faults_major") + " / " + c.get("cpu_faults_minor"));
         row(out, "GPU faults major / minor", c.get("gpu_faults_major") + " / " + c.get("gpu_faults_minor"));
         row(out, "pre-job restores (Utgard)", c.get("pre_job_restores"));
