@@ -68,12 +68,8 @@ class RecompressDriverTest {
     @Test
     void batchRestoresCountTheRecompressedPagesTheyDecode() {
         try (AbstractGmcDriver d = Drivers.make("midgard", withZstd())) {
-            d.createProcess(100, "game");
-            Buffer b = d.allocate(d.createContext(100), PAGES, BufferType.TEXTURE, "atlas", false);
-            long va = d.mapCpu(b, 100);
-            byte[] data = Drivers.standardContents(PAGES);
-            d.cpuWrite(100, va, data, 0, data.length);
-            d.compress(b);
+            Atlas a = compressedAtlas(d);
+            Buffer b = a.buffer();
             RecompressResult r = d.recompress(b, 0);
             assertThat(r.recompressed()).isPositive();
             d.restore(b);
@@ -83,10 +79,24 @@ class RecompressDriverTest {
             d.restore(b);
             assertThat(d.counters().get(DriverCounters.Counter.PAGES_RESTORED_RECOMPRESSED))
                     .isEqualTo(r.recompressed());
-            byte[] back = new byte[data.length];
-            d.cpuRead(100, va, back, 0, back.length);
-            assertThat(back).isEqualTo(data);
+            byte[] back = new byte[a.data().length];
+            d.cpuRead(100, a.va(), back, 0, back.length);
+            assertThat(back).isEqualTo(a.data());
         }
+    }
+
+    /** A texture of {@link #PAGES} standard pages, mapped by process 100 and compressed. */
+    private record Atlas(Buffer buffer, long va, byte[] data) {
+    }
+
+    private static Atlas compressedAtlas(AbstractGmcDriver d) {
+        d.createProcess(100, "game");
+        Buffer b = d.allocate(d.createContext(100), PAGES, BufferType.TEXTURE, "atlas", false);
+        long va = d.mapCpu(b, 100);
+        byte[] data = Drivers.standardContents(PAGES);
+        d.cpuWrite(100, va, data, 0, data.length);
+        d.compress(b);
+        return new Atlas(b, va, data);
     }
 
     /**
@@ -149,12 +159,10 @@ class RecompressDriverTest {
     void faultsRacingARecompressionReadExactBytes() throws Exception {
         for (int round = 0; round < 5; round++) {
             try (AbstractGmcDriver d = Drivers.make("midgard", withZstd())) {
-                d.createProcess(100, "game");
-                Buffer b = d.allocate(d.createContext(100), PAGES, BufferType.TEXTURE, "atlas", false);
-                long va = d.mapCpu(b, 100);
-                byte[] data = Drivers.standardContents(PAGES);
-                d.cpuWrite(100, va, data, 0, data.length);
-                d.compress(b);
+                Atlas a = compressedAtlas(d);
+                Buffer b = a.buffer();
+                long va = a.va();
+                byte[] data = a.data();
                 CompletableFuture<RecompressResult> rc = CompletableFuture.supplyAsync(() -> d.recompress(b, 0));
                 SplittableRandom r = new SplittableRandom(round);
                 byte[] page = new byte[4096];

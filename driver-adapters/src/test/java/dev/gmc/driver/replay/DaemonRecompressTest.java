@@ -37,6 +37,11 @@ class DaemonRecompressTest {
             + "foreground 3\nbackground 3\n@5"
             + "foreground 1\ncpu-read 1 ta+0 1048576\ncpu-read 2 tb+0 1048576\ncheck\n";
 
+    /** {@link #TRACE} with {@code options} on its driver line and the given lines at {@code @3} and {@code @5}. */
+    private static String trace(String options, String at3, String at5) {
+        return String.format(TRACE, options).replace("@3", at3).replace("@5", at5);
+    }
+
     private static ReplayReport run(String text) {
         return new TraceRunner(Trace.parse("t.gmct", text), (p, o, l) -> new byte[0], null).run();
     }
@@ -55,16 +60,15 @@ class DaemonRecompressTest {
 
     @Test
     void theAgeRuleRecompressesEachBackgroundAppOnceWhereExplicitLinesWould() {
-        ReplayReport byAge = run(String.format(TRACE, " recompress-after=2")
-                .replace("@3", "assert daemon_recompressed_regions=1 pages_recompressed=1..\n")
-                .replace("@5", "assert daemon_recompressed_regions=2\n"));
+        ReplayReport byAge = run(trace(" recompress-after=2",
+                "assert daemon_recompressed_regions=1 pages_recompressed=1..\n",
+                "assert daemon_recompressed_regions=2\n"));
         assertThat(byAge.failures()).isEmpty();
         assertThat(byAge.daemon()).isEqualTo("background recompress-after=2");
         assertThat(byAge.driverCounters().get("daemon_recompressed_regions")).isEqualTo(2);
         assertThat(byAge.driverCounters().get("pages_recompressed")).isPositive();
 
-        ReplayReport explicit = run(String.format(TRACE, "").replace("@3", "recompress ta\ncompact\n")
-                .replace("@5", "recompress tb\ncompact\n"));
+        ReplayReport explicit = run(trace("", "recompress ta\ncompact\n", "recompress tb\ncompact\n"));
         assertThat(explicit.failures()).isEmpty();
         assertThat(explicit.driverCounters().get("daemon_recompressed_regions")).isZero();
         assertThat(withoutDaemon(byAge.driverCounters())).isEqualTo(withoutDaemon(explicit.driverCounters()));
@@ -72,21 +76,20 @@ class DaemonRecompressTest {
         assertThat(figures(byAge)).isEqualTo(figures(explicit));
 
         // A different age moves the recompressions (and with age 1, a's happens at event 2, before b is compressed).
-        ReplayReport late = run(String.format(TRACE, " recompress-after=4").replace("@3", "").replace("@5", ""));
+        ReplayReport late = run(trace(" recompress-after=4", "", ""));
         assertThat(late.driverCounters().get("daemon_recompressed_regions")).as("a at event 5; b would be at 7")
                 .isEqualTo(1);
-        ReplayReport never = run(String.format(TRACE, " recompress-after=6").replace("@3", "").replace("@5", ""));
+        ReplayReport never = run(trace(" recompress-after=6", "", ""));
         assertThat(never.driverCounters().get("daemon_recompressed_regions")).as("a returns at event 6").isZero();
         assertThat(never.driverCounters().get("pages_recompressed")).isZero();
     }
 
     @Test
     void theThresholdReachesTheRecompressionsAndIsInTheDaemonsName() {
-        ReplayReport all = run(String.format(TRACE, " recompress-after=2").replace("@3", "").replace("@5", ""));
-        ReplayReport big = run(String.format(TRACE, " recompress-after=2 recompress-threshold=3000")
-                .replace("@3", "").replace("@5", ""));
-        ReplayReport explicit = run(String.format(TRACE, "").replace("@3", "recompress ta threshold=3000\ncompact\n")
-                .replace("@5", "recompress tb threshold=3000\ncompact\n"));
+        ReplayReport all = run(trace(" recompress-after=2", "", ""));
+        ReplayReport big = run(trace(" recompress-after=2 recompress-threshold=3000", "", ""));
+        ReplayReport explicit = run(trace("", "recompress ta threshold=3000\ncompact\n",
+                "recompress tb threshold=3000\ncompact\n"));
         assertThat(big.daemon()).isEqualTo("background recompress-after=2 recompress-threshold=3000");
         assertThat(big.mmStat()).isEqualTo(explicit.mmStat());
         assertThat(big.driverCounters().get("pages_recompressed"))
@@ -96,12 +99,9 @@ class DaemonRecompressTest {
     /** Without the compaction the freed objects stay in their zspages: the pool is what explicit lines leave. */
     @Test
     void withoutTheCompactionThePoolKeepsItsHoles() {
-        ReplayReport compacted = run(String.format(TRACE, " recompress-after=2").replace("@3", "stats label=after\n")
-                .replace("@5", ""));
-        ReplayReport holes = run(String.format(TRACE, " recompress-after=2 recompress-compact=no")
-                .replace("@3", "stats label=after\n").replace("@5", ""));
-        ReplayReport explicit = run(String.format(TRACE, "").replace("@3", "recompress ta\nstats label=after\n")
-                .replace("@5", "recompress tb\n"));
+        ReplayReport compacted = run(trace(" recompress-after=2", "stats label=after\n", ""));
+        ReplayReport holes = run(trace(" recompress-after=2 recompress-compact=no", "stats label=after\n", ""));
+        ReplayReport explicit = run(trace("", "recompress ta\nstats label=after\n", "recompress tb\n"));
         assertThat(holes.daemon()).isEqualTo("background recompress-after=2 recompress-compact=no");
         assertThat(holes.mmStat()).isEqualTo(explicit.mmStat());
         assertThat(figures(holes)).isEqualTo(figures(explicit));
@@ -113,7 +113,7 @@ class DaemonRecompressTest {
 
     @Test
     void badOptionsAreNamed() {
-        String t = String.format(TRACE, "").replace("@3", "").replace("@5", "");
+        String t = trace("", "", "");
         assertThatThrownBy(() -> Trace.parse("t.gmct", t.replace("recompress=zstd:9", "recompress-after=2")))
                 .isInstanceOf(TraceException.class).hasMessageContaining("t.gmct:2")
                 .hasMessageContaining("recompress-after").hasMessageContaining("needs recompression codecs");
