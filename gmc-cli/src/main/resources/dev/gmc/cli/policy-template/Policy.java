@@ -49,7 +49,8 @@ public final class @@CLASS@@ implements PolicyProvider {
             }
 
             // Optional: pressureCandidates(driver) for reclaim= under memory pressure, restoreCandidates(...) for
-            // restores ahead of faults; implement dev.gmc.driver.GmcListener as well to see every event of the run.
+            // restores ahead of faults, recompressCandidates(...) for buffers to recompress with the driver line's
+            // recompress= codecs; implement dev.gmc.driver.GmcListener as well to see every event of the run.
         };
     }
 }
