@@ -250,6 +250,19 @@ class SweepCommandTest {
         assertThat(bad.out()).isEmpty();
     }
 
+    /** sweep --help names every driver-line option the trace parser accepts (the parser's refusal lists them). */
+    @Test
+    void theHelpListsEveryDriverOption() {
+        MeasureCommandTest.Run bad = gmc("sweep", "--set", "colour=red", "gen:apps=2");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(it takes ([a-z, -]+), and a daemon")
+                .matcher(bad.err());
+        assertThat(m.find()).as(bad.err()).isTrue();
+        String help = gmc("sweep", "--help").out().replaceAll("\\s+", " ");
+        for (String key : m.group(1).split(", ")) {
+            assertThat(help).as(key).containsPattern("[ (:,]" + java.util.regex.Pattern.quote(key) + "[,. ]");
+        }
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);
