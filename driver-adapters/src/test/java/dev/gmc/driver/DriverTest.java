@@ -27,13 +27,10 @@ class DriverTest {
     @ValueSource(strings = {"midgard", "utgard"})
     void compressFreesFramesAndFaultsRestoreExactly(String name) {
         try (AbstractGmcDriver d = Drivers.make(name, DriverConfig.defaults())) {
-            d.createProcess(100, "game");
-            GpuContext ctx = d.createContext(100);
-            Buffer b = d.allocate(ctx, PAGES, BufferType.TEXTURE, "atlas", false);
-            long va = d.mapCpu(b, 100);
-            d.mapGpu(b);
-            byte[] data = Drivers.standardContents(PAGES);
-            d.cpuWrite(100, va, data, 0, data.length);
+            Drivers.Atlas a = Drivers.atlas(d, PAGES, true);
+            Buffer b = a.buffer();
+            long va = a.va();
+            byte[] data = a.data();
             long dataFrames = d.memory().used(FrameKind.DATA);
 
             CompressResult r = d.compress(b);

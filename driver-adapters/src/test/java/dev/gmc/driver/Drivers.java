@@ -23,6 +23,23 @@ final class Drivers {
         return data;
     }
 
+    /** A texture "atlas" of process 100 ("game"), mapped by it, filled with {@link #standardContents}. */
+    record Atlas(Buffer buffer, long va, byte[] data) {
+    }
+
+    /** {@link Atlas} of {@code pages} pages, also mapped on the GPU when {@code gpu}; not compressed. */
+    static Atlas atlas(AbstractGmcDriver d, int pages, boolean gpu) {
+        d.createProcess(100, "game");
+        Buffer b = d.allocate(d.createContext(100), pages, BufferType.TEXTURE, "atlas", false);
+        long va = d.mapCpu(b, 100);
+        if (gpu) {
+            d.mapGpu(b);
+        }
+        byte[] data = standardContents(pages);
+        d.cpuWrite(100, va, data, 0, data.length);
+        return new Atlas(b, va, data);
+    }
+
     /** Every page of {@code b}, resident or compressed ({@link GpuDriverModel#peek}), equals {@code data}'s. */
     static void assertPagesEqual(GpuDriverModel d, Buffer b, byte[] data) {
         byte[] page = new byte[4096];

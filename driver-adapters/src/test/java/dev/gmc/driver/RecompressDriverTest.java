@@ -30,13 +30,10 @@ class RecompressDriverTest {
     @ValueSource(strings = {"midgard", "utgard"})
     void recompressedPagesShrinkTheStoreAndFaultBackExactly(String name) {
         try (AbstractGmcDriver d = Drivers.make(name, withZstd())) {
-            d.createProcess(100, "game");
-            GpuContext ctx = d.createContext(100);
-            Buffer b = d.allocate(ctx, PAGES, BufferType.TEXTURE, "atlas", false);
-            long va = d.mapCpu(b, 100);
-            d.mapGpu(b);
-            byte[] data = Drivers.standardContents(PAGES);
-            d.cpuWrite(100, va, data, 0, data.length);
+            Drivers.Atlas a = Drivers.atlas(d, PAGES, true);
+            Buffer b = a.buffer();
+            long va = a.va();
+            byte[] data = a.data();
             CompressResult c = d.compress(b);
             MmStat before = d.store().mmStat();
 
@@ -68,7 +65,7 @@ class RecompressDriverTest {
     @Test
     void batchRestoresCountTheRecompressedPagesTheyDecode() {
         try (AbstractGmcDriver d = Drivers.make("midgard", withZstd())) {
-            Atlas a = compressedAtlas(d);
+            Drivers.Atlas a = compressedAtlas(d);
             Buffer b = a.buffer();
             RecompressResult r = d.recompress(b, 0);
             assertThat(r.recompressed()).isPositive();
@@ -85,18 +82,11 @@ class RecompressDriverTest {
         }
     }
 
-    /** A texture of {@link #PAGES} standard pages, mapped by process 100 and compressed. */
-    private record Atlas(Buffer buffer, long va, byte[] data) {
-    }
-
-    private static Atlas compressedAtlas(AbstractGmcDriver d) {
-        d.createProcess(100, "game");
-        Buffer b = d.allocate(d.createContext(100), PAGES, BufferType.TEXTURE, "atlas", false);
-        long va = d.mapCpu(b, 100);
-        byte[] data = Drivers.standardContents(PAGES);
-        d.cpuWrite(100, va, data, 0, data.length);
-        d.compress(b);
-        return new Atlas(b, va, data);
+    /** {@link Drivers#atlas} of {@link #PAGES} pages (CPU mapping only), compressed. */
+    private static Drivers.Atlas compressedAtlas(AbstractGmcDriver d) {
+        Drivers.Atlas a = Drivers.atlas(d, PAGES, false);
+        d.compress(a.buffer());
+        return a;
     }
 
     /**
@@ -159,7 +149,7 @@ class RecompressDriverTest {
     void faultsRacingARecompressionReadExactBytes() throws Exception {
         for (int round = 0; round < 5; round++) {
             try (AbstractGmcDriver d = Drivers.make("midgard", withZstd())) {
-                Atlas a = compressedAtlas(d);
+                Drivers.Atlas a = compressedAtlas(d);
                 Buffer b = a.buffer();
                 long va = a.va();
                 byte[] data = a.data();
