@@ -8,7 +8,10 @@ reads mm_stat after each write and prints one line per page:
 kind is 'same' (same-filled, no pool memory), 'huge' (stored raw, comp_len >= huge_class_size) or 'obj';
 comp_len is the compr_data_size delta (0 for same). It then removes the device it created and only that one.
 
-usage: zram-page-sizes.py PAGES_FILE [ALGO=lz4]
+usage: zram-page-sizes.py PAGES_FILE [ALGO=lz4 [LEVEL]]
+
+LEVEL is written to the device's algorithm_params ('algo=ALGO level=LEVEL', kernels 6.13 and later):
+for lz4 it is LZ4_compress_fast's acceleration.
 """
 import mmap, os, sys
 
@@ -26,12 +29,15 @@ def mm_stat(dev):
 def main():
     path = sys.argv[1]
     algo = sys.argv[2] if len(sys.argv) > 2 else 'lz4'
+    level = sys.argv[3] if len(sys.argv) > 3 else None
     data = open(path, 'rb').read()
     n = len(data) // 4096
     num = int(rd('/sys/class/zram-control/hot_add'))  # reading hot_add creates a new device
     dev = f'zram{num}'
     try:
         wr(f'/sys/block/{dev}/comp_algorithm', algo)
+        if level is not None:
+            wr(f'/sys/block/{dev}/algorithm_params', f'algo={algo} level={level}')
         wr(f'/sys/block/{dev}/disksize', max(n, 1) * 4096)
         buf = mmap.mmap(-1, 4096)
         fd = os.open(f'/dev/{dev}', os.O_RDWR | os.O_DIRECT)

@@ -69,8 +69,15 @@ final class KernelCheckCommand implements Callable<Integer> {
     String kernelAlgo;
 
     @Option(names = "--algo", defaultValue = "lz4-kernel",
-            description = "gmc's codec for the prediction (default: ${DEFAULT-VALUE}).")
+            description = "gmc's codec for the prediction (default: ${DEFAULT-VALUE}). An LZ4 acceleration "
+                    + "(lz4-kernel:N) is also given to the kernel, unless --kernel-params says otherwise.")
     String algo;
+
+    @Option(names = "--kernel-params", paramLabel = "PARAMS",
+            description = "Written to the device's algorithm_params before its disksize (kernel 6.13 and later), "
+                    + "e.g. 'level=3'; 'algo=' is prepended with --kernel-algo. Default: 'level=N' when --algo is "
+                    + "an LZ4 codec with acceleration N > 1 and --kernel-algo is lz4, else nothing.")
+    String kernelParams;
 
     @Option(names = "--chain", defaultValue = "8",
             description = "zsmalloc chain size of the running kernel (default: ${DEFAULT-VALUE}).")
@@ -163,6 +170,15 @@ final class KernelCheckCommand implements Callable<Integer> {
         long readMismatches = 0;
         try {
             write(sys.resolve("comp_algorithm"), kernelAlgo);
+            String params = algorithmParams(kernelAlgo, CodecSpec.parse(algo), kernelParams);
+            if (params != null) {
+                Path file = sys.resolve("algorithm_params");
+                if (!Files.exists(file)) {
+                    throw new IllegalStateException(file + " is missing (kernel before 6.13): cannot give the kernel '"
+                            + params + "'; use --algo without an acceleration, or --kernel-params ''");
+                }
+                write(file, params);
+            }
             if (memLimit > 0) {
                 write(sys.resolve("mem_limit"), String.valueOf(memLimit));
             }
@@ -246,11 +262,29 @@ final class KernelCheckCommand implements Callable<Integer> {
         return same ? 0 : 3;
     }
 
+    /**
+     * What to write to {@code algorithm_params}, or null for nothing: the explicit {@code --kernel-params} (empty =
+     * nothing), else the acceleration of an LZ4 prediction codec when the kernel runs lz4 (zram's lz4 backend passes
+     * {@code level} to {@code LZ4_compress_fast} as its acceleration).
+     */
+    static String algorithmParams(String kernelAlgo, CodecSpec gmcCodec, String explicit) {
+        if (explicit != null) {
+            return explicit.isBlank() ? null : "algo=" + kernelAlgo + " " + explicit.trim();
+        }
+        boolean lz4Fast = gmcCodec.algorithm() == CodecSpec.Algorithm.LZ4_KERNEL
+                || gmcCodec.algorithm() == CodecSpec.Algorithm.LZ4;
+        if (kernelAlgo.equals("lz4") && lz4Fast && gmcCodec.level() > 1) {
+            return "algo=lz4 level=" + gmcCodec.level();
+        }
+        return null;
+    }
+
     private void json(PrintWriter out, int id, long pages, int fileCount, List<Checkpoint> results, MmStat measured,
                       long refusalMismatches, long readMismatches, boolean same) throws IOException {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = om.createObjectNode();
         root.put("pages", pages).put("files", fileCount).put("device", "zram" + id).put("kernelAlgo", kernelAlgo)
+                .put("kernelParams", algorithmParams(kernelAlgo, CodecSpec.parse(algo), kernelParams))
                 .put("algo", algo).put("chain", chain).put("churn", churn).put("checkpoints", checkpoints)
                 .put("seed", seed).put("memLimit", memLimit);
         ArrayNode cps = root.putArray("results");
@@ -297,8 +331,10 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     private void print(PrintWriter out, int id, long pages, int fileCount, List<Checkpoint> results, MmStat measured,
                        long refusalMismatches, long readMismatches, boolean same) {
+        String params = algorithmParams(kernelAlgo, CodecSpec.parse(algo), kernelParams);
         out.printf("%d pages from %d file(s) through zram%d (%s, created and removed by gmc) and gmc (%s, chain %d)%s%n",
-                pages, fileCount, id, kernelAlgo, algo, chain, churn > 0
+                pages, fileCount, id, kernelAlgo + (params == null ? "" : ", algorithm_params '" + params + "'"), algo,
+                chain, churn > 0
                         ? String.format(Locale.ROOT, "; then %d churn operations (seed %d)", churn, seed) : "");
         if (results.size() > 1) {
             out.printf("%-22s %s%n", "checkpoint", "mm_stat and io_stat, kernel against gmc");

@@ -69,4 +69,28 @@ class KernelCheckTest {
         assertThat(last.get("io_notify_free").asLong()).isPositive();
         assertThat(zramDevices()).as("its own device removed, no other touched").isEqualTo(before);
     }
+
+    /**
+     * LZ4 acceleration through algorithm_params: {@code --algo lz4-kernel:3} gives the kernel level 3 as well and
+     * must agree; with {@code --kernel-params ''} the kernel keeps acceleration 1, and the same prediction must be
+     * reported as different (exit 3), which shows that the parameter reached the kernel.
+     */
+    @Test
+    void anLz4AccelerationIsGivenToTheKernelAndPredictedExactly() throws Exception {
+        Assumptions.assumeTrue(available(), "no writable /sys/class/zram-control (or under CI)");
+        Assumptions.assumeTrue(Files.exists(Path.of("/sys/block/zram0/algorithm_params"))
+                || !Files.exists(Path.of("/sys/block/zram0")), "kernel without algorithm_params");
+        long before = zramDevices();
+        MeasureCommandTest.Run r = gmc("kernel-check", "--algo", "lz4-kernel:3", "../samples");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("EQUAL").contains("algorithm_params 'algo=lz4 level=3'");
+        MeasureCommandTest.Run mismatched = gmc("kernel-check", "--algo", "lz4-kernel:3", "--kernel-params", "",
+                "--format", "json", "../samples");
+        assertThat(mismatched.code()).as(mismatched.out() + mismatched.err()).isEqualTo(3);
+        JsonNode root = new ObjectMapper().readTree(mismatched.out());
+        assertThat(root.get("kernelParams").isNull()).isTrue();
+        assertThat(root.get("results").get(0).get("kernel").get("compr_data_size").asLong())
+                .isLessThan(root.get("results").get(0).get("gmc").get("compr_data_size").asLong());
+        assertThat(zramDevices()).as("its own devices removed, no other touched").isEqualTo(before);
+    }
 }

@@ -26,6 +26,11 @@ class KernelLz4GoldenTest {
     }
 
     static Golden load(String set) throws IOException {
+        return load(set, "zram-lz4");
+    }
+
+    /** {@code /golden/SET.KIND.txt}: the running kernel's zram, page by page (scripts/zram-page-sizes.py). */
+    static Golden load(String set, String kind) throws IOException {
         byte[] pages;
         if (set.startsWith("synthetic")) {
             pages = TestPages.pages(1, 1200);
@@ -36,7 +41,7 @@ class KernelLz4GoldenTest {
         }
         List<String[]> rows = new ArrayList<>();
         MmStat mm = null;
-        String text = new String(KernelLz4GoldenTest.class.getResourceAsStream("/golden/" + set + ".zram-lz4.txt")
+        String text = new String(KernelLz4GoldenTest.class.getResourceAsStream("/golden/" + set + "." + kind + ".txt")
                 .readAllBytes(), StandardCharsets.UTF_8);
         for (String line : text.split("\n")) {
             if (line.startsWith("# mm_stat")) {
@@ -82,6 +87,40 @@ class KernelLz4GoldenTest {
         }
         System.out.printf("%s: lz4-kernel total %d B, lz4-java (liblz4 1.10) %d B (%+.3f%%)%n", set, sumKernel,
                 sumLz4Java, 100.0 * (sumLz4Java - sumKernel) / sumKernel);
+    }
+
+    /**
+     * LZ4_compress_fast's acceleration, as zram takes it since kernel 6.13 ({@code algorithm_params} "algo=lz4
+     * level=N"): the kernel wrote real-mix at each level, page by page; gmc's {@code lz4-kernel:N} must give every
+     * page's length and kind, and a {@link ZramDevice} written in the same order the kernel's {@code mm_stat}. Each
+     * level changes the totals (more huge pages, larger objects), so a compressor that ignored the level fails.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3, 9, 100})
+    void accelerationLevelsGiveTheKernelsLengthsAndMmStat(int level) throws IOException {
+        Golden g = load("real-mix", "zram-lz4-accel" + level);
+        KernelLz4Compressor k = new KernelLz4Compressor(level);
+        byte[] out = new byte[KernelLz4Compressor.compressBound(4096)];
+        byte[] back = new byte[4096];
+        for (String[] row : g.rows()) {
+            int i = Integer.parseInt(row[0]);
+            int n = k.compress(g.pages(), i * 4096, 4096, out, 0);
+            Lz4Decoding.decompress("lz4-kernel:" + level, out, 0, n, back, 0, 4096);
+            assertThat(java.util.Arrays.equals(back, 0, 4096, g.pages(), i * 4096, i * 4096 + 4096)).isTrue();
+            assertThat(row[1]).as("page %d kind at level %d", i, level).isEqualTo(n >= 3625 ? "huge" : "obj");
+            if (row[1].equals("obj")) {
+                assertThat(n).as("page %d length at level %d", i, level).isEqualTo(Integer.parseInt(row[2]));
+            }
+        }
+        StoreConfig cfg = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel:" + level));
+        try (ZramDevice dev = new ZramDevice(cfg, g.rows().size())) {
+            for (int i = 0; i < g.rows().size(); i++) {
+                assertThat(dev.write(i, g.pages(), i * 4096)).isTrue();
+            }
+            assertThat(dev.mmStat()).isEqualTo(g.mmStat());
+        }
+        assertThat(g.mmStat()).as("level %d must differ from acceleration 1", level)
+                .isNotEqualTo(load("real-mix").mmStat());
     }
 
     /**
