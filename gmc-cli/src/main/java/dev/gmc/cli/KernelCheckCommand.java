@@ -453,7 +453,12 @@ final class KernelCheckCommand implements Callable<Integer> {
             io.failedReads(), io.failedWrites(), io.invalidIo(), io.notifyFree()};
     }
 
+    /** A sysfs write; the kernel's refusal (EINVAL, EBUSY) is named with the file and the value. */
     private static void write(Path p, String v) throws IOException {
-        Files.writeString(p, v, StandardCharsets.US_ASCII);
+        try {
+            Files.writeString(p, v, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new IOException("writing '" + v + "' to " + p + ": " + e.getMessage(), e);
+        }
     }
 }

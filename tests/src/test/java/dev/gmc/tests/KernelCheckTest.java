@@ -91,6 +91,9 @@ class KernelCheckTest {
         assertThat(root.get("kernelParams").isNull()).isTrue();
         assertThat(root.get("results").get(0).get("kernel").get("compr_data_size").asLong())
                 .isLessThan(root.get("results").get(0).get("gmc").get("compr_data_size").asLong());
+        MeasureCommandTest.Run refused = gmc("kernel-check", "--kernel-params", "level=abc", "../samples");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).contains("'algo=lz4 level=abc'").contains("algorithm_params");
         assertThat(zramDevices()).as("its own devices removed, no other touched").isEqualTo(before);
     }
 }
