@@ -109,6 +109,9 @@ final class KernelCheckCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ImageSurface.Mixin imageOptions;
 
+    /** What {@link #algorithmParams} gives for the options; set once at the start of {@link #call()}. */
+    private String params;
+
     /** Pages kept in memory as the churn's overwrite contents (a seeded sample of the inputs: 16 MiB). */
     private static final int CHURN_PAGES = 4096;
 
@@ -120,6 +123,7 @@ final class KernelCheckCommand implements Callable<Integer> {
         if (!List.of("table", "json").contains(format)) {
             throw new IllegalArgumentException("--format: '" + format + "' (expected table or json)");
         }
+        params = algorithmParams(kernelAlgo, CodecSpec.parse(algo), kernelParams); // --algo checked before hot_add
         ImageSurface.Options images = imageOptions.options();
         List<Path> files = PageInput.expand(paths);
         for (Path f : files) {
@@ -170,7 +174,6 @@ final class KernelCheckCommand implements Callable<Integer> {
         long readMismatches = 0;
         try {
             write(sys.resolve("comp_algorithm"), kernelAlgo);
-            String params = algorithmParams(kernelAlgo, CodecSpec.parse(algo), kernelParams);
             if (params != null) {
                 Path file = sys.resolve("algorithm_params");
                 if (!Files.exists(file)) {
@@ -284,7 +287,7 @@ final class KernelCheckCommand implements Callable<Integer> {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = om.createObjectNode();
         root.put("pages", pages).put("files", fileCount).put("device", "zram" + id).put("kernelAlgo", kernelAlgo)
-                .put("kernelParams", algorithmParams(kernelAlgo, CodecSpec.parse(algo), kernelParams))
+                .put("kernelParams", params)
                 .put("algo", algo).put("chain", chain).put("churn", churn).put("checkpoints", checkpoints)
                 .put("seed", seed).put("memLimit", memLimit);
         ArrayNode cps = root.putArray("results");
@@ -331,7 +334,6 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     private void print(PrintWriter out, int id, long pages, int fileCount, List<Checkpoint> results, MmStat measured,
                        long refusalMismatches, long readMismatches, boolean same) {
-        String params = algorithmParams(kernelAlgo, CodecSpec.parse(algo), kernelParams);
         out.printf("%d pages from %d file(s) through zram%d (%s, created and removed by gmc) and gmc (%s, chain %d)%s%n",
                 pages, fileCount, id, kernelAlgo + (params == null ? "" : ", algorithm_params '" + params + "'"), algo,
                 chain, churn > 0

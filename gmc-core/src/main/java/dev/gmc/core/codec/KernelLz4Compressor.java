@@ -233,7 +233,7 @@ public final class KernelLz4Compressor {
      * {@code LZ4_count}: number of equal bytes at in and match, stopping at limit. The kernel compares 8 bytes at a
      * time; after the first 8 this hands the rest to {@link Arrays#mismatch}, which the JVM vectorises (32 bytes a
      * step with AVX2). The count is the same by definition; the surfaces' long matches (2 a page of 512 bytes or
-     * more on {@code samples}) get 1.06–1.08× faster to compress (docs/PERFORMANCE.md, stop 26).
+     * more on {@code samples}) get 1.07–1.14× faster to compress (four side-by-side runs) (docs/PERFORMANCE.md, stop 26).
      */
     private static int count(byte[] b, int in, int match, int limit) {
         if (in < limit - 7) {
