@@ -9,7 +9,8 @@ import java.util.Objects;
  * Immutable and thread-safe; {@link #newCodec()} makes a fresh, single-threaded codec.
  *
  * <p>Text form (as on the command line): {@code lz4}, {@code lz4:ACCEL}, {@code lz4-kernel},
- * {@code lz4-kernel:ACCEL}, {@code lz4hc}, {@code lz4hc:LEVEL}, {@code zstd}, {@code zstd:LEVEL}. A
+ * {@code lz4-kernel:ACCEL}, {@code lz4hc}, {@code lz4hc:LEVEL}, {@code zstd}, {@code zstd:LEVEL}, {@code lzo},
+ * {@code lzo-rle}. A
  * dictionary is attached with {@link #withDictionary(byte[])} and shows as a {@code +dict} suffix.
  */
 public final class CodecSpec {
@@ -23,7 +24,11 @@ public final class CodecSpec {
         /** lz4-java JNI high-compression mode, level 1..12. */
         LZ4HC("lz4hc", 9, 1, 12),
         /** zstd-jni, level -7..22 (negative = fast levels). */
-        ZSTD("zstd", 3, -7, 22);
+        ZSTD("zstd", 3, -7, 22),
+        /** Port of the kernel's lib/lzo LZO1X-1 compressor (zram {@code lzo}); no levels. */
+        LZO("lzo", 1, 1, 1),
+        /** The same with the kernel's zero-run extension, bitstream version 1 (zram {@code lzo-rle}, its default). */
+        LZO_RLE("lzo-rle", 1, 1, 1);
 
         private final String id;
         private final int defaultLevel;
@@ -47,7 +52,7 @@ public final class CodecSpec {
 
         /** True for the LZ4 block format (any LZ4 decoder restores the output). */
         public boolean isLz4Format() {
-            return this != ZSTD;
+            return this == LZ4 || this == LZ4_KERNEL || this == LZ4HC;
         }
 
         static Algorithm byId(String id) {
@@ -56,7 +61,7 @@ public final class CodecSpec {
                     return a;
                 }
             }
-            throw new IllegalArgumentException("codec: '" + id + "' (expected one of lz4, lz4-kernel, lz4hc, zstd)");
+            throw new IllegalArgumentException("codec: '" + id + "' (expected one of lz4, lz4-kernel, lz4hc, zstd, lzo, lzo-rle)");
         }
     }
 
@@ -134,6 +139,9 @@ public final class CodecSpec {
                 return new KernelLz4Codec(this);
             case ZSTD:
                 return new ZstdCodec(this);
+            case LZO:
+            case LZO_RLE:
+                return new KernelLzoCodec(this);
             default:
                 throw new AssertionError(algorithm);
         }

@@ -11,6 +11,8 @@
  * {@code zstd:L} (optionally with a dictionary) and {@code lz4-kernel}: {@link dev.gmc.core.codec.KernelLz4Compressor},
  * a Java port of the Linux kernel's lib/lz4 compressor (LZ4 v1.7.3 fast mode) whose output is bit-identical
  * to the kernel's, so compressed sizes equal what zram reports. All LZ4 variants share the standard block
- * format and decode with lz4-java's safe decompressor.
+ * format and decode with lz4-java's safe decompressor. {@code lzo} and {@code lzo-rle} (zram's default) are
+ * {@link dev.gmc.core.codec.KernelLzoCompressor}, a port of the kernel's lib/lzo LZO1X-1 compressor, likewise
+ * bit-identical, with gmc's own bounds-checked LZO1X decoder.
  */
 package dev.gmc.core.codec;

@@ -24,7 +24,8 @@ class CodecContractTest {
         return Stream.of(CodecSpec.parse("lz4"), CodecSpec.parse("lz4:8"), CodecSpec.parse("lz4-kernel"),
                 CodecSpec.parse("lz4-kernel:4"), CodecSpec.parse("lz4hc:9"), CodecSpec.parse("lz4hc:3"),
                 CodecSpec.parse("zstd:1"), CodecSpec.parse("zstd:3"), CodecSpec.parse("zstd:3").withDictionary(dict),
-                CodecSpec.parse("zstd:3").withDictionary(ZstdDictionaryTest.trained()));
+                CodecSpec.parse("zstd:3").withDictionary(ZstdDictionaryTest.trained()), CodecSpec.parse("lzo"),
+                CodecSpec.parse("lzo-rle"));
     }
 
     @ParameterizedTest
@@ -140,12 +141,44 @@ class CodecContractTest {
         }
     }
 
+    /**
+     * LZO1X has no second decoder in the JDK or in lz4-java: aircompressor's independent Java LZO1X (a port of
+     * liblzo2's) decodes gmc's {@code lzo} output, and gmc's decoder decodes aircompressor's output (its compressor
+     * chooses other instructions, longer literal runs and matches than the kernel's).
+     */
+    @Test
+    void lzoCrossDecodesWithAircompressor() {
+        io.airlift.compress.lzo.LzoDecompressor theirsDecoder = new io.airlift.compress.lzo.LzoDecompressor();
+        io.airlift.compress.lzo.LzoCompressor theirsEncoder = new io.airlift.compress.lzo.LzoCompressor();
+        byte[] back = new byte[4096];
+        try (PageCodec lzo = CodecSpec.parse("lzo").newCodec(); PageCodec rle = CodecSpec.parse("lzo-rle").newCodec()) {
+            byte[] out = new byte[Math.max(lzo.maxCompressedLength(4096), theirsEncoder.maxCompressedLength(4096))];
+            for (int i = 0; i < 10 * TestPages.KINDS; i++) {
+                byte[] page = TestPages.page(23, i);
+                int n = lzo.compress(page, 0, 4096, out, 0, out.length);
+                Arrays.fill(back, (byte) 1);
+                assertThat(theirsDecoder.decompress(out, 0, n, back, 0, 4096)).isEqualTo(4096);
+                assertThat(back).as("gmc lzo page %d via aircompressor", i).isEqualTo(page);
+
+                n = theirsEncoder.compress(page, 0, 4096, out, 0, out.length);
+                for (PageCodec ours : List.of(lzo, rle)) { // a v0 stream decodes under either codec's decoder
+                    Arrays.fill(back, (byte) 1);
+                    ours.decompress(out, 0, n, back, 0, 4096);
+                    assertThat(back).as("aircompressor page %d via gmc %s", i, ours).isEqualTo(page);
+                }
+            }
+        }
+    }
+
     @Test
     void specTextFormRoundTripsAndRejectsNonsense() {
-        for (String s : new String[] {"lz4", "lz4:3", "lz4-kernel", "lz4hc", "lz4hc:12", "zstd", "zstd:-3", "zstd:19"}) {
+        for (String s : new String[] {"lz4", "lz4:3", "lz4-kernel", "lz4hc", "lz4hc:12", "zstd", "zstd:-3", "zstd:19",
+                "lzo", "lzo-rle"}) {
             assertThat(CodecSpec.parse(s).toString()).isEqualTo(s.equals("lz4hc") ? "lz4hc" : s);
         }
-        assertThatThrownBy(() -> CodecSpec.parse("lzo")).hasMessageContaining("'lzo'");
+        assertThatThrownBy(() -> CodecSpec.parse("lzo2")).hasMessageContaining("'lzo2'");
+        assertThatThrownBy(() -> CodecSpec.parse("lzo-rle:2")).hasMessageContaining("1..1 for lzo-rle");
+        assertThat(CodecSpec.parse("lzo").algorithm().isLz4Format()).isFalse();
         assertThatThrownBy(() -> CodecSpec.parse("zstd:x")).hasMessageContaining("not an integer");
         assertThatThrownBy(() -> CodecSpec.parse("lz4hc:13")).hasMessageContaining("1..12");
         assertThatThrownBy(() -> CodecSpec.parse("lz4").withDictionary(new byte[10])).hasMessageContaining("only zstd");

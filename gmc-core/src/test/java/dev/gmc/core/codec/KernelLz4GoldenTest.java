@@ -34,6 +34,8 @@ class KernelLz4GoldenTest {
         byte[] pages;
         if (set.startsWith("synthetic")) {
             pages = TestPages.pages(1, 1200);
+        } else if (set.equals("edge-seed1-600")) {
+            pages = TestPages.edgePages(1, 600);
         } else {
             try (InputStream in = new GZIPInputStream(KernelLz4GoldenTest.class.getResourceAsStream("/golden/" + set + ".bin.gz"))) {
                 pages = in.readAllBytes();

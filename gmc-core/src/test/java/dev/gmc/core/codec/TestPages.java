@@ -125,8 +125,72 @@ public final class TestPages {
         return all;
     }
 
-    /** Writes {@code n} pages of seed {@code seed} to a file (for scripts/zram-page-sizes.py). */
+    /**
+     * Page {@code i} of a sequence built to hit the edges of the kernel's LZO compressors: zero runs of the lengths
+     * where lzo-rle's encoding changes (3, 4, 5, 2051, 2052, ...), runs reaching into the last 20 bytes where probing
+     * stops, short matches at M2/M3 distance limits, literal runs of 1..3 and of 18, 19, 273, 274 bytes (where
+     * their length encoding changes) and random bytes. Never same-filled.
+     */
+    public static byte[] edgePage(long seed, int i) {
+        SplittableRandom r = new SplittableRandom(seed * 7_000_003L + i);
+        int[] zeroRuns = {1, 2, 3, 4, 5, 7, 8, 11, 12, 31, 32, 33, 64, 255, 256, 2047, 2050, 2051, 2052, 2053, 2055, 3000};
+        int[] literalRuns = {1, 2, 3, 4, 15, 16, 17, 18, 19, 20, 238, 239, 273, 274, 275, 529, 530};
+        byte[] p = new byte[4096];
+        int k = 0;
+        while (k < 4096) {
+            int n;
+            switch (r.nextInt(5)) {
+                case 0 -> n = zeroRuns[r.nextInt(zeroRuns.length)]; // the array is zero already
+                case 1 -> {
+                    n = literalRuns[r.nextInt(literalRuns.length)];
+                    for (int j = 0; j < n && k + j < 4096; j++) {
+                        p[k + j] = (byte) (1 + r.nextInt(255));
+                    }
+                }
+                case 2 -> { // a copy from 1..3000 bytes back (M2 up to 2 KiB, M3 beyond), 3..300 long
+                    n = 3 + r.nextInt(298);
+                    int d = k == 0 ? 1 : 1 + r.nextInt(Math.min(k, 3000));
+                    for (int j = 0; j < n && k + j < 4096; j++) {
+                        p[k + j] = k + j - d >= 0 ? p[k + j - d] : 7;
+                    }
+                }
+                case 3 -> { // a byte repeated: an overlapping match at distance 1
+                    n = 1 + r.nextInt(400);
+                    java.util.Arrays.fill(p, k, Math.min(4096, k + n), (byte) r.nextInt());
+                }
+                default -> {
+                    n = 1 + r.nextInt(200);
+                    for (int j = 0; j < n && k + j < 4096; j++) {
+                        p[k + j] = (byte) r.nextInt();
+                    }
+                }
+            }
+            k += n;
+        }
+        if (i % 4 == 0) { // end on a zero run of 1..40 bytes: into the 20 bytes that are never probed
+            java.util.Arrays.fill(p, 4096 - 1 - r.nextInt(40), 4096, (byte) 0);
+        }
+        p[r.nextInt(4096)] |= 1; // never same-filled
+        return p;
+    }
+
+    /** {@code n} {@link #edgePage} pages concatenated. */
+    public static byte[] edgePages(long seed, int n) {
+        byte[] all = new byte[n * 4096];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(edgePage(seed, i), 0, all, i * 4096, 4096);
+        }
+        return all;
+    }
+
+    /**
+     * Writes {@code n} pages of seed {@code seed} to a file (for scripts/zram-page-sizes.py); a fourth argument
+     * {@code edge} writes {@link #edgePages} instead.
+     */
     public static void main(String[] args) throws Exception {
-        java.nio.file.Files.write(java.nio.file.Path.of(args[0]), pages(Long.parseLong(args[1]), Integer.parseInt(args[2])));
+        long seed = Long.parseLong(args[1]);
+        int n = Integer.parseInt(args[2]);
+        java.nio.file.Files.write(java.nio.file.Path.of(args[0]),
+                args.length > 3 && args[3].equals("edge") ? edgePages(seed, n) : pages(seed, n));
     }
 }
