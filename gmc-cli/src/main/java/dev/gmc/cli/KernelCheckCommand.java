@@ -64,8 +64,9 @@ final class KernelCheckCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Dump files, directories or images.")
     List<Path> paths;
 
-    @Option(names = "--kernel-algo", defaultValue = "lz4",
-            description = "The kernel's comp_algorithm (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kernel-algo",
+            description = "The kernel's comp_algorithm (default: the kernel's name for --algo: lz4 for lz4-kernel "
+                    + "and lz4, lzo, lzo-rle, lz4hc, zstd).")
     String kernelAlgo;
 
     @Option(names = "--algo", defaultValue = "lz4-kernel",
@@ -123,7 +124,11 @@ final class KernelCheckCommand implements Callable<Integer> {
         if (!List.of("table", "json").contains(format)) {
             throw new IllegalArgumentException("--format: '" + format + "' (expected table or json)");
         }
-        params = algorithmParams(kernelAlgo, CodecSpec.parse(algo), kernelParams); // --algo checked before hot_add
+        CodecSpec gmcCodec = CodecSpec.parse(algo); // --algo checked before hot_add
+        if (kernelAlgo == null) {
+            kernelAlgo = kernelAlgoFor(gmcCodec);
+        }
+        params = algorithmParams(kernelAlgo, gmcCodec, kernelParams);
         ImageSurface.Options images = imageOptions.options();
         List<Path> files = PageInput.expand(paths);
         for (Path f : files) {
@@ -263,6 +268,17 @@ final class KernelCheckCommand implements Callable<Integer> {
             print(out, id, pages, files.size(), results, measured, refusalMismatches, readMismatches, same);
         }
         return same ? 0 : 3;
+    }
+
+    /** zram's {@code comp_algorithm} name for the algorithm gmc predicts with. */
+    static String kernelAlgoFor(CodecSpec codec) {
+        return switch (codec.algorithm()) {
+            case LZ4, LZ4_KERNEL -> "lz4";
+            case LZ4HC -> "lz4hc";
+            case ZSTD -> "zstd";
+            case LZO -> "lzo";
+            case LZO_RLE -> "lzo-rle";
+        };
     }
 
     /**

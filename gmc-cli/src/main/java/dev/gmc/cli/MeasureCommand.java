@@ -44,8 +44,9 @@ final class MeasureCommand implements Callable<Integer> {
     List<Path> paths;
 
     @Option(names = "--algo", split = ",", paramLabel = "ALGO",
-            description = "Codecs to compare, e.g. lz4-kernel,lz4,lz4hc:9,zstd:3 (default: ${DEFAULT-VALUE}). "
-                    + "lz4-kernel:N is zram's lz4 with algorithm_params level=N (acceleration N).",
+            description = "Codecs to compare, e.g. lz4-kernel,lzo-rle,lz4,lz4hc:9,zstd:3 (default: ${DEFAULT-VALUE}). "
+                    + "lz4-kernel:N is zram's lz4 with algorithm_params level=N (acceleration N); lzo-rle and lzo "
+                    + "are zram's (lzo-rle is its default compressor), byte for byte.",
             defaultValue = "lz4-kernel")
     List<String> algos;
 

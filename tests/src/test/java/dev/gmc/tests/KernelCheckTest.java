@@ -96,4 +96,25 @@ class KernelCheckTest {
         assertThat(refused.err()).contains("'algo=lz4 level=abc'").contains("algorithm_params");
         assertThat(zramDevices()).as("its own devices removed, no other touched").isEqualTo(before);
     }
+
+    /**
+     * zram's default compressor: {@code --algo lzo-rle} and {@code --algo lzo} set the kernel's comp_algorithm to the
+     * same name and must agree exactly; predicting plain lzo for a kernel running lzo-rle must be reported as
+     * different (exit 3): on these surfaces the zero-run encoding changes compr_data_size.
+     */
+    @Test
+    void lzoAndLzoRleArePredictedExactly() throws Exception {
+        Assumptions.assumeTrue(available(), "no writable /sys/class/zram-control (or under CI)");
+        long before = zramDevices();
+        for (String algo : new String[] {"lzo-rle", "lzo"}) {
+            MeasureCommandTest.Run r = gmc("kernel-check", "--algo", algo, "--format", "json", "../samples");
+            assertThat(r.code()).as(r.out() + r.err()).isZero();
+            JsonNode root = new ObjectMapper().readTree(r.out());
+            assertThat(root.get("kernelAlgo").asText()).isEqualTo(algo);
+            assertThat(root.get("equal").asBoolean()).isTrue();
+        }
+        MeasureCommandTest.Run crossed = gmc("kernel-check", "--algo", "lzo", "--kernel-algo", "lzo-rle", "../samples");
+        assertThat(crossed.code()).as(crossed.out() + crossed.err()).isEqualTo(3);
+        assertThat(zramDevices()).as("its own devices removed, no other touched").isEqualTo(before);
+    }
 }

@@ -10,6 +10,10 @@ package dev.gmc.core.codec;
  * layout is in {@link KernelLzoCompressor}'s class comment. Stateless and thread-safe.
  */
 final class LzoDecoder {
+    private static final java.lang.invoke.VarHandle INT = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.invoke.VarHandle LONG = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
     private static final int M2_MAX_OFFSET = 0x0800;
     private static final int MIN_ZERO_RUN = 4;
 
@@ -81,7 +85,7 @@ final class LzoDecoder {
                     n += 3;
                     needIn(ip, n, at);
                     needOut(op, opEnd, n, at);
-                    System.arraycopy(src, ip, dst, op, n);
+                    copyLiterals(dst, ip, op, n, opEnd);
                     ip += n;
                     op += n;
                     state = 4;
@@ -163,20 +167,43 @@ final class LzoDecoder {
             }
             needOut(op, opEnd, len, at);
             int from = op - dist;
-            if (dist >= len) {
+            if (dist >= 8 && opEnd - op >= len + 8) {
+                // 8 bytes at a time, ending up to 7 bytes past the match (still inside the page, rewritten later):
+                // each word is read from at least 8 bytes back, so overlapping copies repeat as LZ77 means
+                for (int k = 0; k < len; k += 8) {
+                    LONG.set(dst, op + k, (long) LONG.get(dst, from + k));
+                }
+            } else if (dist >= len) {
                 System.arraycopy(dst, from, dst, op, len);
-                op += len;
             } else { // overlapping: byte by byte repeats the last dist bytes, as LZ77 means
-                for (int end = op + len; op < end; ) {
-                    dst[op++] = dst[from++];
+                for (int k = 0; k < len; k++) {
+                    dst[op + k] = dst[from + k];
                 }
             }
+            op += len;
             state = next;
-            needIn(ip, next, at);
-            needOut(op, opEnd, next, at);
-            for (int k = 0; k < next; k++) {
-                dst[op++] = src[ip++];
+            if (next != 0) {
+                needIn(ip, next, at);
+                needOut(op, opEnd, next, at);
+                if (ipEnd - ip >= 4 && opEnd - op >= 4) { // the kernel's COPY4: 4 bytes, keep next of them
+                    INT.set(dst, op, (int) INT.get(src, ip));
+                } else {
+                    System.arraycopy(src, ip, dst, op, next);
+                }
+                ip += next;
+                op += next;
             }
+        }
+    }
+
+    /** Copies a literal run; 8 bytes at a time where input and page leave room for the last word's overshoot. */
+    private void copyLiterals(byte[] dst, int ip, int op, int n, int opEnd) {
+        if (ipEnd - ip >= n + 8 && opEnd - op >= n + 8) {
+            for (int k = 0; k < n; k += 8) {
+                LONG.set(dst, op + k, (long) LONG.get(src, ip + k));
+            }
+        } else {
+            System.arraycopy(src, ip, dst, op, n);
         }
     }
 
