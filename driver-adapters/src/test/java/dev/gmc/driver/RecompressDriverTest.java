@@ -183,7 +183,7 @@ class RecompressDriverTest {
                 + "cpu-read 100 tex+0 65536\nassert pages_restored=16 stored_pages=0\n";
         ReplayReport rep = new TraceRunner(Trace.parse("t.gmct", trace), (p, o, l) -> new byte[0], null).run();
         assertThat(rep.failures()).isEmpty();
-        assertThatThrownBy(() -> Trace.parse("t.gmct", trace.replace("recompress=lz4hc:12,zstd:9", "recompress=lzo")))
+        assertThatThrownBy(() -> Trace.parse("t.gmct", trace.replace("recompress=lz4hc:12,zstd:9", "recompress=lzo9")))
                 .hasMessageContaining("recompress");
         assertThatThrownBy(() -> Trace.parse("t.gmct", trace.replace("threshold=100", "threshold=5000")))
                 .hasMessageContaining("threshold");
