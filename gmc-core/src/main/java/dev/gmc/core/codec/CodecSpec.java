@@ -55,6 +55,16 @@ public final class CodecSpec {
             return this == LZ4 || this == LZ4_KERNEL || this == LZ4HC;
         }
 
+        /**
+         * True when the decoder is bounds-checked Java or JNI code that turns any input bytes, however garbled, into
+         * a page or an exception in bounded time: lz4-java's safe decoder and gmc's LZO1X decoder (checked against
+         * the kernel's on 2 million mutated streams). The store then decodes without the class lock and retries if
+         * the object moved meanwhile; zstd decodes under the lock.
+         */
+        public boolean decodesArbitraryBytesSafely() {
+            return this != ZSTD;
+        }
+
         static Algorithm byId(String id) {
             for (Algorithm a : values()) {
                 if (a.id.equals(id)) {

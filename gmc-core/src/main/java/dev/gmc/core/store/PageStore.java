@@ -100,7 +100,7 @@ public final class PageStore implements AutoCloseable {
         this.threshold = config.threshold();
         this.optimisticReads = new boolean[1 + config.recompressCodecs().size()];
         for (int p = 0; p < optimisticReads.length; p++) {
-            optimisticReads[p] = config.codecOfPriority(p).algorithm().isLz4Format();
+            optimisticReads[p] = config.codecOfPriority(p).algorithm().decodesArbitraryBytesSafely();
         }
         // zram: limit_pages = PAGE_ALIGN(limit) >> PAGE_SHIFT
         this.limitPages = (config.memLimitBytes() + PAGE_SIZE - 1) / PAGE_SIZE;
