@@ -76,6 +76,22 @@ class MeasureCommandTest {
         return b;
     }
 
+    /**
+     * zram's default compressor on the bundled samples: the running kernel (Linux 6.18.44 zram, written by
+     * {@code gmc kernel-check --algo lzo-rle|lzo samples/}, raw output in docs/results/kernel-check-lzo/) reported
+     * these mm_stat lines; {@code gmc measure} must print the same without a kernel.
+     */
+    @Test
+    void lzoRleAndLzoOnTheSamplesGiveTheKernelsMmStat() throws Exception {
+        Run run = gmc("measure", "--format", "json", "--algo", "lzo-rle,lzo", "../samples");
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode results = new ObjectMapper().readTree(run.out()).get("results");
+        assertThat(results.get(0).get("algorithm").asText()).isEqualTo("lzo-rle");
+        assertThat(results.get(0).get("mm_stat").asText()).isEqualTo("11845632 771442 1515520 0 1515520 1362 0 55 55");
+        assertThat(results.get(1).get("algorithm").asText()).isEqualTo("lzo");
+        assertThat(results.get(1).get("mm_stat").asText()).isEqualTo("11845632 766884 1486848 0 1486848 1362 0 55 55");
+    }
+
     @Test
     void jsonFiguresEqualAZramDeviceFedTheSamePages(@TempDir Path dir) throws Exception {
         byte[] a = buffer(300, 1);
