@@ -1,20 +1,12 @@
 package dev.gmc.core.codec;
 
 /** {@code lz4-kernel}: {@link KernelLz4Compressor} for compression, lz4-java's safe decoder for decompression. */
-final class KernelLz4Codec implements PageCodec {
-    private final CodecSpec spec;
-    private final String name;
+final class KernelLz4Codec extends PureJavaCodec {
     private final KernelLz4Compressor compressor;
 
     KernelLz4Codec(CodecSpec spec) {
-        this.spec = spec;
-        this.name = spec.toString();
+        super(spec, "LZ4_COMPRESSBOUND, as zram's 2-page buffer");
         this.compressor = new KernelLz4Compressor(spec.level());
-    }
-
-    @Override
-    public CodecSpec spec() {
-        return spec;
     }
 
     @Override
@@ -23,26 +15,12 @@ final class KernelLz4Codec implements PageCodec {
     }
 
     @Override
-    public int compress(byte[] src, int srcOff, int srcLen, byte[] dst, int dstOff, int dstCap) {
-        PageCodec.checkRange("dst", dst, dstOff, dstCap);
-        if (dstCap < maxCompressedLength(srcLen)) {
-            throw new IllegalArgumentException(name + ": output buffer of " + dstCap + " bytes too small for "
-                    + srcLen + " input bytes (need " + maxCompressedLength(srcLen) + ", as zram's 2-page buffer)");
-        }
+    int compressChecked(byte[] src, int srcOff, int srcLen, byte[] dst, int dstOff) {
         return compressor.compress(src, srcOff, srcLen, dst, dstOff);
     }
 
     @Override
     public void decompress(byte[] src, int srcOff, int srcLen, byte[] dst, int dstOff, int dstLen) {
         Lz4Decoding.decompress(name, src, srcOff, srcLen, dst, dstOff, dstLen);
-    }
-
-    @Override
-    public void close() {
-    }
-
-    @Override
-    public String toString() {
-        return name;
     }
 }
