@@ -178,7 +178,14 @@ final class KernelCheckCommand implements Callable<Integer> {
         long refusalMismatches = 0;
         long readMismatches = 0;
         try {
-            write(sys.resolve("comp_algorithm"), kernelAlgo);
+            Path algoFile = sys.resolve("comp_algorithm");
+            try {
+                write(algoFile, kernelAlgo);
+            } catch (IOException e) { // name what the kernel does offer: "[lzo-rle] lzo lz4"
+                String offered = Files.readString(algoFile, StandardCharsets.US_ASCII).replaceAll("[\\[\\]]", "").trim();
+                throw new IOException(e.getMessage() + " (this kernel's zram offers: " + offered + "; --kernel-algo "
+                        + "picks one)", e);
+            }
             if (params != null) {
                 Path file = sys.resolve("algorithm_params");
                 if (!Files.exists(file)) {

@@ -115,6 +115,13 @@ class KernelCheckTest {
         }
         MeasureCommandTest.Run crossed = gmc("kernel-check", "--algo", "lzo", "--kernel-algo", "lzo-rle", "../samples");
         assertThat(crossed.code()).as(crossed.out() + crossed.err()).isEqualTo(3);
+        Path algos = Path.of("/sys/block/zram0/comp_algorithm"); // read only, to learn what this kernel offers
+        if (Files.exists(algos) && !Files.readString(algos).contains("zstd")) {
+            MeasureCommandTest.Run missing = gmc("kernel-check", "--algo", "zstd:3", "../samples");
+            assertThat(missing.code()).isEqualTo(1);
+            assertThat(missing.err()).contains("comp_algorithm").contains("this kernel's zram offers: ")
+                    .contains("lzo-rle");
+        }
         assertThat(zramDevices()).as("its own devices removed, no other touched").isEqualTo(before);
     }
 }
