@@ -46,8 +46,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "fault-bench", mixinStandardHelpOptions = true,
         description = {"Measure fault-restore latency (p50/p99 per 4 KiB page, CPU and GPU faults on the Midgard "
                 + "model, the pre-job hook on Utgard) and region compression throughput vs raw lz4-java.",
-                "Only pages that lz4 stores compressed are used (same-filled and refused pages are dropped), so "
-                        + "every restore decompresses."})
+                "Only pages that the store's codec (--algo) stores compressed are used (same-filled and refused "
+                        + "pages are dropped), so every restore decompresses."})
 final class FaultBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -93,7 +93,7 @@ final class FaultBenchCommand implements Callable<Integer> {
         Args.atLeast("--rounds", rounds, 1);
         Args.between("--threads", threads, 0, 1024);
         PrintWriter out = spec.commandLine().getOut();
-        byte[] data = compressiblePages(PageInput.loadPages(inputs, pages * 2));
+        byte[] data = compressiblePages(PageInput.loadPages(inputs, pages * 2), CodecSpec.parse(algo));
         int n = data.length / 4096;
         if (buffers == Spread.apart && threads > n) {
             throw new IllegalArgumentException("--threads " + threads + " with --buffers apart needs a page per thread, "
@@ -440,22 +440,23 @@ final class FaultBenchCommand implements Callable<Integer> {
         return System.nanoTime() - start[0];
     }
 
-    /** Keeps the pages that are neither same-filled nor refused by lz4 (as the GMC store would see them). */
-    private static byte[] compressiblePages(byte[] data) {
-        LZ4Compressor lz4 = LZ4Factory.fastestInstance().fastCompressor();
-        byte[] comp = new byte[lz4.maxCompressedLength(4096)];
+    /** Keeps the pages that are neither same-filled nor refused by the store's codec (as the GMC store sees them). */
+    private static byte[] compressiblePages(byte[] data, CodecSpec codec) {
         byte[] out = new byte[data.length];
         int k = 0;
         int limit = dev.gmc.core.pool.SizeClassTable.withChain(8).hugeClassSize();
-        for (int p = 0; p < data.length / 4096; p++) {
-            if (SameFilled.test(data, p * 4096)) {
-                continue;
+        try (dev.gmc.core.codec.PageCodec c = codec.newCodec()) {
+            byte[] comp = new byte[c.maxCompressedLength(4096)];
+            for (int p = 0; p < data.length / 4096; p++) {
+                if (SameFilled.test(data, p * 4096)) {
+                    continue;
+                }
+                if (c.compress(data, p * 4096, 4096, comp, 0, comp.length) >= limit) {
+                    continue;
+                }
+                System.arraycopy(data, p * 4096, out, k * 4096, 4096);
+                k++;
             }
-            if (lz4.compress(data, p * 4096, 4096, comp, 0, comp.length) >= limit) {
-                continue;
-            }
-            System.arraycopy(data, p * 4096, out, k * 4096, 4096);
-            k++;
         }
         if (k < 16) {
             throw new IllegalArgumentException("the input has only " + k + " compressible pages");

@@ -188,5 +188,11 @@ class ReplayCommandTest {
         assertThat(r.out()).contains("restore throughput, 3 threads, a buffer each");
         assertThat(new ObjectMapper().readTree(json.toFile()).get("parallel_restore").get("buffers").asText())
                 .isEqualTo("apart");
+
+        // the pages are chosen with the store's own codec: some real-mix pages that lz4 stores, lzo-rle refuses
+        r = gmc("fault-bench", "--algo", "lzo-rle", "--input", "../gmc-core/src/test/resources/golden/real-mix.bin.gz",
+                "--pages", "256", "--rounds", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("lzo-rle codec").contains("CPU fault");
     }
 }
