@@ -133,7 +133,7 @@ public final class KernelLzoCompressor {
             } else if (t <= 3) {
                 dst[op + stateOffset] |= (byte) t;
             } else {
-                literalLength(dst, t);
+                op = literalLength(dst, op, t);
             }
             System.arraycopy(src, ii, dst, op, t);
             op += t;
@@ -179,9 +179,7 @@ public final class KernelLzoCompressor {
                 if (t <= 3) {
                     dst[o + stateOffset] |= (byte) t;
                 } else {
-                    op = o;
-                    literalLength(dst, t);
-                    o = op;
+                    o = literalLength(dst, o, t);
                 }
                 System.arraycopy(src, ii, dst, o, t);
                 o += t;
@@ -246,14 +244,14 @@ public final class KernelLzoCompressor {
         return inEnd - (ii - ti);
     }
 
-    /** The length byte(s) of a literal run of {@code t >= 4} bytes, at {@link #op}. */
-    private void literalLength(byte[] dst, int t) {
+    /** Writes the length byte(s) of a literal run of {@code t >= 4} bytes at {@code o}; returns the next position. */
+    private static int literalLength(byte[] dst, int o, int t) {
         if (t <= 18) {
-            dst[op++] = (byte) (t - 3);
-        } else {
-            dst[op++] = 0;
-            op = extension(dst, op, t - 18);
+            dst[o++] = (byte) (t - 3);
+            return o;
         }
+        dst[o++] = 0;
+        return extension(dst, o, t - 18);
     }
 
     /** A length's extension: a zero byte per 255, then the rest (1..255). */

@@ -23,6 +23,8 @@ final class LzoDecoder {
     private final int srcLen;
     private final int ipEnd;
     private final int dstLen;
+    /** Where the last {@link #extended} length extension ended. */
+    private int extEnd;
 
     private LzoDecoder(String codec, byte[] src, int srcOff, int srcLen, int dstLen) {
         this.codec = codec;
@@ -78,9 +80,10 @@ final class LzoDecoder {
             int next;
             if (t < 16) {
                 if (state == 0) { // a literal run
-                    int n = t == 0 ? (int) Math.min(extended(ip, 15, at), Integer.MAX_VALUE - 3) : t;
+                    int n = t;
                     if (t == 0) {
-                        ip = skipExtension(ip);
+                        n = (int) Math.min(extended(ip, 15, at), Integer.MAX_VALUE - 3);
+                        ip = extEnd;
                     }
                     n += 3;
                     needIn(ip, n, at);
@@ -109,7 +112,7 @@ final class LzoDecoder {
                 long l = t & 31;
                 if (l == 0) {
                     l = extended(ip, 31, at);
-                    ip = skipExtension(ip);
+                    ip = extEnd;
                 }
                 len = (int) Math.min(l + 2, Integer.MAX_VALUE);
                 needIn(ip, 2, at);
@@ -139,7 +142,7 @@ final class LzoDecoder {
                 long l = t & 7;
                 if (l == 0) {
                     l = extended(ip, 7, at);
-                    ip = skipExtension(ip);
+                    ip = extEnd;
                     needIn(ip, 2, at);
                     w = le16(ip);
                 }
@@ -207,7 +210,10 @@ final class LzoDecoder {
         }
     }
 
-    /** The value of a length extension at {@code ip}: {@code base} + 255 per zero byte + the first non-zero byte. */
+    /**
+     * The value of a length extension at {@code ip}: {@code base} + 255 per zero byte + the first non-zero byte;
+     * {@link #extEnd} is then the input position after it.
+     */
     private long extended(int ip, int base, int at) {
         int p = ip;
         while (true) {
@@ -217,14 +223,8 @@ final class LzoDecoder {
             }
             p++;
         }
+        extEnd = p + 1;
         return base + 255L * (p - ip) + (src[p] & 0xFF);
-    }
-
-    private int skipExtension(int ip) {
-        while (src[ip] == 0) {
-            ip++;
-        }
-        return ip + 1;
     }
 
     private int le16(int ip) {
