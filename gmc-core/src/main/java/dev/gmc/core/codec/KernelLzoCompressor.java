@@ -36,9 +36,12 @@ import java.util.Arrays;
  *   <li>The literal skip {@code ip += 1 + ((ip - ii) >> 5)}, first probe at chunk offset 5 (4 - ti, then the
  *       skip), probing stops at {@code in_len - 20}.</li>
  *   <li>The match extension of x86-64 and arm64 kernels ({@code LZO_USE_CTZ64}): 8 bytes at a time from offset 4;
- *       when the scan passes {@code ip_end} the length is taken as is, without the final partial word. Kernels
- *       built without efficient unaligned access (some 32-bit ARM) extend byte by byte and can give other
- *       lengths near the end of a chunk.</li>
+ *       when the scan passes {@code ip_end} the length is taken as is, without the final partial word. The other
+ *       builds give the same lengths, so this port is every little-endian kernel's: 32-bit x86 and ARMv6/v7
+ *       ({@code LZO_USE_CTZ32}) compare 4 bytes at a time and builds without efficient unaligned access (ARMv5)
+ *       one byte at a time, but both test for {@code ip_end} only at offsets 4 + 8k, exactly where the 8-byte
+ *       loop does, and otherwise stop at the first differing byte. (Checked by building the kernel source in
+ *       all three configurations: identical output on every golden set; scripts/oracle/README.md.)</li>
  *   <li>lzo-rle: a probe whose 4 bytes are zero measures the zero run (at most 2051 bytes, not past
  *       {@code ip_end}) and writes a zero-run instruction instead of a match; such probes do not update the
  *       dictionary.</li>
