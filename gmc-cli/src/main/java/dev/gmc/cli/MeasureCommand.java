@@ -526,6 +526,14 @@ final class MeasureCommand implements Callable<Integer> {
             out.println("  'A -> B' rows: after the writes, every page marked idle, one recompress pass (no max_pages) "
                     + "and a compaction; pages_compacted depends on the write order and is not given (-).");
         }
+        // A length that is not a multiple of 4096 often means a truncated dump: say which files, not only in JSON/CSV.
+        List<String> padded = first.perFile().entrySet().stream().filter(e -> e.getValue().paddedTail > 0)
+                .map(Map.Entry::getKey).toList();
+        if (!padded.isEmpty()) {
+            out.printf(Locale.ROOT, "  %d file(s) end in a short page, measured zero-padded to 4 KiB (a truncated "
+                    + "dump?): %s%n", padded.size(), padded.size() <= 5 ? String.join(", ", padded)
+                    : String.join(", ", padded.subList(0, 5)) + ", ...");
+        }
     }
 
     private static String row(String name, MeasurePipeline.Tally t) {

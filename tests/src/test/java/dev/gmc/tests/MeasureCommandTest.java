@@ -199,6 +199,20 @@ class MeasureCommandTest {
     }
 
     @Test
+    void theTableNamesFilesWhoseLastPageWasShort(@TempDir Path dir) throws Exception {
+        // The figures count a zero-padded page either way; a person reading the table must learn which file was cut.
+        Files.write(dir.resolve("whole.raw"), java.util.Arrays.copyOf(buffer(4, 3), 4 * 4096));
+        Files.write(dir.resolve("cut.raw"), buffer(4, 4)); // ends 1000 bytes short of a page
+        Run run = gmc("measure", dir.toString());
+        assertThat(run.code()).isZero();
+        Run whole = gmc("measure", dir.resolve("whole.raw").toString());
+        assertThat(whole.out()).contains("whole.raw").doesNotContain("short page");
+        String note = run.out().lines().filter(l -> l.contains("short page")).findFirst().orElseThrow();
+        assertThat(note).contains("1 file(s) end in a short page, measured zero-padded").contains("cut.raw")
+                .doesNotContain("whole.raw");
+    }
+
+    @Test
     void missingAndCorruptInputsAreNamedAndKeepGoingReportsTheRest(@TempDir Path dir) throws Exception {
         Run missing = gmc("measure", dir.resolve("nope.bin").toString());
         assertThat(missing.code()).isNotZero();
