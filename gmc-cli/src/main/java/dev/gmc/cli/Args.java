@@ -1,5 +1,8 @@
 package dev.gmc.cli;
 
+import dev.gmc.core.pool.KernelArch;
+import dev.gmc.core.pool.SizeClassTable;
+
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -33,5 +36,15 @@ final class Args {
             throw new IllegalArgumentException(legacyOption + " uses the <=6.2 rule, whose chain is 4; --chain " + chain
                     + " conflicts with it (drop one of them)");
         }
+    }
+
+    static final String ARCH_HELP = "The kernel whose zram/zsmalloc figures to reproduce: 64 (x86-64, arm64), arm32 "
+            + "(4-byte handles and same-filled words) or arm32-lpae (also 40-bit physical addresses: no class under "
+            + "2048 B) (default: ${DEFAULT-VALUE}).";
+
+    /** The size-class table of --legacy(-classes), --chain and --arch. */
+    static SizeClassTable classes(boolean legacy, int chain, String arch) {
+        return legacy ? SizeClassTable.of(4, SizeClassTable.ChainRule.LEGACY_USED_PERCENT, KernelArch.parse(arch))
+                : SizeClassTable.of(chain, SizeClassTable.ChainRule.MIN_TAIL_WASTE, KernelArch.parse(arch));
     }
 }

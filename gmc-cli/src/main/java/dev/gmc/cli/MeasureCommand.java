@@ -3,6 +3,7 @@ package dev.gmc.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.pool.KernelArch;
 import dev.gmc.core.pool.SizeClassTable;
 import dev.gmc.core.store.IncompressiblePolicy;
 import dev.gmc.core.store.MmStat;
@@ -56,6 +57,9 @@ final class MeasureCommand implements Callable<Integer> {
 
     @Option(names = "--legacy-classes", description = "Use the <=6.2 kernel rule (chain 4, used-percent) for size classes.")
     boolean legacy;
+
+    @Option(names = "--arch", defaultValue = "64", paramLabel = "ARCH", description = Args.ARCH_HELP)
+    String arch;
 
     @Option(names = "--policy", description = "Incompressible pages: store-raw (zram) or reject (GMC) (default: ${DEFAULT-VALUE}).",
             defaultValue = "store-raw")
@@ -148,7 +152,7 @@ final class MeasureCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--algo: '" + String.join(",", algos)
                     + "' has an empty entry (expected e.g. lz4-kernel,zstd:3)");
         }
-        SizeClassTable classes = legacy ? SizeClassTable.legacy() : SizeClassTable.withChain(chain);
+        SizeClassTable classes = Args.classes(legacy, chain, arch);
         IncompressiblePolicy pol = IncompressiblePolicy.parse(policy);
         if (!List.of("table", "json", "csv").contains(format)) {
             throw new IllegalArgumentException("--format: '" + format + "' (expected table, json or csv)");
@@ -309,7 +313,7 @@ final class MeasureCommand implements Callable<Integer> {
             }
             try (InputStream in = u.open(images)) {
                 while (samples.size() < dictPages && PageInput.readPage(in, page) > 0) {
-                    if (!SameFilled.test(page, 0)) {
+                    if (!SameFilled.test(page, 0, KernelArch.parse(arch).wordBytes())) {
                         samples.add(page.clone());
                     }
                 }
@@ -469,7 +473,8 @@ final class MeasureCommand implements Callable<Integer> {
     }
 
     private String settings(StoreConfig c) {
-        String base = String.format(Locale.ROOT, "chain %d%s, %s at >= %d B, same-filled %s", c.classes().maxChain(),
+        String base = String.format(Locale.ROOT, "%schain %d%s, %s at >= %d B, same-filled %s",
+                c.classes().arch() == KernelArch.BIT64 ? "" : c.classes().arch() + " kernel, ", c.classes().maxChain(),
                 legacy ? " legacy" : "", c.policy(), c.threshold(), noSameFilled ? "off" : "on");
         if (c.recompressCodecs().isEmpty()) {
             return base;

@@ -43,6 +43,8 @@ final class MeasurePipeline implements AutoCloseable {
     private final Recompress recompress;
     private final List<CodecSpec> secondary;
     private final boolean sameFilled;
+    /** The emulated kernel's {@code unsigned long}: 4-byte same-filled words on a 32-bit kernel. */
+    private final int sameWordBytes;
     private final int threads;
     private final ExecutorService pool;
     private final ThreadLocal<PageCodec[]> codecs;
@@ -77,6 +79,7 @@ final class MeasurePipeline implements AutoCloseable {
         }
         this.secondary = sec;
         this.sameFilled = configs[0].sameFilled();
+        this.sameWordBytes = configs[0].classes().arch().wordBytes();
         this.threads = threads;
         this.pool = Executors.newFixedThreadPool(threads, r -> {
             Thread th = new Thread(r, "gmc-measure");
@@ -276,7 +279,7 @@ final class MeasurePipeline implements AutoCloseable {
             for (int p = 0; p < pages; p++) {
                 int off = p * PageInput.PAGE;
                 boolean padded = tail != 0 && p == pages - 1;
-                if (sameFilled && SameFilled.test(data, off)) {
+                if (sameFilled && SameFilled.test(data, off, sameWordBytes)) {
                     long fill = SameFilled.fillValue(data, off);
                     for (Tally x : local) {
                         x.page(padded).same(fill);

@@ -20,6 +20,7 @@ import java.util.Arrays;
 public final class PageFrames {
     static final int FRAMES_PER_CHUNK = 15;
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private volatile byte[][] chunks = new byte[4][];
     private int chunkCount;
@@ -60,5 +61,19 @@ public final class PageFrames {
 
     void putLong(int pfn, int inPage, long v) {
         LONG.set(chunk(pfn), offset(pfn) + inPage, v);
+    }
+
+    /** A slot's header word: an {@code unsigned long}, 8 bytes on a 64-bit kernel and 4 on a 32-bit one. */
+    long getWord(int pfn, int inPage, boolean wide) {
+        return wide ? (long) LONG.get(chunk(pfn), offset(pfn) + inPage)
+                : (int) INT.get(chunk(pfn), offset(pfn) + inPage) & 0xFFFF_FFFFL;
+    }
+
+    void putWord(int pfn, int inPage, long v, boolean wide) {
+        if (wide) {
+            LONG.set(chunk(pfn), offset(pfn) + inPage, v);
+        } else {
+            INT.set(chunk(pfn), offset(pfn) + inPage, (int) v);
+        }
     }
 }

@@ -4,10 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * zsmalloc's size classes for 4 KiB pages on a 64-bit kernel, computed with the kernel's own loops
- * ({@code zs_create_pool}, {@code calculate_zspage_chain_size} / legacy {@code get_pages_per_zspage}).
+ * zsmalloc's size classes for 4 KiB pages, computed with the kernel's own loops ({@code zs_create_pool},
+ * {@code calculate_zspage_chain_size} / legacy {@code get_pages_per_zspage}), for a 64-bit kernel by default or
+ * for a 32-bit one ({@link KernelArch}: 4-byte handles, and with LPAE a much larger smallest class).
  *
- * <p>Size index i (0..254) has size {@code 32 + 16 i} (capped at 4096). Walking i from 254 down, a class whose
+ * <p>Size index i (0..254 on 64-bit kernels) has size {@code ZS_MIN_ALLOC_SIZE + 16 i} (capped at 4096). Walking i from 254 down, a class whose
  * (pages per zspage, objects per zspage) equals the previously created one is merged into it: its index maps
  * to the larger class. {@code huge_class_size} is the size of the largest class with more than one page and more
  * than one object, minus {@code ZS_HANDLE_SIZE - 1}: a caller object of at least that length lands in the huge
@@ -20,12 +21,8 @@ import java.util.List;
 public final class SizeClassTable {
     public static final int PAGE_SIZE = 4096;
     public static final int PAGE_SHIFT = 12;
-    public static final int MIN_ALLOC_SIZE = 32;
     public static final int CLASS_DELTA = 16;
-    public static final int HANDLE_SIZE = 8;
     public static final int MAX_ALLOC_SIZE = PAGE_SIZE;
-    /** {@code DIV_ROUND_UP(4096 - 32, 16) + 1}. */
-    public static final int SIZE_INDICES = (MAX_ALLOC_SIZE - MIN_ALLOC_SIZE + CLASS_DELTA - 1) / CLASS_DELTA + 1;
     public static final int MAX_CHAIN = 16;
 
     /** How pages per zspage are chosen. */
@@ -38,7 +35,12 @@ public final class SizeClassTable {
 
     private final int maxChain;
     private final ChainRule rule;
-    private final int[] indexToClass = new int[SIZE_INDICES];
+    private final KernelArch arch;
+    /** {@code ZS_MIN_ALLOC_SIZE}, {@code ZS_HANDLE_SIZE} and {@code ZS_SIZE_CLASSES} of this kernel. */
+    private final int minAllocSize;
+    private final int handleSize;
+    private final int sizeIndices;
+    private final int[] indexToClass;
     private final int[] size;
     private final int[] pagesPerZspage;
     private final int[] objsPerZspage;
@@ -46,22 +48,27 @@ public final class SizeClassTable {
     private final int hugeClassSize;
     private final int hugeClassId;
 
-    private SizeClassTable(int maxChain, ChainRule rule) {
+    private SizeClassTable(int maxChain, ChainRule rule, KernelArch arch) {
         if (maxChain < 1 || maxChain > MAX_CHAIN) {
             throw new IllegalArgumentException("chain: " + maxChain + " (expected 1.." + MAX_CHAIN + ")");
         }
         this.maxChain = maxChain;
         this.rule = rule;
+        this.arch = arch;
+        this.minAllocSize = arch.minAllocSize(maxChain, rule);
+        this.handleSize = arch.wordBytes();
+        this.sizeIndices = (MAX_ALLOC_SIZE - minAllocSize + CLASS_DELTA - 1) / CLASS_DELTA + 1;
+        this.indexToClass = new int[sizeIndices];
         List<int[]> created = new ArrayList<>(); // {size, ppz, objs, kernelIndex}, descending
-        int[] createdAt = new int[SIZE_INDICES];
+        int[] createdAt = new int[sizeIndices];
         int huge = 0;
         int[] prev = null;
-        for (int i = SIZE_INDICES - 1; i >= 0; i--) {
-            int sz = Math.min(MIN_ALLOC_SIZE + i * CLASS_DELTA, MAX_ALLOC_SIZE);
+        for (int i = sizeIndices - 1; i >= 0; i--) {
+            int sz = Math.min(minAllocSize + i * CLASS_DELTA, MAX_ALLOC_SIZE);
             int ppz = rule == ChainRule.LEGACY_USED_PERCENT ? legacyPagesPerZspage(sz, maxChain) : chainSize(sz, maxChain);
             int objs = ppz * PAGE_SIZE / sz;
             if (ppz != 1 && objs != 1 && huge == 0) {
-                huge = sz - (HANDLE_SIZE - 1);
+                huge = sz - (handleSize - 1);
             }
             if (prev != null && prev[1] == ppz && prev[2] == objs) {
                 createdAt[i] = created.size() - 1; // merged into the larger class
@@ -83,30 +90,37 @@ public final class SizeClassTable {
             objsPerZspage[c] = row[2];
             kernelIndex[c] = row[3];
         }
-        for (int i = 0; i < SIZE_INDICES; i++) {
+        for (int i = 0; i < sizeIndices; i++) {
             indexToClass[i] = n - 1 - createdAt[i];
         }
+        // A table with no class of more than one object (chain 16 on 32-bit LPAE: one 4096-byte class) has
+        // huge_class_size 0 in the kernel, so zram stores every page as huge.
         this.hugeClassSize = huge;
         this.hugeClassId = n - 1;
     }
 
     /** The default since Linux 6.3: chain up to 8 pages, minimum tail waste. */
     public static SizeClassTable kernelDefault() {
-        return new SizeClassTable(8, ChainRule.MIN_TAIL_WASTE);
+        return new SizeClassTable(8, ChainRule.MIN_TAIL_WASTE, KernelArch.BIT64);
     }
 
     /** Kernels up to 6.2: chain up to 4 pages, used-percent rule. */
     public static SizeClassTable legacy() {
-        return new SizeClassTable(4, ChainRule.LEGACY_USED_PERCENT);
+        return new SizeClassTable(4, ChainRule.LEGACY_USED_PERCENT, KernelArch.BIT64);
     }
 
     /** {@code CONFIG_ZSMALLOC_CHAIN_SIZE} = chain (4..16 in Kconfig; 1..16 accepted here) with the ≥6.3 rule. */
     public static SizeClassTable withChain(int chain) {
-        return new SizeClassTable(chain, ChainRule.MIN_TAIL_WASTE);
+        return new SizeClassTable(chain, ChainRule.MIN_TAIL_WASTE, KernelArch.BIT64);
     }
 
     public static SizeClassTable of(int chain, ChainRule rule) {
-        return new SizeClassTable(chain, rule);
+        return new SizeClassTable(chain, rule, KernelArch.BIT64);
+    }
+
+    /** The table of a {@code arch} kernel with chain size {@code chain} under {@code rule}. */
+    public static SizeClassTable of(int chain, ChainRule rule, KernelArch arch) {
+        return new SizeClassTable(chain, rule, java.util.Objects.requireNonNull(arch, "arch"));
     }
 
     static int chainSize(int classSize, int maxChain) {
@@ -141,25 +155,25 @@ public final class SizeClassTable {
     }
 
     /** {@code get_size_class_index}: size index for a slot size (object length + handle). */
-    public static int sizeIndex(int slotSize) {
-        int idx = slotSize <= MIN_ALLOC_SIZE ? 0 : (slotSize - MIN_ALLOC_SIZE + CLASS_DELTA - 1) / CLASS_DELTA;
-        return Math.min(idx, SIZE_INDICES - 1);
+    public int sizeIndex(int slotSize) {
+        int idx = slotSize <= minAllocSize ? 0 : (slotSize - minAllocSize + CLASS_DELTA - 1) / CLASS_DELTA;
+        return Math.min(idx, sizeIndices - 1);
     }
 
     /**
-     * The class id for a caller object of {@code length} bytes (1..4096): zs_malloc adds the 8-byte handle before
-     * the lookup, so lengths ≥ {@link #hugeClassSize()} reach the huge class.
+     * The class id for a caller object of {@code length} bytes (1..4096): zs_malloc adds the handle (8 bytes, 4 on a
+     * 32-bit kernel) before the lookup, so lengths ≥ {@link #hugeClassSize()} reach the huge class.
      */
     public int classFor(int length) {
         if (length <= 0 || length > MAX_ALLOC_SIZE) {
             throw new IllegalArgumentException("size: " + length + " (expected 1.." + MAX_ALLOC_SIZE + ")");
         }
-        return indexToClass[sizeIndex(length + HANDLE_SIZE)];
+        return indexToClass[sizeIndex(length + handleSize)];
     }
 
     /**
-     * {@code zs_lookup_class_index}: the kernel's index (0..254) of the class that holds objects of {@code size}
-     * bytes as that function computes it, which, unlike {@code zs_malloc}, does not add the 8-byte handle first. zram's
+     * {@code zs_lookup_class_index}: the kernel's index (0..254 on 64-bit) of the class that holds objects of
+     * {@code size} bytes as that function computes it, which, unlike {@code zs_malloc}, does not add the handle first. zram's
      * recompression compares these indices to decide whether a new object saves memory. Sizes above 4096 (a
      * compressor's output may exceed the page) land in the last class, as in the kernel.
      */
@@ -212,6 +226,25 @@ public final class SizeClassTable {
         return rule;
     }
 
+    public KernelArch arch() {
+        return arch;
+    }
+
+    /** {@code ZS_MIN_ALLOC_SIZE}: 32, except on 32-bit LPAE kernels (2048). */
+    public int minAllocSize() {
+        return minAllocSize;
+    }
+
+    /** {@code ZS_HANDLE_SIZE}: the bytes in front of every non-huge object (8; 4 on 32-bit kernels). */
+    public int handleSize() {
+        return handleSize;
+    }
+
+    /** {@code ZS_SIZE_CLASSES}: size indices before merging (255 on 64-bit kernels). */
+    public int sizeIndices() {
+        return sizeIndices;
+    }
+
     /** Amortised pool bytes per object of this class: {@code ppz * 4096 / objs}. */
     public double bytesPerObject(int classId) {
         return (double) pagesPerZspage[classId] * PAGE_SIZE / objsPerZspage[classId];
@@ -232,7 +265,7 @@ public final class SizeClassTable {
 
     @Override
     public String toString() {
-        return "SizeClassTable[chain=" + maxChain + ", rule=" + rule + ", classes=" + size.length
+        return "SizeClassTable[chain=" + maxChain + ", rule=" + rule + ", arch=" + arch + ", classes=" + size.length
                 + ", huge_class_size=" + hugeClassSize + "]";
     }
 }

@@ -668,6 +668,8 @@ public final class ZsPool {
         final int objs;
         final boolean huge;
         final int headerBytes;
+        /** The header and free-link word is an {@code unsigned long}: 8 bytes, or 4 on a 32-bit kernel. */
+        final boolean wideWords;
 
         // Per-zspage arrays, indexed by zspage id (local to this class).
         // Compact per-zspage metadata (objs <= 2048 fits a short): 15 bytes, the kernel's struct zspage.
@@ -707,7 +709,8 @@ public final class ZsPool {
             this.ppz = ppz;
             this.objs = objs;
             this.huge = huge;
-            this.headerBytes = huge ? 0 : SizeClassTable.HANDLE_SIZE;
+            this.headerBytes = huge ? 0 : table.handleSize();
+            this.wideWords = table.handleSize() == 8;
             Arrays.fill(listHead, NONE);
             this.groupOf = new byte[objs + 1];
             for (int n = 0; n <= objs; n++) {
@@ -924,11 +927,11 @@ public final class ZsPool {
             } else {
                 off = obj * size;
                 pfn = pfnOf(zs, off);
-                long link = arena.getLong(pfn, off & (PAGE - 1));
+                long link = arena.getWord(pfn, off & (PAGE - 1), wideWords);
                 assert (link & 1) == 0 : "free slot " + obj + " of zspage " + zs + " in class " + size + " is tagged allocated";
                 freeHead[zs] = (short) (link >> 1);
             }
-            arena.putLong(pfn, off & (PAGE - 1), (long) handleIndex << 1 | 1);
+            arena.putWord(pfn, off & (PAGE - 1), (long) handleIndex << 1 | 1, wideWords);
             inuse[zs]++;
             return obj;
         }
@@ -936,7 +939,7 @@ public final class ZsPool {
         /** obj_free: pushes the slot on the zspage's free list (LIFO). */
         void objFree(int zs, int obj) {
             int off = obj * size;
-            arena.putLong(pfnOf(zs, off), off & (PAGE - 1), (long) freeHead[zs] << 1);
+            arena.putWord(pfnOf(zs, off), off & (PAGE - 1), (long) freeHead[zs] << 1, wideWords);
             freeHead[zs] = (short) obj;
             inuse[zs]--;
         }
@@ -1072,7 +1075,7 @@ public final class ZsPool {
         private void migrateObjects(int src, int dst) {
             for (int obj = 0, end = untouched[src]; obj < end; obj++) {
                 int off = obj * size;
-                long header = arena.getLong(pfnOf(src, off), off & (PAGE - 1));
+                long header = arena.getWord(pfnOf(src, off), off & (PAGE - 1), wideWords);
                 if ((header & 1) == 0) {
                     continue;
                 }
@@ -1119,7 +1122,7 @@ public final class ZsPool {
                     for (int obj = freeHead[zs]; obj != NONE; ) {
                         check(obj >= 0 && obj < fresh && ++free <= objs, "free list of zspage " + zs + " is corrupt");
                         int off = obj * size;
-                        long link = arena.getLong(pfnOf(zs, off), off & (PAGE - 1));
+                        long link = arena.getWord(pfnOf(zs, off), off & (PAGE - 1), wideWords);
                         check((link & 1) == 0, "free slot " + obj + " of zspage " + zs + " is tagged allocated");
                         obj = (int) (link >> 1);
                     }
@@ -1128,7 +1131,7 @@ public final class ZsPool {
                     if (!huge) {
                         for (int obj = 0; obj < fresh; obj++) {
                             int off = obj * size;
-                            long h = arena.getLong(pfnOf(zs, off), off & (PAGE - 1));
+                            long h = arena.getWord(pfnOf(zs, off), off & (PAGE - 1), wideWords);
                             if ((h & 1) != 0) {
                                 long e = (long) ENTRY.getAcquire(segment((int) (h >>> 1)), (int) (h >>> 1) & (SEG_SIZE - 1));
                                 check(PoolHandle.entryAllocated(e) && PoolHandle.entryClass(e) == id

@@ -69,6 +69,8 @@ public final class PageStore implements AutoCloseable {
     private static final int SEG_SIZE = 1 << SEG_SHIFT;
 
     private final StoreConfig config;
+    /** zram's same-filled word: the kernel's {@code sizeof(unsigned long)}. */
+    private final int sameWordBytes;
     private final ZsPool pool;
     private final int threshold;
     // Decompress without the pool's class lock (ZsPool "Reads"): the decoder may see bytes that a racing free or
@@ -96,6 +98,7 @@ public final class PageStore implements AutoCloseable {
 
     public PageStore(StoreConfig config) {
         this.config = config;
+        this.sameWordBytes = config.classes().arch().wordBytes();
         this.pool = new ZsPool(config.classes(), config.capacityPages());
         this.threshold = config.threshold();
         this.optimisticReads = new boolean[1 + config.recompressCodecs().size()];
@@ -141,7 +144,7 @@ public final class PageStore implements AutoCloseable {
         PageCodec.checkRange("page", src, off, len);
         Context ctx = contexts.get();
         ctx.add(STORES, 1);
-        if (config.sameFilled() && SameFilled.test(src, off)) {
+        if (config.sameFilled() && SameFilled.test(src, off, sameWordBytes)) {
             return storeSameFilled(ctx, SameFilled.fillValue(src, off));
         }
         int compLen = ctx.codec.compress(src, off, PAGE_SIZE, ctx.out, 0, ctx.out.length);
@@ -192,7 +195,7 @@ public final class PageStore implements AutoCloseable {
         }
         Context ctx = contexts.get();
         ctx.add(STORES, 1);
-        if (config.sameFilled() && SameFilled.test(page, off)) {
+        if (config.sameFilled() && SameFilled.test(page, off, sameWordBytes)) {
             return storeSameFilled(ctx, SameFilled.fillValue(page, off));
         }
         return storeObject(ctx, page, off, comp, compOff, compLen == INCOMPRESSIBLE ? Integer.MAX_VALUE : compLen);

@@ -8,7 +8,8 @@ import java.util.Arrays;
 /**
  * zram's {@code page_same_filled}: a page whose 64-bit words are all equal (the last word is compared first as a
  * fast reject). Words are read little-endian, so the fill value equals the {@code unsigned long} an x86-64 or
- * arm64 kernel stores in the slot's handle field.
+ * arm64 kernel stores in the slot's handle field. A 32-bit kernel compares 32-bit words ({@link #test(byte[], int,
+ * int)}): its same-filled pages are those whose 64-bit fill has equal halves.
  */
 public final class SameFilled {
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -36,6 +37,19 @@ public final class SameFilled {
             }
         }
         return Arrays.mismatch(page, off, off + 4096 - 8, page, off + 8, off + 4096) < 0;
+    }
+
+    /**
+     * {@code page_same_filled} of a kernel whose {@code unsigned long} has {@code wordBytes} bytes (8, or 4 on a
+     * 32-bit kernel): a page of one 4-byte word repeated is one 8-byte word repeated whose halves are equal.
+     */
+    public static boolean test(byte[] page, int off, int wordBytes) {
+        return test(page, off) && (wordBytes == 8 || halvesEqual((long) LONG.get(page, off)));
+    }
+
+    /** True if a 64-bit fill value is one 32-bit word repeated (a 32-bit kernel's same-filled page). */
+    public static boolean halvesEqual(long fill) {
+        return (int) fill == (int) (fill >>> 32);
     }
 
     /** The fill word of a same-filled page (its first word). */
