@@ -63,10 +63,14 @@ public final class PageFrames {
         LONG.set(chunk(pfn), offset(pfn) + inPage, v);
     }
 
-    /** A slot's header word: an {@code unsigned long}, 8 bytes on a 64-bit kernel and 4 on a 32-bit one. */
+    /**
+     * A slot's header word: an {@code unsigned long}, 8 bytes on a 64-bit kernel and 4 on a 32-bit one. A 4-byte word
+     * is sign-extended, so that the pool reads back what it wrote for both of its uses: a free link (a small slot
+     * number, or -1 for none, shifted left by one) and a tagged handle index (below 2^30 on a 32-bit kernel; a pool
+     * of objects of at least 32 bytes reaches that only past 32 GiB).
+     */
     long getWord(int pfn, int inPage, boolean wide) {
-        return wide ? (long) LONG.get(chunk(pfn), offset(pfn) + inPage)
-                : (int) INT.get(chunk(pfn), offset(pfn) + inPage) & 0xFFFF_FFFFL;
+        return wide ? (long) LONG.get(chunk(pfn), offset(pfn) + inPage) : (long) (int) INT.get(chunk(pfn), offset(pfn) + inPage);
     }
 
     void putWord(int pfn, int inPage, long v, boolean wide) {

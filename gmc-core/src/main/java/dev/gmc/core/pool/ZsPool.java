@@ -11,10 +11,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Layout</h2>
  * Each size class owns zspages of {@code ppz} page frames holding {@code objs} slots of {@code size} bytes laid
- * end to end (a slot may straddle two frames). A non-huge slot starts with an 8-byte word: while allocated,
- * {@code handleIndex << 1 | 1} (OBJ_ALLOCATED_TAG), which is how compaction finds the handle of an object it moves;
- * while free, {@code nextFree << 1} (tag clear), the LIFO free list threaded through the slots themselves. The
- * caller's bytes follow the word, so an object of L bytes needs a slot of at least L + 8. Huge slots (one object per
+ * end to end (a slot may straddle two frames). A non-huge slot starts with an 8-byte little-endian word (4 bytes
+ * when the table is a 32-bit kernel's, {@link KernelArch}): while allocated, {@code handleIndex << 1 | 1}
+ * (OBJ_ALLOCATED_TAG), which is how compaction finds the handle of an object it moves; while free,
+ * {@code nextFree << 1} (tag clear), the LIFO free list threaded through the slots themselves. The caller's bytes
+ * follow the word, so an object of L bytes needs a slot of at least L + 8 (L + 4). Huge slots (one object per
  * page) have no header: the object is the whole frame; the huge class keeps no zspage records (see
  * {@code SizeClass.hugeAlloc}). Each class holds its frames in its own {@link PageFrames} arena, zspage zs owning
  * frames {@code zs*ppz ..}; a freed zspage's frames stay with its class for its next zspage (the emulator's heap
@@ -90,6 +91,8 @@ public final class ZsPool {
     private final Object handleLock = new Object();
     private volatile long[][] handleSegments = new long[1][];
     private int handleHighWater;
+    /** Handle indices stop here: a slot header holds index << 1 | 1 in a signed word of the kernel's width. */
+    private final int handleLimit;
     private int[] freeHandles = new int[1024];
     private int freeHandleCount;
     private long retiredHandles;
@@ -108,6 +111,7 @@ public final class ZsPool {
             throw new IllegalArgumentException("capacityPages: " + capacityPages + " (expected >= 0)");
         }
         this.table = table;
+        this.handleLimit = table.handleSize() == 8 ? Integer.MAX_VALUE - 1 : (1 << 30) - 1;
         this.capacityPages = capacityPages;
         this.classes = new SizeClass[table.classCount()];
         for (int c = 0; c < classes.length; c++) {
@@ -538,11 +542,12 @@ public final class ZsPool {
             }
             while (k < n) {
                 int index = handleHighWater;
-                if (index == Integer.MAX_VALUE - 1) {
+                if (index == handleLimit) {
                     if (k > 0) {
                         break;
                     }
-                    throw new IllegalStateException("handle table exhausted at " + index + " entries");
+                    throw new IllegalStateException("handle table exhausted at " + index + " entries"
+                            + (handleLimit < Integer.MAX_VALUE - 1 ? " (a 32-bit kernel's 4-byte slot header)" : ""));
                 }
                 handleHighWater++;
                 int seg = index >>> SEG_SHIFT;

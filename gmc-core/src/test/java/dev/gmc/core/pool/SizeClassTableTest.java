@@ -109,4 +109,40 @@ class SizeClassTableTest {
         }
         assertThat(pool.totalPages()).isEqualTo(pages);
     }
+
+    @Test
+    void thirtyTwoBitKernelsFollowTheKernelsFormulas() {
+        // ZS_MIN_ALLOC_SIZE = MAX(32, chain << 12 >> OBJ_INDEX_BITS), OBJ_INDEX_BITS = 32 - (phys - 12) - tag bits.
+        for (int chain = 1; chain <= 16; chain++) {
+            for (SizeClassTable.ChainRule rule : SizeClassTable.ChainRule.values()) {
+                assertThat(KernelArch.BIT64.minAllocSize(chain, rule)).isEqualTo(32);
+                assertThat(KernelArch.ARM32.minAllocSize(chain, rule)).isEqualTo(32); // 11-12 index bits
+                int indexBits = 32 - (40 - 12) - (rule == SizeClassTable.ChainRule.LEGACY_USED_PERCENT ? 1 : 0);
+                assertThat(KernelArch.ARM32_LPAE.minAllocSize(chain, rule))
+                        .isEqualTo(Math.max(32, (chain << 12) >> indexBits));
+            }
+        }
+        // Measured on Debian's armhf kernels: 2048 with LPAE for both 6.1 (chain 4, tag bit) and 6.12 (chain 8).
+        assertThat(KernelArch.ARM32_LPAE.minAllocSize(4, SizeClassTable.ChainRule.LEGACY_USED_PERCENT)).isEqualTo(2048);
+        assertThat(KernelArch.ARM32_LPAE.minAllocSize(8, SizeClassTable.ChainRule.MIN_TAIL_WASTE)).isEqualTo(2048);
+
+        SizeClassTable arm = SizeClassTable.of(8, SizeClassTable.ChainRule.MIN_TAIL_WASTE, KernelArch.ARM32);
+        SizeClassTable x64 = SizeClassTable.kernelDefault();
+        // The same sizes and chains, only the handle differs: huge_class_size moves up by 4 (size - (handle - 1)).
+        assertThat(arm.classCount()).isEqualTo(x64.classCount());
+        assertThat(arm.hugeClassSize()).isEqualTo(x64.hugeClassSize() + 4);
+        for (int len = 1; len <= 4096; len++) {
+            assertThat(arm.size(arm.classFor(len))).as("length %d", len)
+                    .isEqualTo(x64.size(x64.classFor(Math.max(1, len - 4))));
+        }
+        SizeClassTable lpae = SizeClassTable.of(8, SizeClassTable.ChainRule.MIN_TAIL_WASTE, KernelArch.ARM32_LPAE);
+        assertThat(lpae.minAllocSize()).isEqualTo(2048);
+        assertThat(lpae.sizeIndices()).isEqualTo(129);
+        assertThat(lpae.size(lpae.classFor(1))).isEqualTo(2048);
+        assertThat(lpae.hugeClassSize()).isEqualTo(arm.hugeClassSize()); // the top classes are the same
+        // One class of 4096 (chain 16 with LPAE): no class holds two objects, so huge_class_size is 0.
+        SizeClassTable one = SizeClassTable.of(16, SizeClassTable.ChainRule.MIN_TAIL_WASTE, KernelArch.ARM32_LPAE);
+        assertThat(one.classCount()).isEqualTo(1);
+        assertThat(one.hugeClassSize()).isZero();
+    }
 }

@@ -56,4 +56,39 @@ class SameFilledTest {
         }
         assertThat(SameFilled.test(page, 0)).isEqualTo(reference(page, 0)).isTrue();
     }
+
+    /** A 32-bit kernel's page_same_filled: every 4-byte word equals the first. */
+    static boolean reference32(byte[] page, int off) {
+        ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
+        int v = b.getInt(off);
+        for (int i = 0; i < 4096; i += 4) {
+            if (b.getInt(off + i) != v) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void aThirtyTwoBitKernelComparesFourByteWords() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        byte[] page = new byte[4096 + 8];
+        for (int trial = 0; trial < 200; trial++) {
+            int off = trial % 8;
+            int lo = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt();
+            int hi = trial % 2 == 0 ? lo : rnd.nextInt(); // two alternating RGBA8888 pixels, say
+            ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < 4096; i += 8) {
+                b.putInt(off + i, lo).putInt(off + i + 4, hi);
+            }
+            if (trial % 5 == 4) {
+                page[off + rnd.nextInt(4096)] ^= 1;
+            }
+            assertThat(SameFilled.test(page, off, 8)).as("trial %d, 64-bit", trial).isEqualTo(reference(page, off));
+            assertThat(SameFilled.test(page, off, 4)).as("trial %d, 32-bit", trial).isEqualTo(reference32(page, off));
+            if (SameFilled.test(page, off, 4)) {
+                assertThat(SameFilled.halvesEqual(SameFilled.fillValue(page, off))).isTrue();
+            }
+        }
+    }
 }
