@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code gmc measure} end to end: its JSON figures equal a ZramDevice fed the same pages; bad input is reported. */
@@ -90,6 +92,34 @@ class MeasureCommandTest {
         assertThat(results.get(0).get("mm_stat").asText()).isEqualTo("11845632 771442 1515520 0 1515520 1362 0 55 55");
         assertThat(results.get(1).get("algorithm").asText()).isEqualTo("lzo");
         assertThat(results.get(1).get("mm_stat").asText()).isEqualTo("11845632 766884 1486848 0 1486848 1362 0 55 55");
+    }
+
+    /**
+     * 32-bit ARM phones: Debian's armhf kernels, booted under qemu, wrote the bundled samples through their own zram
+     * (scripts/oracle/arm32-zram.sh; raw output in docs/results/arm32-zram/). {@code --arch} with the kernel's
+     * size-class rule (6.1: legacy chain 4; 6.12: chain 8) must print their mm_stat lines, LPAE's 2048-byte smallest
+     * class (three times the pool) included.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "arm32      | --legacy-classes | lzo-rle,lzo,lz4-kernel | 11845632 773852 1073152 0 1073152 1362 0 59 59;"
+                    + "11845632 769302 1073152 0 1073152 1362 0 59 59;11845632 754861 1032192 0 1032192 1362 0 60 60",
+            "arm32-lpae | --legacy-classes | lzo-rle,lzo,lz4-kernel | 11845632 773852 3313664 0 3313664 1362 0 59 59;"
+                    + "11845632 769302 3313664 0 3313664 1362 0 59 59;11845632 754861 3289088 0 3289088 1362 0 60 60",
+            "arm32      | --chain=8        | lz4-kernel             | 11845632 749481 1445888 0 1445888 1362 0 51 51",
+            "arm32-lpae | --chain=8        | lz4-kernel             | 11845632 749481 3416064 0 3416064 1362 0 51 51"})
+    void thirtyTwoBitArmKernelsOnTheSamplesGiveTheirMmStat(String arch, String classes, String algos, String kernel)
+            throws Exception {
+        Run run = gmc("measure", "--format", "json", "--arch", arch, classes, "--algo", algos, "../samples");
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode results = new ObjectMapper().readTree(run.out()).get("results");
+        String[] want = kernel.split(";");
+        assertThat(results.size()).isEqualTo(want.length);
+        for (int i = 0; i < want.length; i++) {
+            assertThat(results.get(i).get("mm_stat").asText()).as("%s %s", arch, algos.split(",")[i])
+                    .isEqualTo(want[i]);
+            assertThat(results.get(i).get("settings").asText()).startsWith(arch + " kernel, ");
+        }
     }
 
     @Test

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Ask real 32-bit ARM kernels what their zram makes of page files: Debian's armhf kernels 6.1 (bookworm) and 6.12
+# (trixie), each without and with LPAE, booted under qemu-system-arm (software emulation, about 10 s per kernel),
+# write every FILE once, in order, with O_DIRECT through their own zram and print mm_stat for each compressor.
+# Those lines are what `gmc measure --arch arm32|arm32-lpae [--legacy-classes]` must print (Arm32KernelTest,
+# MeasureCommandTest; the results are in docs/results/arm32-zram/).
+#
+# usage: scripts/oracle/arm32-zram.sh OUTDIR FILE...     (root, Debian 12; downloads ~180 MB of .deb packages)
+#   FILE: raw pages (a multiple of 4096 bytes; decompress .gz samples first). Output: OUTDIR/linux-KERNEL.txt
+#
+# Nothing downloaded here is kept in the repository (GPL kernel binaries); only this script and its output are.
+set -euo pipefail
+out=$(realpath -m "$1"); shift
+[ $# -gt 0 ] || { echo "usage: $0 OUTDIR FILE..." >&2; exit 2; }
+files=(); for f in "$@"; do files+=("$(realpath "$f")"); done
+work=${GMC_ARM32_WORK:-/tmp/gmc-arm32-zram}
+mkdir -p "$out" "$work" && cd "$work"
+
+if ! command -v qemu-system-arm >/dev/null || ! command -v cpio >/dev/null; then
+  apt-get install -y -q qemu-system-arm cpio xz-utils >/dev/null
+fi
+dpkg --print-foreign-architectures | grep -qx armhf || { dpkg --add-architecture armhf; apt-get update -q >/dev/null; }
+
+# bookworm (the machine's own sources): 6.1 kernels and a static busybox
+# newest NAME-VERSION-armmp in an apt-cache listing, rt kernels left out: prints VERSION
+newest() { awk '{print $1}' | grep -E -- "^linux-image-$1.*-armmp\$" | grep -v -- '-rt-' | sort -V | tail -1 |
+  sed -e 's/^linux-image-//' -e 's/-armmp$//'; }
+if [ ! -d bb ]; then
+  v61=$(apt-cache search '^linux-image-6\.1\.0-.*-armmp$' | newest '6\.1\.0-')
+  apt-get download -q "linux-image-$v61-armmp:armhf" "linux-image-$v61-armmp-lpae:armhf" busybox-static:armhf
+  mkdir -p bb && dpkg-deb -x busybox-static_*_armhf.deb bb
+  for v in armmp armmp-lpae; do mkdir -p k61-$v && dpkg-deb -x "linux-image-$v61-${v}"_*_armhf.deb k61-$v; done
+fi
+# trixie, through a private apt state so that the machine's sources stay as they are: 6.12 kernels
+if [ ! -d k612-armmp ]; then
+  mkdir -p trixie/state trixie/cache
+  echo "deb [arch=armhf signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
+    > trixie/sources.list
+  O=(-o Dir::Etc::sourcelist="$work/trixie/sources.list" -o Dir::Etc::sourceparts=/dev/null
+     -o Dir::State="$work/trixie/state" -o Dir::Cache="$work/trixie/cache" -o APT::Architecture=armhf)
+  apt-get "${O[@]}" update -q >/dev/null
+  ver=$(apt-cache "${O[@]}" search '^linux-image-6\.12\..*-armmp$' | newest '6\.12\.')
+  apt-get "${O[@]}" download -q "linux-image-$ver-armmp" "linux-image-$ver-armmp-lpae"
+  for v in armmp armmp-lpae; do mkdir -p k612-$v && dpkg-deb -x "linux-image-$ver-${v}"_*_armhf.deb k612-$v; done
+fi
+
+cat > init <<'EOF'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+for m in $(cat /m/order); do insmod /m/$m.ko || echo "insmod $m failed"; done
+echo "### uname $(uname -m -r) algos: $(cat /sys/block/zram0/comp_algorithm)"
+for f in /data/*; do
+  for a in $(cat /algos); do
+    echo 1 > /sys/block/zram0/reset
+    echo $a > /sys/block/zram0/comp_algorithm
+    stat -c %s $f > /sys/block/zram0/disksize
+    dd if=$f of=/dev/zram0 bs=4096 oflag=direct 2>/dev/null
+    echo "### $(basename $f) $a written $(cat /sys/block/zram0/mm_stat)"
+  done
+done
+echo "### done"
+poweroff -f
+EOF
+
+# run NAME KERNEL_DIR "MODULES" "ALGOS": one initramfs (busybox, the modules, the files) and one boot
+run() {
+  local name=$1 kdir=$2 mods=$3 algos=$4 r=root-$1
+  rm -rf "$r"; mkdir -p "$r"/{bin,m,data,proc,sys,dev}
+  cp bb/bin/busybox "$r/bin/"
+  for l in sh mount insmod cat echo dd stat basename uname poweroff; do ln -s busybox "$r/bin/$l"; done
+  : > "$r/m/order"
+  for m in $mods; do
+    f=$(find "$kdir" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
+    case $f in *.xz) xz -dc "$f" > "$r/m/$m.ko" ;; *) cp "$f" "$r/m/$m.ko" ;; esac
+    echo "$m" >> "$r/m/order"
+  done
+  echo "$algos" > "$r/algos"; cp init "$r/init"; chmod +x "$r/init"
+  for f in "${files[@]}"; do cp "$f" "$r/data/"; done
+  (cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "../initrd-$name.gz")
+  timeout 900 qemu-system-arm -M virt -cpu cortex-a15 -m 1024 -nographic -no-reboot \
+    -kernel "$(ls "$kdir"/boot/vmlinuz-*)" -initrd "initrd-$name.gz" \
+    -append "console=ttyAMA0 rdinit=/init panic=-1 quiet" > "boot-$name.log" 2>&1
+  grep '^### ' "boot-$name.log" | sed 's/^### //' > "$out/linux-$name.txt"
+  grep -q '^done' "$out/linux-$name.txt" || { echo "$name: the guest did not finish (boot-$name.log)" >&2; exit 1; }
+  echo "$out/linux-$name.txt"
+}
+# 6.1: zram and zsmalloc are modules, lzo built in; 6.12: zsmalloc built in, zram's backends link the libraries.
+run 6.1-armmp k61-armmp "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
+run 6.1-armmp-lpae k61-armmp-lpae "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
+run 6.12-armmp k612-armmp "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd"
+run 6.12-armmp-lpae k612-armmp-lpae "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd"
