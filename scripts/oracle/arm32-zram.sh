@@ -7,12 +7,16 @@
 #
 # usage: scripts/oracle/arm32-zram.sh OUTDIR FILE...     (root, Debian 12; downloads ~180 MB of .deb packages)
 #   FILE: raw pages (a multiple of 4096 bytes; decompress .gz samples first). Output: OUTDIR/linux-KERNEL.txt
+#   CHURN_OPS=ops CHURN_SRC=pages: also replay OPS on a fresh 1000-page device per compressor: a line "SLOT SRC"
+#   writes page SRC of CHURN_SRC into SLOT (overwriting what was there); a line "C" prints mm_stat, compacts and
+#   prints it again (about 2 minutes per 4,000 writes and kernel: one dd each).
 #
 # Nothing downloaded here is kept in the repository (GPL kernel binaries); only this script and its output are.
 set -euo pipefail
 out=$(realpath -m "$1"); shift
 [ $# -gt 0 ] || { echo "usage: $0 OUTDIR FILE..." >&2; exit 2; }
 files=(); for f in "$@"; do files+=("$(realpath "$f")"); done
+if [ -n "${CHURN_OPS:-}" ]; then CHURN_OPS=$(realpath "$CHURN_OPS"); CHURN_SRC=$(realpath "$CHURN_SRC"); fi
 work=${GMC_ARM32_WORK:-/tmp/gmc-arm32-zram}
 mkdir -p "$out" "$work" && cd "$work"
 
@@ -59,6 +63,24 @@ for f in /data/*; do
     echo "### $(basename $f) $a written $(cat /sys/block/zram0/mm_stat)"
   done
 done
+if [ -f /churn.ops ]; then
+  for a in $(cat /algos); do
+    echo 1 > /sys/block/zram0/reset
+    echo $a > /sys/block/zram0/comp_algorithm
+    echo $((1000 * 4096)) > /sys/block/zram0/disksize
+    n=0
+    while read slot src; do
+      if [ "$slot" = C ]; then
+        echo "### churn $a $n written $(cat /sys/block/zram0/mm_stat)"
+        echo 1 > /sys/block/zram0/compact
+        echo "### churn $a $n compacted $(cat /sys/block/zram0/mm_stat)"
+        continue
+      fi
+      dd if=/churn.src of=/dev/zram0 bs=4096 skip=$src seek=$slot count=1 oflag=direct conv=notrunc 2>/dev/null
+      n=$((n+1))
+    done < /churn.ops
+  done
+fi
 echo "### done"
 poweroff -f
 EOF
@@ -77,6 +99,7 @@ run() {
   done
   echo "$algos" > "$r/algos"; cp init "$r/init"; chmod +x "$r/init"
   for f in "${files[@]}"; do cp "$f" "$r/data/"; done
+  if [ -n "${CHURN_OPS:-}" ]; then cp "$CHURN_OPS" "$r/churn.ops"; cp "$CHURN_SRC" "$r/churn.src"; fi
   (cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "../initrd-$name.gz")
   timeout 900 qemu-system-arm -M virt -cpu cortex-a15 -m 1024 -nographic -no-reboot \
     -kernel "$(ls "$kdir"/boot/vmlinuz-*)" -initrd "initrd-$name.gz" \

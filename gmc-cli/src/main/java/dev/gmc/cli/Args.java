@@ -44,7 +44,13 @@ final class Args {
 
     /** The size-class table of --legacy(-classes), --chain and --arch. */
     static SizeClassTable classes(boolean legacy, int chain, String arch) {
-        return legacy ? SizeClassTable.of(4, SizeClassTable.ChainRule.LEGACY_USED_PERCENT, KernelArch.parse(arch))
-                : SizeClassTable.of(chain, SizeClassTable.ChainRule.MIN_TAIL_WASTE, KernelArch.parse(arch));
+        KernelArch a;
+        try {
+            a = KernelArch.parse(arch);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--arch: " + e.getMessage(), e);
+        }
+        return legacy ? SizeClassTable.of(4, SizeClassTable.ChainRule.LEGACY_USED_PERCENT, a)
+                : SizeClassTable.of(chain, SizeClassTable.ChainRule.MIN_TAIL_WASTE, a);
     }
 }

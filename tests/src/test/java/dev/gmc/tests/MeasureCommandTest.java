@@ -123,6 +123,17 @@ class MeasureCommandTest {
     }
 
     @Test
+    void anUnknownArchIsNamedAndArm64IsTheDefault(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("x.raw"), buffer(8, 3));
+        Run bad = gmc("measure", "--arch", "sparc", dir.toString());
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("--arch: kernel arch: 'sparc' (expected one of 64, arm32, arm32-lpae)")
+                .doesNotContain("Exception");
+        String plain = gmc("measure", "--format", "json", dir.toString()).out();
+        assertThat(gmc("measure", "--format", "json", "--arch", "arm64", dir.toString()).out()).isEqualTo(plain);
+    }
+
+    @Test
     void jsonFiguresEqualAZramDeviceFedTheSamePages(@TempDir Path dir) throws Exception {
         byte[] a = buffer(300, 1);
         byte[] b = buffer(200, 2);
