@@ -26,7 +26,7 @@ import java.util.Locale;
  * {@code mm_stat} equals gmc's prediction with these settings (docs/results/arm32-zram/; Arm32KernelTest, and
  * MeasureCommandTest in the CLI module), as do the 6.12 kernels' figures under 4,000 overwrites with compaction.
  * Which of 6.3–6.11 already dropped the tag bit was not measured; gmc ties it to the chain rule (legacy: subtract).
- * The pool's dynamics are always those of 6.2 and later (fullness groups by tenths): a 6.1 kernel's pool under
+ * The pool's dynamics are always those of 6.3 and later (fullness groups by tenths): a 6.1 kernel's pool under
  * churn differs from gmc's by a few pages.
  */
 public enum KernelArch {

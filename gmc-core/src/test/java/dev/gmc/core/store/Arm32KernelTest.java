@@ -89,7 +89,7 @@ class Arm32KernelTest {
      * The pool's dynamics on a 32-bit kernel: 4,000 overwrites of a 1,000-page device (golden/arm32-churn.ops:
      * "SLOT SRC" writes synthetic page SRC into SLOT; "C" reads mm_stat, compacts and reads it again), replayed on
      * Debian's 6.12 armhf kernels. Every checkpoint's nine numbers, pages_compacted and mem_used_max included, must
-     * be the kernel's. (Linux 6.1 is not in this list: its zsmalloc predates the 6.2 fullness groups gmc emulates,
+     * be the kernel's. (Linux 6.1 is not in this list: its zsmalloc predates the fullness groups of 6.3 that gmc emulates,
      * and its pool differs from gmc's by up to 3 pages of 500 under this churn; docs/results/arm32-zram/.)
      */
     @ParameterizedTest(name = "{0}")
