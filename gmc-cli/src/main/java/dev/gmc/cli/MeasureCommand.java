@@ -307,13 +307,14 @@ final class MeasureCommand implements Callable<Integer> {
         }
         List<byte[]> samples = new ArrayList<>();
         byte[] page = new byte[PageInput.PAGE];
+        int sameWordBytes = KernelArch.parse(arch).wordBytes();
         for (Unit u : units) {
             if (samples.size() >= dictPages) {
                 break;
             }
             try (InputStream in = u.open(images)) {
                 while (samples.size() < dictPages && PageInput.readPage(in, page) > 0) {
-                    if (!SameFilled.test(page, 0, KernelArch.parse(arch).wordBytes())) {
+                    if (!SameFilled.test(page, 0, sameWordBytes)) {
                         samples.add(page.clone());
                     }
                 }

@@ -55,14 +55,6 @@ public final class PageFrames {
         return (pfn % FRAMES_PER_CHUNK) << SizeClassTable.PAGE_SHIFT;
     }
 
-    long getLong(int pfn, int inPage) {
-        return (long) LONG.get(chunk(pfn), offset(pfn) + inPage);
-    }
-
-    void putLong(int pfn, int inPage, long v) {
-        LONG.set(chunk(pfn), offset(pfn) + inPage, v);
-    }
-
     /**
      * A slot's header word: an {@code unsigned long}, 8 bytes on a 64-bit kernel and 4 on a 32-bit one. A 4-byte word
      * is sign-extended, so that the pool reads back what it wrote for both of its uses: a free link (a small slot

@@ -57,7 +57,8 @@ class Arm32KernelTest {
         byte[] pages = pageSet(f[1]);
         int n = pages.length / 4096;
         MmStat kernel = MmStat.parse(String.join(" ", Arrays.copyOfRange(f, 3, 12)));
-        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse(f[2])).withClasses(classesOf(f[0]));
+        SizeClassTable classes = classesOf(f[0]);
+        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse(f[2])).withClasses(classes);
         try (ZramDevice dev = new ZramDevice(config, n)) {
             for (int i = 0; i < n; i++) {
                 assertThat(dev.write(i, pages, i * 4096)).isTrue();
@@ -76,7 +77,7 @@ class Arm32KernelTest {
         if (!f[0].endsWith("-lpae") && !f[1].startsWith("synthetic")) {
             return;
         }
-        StoreConfig x64 = config.withClasses(SizeClassTable.of(classesOf(f[0]).maxChain(), classesOf(f[0]).rule()));
+        StoreConfig x64 = config.withClasses(SizeClassTable.of(classes.maxChain(), classes.rule()));
         try (ZramDevice dev = new ZramDevice(x64, n)) {
             for (int i = 0; i < n; i++) {
                 dev.write(i, pages, i * 4096);
