@@ -64,6 +64,9 @@ public final class ZsPool {
     private static final int FULLNESS_GROUPS = 12;
     private static final int FG_EMPTY = 0;
     private static final int FG_FULL = 11;
+    /** Where the pre-6.3 groups ZS_ALMOST_EMPTY and ZS_ALMOST_FULL live (see {@link #quarters}). */
+    private static final int FG_ALMOST_EMPTY = 1;
+    private static final int FG_ALMOST_FULL = 10;
     private static final int NONE = -1;
     private static final int PAGE = SizeClassTable.PAGE_SIZE;
     /** Optimistic read attempts before a reader takes the class lock (only compaction makes one fail). */
@@ -78,6 +81,14 @@ public final class ZsPool {
     }
 
     private final SizeClassTable table;
+    /**
+     * Pre-6.3 zsmalloc (the legacy chain rule's kernels, ≤ 6.2): four fullness groups instead of twelve, kept in
+     * slots 0 (ZS_EMPTY), 1 (ZS_ALMOST_EMPTY), 10 (ZS_ALMOST_FULL) and 11 (ZS_FULL) so that the scans over groups
+     * 10..0 and 1..10 visit them in the old kernel's order; a zspage with fewer objects in use than its list's head goes
+     * second, not first; and compaction runs the old loop. The release that brought the tenths also brought the new
+     * chain rule (both are 6.3's), so the table's rule decides.
+     */
+    private final boolean quarters;
     private final SizeClass[] classes;
     private final long capacityPages;
     private final AtomicLong pagesAllocated = new AtomicLong();
@@ -111,6 +122,7 @@ public final class ZsPool {
             throw new IllegalArgumentException("capacityPages: " + capacityPages + " (expected >= 0)");
         }
         this.table = table;
+        this.quarters = table.rule() == SizeClassTable.ChainRule.LEGACY_USED_PERCENT;
         this.handleLimit = table.handleSize() == 8 ? Integer.MAX_VALUE - 1 : (1 << 30) - 1;
         this.capacityPages = capacityPages;
         this.classes = new SizeClass[table.classCount()];
@@ -719,11 +731,11 @@ public final class ZsPool {
             Arrays.fill(listHead, NONE);
             this.groupOf = new byte[objs + 1];
             for (int n = 0; n <= objs; n++) {
-                groupOf[n] = (byte) fullnessOf(n, objs);
+                groupOf[n] = (byte) (quarters ? quarterFullnessOf(n, objs) : fullnessOf(n, objs));
             }
         }
 
-        /** get_fullness_group: 0 empty, 11 full, else {@code 100 * inuse / objs / 10 + 1} (1..10). */
+        /** get_fullness_group (≥ 6.3): 0 empty, 11 full, else {@code 100 * inuse / objs / 10 + 1} (1..10). */
         static int fullnessOf(int n, int objs) {
             if (n == 0) {
                 return FG_EMPTY;
@@ -732,6 +744,20 @@ public final class ZsPool {
                 return FG_FULL;
             }
             return 100 * n / objs / 10 + 1;
+        }
+
+        /**
+         * get_fullness_group (≤ 6.2, {@code fullness_threshold_frac} 4): ZS_EMPTY (0), ZS_FULL (11), ZS_ALMOST_EMPTY
+         * (1) while {@code inuse <= 3 * objs / 4}, else ZS_ALMOST_FULL (10).
+         */
+        static int quarterFullnessOf(int n, int objs) {
+            if (n == 0) {
+                return FG_EMPTY;
+            }
+            if (n == objs) {
+                return FG_FULL;
+            }
+            return n <= 3 * objs / 4 ? FG_ALMOST_EMPTY : FG_ALMOST_FULL;
         }
 
         int capacity() {
@@ -777,10 +803,24 @@ public final class ZsPool {
             return groupOf[inuse[zs]];
         }
 
+        /**
+         * insert_zspage: at the head of the group's list; before 6.3, second when the head has more objects in use
+         * ("we want to see more ZS_FULL pages", so allocation keeps filling the fuller one).
+         */
         void insert(int zs, int fg) {
             group[zs] = (byte) fg;
             fgCount[fg]++;
             int head = listHead[fg];
+            if (quarters && head != NONE && inuse[zs] < inuse[head]) {
+                int after = next[head];
+                prev[zs] = head;
+                next[zs] = after;
+                next[head] = zs;
+                if (after != NONE) {
+                    prev[after] = zs;
+                }
+                return;
+            }
             prev[zs] = NONE;
             next[zs] = head;
             if (head != NONE) {
@@ -1019,6 +1059,9 @@ public final class ZsPool {
             if (huge) {
                 return 0; // one object per zspage: nothing can move (canCompact is always 0 too)
             }
+            if (quarters) {
+                return compactQuarters();
+            }
             long freed = 0;
             int dst = NONE;
             while (canCompact() > 0) {
@@ -1046,6 +1089,42 @@ public final class ZsPool {
             }
             if (dst != NONE) {
                 insert(dst, fullness(dst));
+            }
+            return freed;
+        }
+
+        /**
+         * __zs_compact before 6.3: isolate a source (almost empty first) and, while the class can compact, move its
+         * objects into destinations (almost full first) until it is empty; a destination filled up goes back and the
+         * next one is isolated. It stops when no destination is left, putting the source back.
+         */
+        private long compactQuarters() {
+            long freed = 0;
+            int src;
+            while ((src = isolate(false)) != NONE) {
+                if (canCompact() == 0) {
+                    insert(src, fullness(src));
+                    break;
+                }
+                int dst;
+                while ((dst = isolate(true)) != NONE) {
+                    migrate(src, dst);
+                    if (inuse[src] == 0) {
+                        break; // migrate_zspage found no object left (0), not a full destination (-ENOMEM)
+                    }
+                    insert(dst, fullness(dst));
+                }
+                if (dst == NONE) {
+                    insert(src, fullness(src)); // "stop if we couldn't find slot"
+                    break;
+                }
+                insert(dst, fullness(dst));
+                int fg = fullness(src);
+                insert(src, fg);
+                if (fg == FG_EMPTY) {
+                    freeZspage(src);
+                    freed += ppz;
+                }
             }
             return freed;
         }

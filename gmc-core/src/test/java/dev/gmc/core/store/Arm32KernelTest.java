@@ -89,32 +89,46 @@ class Arm32KernelTest {
     /**
      * The pool's dynamics on a 32-bit kernel: 4,000 overwrites of a 1,000-page device (golden/arm32-churn.ops:
      * "SLOT SRC" writes synthetic page SRC into SLOT; "C" reads mm_stat, compacts and reads it again), replayed on
-     * Debian's 6.12 armhf kernels. Every checkpoint's nine numbers, pages_compacted and mem_used_max included, must
-     * be the kernel's. (Linux 6.1 is not in this list: its zsmalloc predates the fullness groups of 6.3 that gmc emulates,
-     * and its pool differs from gmc's by up to 3 pages of 500 under this churn; docs/results/arm32-zram/.)
+     * Debian's armhf kernels with each of their compressors that gmc reproduces byte for byte. Every checkpoint's nine
+     * numbers, pages_compacted and mem_used_max included, must be the kernel's. 6.1's lines test the pre-6.3 pool
+     * (four fullness groups, the old insertion order and compaction loop); 6.12's the tenths of 6.3 and later.
      */
-    @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.12-armmp-lpae"})
-    void churnOnA612KernelGivesItsMmStatAtEveryCheckpoint(String kernel) throws Exception {
+    @ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"6.1-armmp, lzo-rle", "6.1-armmp, lzo", "6.1-armmp, lz4",
+            "6.1-armmp-lpae, lzo-rle", "6.1-armmp-lpae, lzo", "6.1-armmp-lpae, lz4", "6.12-armmp, lz4",
+            "6.12-armmp-lpae, lz4"})
+    void churnGivesTheKernelsMmStatAtEveryCheckpoint(String kernel, String comp) throws Exception {
+        assertThat(churn(kernel, comp, classesOf(kernel))).isEqualTo(churnGolden(kernel, comp));
+    }
+
+    private static java.util.List<String> churnGolden(String kernel, String comp) throws IOException {
+        try (InputStream k = Arm32KernelTest.class.getResourceAsStream("/golden/arm32-churn." + kernel + ".txt")) {
+            java.util.List<String> want = new String(k.readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.startsWith("churn " + comp + " ")).map(l -> l.replaceAll("\\s+", " ")).toList();
+            assertThat(want).as(kernel + " " + comp).hasSize(8);
+            return want;
+        }
+    }
+
+    /** Replays golden/arm32-churn.ops; the mm_stat lines at its checkpoints, every page read back on the way out. */
+    private static java.util.List<String> churn(String kernel, String comp, SizeClassTable classes) throws IOException {
         byte[] pages = TestPages.pages(1, 1200);
         java.util.List<String> ops;
-        java.util.List<String> want;
-        try (InputStream o = Arm32KernelTest.class.getResourceAsStream("/golden/arm32-churn.ops");
-             InputStream k = Arm32KernelTest.class.getResourceAsStream("/golden/arm32-churn." + kernel + ".txt")) {
+        try (InputStream o = Arm32KernelTest.class.getResourceAsStream("/golden/arm32-churn.ops")) {
             ops = new String(o.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
-            want = new String(k.readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .filter(l -> l.startsWith("churn lz4 ")).toList();
         }
-        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel")).withClasses(classesOf(kernel));
+        String codec = comp.equals("lz4") ? "lz4-kernel" : comp; // lzo and lzo-rle are the kernel's own ports
+        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse(codec)).withClasses(classes);
         java.util.List<String> got = new java.util.ArrayList<>();
         byte[][] model = new byte[1000][];
         try (ZramDevice dev = new ZramDevice(config, 1000)) {
             int n = 0;
             for (String op : ops) {
                 if (op.equals("C")) {
-                    got.add("churn lz4 " + n + " written " + dev.mmStat());
+                    got.add(("churn " + comp + " " + n + " written " + dev.mmStat()).replaceAll("\\s+", " "));
                     dev.compact();
-                    got.add("churn lz4 " + n + " compacted " + dev.mmStat());
+                    dev.store().checkInvariants();
+                    got.add(("churn " + comp + " " + n + " compacted " + dev.mmStat()).replaceAll("\\s+", " "));
                     continue;
                 }
                 String[] f = op.split(" ");
@@ -133,8 +147,6 @@ class Arm32KernelTest {
             }
             dev.store().checkInvariants();
         }
-        assertThat(want).hasSize(8);
-        assertThat(got.stream().map(l -> l.replaceAll("\\s+", " ")).toList())
-                .isEqualTo(want.stream().map(l -> l.replaceAll("\\s+", " ")).toList());
+        return got;
     }
 }
