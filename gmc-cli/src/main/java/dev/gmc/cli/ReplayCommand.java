@@ -289,8 +289,8 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private static void printTable(PrintWriter out, ReplayReport r) {
-        out.printf("%s: %s driver, daemon %s, %d lines, %d GPU/CPU accesses, %s verified against the shadow copy%n",
-                r.trace(), r.driver(), r.daemon(), r.lines(), r.accesses(), Units.bytes(r.bytesVerified()));
+        out.printf("%s: %s driver%s, daemon %s, %d lines, %d GPU/CPU accesses, %s verified against the shadow copy%n",
+                r.trace(), r.driver(), r.pool().isEmpty() ? "" : " (" + r.pool() + ")", r.daemon(), r.lines(), r.accesses(), Units.bytes(r.bytesVerified()));
         Map<String, Long> c = r.driverCounters();
         Map<String, Long> m = r.mmuCounters();
         out.println();

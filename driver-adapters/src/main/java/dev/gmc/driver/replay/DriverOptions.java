@@ -1,6 +1,8 @@
 package dev.gmc.driver.replay;
 
 import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.pool.KernelArch;
+import dev.gmc.core.pool.SizeClassTable;
 import dev.gmc.core.store.IncompressiblePolicy;
 import dev.gmc.core.store.StoreConfig;
 import dev.gmc.driver.BufferType;
@@ -94,6 +96,11 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
             cfg = cfg.withRam(Trace.parseSize(file, h.number(), "ram", h.opt("ram", "256M")));
             option = "algo";
             store = store.withCodec(CodecSpec.parse(h.opt("algo", "lz4-kernel")));
+            option = "pool";
+            String pool = h.opt("pool", "chain8");
+            pool(pool, KernelArch.BIT64); // named as pool's if bad, before arch is read
+            option = "arch";
+            store = store.withClasses(pool(pool, arch(h.opt("arch", "64"))));
             option = "policy";
             store = store.withPolicy(IncompressiblePolicy.parse(h.opt("policy", "reject")));
             option = "threshold";
@@ -176,8 +183,50 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
             case "reclaim" -> reclaim(value);
             case "recompress" -> recompressCodecs(value);
             case "recompress-compact" -> yesNo(value);
+            case "pool" -> pool(value, KernelArch.BIT64);
+            case "arch" -> arch(value);
             default -> throw new AssertionError(key);
         }
+    }
+
+    /**
+     * The pool's kernel: {@code chainN} (Linux 6.3 and later with {@code CONFIG_ZSMALLOC_CHAIN_SIZE=N}; chain8 is the
+     * default) or {@code legacy} (6.2 and earlier: the used-percent class rule with chain 4, four fullness groups and
+     * the old compaction loop, as checked against Linux 6.1).
+     */
+    static SizeClassTable pool(String v, KernelArch arch) {
+        if (v.equals("legacy")) {
+            return SizeClassTable.of(4, SizeClassTable.ChainRule.LEGACY_USED_PERCENT, arch);
+        }
+        if (v.startsWith("chain")) {
+            try {
+                int chain = Integer.parseInt(v.substring(5));
+                if (chain >= 1 && chain <= 16) {
+                    return SizeClassTable.of(chain, SizeClassTable.ChainRule.MIN_TAIL_WASTE, arch);
+                }
+            } catch (NumberFormatException e) {
+                // named below
+            }
+        }
+        throw new IllegalArgumentException("pool '" + v + "' (expected chain1..chain16, the zspage chain of Linux "
+                + "6.3 and later, default chain8, or legacy for 6.2 and earlier)");
+    }
+
+    /** The kernel's word size and physical addresses: {@code 64}, {@code arm32} or {@code arm32-lpae}. */
+    static KernelArch arch(String v) {
+        return KernelArch.parse(v);
+    }
+
+    /** The pool's kernel as a report names it ({@code zsmalloc chain8, 64-bit}), or "" for the default. */
+    String describePool() {
+        SizeClassTable t = config.store().classes();
+        SizeClassTable d = SizeClassTable.kernelDefault();
+        if (t.maxChain() == d.maxChain() && t.rule() == d.rule() && t.arch() == d.arch()) {
+            return "";
+        }
+        String pool = t.rule() == SizeClassTable.ChainRule.LEGACY_USED_PERCENT ? "<= 6.2" : "chain"
+                + t.maxChain();
+        return "zsmalloc " + pool + ", " + (t.arch() == KernelArch.BIT64 ? "64-bit" : t.arch().label()) + " kernel";
     }
 
     /** {@code none}, or up to three codecs separated by commas: zram's recomp_algorithm, priorities 1, 2, 3. */

@@ -30,7 +30,7 @@ public final class Trace {
     static {
         cmd("driver", "NAME:word", "format", "ram", "algo", "policy", "threshold", "remap", "tlb", "restore", "compress",
                 "min-pages", "daemon", "reclaim", "recompress", "recompress-after", "recompress-threshold",
-                "recompress-compact");
+                "recompress-compact", "pool", "arch");
         cmd("process", "PID:int NAME:word");
         cmd("context", "CONTEXT:newctx PID:int");
         cmd("alloc", "BUFFER:newbuf CONTEXT:ctx PAGES:int", "type", "content", "seed", "gpu");
@@ -348,7 +348,7 @@ public final class Trace {
                 case "recompress-after" -> parseInt(file, l.number(), k, v, 0, Integer.MAX_VALUE);
                 case "recompress-threshold" -> parseInt(file, l.number(), k, v, 0, 4095);
                 case "restore", "compress", "algo", "policy", "remap", "format", "reclaim", "recompress",
-                        "recompress-compact" -> { // driver-line options
+                        "recompress-compact", "pool", "arch" -> { // driver-line options
                     try {
                         DriverOptions.check(k, v);
                     } catch (IllegalArgumentException e) {

@@ -149,7 +149,7 @@ public final class TraceRunner {
             putDaemonCounters(dc);
             Map<String, Long> mc = new LinkedHashMap<>();
             d.mmuCounters().snapshot().forEach((k, v) -> mc.put(k.name().toLowerCase(Locale.ROOT), v));
-            return new ReplayReport(trace.file(), d.name(), o.describeDaemon(), count, accesses, verified,
+            return new ReplayReport(trace.file(), d.name(), o.describePool(), o.describeDaemon(), count, accesses, verified,
                     List.copyOf(failures), List.copyOf(reported), List.copyOf(timeline), peak, dc, mc,
                     d.store().mmStat().toString());
         } finally {

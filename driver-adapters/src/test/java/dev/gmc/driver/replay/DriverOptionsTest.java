@@ -61,10 +61,43 @@ class DriverOptionsTest {
         "tlb=3|t.gmct:2: field tlb: TLB size 3 is not a power of two",
         "ram=64|t.gmct:2: field ram: RAM size 64 bytes: expected a multiple of 4096 between 64 KiB and 128 GiB",
         "ram=1001K|t.gmct:2: field ram: RAM size 1025024 bytes: expected a multiple of 4096",
+        "pool=chain0|t.gmct:2: field pool: pool 'chain0' (expected chain1..chain16",
+        "pool=6.1|t.gmct:2: field pool: pool '6.1' (expected chain1..chain16",
+        "arch=sparc|t.gmct:2: field arch: kernel arch: 'sparc' (expected one of 64, arm32, arm32-lpae)",
     })
     void malformedDriverOptionsFailAtParseNamingTheOption(String option, String message) {
         assertThatThrownBy(() -> Trace.parse("t.gmct", "gmc-trace 1\ndriver midgard " + option + "\n"))
                 .isInstanceOf(TraceException.class).hasMessageStartingWith(message);
+    }
+
+    /**
+     * pool= and arch= give the replay's store that kernel's zsmalloc: on a 32-bit LPAE kernel no object takes less
+     * than a 2048-byte slot (KernelArch), so the pool holds at least half a page per compressed page, where the
+     * default 64-bit pool packs these gradients many to a page; the report names the kernel when it is not the default.
+     */
+    @Test
+    void poolAndArchGiveTheReplaysStoreThatKernelsZsmalloc() {
+        String body = "process 100 app\ncontext c 100\nalloc tex c 64 type=texture content=gradient\n"
+                + "cpumap tex 100\nbackground 100\ncheck\n";
+        ReplayReport def = run("gmc-trace 1\ndriver midgard ram=16M\n" + body);
+        ReplayReport lpae = run("gmc-trace 1\ndriver midgard ram=16M pool=legacy arch=arm32-lpae\n" + body);
+        ReplayReport legacy = run("gmc-trace 1\ndriver midgard ram=16M pool=legacy\n" + body);
+        ReplayReport chain16 = run("gmc-trace 1\ndriver midgard ram=16M pool=chain16 arch=aarch64\n" + body);
+        assertThat(def.pool()).isEmpty();
+        assertThat(lpae.pool()).isEqualTo("zsmalloc <= 6.2, arm32-lpae kernel");
+        assertThat(legacy.pool()).isEqualTo("zsmalloc <= 6.2, 64-bit kernel");
+        assertThat(chain16.pool()).isEqualTo("zsmalloc chain16, 64-bit kernel");
+        for (ReplayReport r : new ReplayReport[] {def, lpae, legacy, chain16}) {
+            assertThat(r.failures()).isEmpty();
+            assertThat(r.driverCounters().get("pages_stored")).isEqualTo(def.driverCounters().get("pages_stored"));
+        }
+        long stored = def.driverCounters().get("pages_stored");
+        long hugePages = dev.gmc.core.store.MmStat.parse(lpae.mmStat()).hugePages();
+        assertThat(dev.gmc.core.store.MmStat.parse(lpae.mmStat()).memUsedTotal())
+                .isGreaterThanOrEqualTo((stored - hugePages) * 2048 + hugePages * 4096);
+        assertThat(dev.gmc.core.store.MmStat.parse(def.mmStat()).memUsedTotal())
+                .isLessThan(dev.gmc.core.store.MmStat.parse(lpae.mmStat()).memUsedTotal());
+        assertThat(legacy.mmStat()).isNotEqualTo(def.mmStat()); // other classes, other pool
     }
 
     @Test
@@ -90,8 +123,8 @@ class DriverOptionsTest {
         assertThat(run(t).driverCounters().get("eager_restores")).isZero();
 
         assertThatThrownBy(() -> t.withDriverOptions(Map.of("colour", "red"))).isInstanceOf(TraceException.class)
-                .hasMessageStartingWith("t.gmct:2: field colour: 'driver' takes no option 'colour' (it takes algo, "
-                        + "compress, daemon, format, min-pages, policy, ram, reclaim, recompress, recompress-after, recompress-compact, recompress-threshold, remap, restore, threshold, tlb, and a "
+                .hasMessageStartingWith("t.gmct:2: field colour: 'driver' takes no option 'colour' (it takes algo, arch, "
+                        + "compress, daemon, format, min-pages, policy, pool, ram, reclaim, recompress, recompress-after, recompress-compact, recompress-threshold, remap, restore, threshold, tlb, and a "
                         + "daemon policy's NAME.KEY)");
         assertThatThrownBy(() -> t.withDriverOptions(Map.of("remap", "sometimes")))
                 .hasMessageStartingWith("t.gmct:2: field remap: remap 'sometimes'");
