@@ -23,11 +23,11 @@ import java.util.Locale;
  * </ul>
  * All of this was measured, not only derived: Debian's armhf kernels 6.1 ({@code armmp}, {@code armmp-lpae}; legacy
  * chain 4) and 6.12 (chain 8) booted under qemu wrote gmc's page sets through their own zram, and every
- * {@code mm_stat} equals gmc's prediction with these settings (docs/results/arm32-zram/; Arm32KernelTest, and
- * MeasureCommandTest in the CLI module), as do the 6.12 kernels' figures under 4,000 overwrites with compaction.
+ * {@code mm_stat} equals gmc's prediction with these settings (docs/results/arm32-zram/; ArmKernelTest, and
+ * MeasureCommandTest in the CLI module), as do all four kernels' figures under two churns with compaction.
  * Which of 6.3–6.11 already dropped the tag bit was not measured; gmc ties it to the chain rule (legacy: subtract).
- * The pool's dynamics are always those of 6.3 and later (fullness groups by tenths): a 6.1 kernel's pool under
- * churn differs from gmc's by a few pages.
+ * Under churn the pool follows the table's kernel generation as well (ZsPool: 6.1's four fullness groups with the
+ * legacy rule; Debian's arm64 6.1 kernel checks that on 64-bit).
  */
 public enum KernelArch {
     /** x86-64 and arm64: 8-byte handles and same-filled words; the smallest class is 32 bytes. */

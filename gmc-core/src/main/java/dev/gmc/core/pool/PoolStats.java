@@ -13,7 +13,10 @@ public record PoolStats(long totalPages, long pagesCompacted, List<ClassStats> c
         this(totalPages, pagesCompacted, List.of(rows));
     }
 
-    /** One size class. {@code fullness[g]} counts zspages in group g (0 empty … 10 = 90–99 %, 11 full). */
+    /**
+     * One size class. {@code fullness[g]} counts zspages in group g (0 empty … 10 = 90–99 %, 11 full); before 6.3
+     * (a legacy-rule table) only 0, 1 (almost empty), 10 (almost full) and 11 are used.
+     */
     public record ClassStats(int classId, int kernelIndex, int size, int pagesPerZspage, int objsPerZspage,
                              int zspages, long objsAllocated, long objsInuse, long freeablePages, int[] fullness) {
 

@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * An emulation of zsmalloc ({@code mm/zsmalloc.c}, Linux 6.6–6.18 behaviour; kernel-facts §1) that stores real bytes.
+ * An emulation of zsmalloc ({@code mm/zsmalloc.c}; kernel-facts §1) that stores real bytes: Linux 6.3 and later
+ * (checked against 6.12 and 6.18), or 6.2 and earlier for a table of the legacy chain rule (checked against 6.1).
  *
  * <h2>Layout</h2>
  * Each size class owns zspages of {@code ppz} page frames holding {@code objs} slots of {@code size} bytes laid
@@ -24,7 +25,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Policy (as the kernel)</h2>
  * <ul>
  *   <li>12 fullness groups: 0 (empty), 1..10 for in-use ratio buckets {@code 100*inuse/objs/10 + 1}, 11 (full);
- *       a zspage changing group goes to the head of its new list.</li>
+ *       a zspage changing group goes to the head of its new list. Before 6.3 (a legacy-rule table): four groups,
+ *       empty (0), almost empty ({@code inuse <= 3*objs/4}, kept in 1), almost full (kept in 10) and full (11), so the
+ *       scans below visit them in the old kernel's order; a zspage with fewer objects in use than its list's head
+ *       goes second; and {@link #compact()} runs the old loop (a source from almost empty first, emptied into one
+ *       destination after another, almost full first).</li>
  *   <li>malloc takes the head zspage of the fullest non-full group (10 down to 0); if none, a new zspage is built
  *       and {@code pages_allocated += ppz}.</li>
  *   <li>free pushes the slot on its zspage's free list; a zspage that becomes empty is freed at once.</li>

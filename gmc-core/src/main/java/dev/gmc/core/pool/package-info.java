@@ -6,10 +6,11 @@
  *   <li>{@link dev.gmc.core.pool.SizeClassTable}: the 255 size indices 16 bytes apart from 32, the chain length
  *       rule (legacy used-percent for chain 4, minimum tail waste since 6.3), class merging and
  *       {@code huge_class_size}, computed once into primitive arrays.</li>
- *   <li>{@link dev.gmc.core.pool.ZsPool}: zspages of 1..16 page frames per class, 12 fullness groups, allocation
- *       from the fullest non-full zspage, LIFO free slots linked through the slots themselves, the 8-byte handle
- *       at the start of each non-huge slot, empty zspages freed at once, compaction with the kernel's
- *       source/destination choice and {@code pages_compacted}.</li>
+ *   <li>{@link dev.gmc.core.pool.ZsPool}: zspages of 1..16 page frames per class, 12 fullness groups (4 before
+ *       Linux 6.3, with that kernel's list order and compaction loop), allocation from the fullest non-full zspage,
+ *       LIFO free slots linked through the slots themselves, the handle word (8 or 4 bytes) at the start of each
+ *       non-huge slot, empty zspages freed at once, compaction with the kernel's source/destination choice and
+ *       {@code pages_compacted}.</li>
  *   <li>{@link dev.gmc.core.pool.PoolHandle}: the 64-bit handle layout with a generation, so a stale or forged
  *       handle fails with {@link dev.gmc.core.pool.InvalidHandleException} instead of reaching another object.</li>
  *   <li>{@link dev.gmc.core.pool.PageFrames}: a size class's page frames, in byte arrays of 15 frames, not one

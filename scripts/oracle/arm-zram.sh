@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Ask real 32-bit ARM kernels what their zram makes of page files: Debian's armhf kernels 6.1 (bookworm) and 6.12
-# (trixie), each without and with LPAE, booted under qemu-system-arm (software emulation, about 10 s per kernel),
-# write every FILE once, in order, with O_DIRECT through their own zram and print mm_stat for each compressor.
-# Those lines are what `gmc measure --arch arm32|arm32-lpae [--legacy-classes]` must print (Arm32KernelTest,
-# MeasureCommandTest; the results are in docs/results/arm32-zram/).
+# Ask real ARM kernels what their zram makes of page files: Debian's armhf kernels 6.1 (bookworm) and 6.12
+# (trixie), each without and with LPAE, and its arm64 kernel 6.1 (bookworm: zsmalloc before 6.3 on a 64-bit kernel,
+# as on many phones), booted under qemu-system-arm/-aarch64 (software emulation, about 10 s per kernel), write every
+# FILE once, in order, with O_DIRECT through their own zram and print mm_stat for each compressor.
+# Those lines are what `gmc measure --arch arm32|arm32-lpae|64 [--legacy-classes]` must print (ArmKernelTest,
+# MeasureCommandTest; the results are in docs/results/arm32-zram/ and arm64-zram/).
 #
-# usage: scripts/oracle/arm32-zram.sh OUTDIR FILE...     (root, Debian 12; downloads ~180 MB of .deb packages)
+# usage: scripts/oracle/arm-zram.sh OUTDIR FILE...     (root, Debian 12; downloads ~240 MB of .deb packages)
+#   KERNELS="6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 6.1-arm64" (the default: all five) picks kernels.
 #   FILE: raw pages (a multiple of 4096 bytes; decompress .gz samples first). Output: OUTDIR/linux-KERNEL.txt
 #   CHURN_OPS=ops CHURN_SRC=pages: also replay OPS on a fresh 1000-page device per compressor: a line "SLOT SRC"
 #   writes page SRC of CHURN_SRC into SLOT (overwriting what was there); a line "C" prints mm_stat, compacts and
@@ -48,6 +50,19 @@ if [ ! -d k612-armmp ]; then
   for v in armmp armmp-lpae; do mkdir -p k612-$v && dpkg-deb -x "linux-image-$ver-${v}"_*_armhf.deb k612-$v; done
 fi
 
+# bookworm for arm64, through a private apt state too (no foreign architecture added): the 6.1 arm64 kernel
+if [ ! -d k61-arm64 ]; then
+  mkdir -p bw64/state bw64/cache
+  echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" \
+    > bw64/sources.list
+  O=(-o Dir::Etc::sourcelist="$work/bw64/sources.list" -o Dir::Etc::sourceparts=/dev/null
+     -o Dir::State="$work/bw64/state" -o Dir::Cache="$work/bw64/cache" -o APT::Architecture=arm64)
+  apt-get "${O[@]}" update -q >/dev/null
+  v=$(apt-cache "${O[@]}" search '^linux-image-6\.1\.0-[0-9]*-arm64$' | awk '{print $1}' | sort -V | tail -1)
+  (mkdir -p dl64 && cd dl64 && apt-get "${O[@]}" download -q "$v" busybox-static)
+  mkdir -p k61-arm64 bb64 && dpkg-deb -x dl64/linux-image-*_arm64.deb k61-arm64 && dpkg-deb -x dl64/busybox-static_*_arm64.deb bb64
+fi
+
 cat > init <<'EOF'
 #!/bin/sh
 export PATH=/bin
@@ -87,9 +102,11 @@ EOF
 
 # run NAME KERNEL_DIR "MODULES" "ALGOS": one initramfs (busybox, the modules, the files) and one boot
 run() {
-  local name=$1 kdir=$2 mods=$3 algos=$4 r=root-$1
+  local name=$1 kdir=$2 mods=$3 algos=$4 r=root-$1 bb=bb qemu=(qemu-system-arm -M virt -cpu cortex-a15)
+  case " ${KERNELS:-6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 6.1-arm64} " in *" $name "*) ;; *) return 0 ;; esac
+  case $name in *-arm64) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57) ;; esac
   rm -rf "$r"; mkdir -p "$r"/{bin,m,data,proc,sys,dev}
-  cp bb/bin/busybox "$r/bin/"
+  cp $bb/bin/busybox "$r/bin/"
   for l in sh mount insmod cat echo dd stat basename uname poweroff; do ln -s busybox "$r/bin/$l"; done
   : > "$r/m/order"
   for m in $mods; do
@@ -101,10 +118,10 @@ run() {
   for f in "${files[@]}"; do cp "$f" "$r/data/"; done
   if [ -n "${CHURN_OPS:-}" ]; then cp "$CHURN_OPS" "$r/churn.ops"; cp "$CHURN_SRC" "$r/churn.src"; fi
   (cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "../initrd-$name.gz")
-  timeout 900 qemu-system-arm -M virt -cpu cortex-a15 -m 1024 -nographic -no-reboot \
+  timeout 1800 "${qemu[@]}" -m 1024 -nographic -no-reboot \
     -kernel "$(ls "$kdir"/boot/vmlinuz-*)" -initrd "initrd-$name.gz" \
     -append "console=ttyAMA0 rdinit=/init panic=-1 quiet" > "boot-$name.log" 2>&1
-  grep '^### ' "boot-$name.log" | sed 's/^### //' > "$out/linux-$name.txt"
+  grep '^### ' "boot-$name.log" | sed 's/^### //' | tr -d '\r' > "$out/linux-$name.txt"
   grep -q '^done' "$out/linux-$name.txt" || { echo "$name: the guest did not finish (boot-$name.log)" >&2; exit 1; }
   echo "$out/linux-$name.txt"
 }
@@ -113,3 +130,4 @@ run 6.1-armmp k61-armmp "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
 run 6.1-armmp-lpae k61-armmp-lpae "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
 run 6.12-armmp k612-armmp "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd"
 run 6.12-armmp-lpae k612-armmp-lpae "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd"
+run 6.1-arm64 k61-arm64 "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
