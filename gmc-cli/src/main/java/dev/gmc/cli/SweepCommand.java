@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
                 + "copies as 'gmc replay' does.",
                 "Keys: the driver line's options (docs/TRACE-FORMAT.md): algo, policy, threshold, remap, tlb, "
                         + "restore, compress, min-pages, ram, format, reclaim, recompress, recompress-after, "
-                        + "recompress-threshold, recompress-compact, daemon and a daemon policy's NAME.KEY "
+                        + "recompress-threshold, recompress-compact, pool, arch, daemon and a daemon policy's NAME.KEY "
                         + "(gmc policies); for gen: traces also gen.driver, gen.apps, gen.switches, gen.frames, "
                         + "gen.working-set, gen.seed, gen.idle.",
                 "Exit code: 0 every run verified, 1 a malformed trace or option (or a run stopped by a trace error), "
