@@ -37,27 +37,26 @@ if [ ! -d bb ]; then
   mkdir -p bb && dpkg-deb -x busybox-static_*_armhf.deb bb
   for v in armmp armmp-lpae; do mkdir -p k61-$v && dpkg-deb -x "linux-image-$v61-${v}"_*_armhf.deb k61-$v; done
 fi
-# trixie, through a private apt state so that the machine's sources stay as they are: 6.12 kernels
-if [ ! -d k612-armmp ]; then
-  mkdir -p trixie/state trixie/cache
-  echo "deb [arch=armhf signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
-    > trixie/sources.list
-  O=(-o Dir::Etc::sourcelist="$work/trixie/sources.list" -o Dir::Etc::sourceparts=/dev/null
-     -o Dir::State="$work/trixie/state" -o Dir::Cache="$work/trixie/cache" -o APT::Architecture=armhf)
+# private_apt DIR SUITE ARCH: an apt state of its own in DIR for Debian SUITE on ARCH, so that the machine's sources
+# and architectures stay as they are; leaves the options that select it in O
+private_apt() {
+  mkdir -p "$1/state" "$1/cache"
+  echo "deb [arch=$3 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $2 main" \
+    > "$1/sources.list"
+  O=(-o Dir::Etc::sourcelist="$work/$1/sources.list" -o Dir::Etc::sourceparts=/dev/null
+     -o Dir::State="$work/$1/state" -o Dir::Cache="$work/$1/cache" -o APT::Architecture="$3")
   apt-get "${O[@]}" update -q >/dev/null
+}
+# trixie: 6.12 kernels
+if [ ! -d k612-armmp ]; then
+  private_apt trixie trixie armhf
   ver=$(apt-cache "${O[@]}" search '^linux-image-6\.12\..*-armmp$' | newest '6\.12\.')
   apt-get "${O[@]}" download -q "linux-image-$ver-armmp" "linux-image-$ver-armmp-lpae"
   for v in armmp armmp-lpae; do mkdir -p k612-$v && dpkg-deb -x "linux-image-$ver-${v}"_*_armhf.deb k612-$v; done
 fi
-
-# bookworm for arm64, through a private apt state too (no foreign architecture added): the 6.1 arm64 kernel
+# bookworm for arm64: the 6.1 arm64 kernel and its busybox
 if [ ! -d k61-arm64 ]; then
-  mkdir -p bw64/state bw64/cache
-  echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" \
-    > bw64/sources.list
-  O=(-o Dir::Etc::sourcelist="$work/bw64/sources.list" -o Dir::Etc::sourceparts=/dev/null
-     -o Dir::State="$work/bw64/state" -o Dir::Cache="$work/bw64/cache" -o APT::Architecture=arm64)
-  apt-get "${O[@]}" update -q >/dev/null
+  private_apt bw64 bookworm arm64
   v=$(apt-cache "${O[@]}" search '^linux-image-6\.1\.0-[0-9]*-arm64$' | awk '{print $1}' | sort -V | tail -1)
   (mkdir -p dl64 && cd dl64 && apt-get "${O[@]}" download -q "$v" busybox-static)
   mkdir -p k61-arm64 bb64 && dpkg-deb -x dl64/linux-image-*_arm64.deb k61-arm64 && dpkg-deb -x dl64/busybox-static_*_arm64.deb bb64
