@@ -84,13 +84,16 @@ class ZsPoolTest {
     /**
      * ≥ 10^6 random malloc/write/overwrite/free/read/compact operations checked against a plain map after every
      * step; full structural invariants every 50,000 steps. Fewer on 32-bit kernels, whose slots carry 4-byte handle
-     * words and free links in front of the data.
+     * words and free links in front of the data, and on the pool before 6.3 (the legacy rule: four fullness groups,
+     * its own insertion order and compaction loop).
      */
     @ParameterizedTest
-    @CsvSource({"BIT64, 1000000", "ARM32, 200000", "ARM32_LPAE, 200000"})
-    void randomOperationsAgreeWithAPlainMapModel(KernelArch arch, int ops) {
+    @CsvSource({"BIT64, 8, MIN_TAIL_WASTE, 1000000", "ARM32, 8, MIN_TAIL_WASTE, 200000",
+            "ARM32_LPAE, 8, MIN_TAIL_WASTE, 200000", "BIT64, 4, LEGACY_USED_PERCENT, 300000",
+            "ARM32, 4, LEGACY_USED_PERCENT, 200000"})
+    void randomOperationsAgreeWithAPlainMapModel(KernelArch arch, int chain, SizeClassTable.ChainRule rule, int ops) {
         SplittableRandom r = new SplittableRandom(42);
-        ZsPool pool = new ZsPool(SizeClassTable.of(8, SizeClassTable.ChainRule.MIN_TAIL_WASTE, arch));
+        ZsPool pool = new ZsPool(SizeClassTable.of(chain, rule, arch)); // the legacy rule: the pre-6.3 pool
         Map<Long, byte[]> model = new HashMap<>();
         List<Long> keys = new ArrayList<>();
         byte[] buf = new byte[4096];
