@@ -55,7 +55,8 @@ final class MeasureCommand implements Callable<Integer> {
             defaultValue = "8")
     int chain;
 
-    @Option(names = "--legacy-classes", description = "Use the <=6.2 kernel rule (chain 4, used-percent) for size classes.")
+    @Option(names = "--legacy-classes", description = "A <=6.2 kernel's zsmalloc: the used-percent size-class rule with chain 4, "
+            + "and its older pool (four fullness groups) where --recompress frees and compacts.")
     boolean legacy;
 
     @Option(names = "--arch", defaultValue = "64", paramLabel = "ARCH", description = Args.ARCH_HELP)
