@@ -96,11 +96,10 @@ record DriverOptions(String driver, DriverConfig config, RestoreMode restore, Po
             cfg = cfg.withRam(Trace.parseSize(file, h.number(), "ram", h.opt("ram", "256M")));
             option = "algo";
             store = store.withCodec(CodecSpec.parse(h.opt("algo", "lz4-kernel")));
-            option = "pool";
-            String pool = h.opt("pool", "chain8");
-            pool(pool, KernelArch.BIT64); // named as pool's if bad, before arch is read
             option = "arch";
-            store = store.withClasses(pool(pool, arch(h.opt("arch", "64"))));
+            KernelArch arch = arch(h.opt("arch", "64"));
+            option = "pool";
+            store = store.withClasses(pool(h.opt("pool", "chain8"), arch));
             option = "policy";
             store = store.withPolicy(IncompressiblePolicy.parse(h.opt("policy", "reject")));
             option = "threshold";
