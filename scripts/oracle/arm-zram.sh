@@ -9,6 +9,7 @@
 # usage: scripts/oracle/arm-zram.sh OUTDIR FILE...     (root, Debian 12; downloads ~240 MB of .deb packages)
 #   KERNELS="6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 6.1-arm64" (the default: all five) picks kernels.
 #   FILE: raw pages (a multiple of 4096 bytes; decompress .gz samples first). Output: OUTDIR/linux-KERNEL.txt
+#   A compressor written ALGO:N (6.12: zstd:1, zstd:7, zstd:-1) is given "algo=ALGO level=N" in algorithm_params.
 #   CHURN_OPS=ops CHURN_SRC=pages: also replay OPS on a fresh 1000-page device per compressor: a line "SLOT SRC"
 #   writes page SRC of CHURN_SRC into SLOT (overwriting what was there); a line "C" prints mm_stat, compacts and
 #   prints it again (about 2 minutes per 4,000 writes and kernel: one dd each).
@@ -71,7 +72,11 @@ echo "### uname $(uname -m -r) algos: $(cat /sys/block/zram0/comp_algorithm)"
 for f in /data/*; do
   for a in $(cat /algos); do
     echo 1 > /sys/block/zram0/reset
-    echo $a > /sys/block/zram0/comp_algorithm
+    case $a in
+      *:*) echo ${a%%:*} > /sys/block/zram0/comp_algorithm
+           echo "algo=${a%%:*} level=${a#*:}" > /sys/block/zram0/algorithm_params ;;
+      *) echo $a > /sys/block/zram0/comp_algorithm ;;
+    esac
     stat -c %s $f > /sys/block/zram0/disksize
     dd if=$f of=/dev/zram0 bs=4096 oflag=direct 2>/dev/null
     echo "### $(basename $f) $a written $(cat /sys/block/zram0/mm_stat)"
@@ -127,6 +132,6 @@ run() {
 # 6.1: zram and zsmalloc are modules, lzo built in; 6.12: zsmalloc built in, zram's backends link the libraries.
 run 6.1-armmp k61-armmp "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
 run 6.1-armmp-lpae k61-armmp-lpae "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
-run 6.12-armmp k612-armmp "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd"
-run 6.12-armmp-lpae k612-armmp-lpae "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd"
+run 6.12-armmp k612-armmp "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
+run 6.12-armmp-lpae k612-armmp-lpae "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
 run 6.1-arm64 k61-arm64 "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"

@@ -71,13 +71,15 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     @Option(names = "--algo", defaultValue = "lz4-kernel",
             description = "gmc's codec for the prediction (default: ${DEFAULT-VALUE}). An LZ4 acceleration "
-                    + "(lz4-kernel:N) is also given to the kernel, unless --kernel-params says otherwise.")
+                    + "(lz4-kernel:N) or a zstd level (zstd:N) is also given to the kernel, unless --kernel-params "
+                    + "says otherwise.")
     String algo;
 
     @Option(names = "--kernel-params", paramLabel = "PARAMS",
-            description = "Written to the device's algorithm_params before its disksize (kernel 6.13 and later), "
+            description = "Written to the device's algorithm_params before its disksize (kernel 6.12 and later), "
                     + "e.g. 'level=3'; 'algo=' is prepended with --kernel-algo. Default: 'level=N' when --algo is "
-                    + "an LZ4 codec with acceleration N > 1 and --kernel-algo is lz4, else nothing.")
+                    + "an LZ4 codec with acceleration N > 1 and --kernel-algo is lz4, or zstd:N with N other than "
+                    + "zram's default 3 and --kernel-algo zstd; else nothing.")
     String kernelParams;
 
     @Option(names = "--chain", defaultValue = "8",
@@ -189,8 +191,8 @@ final class KernelCheckCommand implements Callable<Integer> {
             if (params != null) {
                 Path file = sys.resolve("algorithm_params");
                 if (!Files.exists(file)) {
-                    throw new IllegalStateException(file + " is missing (kernel before 6.13): cannot give the kernel '"
-                            + params + "'; use --algo without an acceleration, or --kernel-params ''");
+                    throw new IllegalStateException(file + " is missing (kernel before 6.12): cannot give the kernel '"
+                            + params + "'; use --algo without an acceleration or level, or --kernel-params ''");
                 }
                 write(file, params);
             }
@@ -291,7 +293,8 @@ final class KernelCheckCommand implements Callable<Integer> {
     /**
      * What to write to {@code algorithm_params}, or null for nothing: the explicit {@code --kernel-params} (empty =
      * nothing), else the acceleration of an LZ4 prediction codec when the kernel runs lz4 (zram's lz4 backend passes
-     * {@code level} to {@code LZ4_compress_fast} as its acceleration).
+     * {@code level} to {@code LZ4_compress_fast} as its acceleration), or the level of a zstd prediction codec when the
+     * kernel runs zstd (its backend uses {@code zstd_get_params(level, PAGE_SIZE)}, level 3 when none is given).
      */
     static String algorithmParams(String kernelAlgo, CodecSpec gmcCodec, String explicit) {
         if (explicit != null) {
@@ -301,6 +304,9 @@ final class KernelCheckCommand implements Callable<Integer> {
                 || gmcCodec.algorithm() == CodecSpec.Algorithm.LZ4;
         if (kernelAlgo.equals("lz4") && lz4Fast && gmcCodec.level() > 1) {
             return "algo=lz4 level=" + gmcCodec.level();
+        }
+        if (kernelAlgo.equals("zstd") && gmcCodec.algorithm() == CodecSpec.Algorithm.ZSTD && gmcCodec.level() != 3) {
+            return "algo=zstd level=" + gmcCodec.level();
         }
         return null;
     }

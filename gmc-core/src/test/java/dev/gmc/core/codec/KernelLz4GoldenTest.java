@@ -92,7 +92,7 @@ class KernelLz4GoldenTest {
     }
 
     /**
-     * LZ4_compress_fast's acceleration, as zram takes it since kernel 6.13 ({@code algorithm_params} "algo=lz4
+     * LZ4_compress_fast's acceleration, as zram takes it since kernel 6.12 ({@code algorithm_params} "algo=lz4
      * level=N"): the kernel wrote real-mix at each level, page by page; gmc's {@code lz4-kernel:N} must give every
      * page's length and kind, and a {@link ZramDevice} written in the same order the kernel's {@code mm_stat}. Each
      * level changes the totals (more huge pages, larger objects), so a compressor that ignored the level fails.
