@@ -62,6 +62,20 @@ if [ ! -d k61-arm64 ]; then
   (mkdir -p dl64 && cd dl64 && apt-get "${O[@]}" download -q "$v" busybox-static)
   mkdir -p k61-arm64 bb64 && dpkg-deb -x dl64/linux-image-*_arm64.deb k61-arm64 && dpkg-deb -x dl64/busybox-static_*_arm64.deb bb64
 fi
+# bullseye: 5.10 kernels (armhf without and with LPAE, arm64), the pre-6.3 pool of android12/13-5.10 phones
+if [ ! -d k510-armmp ]; then
+  private_apt bullseye bullseye armhf
+  v=$(apt-cache "${O[@]}" search '^linux-image-5\.10\.0-[0-9]*-armmp$' | awk '{print $1}' | sort -V | tail -1)
+  v=${v%-armmp}
+  (mkdir -p dl510 && cd dl510 && apt-get "${O[@]}" download -q "$v-armmp" "$v-armmp-lpae")
+  for f in armmp armmp-lpae; do mkdir -p k510-$f && dpkg-deb -x dl510/"$v-$f"_*_armhf.deb k510-$f; done
+fi
+if [ ! -d k510-arm64 ]; then
+  private_apt bullseye64 bullseye arm64
+  v=$(apt-cache "${O[@]}" search '^linux-image-5\.10\.0-[0-9]*-arm64$' | awk '{print $1}' | sort -V | tail -1)
+  (mkdir -p dl510a64 && cd dl510a64 && apt-get "${O[@]}" download -q "$v")
+  mkdir -p k510-arm64 && dpkg-deb -x dl510a64/linux-image-*_arm64.deb k510-arm64
+fi
 
 cat > init <<'EOF'
 #!/bin/sh
@@ -107,7 +121,7 @@ EOF
 # run NAME KERNEL_DIR "MODULES" "ALGOS": one initramfs (busybox, the modules, the files) and one boot
 run() {
   local name=$1 kdir=$2 mods=$3 algos=$4 r=root-$1 bb=bb qemu=(qemu-system-arm -M virt -cpu cortex-a15)
-  case " ${KERNELS:-6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 6.1-arm64} " in *" $name "*) ;; *) return 0 ;; esac
+  case " ${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64} " in *" $name "*) ;; *) return 0 ;; esac
   case $name in *-arm64) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57) ;; esac
   rm -rf "$r"; mkdir -p "$r"/{bin,m,data,proc,sys,dev}
   cp $bb/bin/busybox "$r/bin/"
@@ -130,8 +144,11 @@ run() {
   echo "$out/linux-$name.txt"
 }
 # 6.1: zram and zsmalloc are modules, lzo built in; 6.12: zsmalloc built in, zram's backends link the libraries.
+run 5.10-armmp k510-armmp "zsmalloc lz4 zram" "lzo-rle lzo lz4"
+run 5.10-armmp-lpae k510-armmp-lpae "zsmalloc lz4 zram" "lzo-rle lzo lz4"
 run 6.1-armmp k61-armmp "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
 run 6.1-armmp-lpae k61-armmp-lpae "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
 run 6.12-armmp k612-armmp "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
 run 6.12-armmp-lpae k612-armmp-lpae "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
+run 5.10-arm64 k510-arm64 "zsmalloc lz4 zram" "lzo-rle lzo lz4"
 run 6.1-arm64 k61-arm64 "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
