@@ -117,12 +117,15 @@ class ArmKernelTest {
      *       6.3 on 14 of 16 lzo-rle lines, the 6.3 compaction loop on 12, head-only insertion on 4), where the random
      *       churn catches only the first.</li>
      * </ul>
-     * Every checkpoint's nine numbers, pages_compacted and mem_used_max included, must be the kernel's. 6.1's lines
-     * test the pre-6.3 pool (four fullness groups, the old insertion order and compaction loop), on 32-bit and 64-bit
-     * kernels; 6.12's the tenths of 6.3 and later.
+     * Every checkpoint's nine numbers (5.10: eight), pages_compacted and mem_used_max included, must be the kernel's.
+     * 5.10's and 6.1's lines test the pre-6.3 pool (four fullness groups, the old insertion order and compaction loop),
+     * on 32-bit and 64-bit kernels; 6.12's the tenths of 6.3 and later, with lz4 and zstd.
      */
     @ParameterizedTest(name = "{0} {1} {2}")
     @org.junit.jupiter.params.provider.CsvSource({
+            "churn, 5.10-armmp, lzo-rle", "churn, 5.10-armmp, lzo", "churn, 5.10-armmp, lz4",
+            "churn, 5.10-armmp-lpae, lzo-rle", "churn, 5.10-armmp-lpae, lzo", "churn, 5.10-armmp-lpae, lz4",
+            "churn, 5.10-arm64, lzo-rle", "churn, 5.10-arm64, lzo", "churn, 5.10-arm64, lz4",
             "churn, 6.1-armmp, lzo-rle", "churn, 6.1-armmp, lzo", "churn, 6.1-armmp, lz4",
             "churn, 6.1-armmp-lpae, lzo-rle", "churn, 6.1-armmp-lpae, lzo", "churn, 6.1-armmp-lpae, lz4",
             "churn, 6.12-armmp, lz4", "churn, 6.12-armmp-lpae, lz4", "churn, 6.12-armmp, zstd", "churn, 6.12-armmp-lpae, zstd",
@@ -130,7 +133,10 @@ class ArmKernelTest {
             "fragment, 6.1-armmp-lpae, lzo-rle", "fragment, 6.1-armmp-lpae, lzo", "fragment, 6.1-armmp-lpae, lz4",
             "fragment, 6.12-armmp, lz4", "fragment, 6.12-armmp-lpae, lz4",
             "fragment, 6.12-armmp, zstd", "fragment, 6.12-armmp-lpae, zstd",
-            "fragment, 6.1-arm64, lzo-rle", "fragment, 6.1-arm64, lzo", "fragment, 6.1-arm64, lz4"})
+            "fragment, 6.1-arm64, lzo-rle", "fragment, 6.1-arm64, lzo", "fragment, 6.1-arm64, lz4",
+            "fragment, 5.10-armmp, lzo-rle", "fragment, 5.10-armmp, lzo", "fragment, 5.10-armmp, lz4",
+            "fragment, 5.10-armmp-lpae, lzo-rle", "fragment, 5.10-armmp-lpae, lzo", "fragment, 5.10-armmp-lpae, lz4",
+            "fragment, 5.10-arm64, lzo-rle", "fragment, 5.10-arm64, lzo", "fragment, 5.10-arm64, lz4"})
     void churnGivesTheKernelsMmStatAtEveryCheckpoint(String workload, String kernel, String comp) throws Exception {
         List<String> want = golden("/golden/arm-" + workload + "." + kernel + ".txt", comp);
         int tokens = want.get(0).split(" ").length; // "churn COMP N written|compacted" and 9 numbers, or 8 from 5.10
