@@ -12,7 +12,8 @@
 #   A compressor written ALGO:N (6.12: zstd:1, zstd:7, zstd:-1) is given "algo=ALGO level=N" in algorithm_params.
 #   CHURN_OPS=ops CHURN_SRC=pages: also replay OPS on a fresh 1000-page device per compressor: a line "SLOT SRC"
 #   writes page SRC of CHURN_SRC into SLOT (overwriting what was there); a line "C" prints mm_stat, compacts and
-#   prints it again (about 2 minutes per 4,000 writes and kernel: one dd each).
+#   prints it again (about 2 minutes per 4,000 writes and kernel: one dd each). CHURN_ALGOS="lz4 zstd" replays it
+#   with those compressors only (default: the kernel's list below).
 #
 # Nothing downloaded here is kept in the repository (GPL kernel binaries); only this script and its output are.
 set -euo pipefail
@@ -76,6 +77,13 @@ if [ ! -d k510-arm64 ]; then
   (mkdir -p dl510a64 && cd dl510a64 && apt-get "${O[@]}" download -q "$v")
   mkdir -p k510-arm64 && dpkg-deb -x dl510a64/linux-image-*_arm64.deb k510-arm64
 fi
+# trixie-backports: a current arm64 kernel (6.18), for the zstd release of kernels after 6.12
+if [ ! -d k618-arm64 ]; then
+  private_apt tbp64 trixie-backports arm64
+  v=$(apt-cache "${O[@]}" search '^linux-image-6\.18\.[0-9.]*.deb13-arm64$' | awk '{print $1}' | sort -V | tail -1)
+  (mkdir -p dl618 && cd dl618 && apt-get "${O[@]}" download -q "$v")
+  mkdir -p k618-arm64 && dpkg-deb -x dl618/linux-image-*_arm64.deb k618-arm64
+fi
 
 cat > init <<'EOF'
 #!/bin/sh
@@ -97,9 +105,13 @@ for f in /data/*; do
   done
 done
 if [ -f /churn.ops ]; then
-  for a in $(cat /algos); do
+  for a in $(cat /churn.algos); do
     echo 1 > /sys/block/zram0/reset
-    echo $a > /sys/block/zram0/comp_algorithm
+    case $a in
+      *:*) echo ${a%%:*} > /sys/block/zram0/comp_algorithm
+           echo "algo=${a%%:*} level=${a#*:}" > /sys/block/zram0/algorithm_params ;;
+      *) echo $a > /sys/block/zram0/comp_algorithm ;;
+    esac
     echo $((1000 * 4096)) > /sys/block/zram0/disksize
     n=0
     while read slot src; do
@@ -121,7 +133,7 @@ EOF
 # run NAME KERNEL_DIR "MODULES" "ALGOS": one initramfs (busybox, the modules, the files) and one boot
 run() {
   local name=$1 kdir=$2 mods=$3 algos=$4 r=root-$1 bb=bb qemu=(qemu-system-arm -M virt -cpu cortex-a15)
-  case " ${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64} " in *" $name "*) ;; *) return 0 ;; esac
+  case " ${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64 6.18-arm64} " in *" $name "*) ;; *) return 0 ;; esac
   case $name in *-arm64) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57) ;; esac
   rm -rf "$r"; mkdir -p "$r"/{bin,m,data,proc,sys,dev}
   cp $bb/bin/busybox "$r/bin/"
@@ -134,7 +146,9 @@ run() {
   done
   echo "$algos" > "$r/algos"; cp init "$r/init"; chmod +x "$r/init"
   for f in "${files[@]}"; do cp "$f" "$r/data/"; done
-  if [ -n "${CHURN_OPS:-}" ]; then cp "$CHURN_OPS" "$r/churn.ops"; cp "$CHURN_SRC" "$r/churn.src"; fi
+  if [ -n "${CHURN_OPS:-}" ]; then
+    cp "$CHURN_OPS" "$r/churn.ops"; cp "$CHURN_SRC" "$r/churn.src"; echo "${CHURN_ALGOS:-$algos}" > "$r/churn.algos"
+  fi
   (cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "../initrd-$name.gz")
   timeout 1800 "${qemu[@]}" -m 1024 -nographic -no-reboot \
     -kernel "$(ls "$kdir"/boot/vmlinuz-*)" -initrd "initrd-$name.gz" \
@@ -152,3 +166,4 @@ run 6.12-armmp k612-armmp "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 z
 run 6.12-armmp-lpae k612-armmp-lpae "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
 run 5.10-arm64 k510-arm64 "zsmalloc lz4 zram" "lzo-rle lzo lz4"
 run 6.1-arm64 k61-arm64 "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
+run 6.18-arm64 k618-arm64 "lz4_compress lz4hc_compress zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"

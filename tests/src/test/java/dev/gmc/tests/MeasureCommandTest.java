@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.luben.zstd.util.ZstdVersion;
 import dev.gmc.cli.Main;
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.store.StoreConfig;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -107,18 +109,22 @@ class MeasureCommandTest {
                     + "11845632 769302 1073152 0 1073152 1362 0 59 59;11845632 754861 1032192 0 1032192 1362 0 60 60",
             "arm32-lpae | --legacy-classes | lzo-rle,lzo,lz4-kernel | 11845632 773852 3313664 0 3313664 1362 0 59 59;"
                     + "11845632 769302 3313664 0 3313664 1362 0 59 59;11845632 754861 3289088 0 3289088 1362 0 60 60",
-            "arm32      | --chain=8        | lz4-kernel,zstd:3,zstd:1,zstd:7,zstd:-1 | "
-                    + "11845632 749481 1445888 0 1445888 1362 0 51 51;11845632 480729 1368064 0 1368064 1362 0 0 0;"
-                    + "11845632 495686 1482752 0 1482752 1362 0 0 0;11845632 479157 1277952 0 1277952 1362 0 0 0;"
-                    + "11845632 612205 1626112 0 1626112 1362 0 44 44",
-            "arm32-lpae | --chain=8        | lz4-kernel,zstd:3,zstd:1,zstd:7,zstd:-1 | "
-                    + "11845632 749481 3416064 0 3416064 1362 0 51 51;11845632 480729 3399680 0 3399680 1362 0 0 0;"
-                    + "11845632 495686 3375104 0 3375104 1362 0 0 0;11845632 479157 3375104 0 3375104 1362 0 0 0;"
-                    + "11845632 612205 3424256 0 3424256 1362 0 44 44",
+            "arm32      | --chain=8        | lz4-kernel             | 11845632 749481 1445888 0 1445888 1362 0 51 51",
+            "arm32-lpae | --chain=8        | lz4-kernel             | 11845632 749481 3416064 0 3416064 1362 0 51 51",
+            "arm32      | --chain=8        | zstd:3,zstd:1,zstd:7,zstd:-1 | "
+                    + "11845632 480729 1368064 0 1368064 1362 0 0 0;11845632 495686 1482752 0 1482752 1362 0 0 0;"
+                    + "11845632 479157 1277952 0 1277952 1362 0 0 0;11845632 612205 1626112 0 1626112 1362 0 44 44",
+            "arm32-lpae | --chain=8        | zstd:3,zstd:1,zstd:7,zstd:-1 | "
+                    + "11845632 480729 3399680 0 3399680 1362 0 0 0;11845632 495686 3375104 0 3375104 1362 0 0 0;"
+                    + "11845632 479157 3375104 0 3375104 1362 0 0 0;11845632 612205 3424256 0 3424256 1362 0 44 44",
             "arm64      | --legacy-classes | lzo-rle,lzo,lz4-kernel | 11845632 773852 1089536 0 1089536 1362 0 59 59;"
                     + "11845632 769302 1060864 0 1060864 1362 0 59 59;11845632 754861 1024000 0 1024000 1362 0 60 60"})
     void armKernelsOnTheSamplesGiveTheirMmStat(String arch, String classes, String algos, String kernel)
             throws Exception {
+        if (algos.contains("zstd")) { // 6.12's lines: they hold for its zstd release only (the pom pins it)
+            String linked = (String) ZstdVersion.class.getField("VERSION").get(null); // not inlined: the run's build
+            Assumptions.assumeTrue(linked.startsWith("1.5.2-"), "6.12's lib/zstd is 1.5.2; this build links " + linked);
+        }
         Run run = gmc("measure", "--format", "json", "--arch", arch, classes, "--algo", algos, "../samples");
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode results = new ObjectMapper().readTree(run.out()).get("results");
