@@ -12,7 +12,8 @@ import com.github.luben.zstd.ZstdException;
  *
  * <p>Without a dictionary the output is Linux 6.12's zram's byte for byte: its backend compresses each page with
  * {@code zstd_get_params(level, PAGE_SIZE)}, which are the parameters {@code ZSTD_compress2} picks for a 4096-byte
- * source at that level, and the project pins zstd-jni to the kernel's zstd release (1.5.2; see the root pom). The
+ * source at that level, and the project pins zstd-jni to the kernel's zstd release (1.5.2; see the root pom). Linux
+ * 6.18 carries zstd 1.5.7 and the same backend: a build with {@code -Dzstd.version=1.5.7-6} gives its sizes. The
  * zram of 6.1 to 6.11 reaches zstd through the crypto API with parameters for an unknown source size (and 6.1 has zstd
  * 1.4.10), so its sizes differ from these.
  */

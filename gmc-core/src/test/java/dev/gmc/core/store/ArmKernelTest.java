@@ -155,7 +155,8 @@ class ArmKernelTest {
      * </ul>
      * Every checkpoint's nine numbers (5.10: eight), pages_compacted and mem_used_max included, must be the kernel's.
      * 5.10's and 6.1's lines test the pre-6.3 pool (four fullness groups, the old insertion order and compaction loop),
-     * on 32-bit and 64-bit kernels; 6.12's the tenths of 6.3 and later, with lz4 and zstd.
+     * on 32-bit and 64-bit kernels; 6.12's and 6.18's the tenths of 6.3 and later, with lz4 and zstd (a zstd run only
+     * where gmc links the kernel's zstd release).
      */
     @ParameterizedTest(name = "{0} {1} {2}")
     @org.junit.jupiter.params.provider.CsvSource({
@@ -170,6 +171,7 @@ class ArmKernelTest {
             "fragment, 6.1-armmp-lpae, lzo-rle", "fragment, 6.1-armmp-lpae, lzo", "fragment, 6.1-armmp-lpae, lz4",
             "fragment, 6.12-armmp, lz4", "fragment, 6.12-armmp-lpae, lz4",
             "fragment, 6.12-armmp, zstd", "fragment, 6.12-armmp-lpae, zstd",
+            "fragment, 6.18-arm64, lz4", "fragment, 6.18-arm64, zstd",
             "fragment, 6.1-arm64, lzo-rle", "fragment, 6.1-arm64, lzo", "fragment, 6.1-arm64, lz4",
             "fragment, 5.10-armmp, lzo-rle", "fragment, 5.10-armmp, lzo", "fragment, 5.10-armmp, lz4",
             "fragment, 5.10-armmp-lpae, lzo-rle", "fragment, 5.10-armmp-lpae, lzo", "fragment, 5.10-armmp-lpae, lz4",
