@@ -478,6 +478,11 @@ final class MeasureCommand implements Callable<Integer> {
         String base = String.format(Locale.ROOT, "%schain %d%s, %s at >= %d B, same-filled %s",
                 c.classes().arch() == KernelArch.BIT64 ? "" : c.classes().arch() + " kernel, ", c.classes().maxChain(),
                 legacy ? " legacy" : "", c.policy(), c.threshold(), noSameFilled ? "off" : "on");
+        boolean zstd = c.codec().algorithm() == CodecSpec.Algorithm.ZSTD
+                || c.recompressCodecs().stream().anyMatch(r -> r.algorithm() == CodecSpec.Algorithm.ZSTD);
+        if (zstd) {
+            base += ", " + CodecSpec.zstdLibrary();
+        }
         if (c.recompressCodecs().isEmpty()) {
             return base;
         }

@@ -92,6 +92,28 @@ public final class CodecSpec {
         this.dictionary = dictionary;
     }
 
+    /**
+     * The zstd that {@code zstd:L} runs, for reports: its release and the kernel whose {@code lib/zstd} is that
+     * release, e.g. "zstd 1.5.2 (Linux 6.12's)". zram's zstd sizes are exact only for the same release (the root pom
+     * pins 6.12's; {@code -Dzstd.version=1.5.7-6} builds for 6.18). Read from the zstd-jni on the class path at run time.
+     */
+    public static String zstdLibrary() {
+        String jni;
+        try {
+            // reflection: the field is a constant that javac would copy from the build compiled against
+            jni = (String) Class.forName("com.github.luben.zstd.util.ZstdVersion").getField("VERSION").get(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return "zstd (version unknown)";
+        }
+        String release = jni.replaceFirst("-.*", "");
+        String kernel = switch (release) {
+            case "1.5.2" -> " (Linux 6.12's)";
+            case "1.5.7" -> " (Linux 6.18's)";
+            default -> " (no kernel checked carries it)";
+        };
+        return "zstd " + release + kernel;
+    }
+
     public static CodecSpec of(Algorithm algorithm) {
         return new CodecSpec(algorithm, algorithm.defaultLevel, null);
     }
