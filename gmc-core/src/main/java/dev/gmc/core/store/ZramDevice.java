@@ -2,6 +2,7 @@ package dev.gmc.core.store;
 
 import dev.gmc.core.codec.CodecSpec;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
@@ -20,28 +21,66 @@ import java.util.concurrent.atomic.LongAdder;
  * ZRAM_INCOMPRESSIBLE (set when the last recompression codec could not shrink the page; cleared when the slot is
  * rewritten or discarded); the codec priority lives in the store's entry.
  *
+ * <p>Writeback as with CONFIG_ZRAM_WRITEBACK, when the device is made with a backing device of {@code backingPages}
+ * 4 KiB blocks ({@code backing_dev}): {@link #writeback} ({@code echo idle|huge|huge_idle|incompressible|page=N >
+ * writeback}) decompresses each chosen slot's page into the next free block (block 0 is never used, as the kernel's
+ * bitmap skips it), frees its object and marks the slot ZRAM_WB; reads of such a slot come from the block
+ * ({@code bd_reads}), and a rewrite or discard frees the block. {@code pages_stored} keeps counting written-back
+ * slots, as in the kernel; {@link #bdStat} is {@code bd_stat}.
+ *
  * <p>Thread-safety: distinct slots may be used from different threads; the same slot needs external ordering, as
- * with a block device. {@link #markIdle} and {@link #recompress} touch every slot, so nothing else may use the device
- * while they run (zram takes each slot's lock in turn; this emulation leaves that ordering to the caller).
+ * with a block device. {@link #markIdle}, {@link #recompress} and {@link #writeback} touch every slot, so nothing else
+ * may use the device while they run (zram takes each slot's lock in turn; this emulation leaves that ordering to the
+ * caller).
  */
 public final class ZramDevice implements AutoCloseable {
     private final PageStore store;
+    // Per slot: 0 = empty, > 0 = the store's page ID, < 0 = ZRAM_WB: minus the backing-device block that holds it.
     private final long[] slots;
     // zram's per-slot post-processing flags (ZRAM_IDLE, ZRAM_INCOMPRESSIBLE); one byte a slot.
     private final byte[] flags;
-    private final LongAdder emptyDiscards = new LongAdder();
+    // Free notifications the store does not count: discards of empty or written-back slots.
+    private final LongAdder extraNotifyFree = new LongAdder();
+
+    // The backing device (null: none): its blocks' bytes, zram's bitmap of used blocks, and bd_stat's counters.
+    private final byte[] backing;
+    private final BitSet blocksUsed;
+    private final int backingPages;
+    // bd_count changes under the bitmap's lock (frees come from writes and discards of distinct slots, any thread);
+    // bd_writes only in writeback, which has the device to itself.
+    private long bdCount;
+    private long bdWrites;
+    private final LongAdder bdReads = new LongAdder();
 
     private static final byte IDLE = 1;
     private static final byte INCOMPRESSIBLE = 2;
 
+    /** The largest backing device gmc emulates (its blocks live in one Java array). */
+    public static final int MAX_BACKING_PAGES = (Integer.MAX_VALUE - 8) / PageStore.PAGE_SIZE;
+
     public ZramDevice(StoreConfig config, int pages) {
+        this(config, pages, 0);
+    }
+
+    /**
+     * A device of {@code pages} slots with a backing device of {@code backingPages} 4 KiB blocks for writeback (0:
+     * none). Block 0 is never used, so at most {@code backingPages - 1} slots can be written back.
+     */
+    public ZramDevice(StoreConfig config, int pages, int backingPages) {
         if (config.policy() != IncompressiblePolicy.STORE_RAW) {
             throw new IllegalArgumentException("policy: " + config.policy()
                     + " (a zram device stores every page; use store-raw)");
         }
+        if (backingPages < 0 || backingPages > MAX_BACKING_PAGES) {
+            throw new IllegalArgumentException("backing device: " + backingPages + " pages (expected 0.."
+                    + MAX_BACKING_PAGES + ")");
+        }
         this.store = new PageStore(config);
         this.slots = new long[pages];
         this.flags = new byte[pages];
+        this.backingPages = backingPages;
+        this.backing = backingPages == 0 ? null : new byte[backingPages * PageStore.PAGE_SIZE];
+        this.blocksUsed = backingPages == 0 ? null : new BitSet(backingPages);
     }
 
     /** Writes a page to slot {@code index}; returns false (old contents kept) when the store refused it. */
@@ -54,8 +93,10 @@ public final class ZramDevice implements AutoCloseable {
         long old = slots[index];
         slots[index] = id;
         flags[index] = 0; // slot_free clears IDLE and INCOMPRESSIBLE; mark_slot_accessed clears IDLE
-        if (old != 0) {
+        if (old > 0) {
             store.freeReplaced(old); // no notify_free: the kernel counts those for discards only
+        } else if (old < 0) {
+            freeBlock(-old);
         }
         return true;
     }
@@ -66,6 +107,9 @@ public final class ZramDevice implements AutoCloseable {
         long id = slots[index];
         if (id == 0) {
             Arrays.fill(dst, off, off + PageStore.PAGE_SIZE, (byte) 0);
+        } else if (id < 0) { // read_from_bdev
+            System.arraycopy(backing, Math.toIntExact(-id) * PageStore.PAGE_SIZE, dst, off, PageStore.PAGE_SIZE);
+            bdReads.increment();
         } else {
             store.load(id, dst, off);
         }
@@ -80,25 +124,29 @@ public final class ZramDevice implements AutoCloseable {
     public void discard(int index) {
         checkIndex(index);
         long id = slots[index];
-        if (id != 0) {
-            slots[index] = 0;
-            flags[index] = 0;
+        slots[index] = 0;
+        flags[index] = 0;
+        if (id > 0) {
             store.free(id);
         } else {
-            emptyDiscards.increment();
+            if (id < 0) {
+                freeBlock(-id);
+            }
+            extraNotifyFree.increment();
         }
     }
 
     /**
      * {@code echo all > idle} ({@code mark_idle} with no cutoff): every slot that holds a page, other than a
-     * same-filled one, becomes ZRAM_IDLE. (The age form needs CONFIG_ZRAM_TRACK_ENTRY_ACTIME; not emulated.)
+     * same-filled or written-back one, becomes ZRAM_IDLE. (The age form needs CONFIG_ZRAM_TRACK_ENTRY_ACTIME; not
+     * emulated.)
      *
      * @return how many slots are idle now
      */
     public int markIdle() {
         int idle = 0;
         for (int i = 0; i < slots.length; i++) {
-            if (slots[i] != 0 && (store.metaOf(slots[i]) & PageId.SAME) == 0) {
+            if (slots[i] > 0 && (store.metaOf(slots[i]) & PageId.SAME) == 0) {
                 flags[i] |= IDLE;
                 idle++;
             }
@@ -118,10 +166,18 @@ public final class ZramDevice implements AutoCloseable {
         return (flags[index] & INCOMPRESSIBLE) != 0;
     }
 
-    /** The page ID in slot {@code index}, or 0 for an empty slot (for inspection; do not free it). */
+    /**
+     * The page ID in slot {@code index}, or 0 for an empty or written-back slot (for inspection; do not free it).
+     */
     public long idAt(int index) {
         checkIndex(index);
-        return slots[index];
+        return Math.max(0, slots[index]);
+    }
+
+    /** True if slot {@code index} is ZRAM_WB: its page is on the backing device, not in the pool. */
+    public boolean isWrittenBack(int index) {
+        checkIndex(index);
+        return slots[index] < 0;
     }
 
     /** Which slots {@code recompress} considers ({@code type=}; none given = every slot). */
@@ -277,7 +333,7 @@ public final class ZramDevice implements AutoCloseable {
         for (int i = 0; i < slots.length; i++) {
             bucketOf[i] = -1;
             long id = slots[i];
-            if (id == 0 || (req.type().idle && (flags[i] & IDLE) == 0) || (flags[i] & INCOMPRESSIBLE) != 0) {
+            if (id <= 0 || (req.type().idle && (flags[i] & IDLE) == 0) || (flags[i] & INCOMPRESSIBLE) != 0) {
                 continue;
             }
             int meta = store.metaOf(id);
@@ -342,6 +398,149 @@ public final class ZramDevice implements AutoCloseable {
                 error);
     }
 
+    /** Which slots {@link #writeback} writes: {@code idle}, {@code huge}, {@code huge_idle}, {@code incompressible}. */
+    public enum WritebackMode {
+        IDLE("idle", true, false, false), HUGE("huge", false, true, false), HUGE_IDLE("huge_idle", true, true, false),
+        INCOMPRESSIBLE("incompressible", false, false, true), PAGE("page=N", false, false, false);
+
+        final String text;
+        final boolean idle;
+        final boolean huge;
+        final boolean incompressible;
+
+        WritebackMode(String text, boolean idle, boolean huge, boolean incompressible) {
+            this.text = text;
+            this.idle = idle;
+            this.huge = huge;
+            this.incompressible = incompressible;
+        }
+    }
+
+    /**
+     * What {@code writeback} was asked: a mode, and for {@link WritebackMode#PAGE} the one slot ({@code page=N}).
+     */
+    public record WritebackRequest(WritebackMode mode, int page) {
+        /**
+         * Parses what one writes to zram's {@code writeback}: {@code idle}, {@code huge}, {@code huge_idle},
+         * {@code incompressible} or {@code page=N} ({@code N} a slot of a device of {@code pages} slots).
+         *
+         * @throws IllegalArgumentException naming the text, as the kernel's -EINVAL
+         */
+        public static WritebackRequest parse(String text, int pages) {
+            String t = text.trim();
+            for (WritebackMode m : WritebackMode.values()) {
+                if (m != WritebackMode.PAGE && m.text.equals(t)) {
+                    return new WritebackRequest(m, -1);
+                }
+            }
+            if (t.startsWith("page=")) {
+                try {
+                    int n = Integer.parseInt(t.substring(5));
+                    if (n >= 0 && n < pages) {
+                        return new WritebackRequest(WritebackMode.PAGE, n);
+                    }
+                } catch (NumberFormatException e) {
+                    // named below
+                }
+            }
+            throw new IllegalArgumentException("writeback: '" + text + "' (expected idle, huge, huge_idle, "
+                    + "incompressible or page=N with N in 0.." + (pages - 1) + ")");
+        }
+    }
+
+    /**
+     * What a writeback did: slots written to the backing device, and the kernel's error if it stopped early
+     * ({@code "ENOSPC"}: no free block left; the slots before it stay written back).
+     */
+    public record WritebackReport(int written, String error) {
+    }
+
+    /**
+     * {@code echo MODE > writeback} ({@code writeback_store} of Linux 6.12; {@code writeback_limit} is not emulated).
+     * Slots are visited in index order; each needs a free block first (the lowest free one above block 0), so a full
+     * backing device stops the scan with ENOSPC even when no slot after it would qualify. A chosen slot is neither
+     * empty, same-filled nor already written back, and is ZRAM_IDLE for {@code idle}, stored raw for {@code huge}
+     * (both for {@code huge_idle}) or ZRAM_INCOMPRESSIBLE for {@code incompressible}; {@code page=N} takes slot N
+     * whatever its flags. Its page is decompressed into the block ({@code bd_writes}), its object freed (compr_data_size
+     * and huge_pages drop; pages_stored does not) and its flags cleared.
+     *
+     * @throws IllegalStateException without a backing device (the kernel's -ENODEV)
+     */
+    public WritebackReport writeback(WritebackRequest req) {
+        if (backing == null) {
+            throw new IllegalStateException("writeback: this zram device has no backing device (ENODEV)");
+        }
+        int from = req.mode() == WritebackMode.PAGE ? req.page() : 0;
+        int to = req.mode() == WritebackMode.PAGE ? req.page() + 1 : slots.length;
+        int written = 0;
+        int blk = 0;
+        String error = null;
+        for (int i = from; i < to; i++) {
+            if (blk == 0) {
+                blk = allocBlock();
+                if (blk == 0) {
+                    error = "ENOSPC";
+                    break;
+                }
+            }
+            long id = slots[i];
+            if (id <= 0) {
+                continue;
+            }
+            int meta = store.metaOf(id);
+            if ((meta & PageId.SAME) != 0 || req.mode().idle && (flags[i] & IDLE) == 0
+                    || req.mode().huge && (meta & PageId.HUGE) == 0
+                    || req.mode().incompressible && (flags[i] & INCOMPRESSIBLE) == 0) {
+                continue;
+            }
+            store.load(id, backing, blk * PageStore.PAGE_SIZE);
+            bdWrites++;
+            store.freeReplaced(id); // zram_free_page: no notify_free
+            slots[i] = -blk;
+            flags[i] = 0;
+            blk = 0;
+            written++;
+        }
+        if (blk != 0) {
+            freeBlock(blk);
+        }
+        return new WritebackReport(written, error);
+    }
+
+    /** {@code alloc_block_bdev}: the lowest free block above 0, or 0 when none is left. */
+    private int allocBlock() {
+        synchronized (blocksUsed) {
+            int b = blocksUsed.nextClearBit(1);
+            if (b >= backingPages) {
+                return 0;
+            }
+            blocksUsed.set(b);
+            bdCount++;
+            return b;
+        }
+    }
+
+    /** {@code free_block_bdev}. */
+    private void freeBlock(long blk) {
+        int b = Math.toIntExact(blk);
+        synchronized (blocksUsed) {
+            if (!blocksUsed.get(b)) {
+                throw new IllegalStateException("backing-device block " + b + " freed twice");
+            }
+            blocksUsed.clear(b);
+            bdCount--;
+        }
+    }
+
+    private long bdCount() {
+        if (blocksUsed == null) {
+            return 0;
+        }
+        synchronized (blocksUsed) {
+            return bdCount;
+        }
+    }
+
     /** {@code PP_BUCKET_SIZE_RANGE}: post-processing buckets are 64 bytes of object size wide. */
     static final int PP_BUCKET_SIZE_RANGE = 64;
 
@@ -363,14 +562,27 @@ public final class ZramDevice implements AutoCloseable {
         return store;
     }
 
+    /** {@code mm_stat}: the store's, with written-back slots still counted in {@code orig_data_size}. */
     public MmStat mmStat() {
-        return store.mmStat();
+        MmStat m = store.mmStat();
+        return new MmStat(m.origDataSize() + bdCount() * PageStore.PAGE_SIZE, m.comprDataSize(), m.memUsedTotal(),
+                m.memLimit(), m.memUsedMax(), m.samePages(), m.pagesCompacted(), m.hugePages(), m.hugePagesSince());
     }
 
-    /** {@code io_stat}: the store's, plus the free notifications of discards over empty slots. */
+    /** {@code io_stat}: the store's, plus the free notifications of discards over empty or written-back slots. */
     public IoStat ioStat() {
         IoStat s = store.ioStat();
-        return new IoStat(s.failedReads(), s.failedWrites(), s.invalidIo(), s.notifyFree() + emptyDiscards.sum());
+        return new IoStat(s.failedReads(), s.failedWrites(), s.invalidIo(), s.notifyFree() + extraNotifyFree.sum());
+    }
+
+    /** {@code bd_stat}; all zero without a backing device. */
+    public BdStat bdStat() {
+        return new BdStat(bdCount(), bdReads.sum(), bdWrites);
+    }
+
+    /** The backing device's size in 4 KiB blocks (0: none). */
+    public int backingPages() {
+        return backingPages;
     }
 
     private void checkIndex(int index) {
