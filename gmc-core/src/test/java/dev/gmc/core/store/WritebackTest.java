@@ -1,0 +1,277 @@
+package dev.gmc.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.codec.PageCodec;
+import dev.gmc.core.codec.TestPages;
+import dev.gmc.core.store.ZramDevice.WritebackMode;
+import dev.gmc.core.store.ZramDevice.WritebackReport;
+import dev.gmc.core.store.ZramDevice.WritebackRequest;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * zram writeback (CONFIG_ZRAM_WRITEBACK) against a plain model written from Linux 6.12's {@code writeback_store},
+ * {@code alloc_block_bdev}, {@code free_block_bdev}, {@code zram_free_page}, {@code mark_idle} and {@code
+ * bd_stat_show}, with each page's object size from the codec run on its own and huge_class_size from the class table.
+ * Random writes (synthetic pages: compressible, huge and same-filled), reads, discards, idle marks, writebacks of every
+ * mode and compactions; after every step each slot's bytes, ZRAM_WB and ZRAM_IDLE, bd_stat and mm_stat's page and
+ * byte counts must be the model's.
+ */
+class WritebackTest {
+    private static final int PAGES = 300;
+
+    /** One slot of the model: what zram's table entry holds. */
+    private static final class Slot {
+        byte[] content; // null: empty
+        int len; // object length: 4096 huge, 0 same-filled or written back
+        boolean huge;
+        boolean same;
+        boolean idle;
+        int block; // > 0: ZRAM_WB, the block that holds it
+    }
+
+    private static final class Model {
+        final Slot[] slots = new Slot[PAGES];
+        final BitSet used = new BitSet();
+        final int blocks;
+        long bdCount;
+        long bdReads;
+        long bdWrites;
+
+        Model(int blocks) {
+            this.blocks = blocks;
+            for (int i = 0; i < PAGES; i++) {
+                slots[i] = new Slot();
+            }
+        }
+
+        /** zram_free_page. */
+        void free(Slot s) {
+            if (s.block > 0) {
+                used.clear(s.block);
+                bdCount--;
+            }
+            s.content = null;
+            s.len = 0;
+            s.huge = false;
+            s.same = false;
+            s.idle = false;
+            s.block = 0;
+        }
+
+        int alloc() {
+            int b = used.nextClearBit(1); // block 0 is never handed out
+            if (b >= blocks) {
+                return 0;
+            }
+            used.set(b);
+            bdCount++;
+            return b;
+        }
+
+        /** writeback_store, its loop as the kernel writes it. */
+        WritebackReport writeback(WritebackMode mode, int page) {
+            int from = mode == WritebackMode.PAGE ? page : 0;
+            int n = mode == WritebackMode.PAGE ? 1 : PAGES;
+            int blk = 0;
+            int written = 0;
+            String error = null;
+            for (int index = from; n != 0; index++, n--) {
+                if (blk == 0) {
+                    blk = alloc();
+                    if (blk == 0) {
+                        error = "ENOSPC";
+                        break;
+                    }
+                }
+                Slot s = slots[index];
+                if (s.content == null || s.block > 0 || s.same) {
+                    continue;
+                }
+                boolean idleMode = mode == WritebackMode.IDLE || mode == WritebackMode.HUGE_IDLE;
+                boolean hugeMode = mode == WritebackMode.HUGE || mode == WritebackMode.HUGE_IDLE;
+                if (idleMode && !s.idle || hugeMode && !s.huge || mode == WritebackMode.INCOMPRESSIBLE) {
+                    continue; // nothing is ZRAM_INCOMPRESSIBLE without recompression
+                }
+                bdWrites++;
+                byte[] c = s.content;
+                free(s);
+                s.content = c;
+                s.block = blk;
+                blk = 0;
+                written++;
+            }
+            if (blk != 0) {
+                used.clear(blk);
+                bdCount--;
+            }
+            return new WritebackReport(written, error);
+        }
+    }
+
+    @ParameterizedTest(name = "seed {0}, backing device of {1} blocks")
+    @CsvSource({"1, 400", "2, 40", "3, 2", "4, 1"})
+    void randomOperationsMatchTheKernelsRules(long seed, int blocks) {
+        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"));
+        int hugeClass = config.threshold(); // store-raw at this compressed length (huge_class_size)
+        byte[] src = TestPages.pages(seed, 200); // compressible, huge and same-filled pages
+        PageCodec codec = config.codec().newCodec();
+        byte[] out = new byte[8192];
+        int[] objLen = new int[200];
+        boolean[] same = new boolean[200];
+        for (int p = 0; p < 200; p++) {
+            same[p] = SameFilled.test(src, p * 4096, 8);
+            int len = codec.compress(src, p * 4096, 4096, out, 0, out.length);
+            objLen[p] = same[p] ? 0 : len >= hugeClass ? 4096 : len;
+        }
+        Model m = new Model(blocks);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int enospc = 0;
+        int writtenBack = 0;
+        try (ZramDevice dev = new ZramDevice(config, PAGES, blocks)) {
+            byte[] back = new byte[4096];
+            for (int step = 0; step < 6000; step++) {
+                int op = rnd.nextInt(100);
+                int i = rnd.nextInt(PAGES);
+                Slot s = m.slots[i];
+                if (op < 45) {
+                    int p = rnd.nextInt(200);
+                    assertThat(dev.write(i, src, p * 4096)).isTrue();
+                    m.free(s);
+                    s.content = Arrays.copyOfRange(src, p * 4096, p * 4096 + 4096);
+                    s.same = same[p];
+                    s.len = objLen[p];
+                    s.huge = objLen[p] == 4096;
+                } else if (op < 65) {
+                    dev.read(i, back, 0);
+                    assertThat(back).as("step %d slot %d", step, i)
+                            .isEqualTo(s.content == null ? new byte[4096] : s.content);
+                    if (s.block > 0) {
+                        m.bdReads++;
+                    }
+                    s.idle = false;
+                } else if (op < 72) {
+                    dev.discard(i);
+                    m.free(s);
+                } else if (op < 80) {
+                    dev.markIdle();
+                    for (Slot t : m.slots) {
+                        t.idle |= t.content != null && t.block == 0 && !t.same;
+                    }
+                } else if (op < 96) {
+                    WritebackMode mode = WritebackMode.values()[rnd.nextInt(WritebackMode.values().length)];
+                    WritebackReport want = m.writeback(mode, i);
+                    WritebackReport got = dev.writeback(new WritebackRequest(mode, mode == WritebackMode.PAGE ? i : -1));
+                    assertThat(got).as("step %d %s", step, mode).isEqualTo(want);
+                    enospc += "ENOSPC".equals(got.error()) ? 1 : 0;
+                    writtenBack += got.written();
+                } else {
+                    dev.compact();
+                    dev.store().checkInvariants();
+                }
+                check(dev, m, step);
+            }
+            for (int i = 0; i < PAGES; i++) { // every page, pool or backing device, reads back
+                dev.read(i, back, 0);
+                assertThat(back).as("slot %d", i).isEqualTo(m.slots[i].content == null ? new byte[4096]
+                        : m.slots[i].content);
+            }
+            dev.store().checkInvariants();
+        }
+        assertThat(writtenBack).as("pages written back").isGreaterThan(blocks >= 40 ? 50 : blocks >= 2 ? 3 : -1);
+        if (blocks <= 40) {
+            assertThat(enospc).as("writebacks stopped by a full backing device").isPositive();
+        }
+    }
+
+    private static void check(ZramDevice dev, Model m, int step) {
+        long stored = 0;
+        long compr = 0;
+        long sameCount = 0;
+        long huge = 0;
+        for (int i = 0; i < PAGES; i++) {
+            Slot s = m.slots[i];
+            assertThat(dev.isWrittenBack(i)).as("step %d slot %d ZRAM_WB", step, i).isEqualTo(s.block > 0);
+            assertThat(dev.isIdle(i)).as("step %d slot %d ZRAM_IDLE", step, i).isEqualTo(s.idle);
+            if (s.content != null) {
+                stored++;
+                if (s.block == 0) {
+                    compr += s.len;
+                    sameCount += s.same ? 1 : 0;
+                    huge += s.huge ? 1 : 0;
+                }
+            }
+        }
+        assertThat(dev.bdStat()).as("step %d bd_stat", step).isEqualTo(new BdStat(m.bdCount, m.bdReads, m.bdWrites));
+        MmStat mm = dev.mmStat();
+        assertThat(new long[] {mm.origDataSize(), mm.comprDataSize(), mm.samePages(), mm.hugePages()})
+                .as("step %d mm_stat orig, compr, same, huge", step)
+                .containsExactly(stored * 4096, compr, sameCount, huge);
+    }
+
+    @Test
+    void requestsParseAsTheKernelsAndBadOnesAreNamed() {
+        assertThat(WritebackRequest.parse("huge_idle", 10)).isEqualTo(new WritebackRequest(WritebackMode.HUGE_IDLE, -1));
+        assertThat(WritebackRequest.parse(" idle\n", 10).mode()).isEqualTo(WritebackMode.IDLE);
+        assertThat(WritebackRequest.parse("page=9", 10)).isEqualTo(new WritebackRequest(WritebackMode.PAGE, 9));
+        for (String bad : new String[] {"page=10", "page=-1", "page=x", "all", "", "page=N"}) {
+            assertThatThrownBy(() -> WritebackRequest.parse(bad, 10)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("writeback: '" + bad + "'");
+        }
+    }
+
+    @Test
+    void withoutABackingDeviceWritebackIsRefusedAndNothingChanges() {
+        StoreConfig config = StoreConfig.defaults();
+        byte[] src = TestPages.pages(5, 4);
+        try (ZramDevice dev = new ZramDevice(config, 4)) {
+            for (int i = 0; i < 4; i++) {
+                dev.write(i, src, i * 4096);
+            }
+            MmStat before = dev.mmStat();
+            dev.markIdle();
+            assertThatThrownBy(() -> dev.writeback(WritebackRequest.parse("idle", 4)))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("no backing device (ENODEV)");
+            assertThat(dev.mmStat()).isEqualTo(before);
+            assertThat(dev.bdStat()).isEqualTo(new BdStat(0, 0, 0));
+        }
+        assertThatThrownBy(() -> new ZramDevice(config, 4, -1)).hasMessageContaining("backing device: -1 pages");
+    }
+
+    /**
+     * A written-back page leaves the pool: once every page is on the backing device and the pool is compacted,
+     * mem_used_total is zero while orig_data_size still counts them all, as the kernel's pages_stored does.
+     */
+    @Test
+    void everyPageWrittenBackLeavesAnEmptyPool() {
+        byte[] src = TestPages.pages(7, 64);
+        try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), 64, 65)) {
+            int nonSame = 0;
+            for (int i = 0; i < 64; i++) {
+                dev.write(i, src, i * 4096);
+                nonSame += SameFilled.test(src, i * 4096, 8) ? 0 : 1;
+            }
+            dev.markIdle();
+            assertThat(dev.writeback(WritebackRequest.parse("idle", 64))).isEqualTo(new WritebackReport(nonSame, null));
+            dev.compact();
+            MmStat m = dev.mmStat();
+            assertThat(m.origDataSize()).isEqualTo(64 * 4096L);
+            assertThat(m.comprDataSize()).isZero();
+            assertThat(m.memUsedTotal()).isZero();
+            assertThat(dev.bdStat()).isEqualTo(new BdStat(nonSame, 0, nonSame));
+            byte[] back = new byte[4096];
+            for (int i = 0; i < 64; i++) {
+                dev.read(i, back, 0);
+                assertThat(back).isEqualTo(Arrays.copyOfRange(src, i * 4096, i * 4096 + 4096));
+            }
+            assertThat(dev.bdStat().bdReads()).isEqualTo(nonSame);
+        }
+    }
+}
