@@ -14,6 +14,9 @@
 #   writes page SRC of CHURN_SRC into SLOT (overwriting what was there); a line "C" prints mm_stat, compacts and
 #   prints it again (about 2 minutes per 4,000 writes and kernel: one dd each). CHURN_ALGOS="lz4 zstd" replays it
 #   with those compressors only (default: the kernel's list below).
+#   WB_OPS=ops CHURN_SRC=pages [WB_BLOCKS=300]: writeback (CONFIG_ZRAM_WRITEBACK) on a 1000-page device whose
+#   backing_dev is a loop device of WB_BLOCKS 4 KiB blocks: lines "W SLOT SRC" (write), "R SLOT" (read), "D SLOT"
+#   (discard), "I" (echo all > idle), "B MODE" (echo MODE > writeback), "C" (compact), "S" (print mm_stat, bd_stat).
 #
 # Nothing downloaded here is kept in the repository (GPL kernel binaries); only this script and its output are.
 set -euo pipefail
@@ -21,6 +24,7 @@ out=$(realpath -m "$1"); shift
 [ $# -gt 0 ] || { echo "usage: $0 OUTDIR FILE..." >&2; exit 2; }
 files=(); for f in "$@"; do files+=("$(realpath "$f")"); done
 if [ -n "${CHURN_OPS:-}" ]; then CHURN_OPS=$(realpath "$CHURN_OPS"); CHURN_SRC=$(realpath "$CHURN_SRC"); fi
+if [ -n "${WB_OPS:-}" ]; then WB_OPS=$(realpath "$WB_OPS"); CHURN_SRC=$(realpath "$CHURN_SRC"); fi
 work=${GMC_ARM32_WORK:-/tmp/gmc-arm32-zram}
 mkdir -p "$out" "$work" && cd "$work"
 
@@ -126,6 +130,29 @@ if [ -f /churn.ops ]; then
     done < /churn.ops
   done
 fi
+if [ -f /wb.ops ]; then
+  dd if=/dev/zero of=/bd.img bs=4096 count=$(cat /wb.blocks) 2>/dev/null
+  losetup /dev/loop0 /bd.img
+  for a in $(cat /churn.algos); do
+    echo 1 > /sys/block/zram0/reset
+    echo $a > /sys/block/zram0/comp_algorithm
+    echo /dev/loop0 > /sys/block/zram0/backing_dev
+    echo $((1000 * 4096)) > /sys/block/zram0/disksize
+    n=0
+    while read op x y; do
+      n=$((n+1))
+      case $op in
+        W) dd if=/churn.src of=/dev/zram0 bs=4096 skip=$y seek=$x count=1 oflag=direct conv=notrunc 2>/dev/null ;;
+        R) dd if=/dev/zram0 of=/dev/null bs=4096 skip=$x count=1 iflag=direct 2>/dev/null ;;
+        D) blkdiscard -o $((x * 4096)) -l 4096 /dev/zram0 ;;
+        I) echo all > /sys/block/zram0/idle ;;
+        B) r=$(echo $x 2>&1 > /sys/block/zram0/writeback) || echo "### wb $a $n $x failed: $r" ;;
+        C) echo 1 > /sys/block/zram0/compact ;;
+        S) echo "### wb $a $n mm $(cat /sys/block/zram0/mm_stat) bd $(cat /sys/block/zram0/bd_stat)" ;;
+      esac
+    done < /wb.ops
+  done
+fi
 echo "### done"
 poweroff -f
 EOF
@@ -148,6 +175,16 @@ run() {
   for f in "${files[@]}"; do cp "$f" "$r/data/"; done
   if [ -n "${CHURN_OPS:-}" ]; then
     cp "$CHURN_OPS" "$r/churn.ops"; cp "$CHURN_SRC" "$r/churn.src"; echo "${CHURN_ALGOS:-$algos}" > "$r/churn.algos"
+  fi
+  if [ -n "${WB_OPS:-}" ]; then
+    cp "$WB_OPS" "$r/wb.ops"; cp "$CHURN_SRC" "$r/churn.src"; echo "${CHURN_ALGOS:-$algos}" > "$r/churn.algos"
+    echo "${WB_BLOCKS:-300}" > "$r/wb.blocks"
+    for l in losetup blkdiscard; do ln -sf busybox "$r/bin/$l"; done
+    f=$(find "$kdir" -name "loop.ko" -o -name "loop.ko.xz" | head -1)
+    if [ -n "$f" ]; then
+      case $f in *.xz) xz -dc "$f" > "$r/m/loop.ko" ;; *) cp "$f" "$r/m/loop.ko" ;; esac
+      echo loop >> "$r/m/order"
+    fi
   fi
   (cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "../initrd-$name.gz")
   timeout 1800 "${qemu[@]}" -m 1024 -nographic -no-reboot \

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.LongAdder;
  * rewritten or discarded); the codec priority lives in the store's entry.
  *
  * <p>Writeback as with CONFIG_ZRAM_WRITEBACK, when the device is made with a backing device of {@code backingPages}
- * 4 KiB blocks ({@code backing_dev}): {@link #writeback} ({@code echo idle|huge|huge_idle|incompressible|page=N >
+ * 4 KiB blocks ({@code backing_dev}): {@link #writeback} ({@code echo idle|huge|huge_idle|incompressible|page_index=N >
  * writeback}) decompresses each chosen slot's page into the next free block (block 0 is never used, as the kernel's
  * bitmap skips it), frees its object and marks the slot ZRAM_WB; reads of such a slot come from the block
  * ({@code bd_reads}), and a rewrite or discard frees the block. {@code pages_stored} keeps counting written-back
@@ -46,6 +47,7 @@ public final class ZramDevice implements AutoCloseable {
     private final byte[] backing;
     private final BitSet blocksUsed;
     private final int backingPages;
+    private final WritebackOrder writebackOrder;
     // bd_count changes under the bitmap's lock (frees come from writes and discards of distinct slots, any thread);
     // bd_writes only in writeback, which has the device to itself.
     private long bdCount;
@@ -55,18 +57,34 @@ public final class ZramDevice implements AutoCloseable {
     private static final byte IDLE = 1;
     private static final byte INCOMPRESSIBLE = 2;
 
+    /** In which order {@link #writeback} takes the slots it chose; the kernel changed it after 6.12. */
+    public enum WritebackOrder {
+        /**
+         * Linux 6.12 and earlier: ascending slot index, a free block taken before each slot is looked at (so a full
+         * backing device ends the scan with ENOSPC wherever it stands).
+         */
+        SLOT_INDEX,
+        /**
+         * Linux 6.18 (the post-processing rework after 6.12): every chosen slot is first placed in a 64-byte bucket of
+         * its object size (a huge page's is 4096), then the largest bucket goes first, within a bucket the highest
+         * index first, as recompression does; a block is taken only for a slot about to be written.
+         */
+        LARGEST_FIRST
+    }
+
     /** The largest backing device gmc emulates (its blocks live in one Java array). */
     public static final int MAX_BACKING_PAGES = (Integer.MAX_VALUE - 8) / PageStore.PAGE_SIZE;
 
     public ZramDevice(StoreConfig config, int pages) {
-        this(config, pages, 0);
+        this(config, pages, 0, WritebackOrder.LARGEST_FIRST);
     }
 
     /**
      * A device of {@code pages} slots with a backing device of {@code backingPages} 4 KiB blocks for writeback (0:
-     * none). Block 0 is never used, so at most {@code backingPages - 1} slots can be written back.
+     * none), written back in {@code order}. Block 0 is never used, so at most {@code backingPages - 1} slots can be
+     * written back.
      */
-    public ZramDevice(StoreConfig config, int pages, int backingPages) {
+    public ZramDevice(StoreConfig config, int pages, int backingPages, WritebackOrder order) {
         if (config.policy() != IncompressiblePolicy.STORE_RAW) {
             throw new IllegalArgumentException("policy: " + config.policy()
                     + " (a zram device stores every page; use store-raw)");
@@ -79,6 +97,7 @@ public final class ZramDevice implements AutoCloseable {
         this.slots = new long[pages];
         this.flags = new byte[pages];
         this.backingPages = backingPages;
+        this.writebackOrder = Objects.requireNonNull(order, "order");
         this.backing = backingPages == 0 ? null : new byte[backingPages * PageStore.PAGE_SIZE];
         this.blocksUsed = backingPages == 0 ? null : new BitSet(backingPages);
     }
@@ -345,19 +364,7 @@ public final class ZramDevice implements AutoCloseable {
             count[bucketOf[i]]++;
             candidates++;
         }
-        // select_pp_slot: the highest bucket first, each bucket's most recently added slot first.
-        int[] start = new int[buckets + 1];
-        for (int b = buckets - 1; b >= 0; b--) {
-            start[b] = start[b + 1] + count[b]; // order[start[b+1] .. start[b]) holds bucket b, highest first
-        }
-        int[] order = new int[candidates];
-        int[] fill = new int[buckets];
-        for (int i = slots.length - 1; i >= 0; i--) { // descending index = LIFO within a bucket
-            int b = bucketOf[i];
-            if (b >= 0) {
-                order[start[b + 1] + fill[b]++] = i;
-            }
-        }
+        int[] order = ppOrder(bucketOf, count, candidates);
         long budget = req.maxPages() < 0 ? Long.MAX_VALUE : req.maxPages();
         long attempted = 0;
         long replaced = 0;
@@ -401,7 +408,7 @@ public final class ZramDevice implements AutoCloseable {
     /** Which slots {@link #writeback} writes: {@code idle}, {@code huge}, {@code huge_idle}, {@code incompressible}. */
     public enum WritebackMode {
         IDLE("idle", true, false, false), HUGE("huge", false, true, false), HUGE_IDLE("huge_idle", true, true, false),
-        INCOMPRESSIBLE("incompressible", false, false, true), PAGE("page=N", false, false, false);
+        INCOMPRESSIBLE("incompressible", false, false, true), PAGE("page_index=N", false, false, false);
 
         final String text;
         final boolean idle;
@@ -416,13 +423,11 @@ public final class ZramDevice implements AutoCloseable {
         }
     }
 
-    /**
-     * What {@code writeback} was asked: a mode, and for {@link WritebackMode#PAGE} the one slot ({@code page=N}).
-     */
+    /** What {@code writeback} was asked: a mode, and for {@link WritebackMode#PAGE} the one slot. */
     public record WritebackRequest(WritebackMode mode, int page) {
         /**
          * Parses what one writes to zram's {@code writeback}: {@code idle}, {@code huge}, {@code huge_idle},
-         * {@code incompressible} or {@code page=N} ({@code N} a slot of a device of {@code pages} slots).
+         * {@code incompressible} or {@code page_index=N} ({@code N} a slot of a device of {@code pages} slots).
          *
          * @throws IllegalArgumentException naming the text, as the kernel's -EINVAL
          */
@@ -433,9 +438,9 @@ public final class ZramDevice implements AutoCloseable {
                     return new WritebackRequest(m, -1);
                 }
             }
-            if (t.startsWith("page=")) {
+            if (t.startsWith("page_index=")) {
                 try {
-                    int n = Integer.parseInt(t.substring(5));
+                    int n = Integer.parseInt(t.substring("page_index=".length()));
                     if (n >= 0 && n < pages) {
                         return new WritebackRequest(WritebackMode.PAGE, n);
                     }
@@ -444,7 +449,7 @@ public final class ZramDevice implements AutoCloseable {
                 }
             }
             throw new IllegalArgumentException("writeback: '" + text + "' (expected idle, huge, huge_idle, "
-                    + "incompressible or page=N with N in 0.." + (pages - 1) + ")");
+                    + "incompressible or page_index=N with N in 0.." + (pages - 1) + ")");
         }
     }
 
@@ -456,13 +461,13 @@ public final class ZramDevice implements AutoCloseable {
     }
 
     /**
-     * {@code echo MODE > writeback} ({@code writeback_store} of Linux 6.12; {@code writeback_limit} is not emulated).
-     * Slots are visited in index order; each needs a free block first (the lowest free one above block 0), so a full
-     * backing device stops the scan with ENOSPC even when no slot after it would qualify. A chosen slot is neither
-     * empty, same-filled nor already written back, and is ZRAM_IDLE for {@code idle}, stored raw for {@code huge}
-     * (both for {@code huge_idle}) or ZRAM_INCOMPRESSIBLE for {@code incompressible}; {@code page=N} takes slot N
-     * whatever its flags. Its page is decompressed into the block ({@code bd_writes}), its object freed (compr_data_size
-     * and huge_pages drop; pages_stored does not) and its flags cleared.
+     * {@code echo MODE > writeback} ({@code writeback_store}; {@code writeback_limit} is not emulated). A chosen slot
+     * is neither empty, same-filled nor already written back, and is ZRAM_IDLE for {@code idle}, stored raw for
+     * {@code huge} (both for {@code huge_idle}) or ZRAM_INCOMPRESSIBLE for {@code incompressible};
+     * {@code page_index=N} takes slot N whatever its flags. The device's {@link WritebackOrder} decides the order and
+     * when a full backing device stops the pass with ENOSPC. Each page is decompressed into the lowest free block
+     * above 0 ({@code bd_writes}), its object freed (compr_data_size and huge_pages drop; pages_stored does not) and
+     * its flags cleared.
      *
      * @throws IllegalStateException without a backing device (the kernel's -ENODEV)
      */
@@ -475,36 +480,71 @@ public final class ZramDevice implements AutoCloseable {
         int written = 0;
         int blk = 0;
         String error = null;
-        for (int i = from; i < to; i++) {
-            if (blk == 0) {
+        if (writebackOrder == WritebackOrder.SLOT_INDEX) {
+            for (int i = from; i < to; i++) {
+                if (blk == 0) {
+                    blk = allocBlock();
+                    if (blk == 0) {
+                        error = "ENOSPC";
+                        break;
+                    }
+                }
+                if (chosen(req.mode(), i)) {
+                    writeBack(i, blk);
+                    blk = 0;
+                    written++;
+                }
+            }
+        } else {
+            // scan_slots_for_writeback + place_pp_slot, then select_pp_slot in zram_writeback_slots
+            int[] bucketOf = new int[slots.length];
+            int[] count = new int[PageStore.PAGE_SIZE / PP_BUCKET_SIZE_RANGE + 1];
+            int candidates = 0;
+            for (int i = 0; i < slots.length; i++) {
+                bucketOf[i] = -1;
+                if (i >= from && i < to && chosen(req.mode(), i)) {
+                    bucketOf[i] = (store.metaOf(slots[i]) & PageId.SIZE_MASK) / PP_BUCKET_SIZE_RANGE;
+                    count[bucketOf[i]]++;
+                    candidates++;
+                }
+            }
+            for (int i : ppOrder(bucketOf, count, candidates)) {
                 blk = allocBlock();
                 if (blk == 0) {
                     error = "ENOSPC";
                     break;
                 }
+                writeBack(i, blk);
+                blk = 0;
+                written++;
             }
-            long id = slots[i];
-            if (id <= 0) {
-                continue;
-            }
-            int meta = store.metaOf(id);
-            if ((meta & PageId.SAME) != 0 || req.mode().idle && (flags[i] & IDLE) == 0
-                    || req.mode().huge && (meta & PageId.HUGE) == 0
-                    || req.mode().incompressible && (flags[i] & INCOMPRESSIBLE) == 0) {
-                continue;
-            }
-            store.load(id, backing, blk * PageStore.PAGE_SIZE);
-            bdWrites++;
-            store.freeReplaced(id); // zram_free_page: no notify_free
-            slots[i] = -blk;
-            flags[i] = 0;
-            blk = 0;
-            written++;
         }
         if (blk != 0) {
             freeBlock(blk);
         }
         return new WritebackReport(written, error);
+    }
+
+    /** Whether writeback in {@code mode} takes slot {@code i}: stored in the pool, not same-filled, and the mode's flags. */
+    private boolean chosen(WritebackMode mode, int i) {
+        long id = slots[i];
+        if (id <= 0) {
+            return false;
+        }
+        int meta = store.metaOf(id);
+        return (meta & PageId.SAME) == 0 && !(mode.idle && (flags[i] & IDLE) == 0)
+                && !(mode.huge && (meta & PageId.HUGE) == 0)
+                && !(mode.incompressible && (flags[i] & INCOMPRESSIBLE) == 0);
+    }
+
+    /** Slot {@code i}'s page into block {@code blk}; its object freed (zram_free_page: no notify_free), ZRAM_WB set. */
+    private void writeBack(int i, int blk) {
+        long id = slots[i];
+        store.load(id, backing, blk * PageStore.PAGE_SIZE);
+        bdWrites++;
+        store.freeReplaced(id);
+        slots[i] = -blk;
+        flags[i] = 0;
     }
 
     /** {@code alloc_block_bdev}: the lowest free block above 0, or 0 when none is left. */
@@ -539,6 +579,28 @@ public final class ZramDevice implements AutoCloseable {
         synchronized (blocksUsed) {
             return bdCount;
         }
+    }
+
+    /**
+     * {@code select_pp_slot} over slots placed by {@code place_pp_slot} in ascending index ({@code bucketOf[i]}: the
+     * slot's bucket, -1 for none; {@code count}: slots per bucket): the highest bucket first, each bucket's most
+     * recently added (highest-index) slot first, since each bucket is a list that {@code list_add} prepends to.
+     */
+    private static int[] ppOrder(int[] bucketOf, int[] count, int candidates) {
+        int buckets = count.length;
+        int[] start = new int[buckets + 1];
+        for (int b = buckets - 1; b >= 0; b--) {
+            start[b] = start[b + 1] + count[b]; // order[start[b+1] .. start[b]) holds bucket b, highest first
+        }
+        int[] order = new int[candidates];
+        int[] fill = new int[buckets];
+        for (int i = bucketOf.length - 1; i >= 0; i--) { // descending index = LIFO within a bucket
+            int b = bucketOf[i];
+            if (b >= 0) {
+                order[start[b + 1] + fill[b]++] = i;
+            }
+        }
+        return order;
     }
 
     /** {@code PP_BUCKET_SIZE_RANGE}: post-processing buckets are 64 bytes of object size wide. */

@@ -185,6 +185,82 @@ class ArmKernelTest {
         assertThat(got).isEqualTo(want);
     }
 
+    /**
+     * Writeback (CONFIG_ZRAM_WRITEBACK), replayed on Debian's 6.12 armhf kernels and its 6.18 arm64 kernel with lz4:
+     * a 1,000-page device whose backing_dev is a loop device of 300 blocks (block 0 unused) is filled, written back
+     * ({@code huge}, {@code idle} after {@code echo all > idle} and reads, {@code page_index=N}, {@code huge_idle}),
+     * overwritten, discarded, read and compacted ({@code zram-writeback.ops}; "S" lines print mm_stat and bd_stat).
+     * Every S line's twelve numbers must be the kernel's, and every writeback the kernel refused (ENOSPC when the 299
+     * usable blocks run out) must be refused here; every slot reads back as written, from the pool or the backing
+     * device.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.12-armmp-lpae", "6.18-arm64"})
+    void writebackGivesTheKernelsMmStatAndBdStat(String kernel) throws IOException {
+        List<String> want;
+        try (InputStream k = ArmKernelTest.class.getResourceAsStream("/golden/arm-writeback." + kernel + ".txt")) {
+            want = new String(k.readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .map(l -> l.trim().replaceAll("\\s+", " ").replaceFirst(" failed:.*", " failed")).toList();
+        }
+        assertThat(want).hasSizeGreaterThan(10);
+        byte[] pages = TestPages.pages(1, 1200);
+        List<String> ops;
+        try (InputStream o = ArmKernelTest.class.getResourceAsStream("/golden/zram-writeback.ops")) {
+            ops = new String(o.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+        }
+        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"))
+                .withClasses(classesOf(kernel));
+        List<String> got = new ArrayList<>();
+        byte[][] model = new byte[1000][];
+        byte[] back = new byte[4096];
+        // 6.12 writes back in slot order; 6.18 sorts the chosen slots into size buckets, largest first
+        ZramDevice.WritebackOrder order = kernel.startsWith("6.12-") ? ZramDevice.WritebackOrder.SLOT_INDEX
+                : ZramDevice.WritebackOrder.LARGEST_FIRST;
+        try (ZramDevice dev = new ZramDevice(config, 1000, 300, order)) {
+            int n = 0;
+            for (String op : ops) {
+                n++;
+                String[] f = op.split(" ");
+                switch (f[0]) {
+                    case "W" -> {
+                        int slot = Integer.parseInt(f[1]);
+                        int src = Integer.parseInt(f[2]);
+                        assertThat(dev.write(slot, pages, src * 4096)).isTrue();
+                        model[slot] = Arrays.copyOfRange(pages, src * 4096, src * 4096 + 4096);
+                    }
+                    case "R" -> {
+                        int slot = Integer.parseInt(f[1]);
+                        dev.read(slot, back, 0);
+                        assertThat(back).as("line %d", n).isEqualTo(model[slot] == null ? new byte[4096] : model[slot]);
+                    }
+                    case "D" -> {
+                        dev.discard(Integer.parseInt(f[1]));
+                        model[Integer.parseInt(f[1])] = null;
+                    }
+                    case "I" -> dev.markIdle();
+                    case "B" -> {
+                        ZramDevice.WritebackReport r = dev.writeback(ZramDevice.WritebackRequest.parse(f[1], 1000));
+                        if (r.error() != null) {
+                            got.add("wb lz4 " + n + " " + f[1] + " failed");
+                        }
+                    }
+                    case "C" -> {
+                        dev.compact();
+                        dev.store().checkInvariants();
+                    }
+                    case "S" -> got.add(("wb lz4 " + n + " mm " + dev.mmStat() + " bd " + dev.bdStat())
+                            .trim().replaceAll("\\s+", " "));
+                    default -> throw new IllegalArgumentException(op);
+                }
+            }
+            for (int slot = 0; slot < model.length; slot++) {
+                dev.read(slot, back, 0);
+                assertThat(back).as("slot %d", slot).isEqualTo(model[slot] == null ? new byte[4096] : model[slot]);
+            }
+        }
+        assertThat(got).isEqualTo(want);
+    }
+
     /** The lines of a kernel's churn output for one compressor, blanks collapsed (the kernel pads with %8llu). */
     static List<String> golden(String resource, String comp) throws IOException {
         try (InputStream k = ArmKernelTest.class.getResourceAsStream(resource)) {

@@ -7,19 +7,24 @@ import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
 import dev.gmc.core.codec.TestPages;
 import dev.gmc.core.store.ZramDevice.WritebackMode;
+import dev.gmc.core.store.ZramDevice.WritebackOrder;
 import dev.gmc.core.store.ZramDevice.WritebackReport;
 import dev.gmc.core.store.ZramDevice.WritebackRequest;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * zram writeback (CONFIG_ZRAM_WRITEBACK) against a plain model written from Linux 6.12's {@code writeback_store},
- * {@code alloc_block_bdev}, {@code free_block_bdev}, {@code zram_free_page}, {@code mark_idle} and {@code
- * bd_stat_show}, with each page's object size from the codec run on its own and huge_class_size from the class table.
+ * zram writeback (CONFIG_ZRAM_WRITEBACK) against a plain model written from the kernel's {@code writeback_store} (6.12:
+ * one pass in slot order; 6.18: {@code scan_slots_for_writeback}, {@code place_pp_slot}, {@code select_pp_slot} and
+ * {@code zram_writeback_slots}), {@code alloc_block_bdev}, {@code free_block_bdev}, {@code zram_free_page}, {@code
+ * mark_idle} and {@code bd_stat_show}, with each page's object size from the codec run on its own and the store-raw
+ * threshold from the class table.
  * Random writes (synthetic pages: compressible, huge and same-filled), reads, discards, idle marks, writebacks of every
  * mode and compactions; after every step each slot's bytes, ZRAM_WB and ZRAM_IDLE, bd_stat and mm_stat's page and
  * byte counts must be the model's.
@@ -76,7 +81,55 @@ class WritebackTest {
             return b;
         }
 
-        /** writeback_store, its loop as the kernel writes it. */
+        boolean chosen(Slot s, WritebackMode mode) {
+            if (s.content == null || s.block > 0 || s.same) {
+                return false;
+            }
+            boolean idleMode = mode == WritebackMode.IDLE || mode == WritebackMode.HUGE_IDLE;
+            boolean hugeMode = mode == WritebackMode.HUGE || mode == WritebackMode.HUGE_IDLE;
+            // nothing is ZRAM_INCOMPRESSIBLE without recompression
+            return !(idleMode && !s.idle || hugeMode && !s.huge || mode == WritebackMode.INCOMPRESSIBLE);
+        }
+
+        void writeTo(Slot s, int blk) {
+            bdWrites++;
+            byte[] c = s.content;
+            free(s);
+            s.content = c;
+            s.block = blk;
+        }
+
+        /**
+         * 6.18: scan_slots_for_writeback puts each chosen slot at the head of its bucket's list (size / 64; huge =
+         * 4096); zram_writeback_slots takes the first slot of the highest non-empty bucket, a block for it, and so on.
+         */
+        WritebackReport writebackLargestFirst(WritebackMode mode, int page) {
+            List<List<Integer>> buckets = new ArrayList<>();
+            for (int b = 0; b <= 64; b++) {
+                buckets.add(new ArrayList<>());
+            }
+            int from = mode == WritebackMode.PAGE ? page : 0;
+            int to = mode == WritebackMode.PAGE ? page + 1 : PAGES;
+            for (int index = from; index < to; index++) {
+                if (chosen(slots[index], mode)) {
+                    buckets.get(slots[index].len / 64).add(0, index); // list_add
+                }
+            }
+            int written = 0;
+            for (int b = 64; b >= 0; b--) {
+                for (int index : buckets.get(b)) {
+                    int blk = alloc();
+                    if (blk == 0) {
+                        return new WritebackReport(written, "ENOSPC");
+                    }
+                    writeTo(slots[index], blk);
+                    written++;
+                }
+            }
+            return new WritebackReport(written, null);
+        }
+
+        /** 6.12's writeback_store, its loop as the kernel writes it. */
         WritebackReport writeback(WritebackMode mode, int page) {
             int from = mode == WritebackMode.PAGE ? page : 0;
             int n = mode == WritebackMode.PAGE ? 1 : PAGES;
@@ -92,19 +145,10 @@ class WritebackTest {
                     }
                 }
                 Slot s = slots[index];
-                if (s.content == null || s.block > 0 || s.same) {
+                if (!chosen(s, mode)) {
                     continue;
                 }
-                boolean idleMode = mode == WritebackMode.IDLE || mode == WritebackMode.HUGE_IDLE;
-                boolean hugeMode = mode == WritebackMode.HUGE || mode == WritebackMode.HUGE_IDLE;
-                if (idleMode && !s.idle || hugeMode && !s.huge || mode == WritebackMode.INCOMPRESSIBLE) {
-                    continue; // nothing is ZRAM_INCOMPRESSIBLE without recompression
-                }
-                bdWrites++;
-                byte[] c = s.content;
-                free(s);
-                s.content = c;
-                s.block = blk;
+                writeTo(s, blk);
                 blk = 0;
                 written++;
             }
@@ -116,9 +160,10 @@ class WritebackTest {
         }
     }
 
-    @ParameterizedTest(name = "seed {0}, backing device of {1} blocks")
-    @CsvSource({"1, 400", "2, 40", "3, 2", "4, 1"})
-    void randomOperationsMatchTheKernelsRules(long seed, int blocks) {
+    @ParameterizedTest(name = "{2}, seed {0}, backing device of {1} blocks")
+    @CsvSource({"1, 400, SLOT_INDEX", "2, 40, SLOT_INDEX", "3, 2, SLOT_INDEX", "4, 1, SLOT_INDEX",
+            "1, 400, LARGEST_FIRST", "2, 40, LARGEST_FIRST", "3, 2, LARGEST_FIRST", "4, 1, LARGEST_FIRST"})
+    void randomOperationsMatchTheKernelsRules(long seed, int blocks, WritebackOrder order) {
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"));
         int hugeClass = config.threshold(); // store-raw at this compressed length (huge_class_size)
         byte[] src = TestPages.pages(seed, 200); // compressible, huge and same-filled pages
@@ -135,7 +180,7 @@ class WritebackTest {
         SplittableRandom rnd = new SplittableRandom(seed);
         int enospc = 0;
         int writtenBack = 0;
-        try (ZramDevice dev = new ZramDevice(config, PAGES, blocks)) {
+        try (ZramDevice dev = new ZramDevice(config, PAGES, blocks, order)) {
             byte[] back = new byte[4096];
             for (int step = 0; step < 6000; step++) {
                 int op = rnd.nextInt(100);
@@ -167,7 +212,8 @@ class WritebackTest {
                     }
                 } else if (op < 96) {
                     WritebackMode mode = WritebackMode.values()[rnd.nextInt(WritebackMode.values().length)];
-                    WritebackReport want = m.writeback(mode, i);
+                    WritebackReport want = order == WritebackOrder.SLOT_INDEX ? m.writeback(mode, i)
+                            : m.writebackLargestFirst(mode, i);
                     WritebackReport got = dev.writeback(new WritebackRequest(mode, mode == WritebackMode.PAGE ? i : -1));
                     assertThat(got).as("step %d %s", step, mode).isEqualTo(want);
                     enospc += "ENOSPC".equals(got.error()) ? 1 : 0;
@@ -220,8 +266,8 @@ class WritebackTest {
     void requestsParseAsTheKernelsAndBadOnesAreNamed() {
         assertThat(WritebackRequest.parse("huge_idle", 10)).isEqualTo(new WritebackRequest(WritebackMode.HUGE_IDLE, -1));
         assertThat(WritebackRequest.parse(" idle\n", 10).mode()).isEqualTo(WritebackMode.IDLE);
-        assertThat(WritebackRequest.parse("page=9", 10)).isEqualTo(new WritebackRequest(WritebackMode.PAGE, 9));
-        for (String bad : new String[] {"page=10", "page=-1", "page=x", "all", "", "page=N"}) {
+        assertThat(WritebackRequest.parse("page_index=9", 10)).isEqualTo(new WritebackRequest(WritebackMode.PAGE, 9));
+        for (String bad : new String[] {"page_index=10", "page_index=-1", "page_index=x", "all", "", "page=9"}) {
             assertThatThrownBy(() -> WritebackRequest.parse(bad, 10)).as(bad)
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("writeback: '" + bad + "'");
         }
@@ -242,7 +288,8 @@ class WritebackTest {
             assertThat(dev.mmStat()).isEqualTo(before);
             assertThat(dev.bdStat()).isEqualTo(new BdStat(0, 0, 0));
         }
-        assertThatThrownBy(() -> new ZramDevice(config, 4, -1)).hasMessageContaining("backing device: -1 pages");
+        assertThatThrownBy(() -> new ZramDevice(config, 4, -1, WritebackOrder.LARGEST_FIRST))
+                .hasMessageContaining("backing device: -1 pages");
     }
 
     /**
@@ -252,7 +299,7 @@ class WritebackTest {
     @Test
     void everyPageWrittenBackLeavesAnEmptyPool() {
         byte[] src = TestPages.pages(7, 64);
-        try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), 64, 65)) {
+        try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), 64, 65, WritebackOrder.LARGEST_FIRST)) {
             int nonSame = 0;
             for (int i = 0; i < 64; i++) {
                 dev.write(i, src, i * 4096);
