@@ -13,9 +13,10 @@
  * several threads share one batch.
  *
  * <p>{@link dev.gmc.core.store.ZramDevice} puts zram's index-addressed slot table in front of a store, for
- * comparisons with a real {@code /dev/zramN} written page by page, and runs zram's post-processing: idle marking and
+ * comparisons with a real {@code /dev/zramN} written page by page, and runs zram's post-processing: idle marking,
  * recompression with secondary codecs ({@link dev.gmc.core.store.StoreConfig#recompressCodecs()},
- * {@link dev.gmc.core.store.PageStore#recompress}); each entry records which codec wrote its object.
+ * {@link dev.gmc.core.store.PageStore#recompress}; each entry records which codec wrote its object) and writeback to
+ * an emulated backing device ({@link dev.gmc.core.store.BdStat} is its {@code bd_stat}).
  * {@link dev.gmc.core.store.WriteOnceModel} gives a store's figures from compressed lengths alone, for measuring
  * dumps of any size.
  */
