@@ -93,19 +93,23 @@ public final class CodecSpec {
     }
 
     /**
-     * The zstd that {@code zstd:L} runs, for reports: its release and the kernel whose {@code lib/zstd} is that
-     * release, e.g. "zstd 1.5.2 (Linux 6.12's)". zram's zstd sizes are exact only for the same release (the root pom
-     * pins 6.12's; {@code -Dzstd.version=1.5.7-6} builds for 6.18). Read from the zstd-jni on the class path at run time.
+     * The zstd release that {@code zstd:L} runs ("1.5.2" for zstd-jni 1.5.2-5), or "unknown". Read from the zstd-jni on
+     * the class path at run time, by reflection: its {@code VERSION} is a constant that javac would copy from the build
+     * compiled against. zram's zstd sizes are exact only for the kernel's own release (the root pom pins Linux 6.12's;
+     * {@code -Dzstd.version=1.5.7-6} builds for 6.18).
      */
-    public static String zstdLibrary() {
-        String jni;
+    public static String zstdRelease() {
         try {
-            // reflection: the field is a constant that javac would copy from the build compiled against
-            jni = (String) Class.forName("com.github.luben.zstd.util.ZstdVersion").getField("VERSION").get(null);
+            String jni = (String) Class.forName("com.github.luben.zstd.util.ZstdVersion").getField("VERSION").get(null);
+            return jni.replaceFirst("-.*", "");
         } catch (ReflectiveOperationException | LinkageError e) {
-            return "zstd (version unknown)";
+            return "unknown";
         }
-        String release = jni.replaceFirst("-.*", "");
+    }
+
+    /** {@link #zstdRelease()} for reports, with the checked kernel that carries it: "zstd 1.5.2 (Linux 6.12's)". */
+    public static String zstdLibrary() {
+        String release = zstdRelease();
         String kernel = switch (release) {
             case "1.5.2" -> " (Linux 6.12's)";
             case "1.5.7" -> " (Linux 6.18's)";

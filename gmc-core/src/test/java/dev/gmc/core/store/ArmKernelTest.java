@@ -2,7 +2,6 @@ package dev.gmc.core.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.luben.zstd.util.ZstdVersion;
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.TestPages;
 import dev.gmc.core.pool.KernelArch;
@@ -61,22 +60,8 @@ class ArmKernelTest {
                 : SizeClassTable.of(8, ChainRule.MIN_TAIL_WASTE, arch);
     }
 
-    /**
-     * The zstd-jni build on the class path ("1.5.2-5"), read at run time: {@code ZstdVersion.VERSION} is a constant that
-     * javac would copy into this class, naming the build it was compiled against.
-     */
-    static final String ZSTD_JNI = zstdJni();
-
-    /** The zstd release gmc links (zstd-jni's version without its build suffix: "1.5.2" for 1.5.2-5). */
-    static final String LINKED_ZSTD = ZSTD_JNI.replaceFirst("-.*", "");
-
-    private static String zstdJni() {
-        try {
-            return (String) ZstdVersion.class.getField("VERSION").get(null);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    /** The zstd release gmc links ("1.5.2" for zstd-jni 1.5.2-5), as the class path has it at run time. */
+    static final String LINKED_ZSTD = CodecSpec.zstdRelease();
 
     /**
      * The zstd release in a kernel's lib/zstd: 1.5.2 in 6.12 (Debian 6.12.107's include/linux/zstd_lib.h), 1.5.7 in
@@ -90,7 +75,7 @@ class ArmKernelTest {
     static void assumeZstdReleaseOf(String kernel, String codec) {
         if (codec.startsWith("zstd")) {
             Assumptions.assumeTrue(LINKED_ZSTD.equals(zstdReleaseOf(kernel)), () -> kernel + "'s lib/zstd is "
-                    + zstdReleaseOf(kernel) + "; this build links zstd-jni " + ZSTD_JNI);
+                    + zstdReleaseOf(kernel) + "; this build links zstd " + LINKED_ZSTD);
         }
     }
 
