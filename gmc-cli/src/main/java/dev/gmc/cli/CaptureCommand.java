@@ -57,8 +57,8 @@ final class CaptureCommand implements Callable<Integer> {
         List<Mapping> maps;
         String comm;
         try {
-            maps = parseMaps(Files.readAllLines(proc.resolve("maps")));
-            comm = Files.readString(proc.resolve("comm")).trim();
+            maps = parseMaps(procText(proc.resolve("maps")).lines().toList());
+            comm = procText(proc.resolve("comm")).trim();
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("process " + pid + " does not exist (no " + proc + ")");
         } catch (java.nio.file.AccessDeniedException e) {
@@ -202,10 +202,18 @@ final class CaptureCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A /proc text file. A process name (comm, and stat's second field) and a mapped file's path are bytes the process
+     * chose, not necessarily UTF-8: bytes that are not become U+FFFD here rather than failing the capture.
+     */
+    static String procText(Path p) throws IOException {
+        return new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** The process is gone: no /proc entry, or a zombie (its memory is already released) or dead. */
     private static boolean gone(Path proc) {
         try {
-            String stat = Files.readString(proc.resolve("stat"));
+            String stat = procText(proc.resolve("stat"));
             char state = stat.charAt(stat.lastIndexOf(')') + 2);
             return state == 'Z' || state == 'X' || state == 'x';
         } catch (IOException | RuntimeException e) {

@@ -1,9 +1,11 @@
 package dev.gmc.cli;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gmc.core.text.Utf8Text;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,7 +47,7 @@ record Manifest(Path path, List<Entry> buffers) {
     static Manifest read(Path p) throws IOException {
         List<Map<String, String>> rows = new ArrayList<>();
         List<String> where = new ArrayList<>();
-        String text = Files.readString(p, StandardCharsets.UTF_8);
+        String text = Utf8Text.read(p);
         if (p.getFileName().toString().endsWith(".tsv")) {
             String[] lines = text.split("\r?\n");
             String[] head = null;
@@ -73,8 +75,12 @@ record Manifest(Path path, List<Entry> buffers) {
             JsonNode root;
             try {
                 root = new ObjectMapper().readTree(text);
-            } catch (IOException e) {
-                throw new IOException(p + ": not valid JSON: " + e.getMessage().split("\n")[0], e);
+            } catch (JsonProcessingException e) {
+                // Jackson's own message appends "at [Source: REDACTED ...]"; say the place as file:line:column
+                JsonLocation at = e.getLocation();
+                String m = e.getOriginalMessage().replaceAll("\\[Source: [^;\\]]*; ", "[");
+                throw new IOException(p + (at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr())
+                        + ": not valid JSON: " + m); // no cause: Errors.message would print Jackson's text again
             }
             if (root == null || root.path("gmc_manifest").asInt() != 1 || !root.path("buffers").isArray()) {
                 throw new IOException(p + ": expected {\"gmc_manifest\": 1, \"buffers\": [...]}");

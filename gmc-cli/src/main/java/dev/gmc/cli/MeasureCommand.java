@@ -230,8 +230,9 @@ final class MeasureCommand implements Callable<Integer> {
                         src = u.source(images);
                         pipeline.run(src, t, progress);
                     } catch (IOException e) {
-                        String msg = "cannot read " + u.describe() + " at byte "
-                                + (u.offset() + (src == null ? 0 : src.done())) + ": " + Errors.message(e);
+                        String msg = "cannot read " + u.describe() + " at "
+                                + (PageInput.isCompressedName(String.valueOf(u.file().getFileName())) ? "decompressed " : "")
+                                + "byte " + (u.offset() + (src == null ? 0 : src.failedAt())) + ": " + Errors.message(e);
                         if (!keepGoing) {
                             throw new IOException(msg + " (use --keep-going to skip it)", e);
                         }

@@ -111,8 +111,16 @@ final class MeasurePipeline implements AutoCloseable {
     interface Source extends java.io.Closeable {
         int next(byte[] dst) throws IOException;
 
-        /** Bytes handed out so far (where a failure stopped, for the error message). */
+        /** Bytes handed out so far. */
         long done();
+
+        /**
+         * Where a failure stopped, for the error message: the byte of the input (decompressed or decoded, as
+         * measured) that could not be read; {@link #done} unless the source knows better.
+         */
+        default long failedAt() {
+            return done();
+        }
 
         /** Called once all workers are finished: a source that found its input short reports it here. */
         default void finish() throws IOException {
@@ -124,7 +132,9 @@ final class MeasurePipeline implements AutoCloseable {
     }
 
     /** A sequential stream (compressed files, images, stdin): one worker reads at a time. */
-    static Source stream(InputStream in) {
+    static Source stream(InputStream input) {
+        // counts every byte handed over, also those of a chunk whose reading then fails: where the failure was
+        com.google.common.io.CountingInputStream in = new com.google.common.io.CountingInputStream(input);
         return new Source() {
             private long done;
             private boolean eof;
@@ -151,6 +161,11 @@ final class MeasurePipeline implements AutoCloseable {
             @Override
             public synchronized long done() {
                 return done;
+            }
+
+            @Override
+            public synchronized long failedAt() {
+                return in.getCount();
             }
 
             @Override

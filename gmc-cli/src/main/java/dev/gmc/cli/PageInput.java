@@ -75,14 +75,64 @@ final class PageInput {
         if (stream && !isCompressedName(n)) {
             n += sniffSuffix(in); // a stream has no telling name (`zcat` forgotten): its magic bytes decide
         }
-        if (n.endsWith(".gz")) {
-            return new GZIPInputStream(in, 1 << 16);
-        } else if (n.endsWith(".zst")) {
-            return new ZstdInputStream(in);
-        } else if (n.endsWith(".xz")) {
-            return new XZInputStream(in);
+        try {
+            if (n.endsWith(".gz")) {
+                return new Decoded("gzip", new GZIPInputStream(in, 1 << 16));
+            } else if (n.endsWith(".zst")) {
+                return new Decoded("zstd", new ZstdInputStream(in));
+            } else if (n.endsWith(".xz")) {
+                return new Decoded("xz", new XZInputStream(in));
+            }
+        } catch (IOException e) {
+            in.close();
+            throw new IOException(n.substring(n.lastIndexOf('.') + 1).replace("gz", "gzip") + " header: "
+                    + Errors.message(e), e); // GZIP and XZ read their header in the constructor
         }
         return in;
+    }
+
+    /**
+     * A decompressing stream that names its format in its errors ("zstd: Corrupted block detected", where the
+     * decoder alone says only the second half).
+     */
+    static final class Decoded extends java.io.FilterInputStream {
+        private final String format;
+
+        Decoded(String format, InputStream in) {
+            super(in);
+            this.format = format;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return in.read();
+            } catch (IOException e) {
+                throw named(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (IOException e) {
+                throw named(e);
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                return in.skip(n);
+            } catch (IOException e) {
+                throw named(e);
+            }
+        }
+
+        private IOException named(IOException e) {
+            return new IOException(format + ": " + Errors.message(e), e);
+        }
     }
 
     /**

@@ -45,6 +45,31 @@ class CaptureCommandTest {
     }
 
     @Test
+    void aProcessWhoseNameIsNotUtf8IsCaptured(@TempDir Path dir) throws Exception {
+        // A process names itself (comm is its executable's file name, or prctl's): any bytes but NUL and '/'. Run
+        // cat through a link named caf\351\377 (Latin-1 é, then a byte no text encoding uses) so that comm holds it.
+        Process child = new ProcessBuilder("sh", "-c", "cd \"$1\" && n=$(printf 'caf\\351\\377') && "
+                + "ln -s \"$(command -v cat)\" \"$n\" && exec \"./$n\"", "sh", dir.toString()).start();
+        try {
+            Path comm = Path.of("/proc", String.valueOf(child.pid()), "comm");
+            byte[] want = {'c', 'a', 'f', (byte) 0xe9, (byte) 0xff, '\n'};
+            for (int i = 0; i < 500 && child.isAlive() && !java.util.Arrays.equals(Files.readAllBytes(comm), want); i++) {
+                Thread.sleep(10); // until the exec has happened
+            }
+            assertThat(Files.readAllBytes(comm)).as("the child's comm").isEqualTo(want);
+            Path out = dir.resolve("dump");
+            MeasureCommandTest.Run r = gmc("capture", "--pid", String.valueOf(child.pid()), "-o", out.toString());
+            Assumptions.assumeFalse(r.err().contains("no permission"), "no ptrace access here: " + r.err());
+            assertThat(r.code()).as(r.err()).isIn(0, 2);
+            JsonNode m = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+            assertThat(m.get("buffers")).isNotEmpty().allSatisfy(b -> assertThat(b.get("owner").asText())
+                    .isEqualTo("caf\ufffd\ufffd (" + child.pid() + ")")); // each bad byte one replacement character
+        } finally {
+            child.destroy();
+        }
+    }
+
+    @Test
     void aProcessThatDoesNotExistIsNamed(@TempDir Path dir) throws Exception {
         MeasureCommandTest.Run r = gmc("capture", "--pid", "999999999", "-o", dir.toString());
         assertThat(r.code()).isEqualTo(1);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -82,5 +83,27 @@ class ManifestTest {
         MeasureCommandTest.Run bad = gmc("measure", dir.toString());
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).contains("buffers[0]").contains("type 'sprite'");
+    }
+
+    @Test
+    void aManifestThatIsNotJsonOrNotUtf8IsPlacedByLineAndColumn(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("pages.bin"), buffer(1, 1));
+        Path json = dir.resolve("manifest.json");
+        Files.writeString(json, "{\"gmc_manifest\": 1, \"buffers\": [\n  {\"name\": \"a\", \"file\" \"pages.bin\"}]}");
+        MeasureCommandTest.Run notJson = gmc("measure", dir.toString());
+        assertThat(notJson.code()).isEqualTo(1);
+        // line 2, column 24: the string where the ':' should be (Jackson counts columns from 1)
+        assertThat(notJson.err()).contains(json + ":2:24: not valid JSON: Unexpected character")
+                .doesNotContain("Source").doesNotContain("REDACTED");
+        assertThat(notJson.err().lines().filter(l -> l.contains("Unexpected character")).count()).isEqualTo(1);
+
+        Files.delete(json);
+        Path tsv = dir.resolve("manifest.tsv");
+        Files.write(tsv, "name\tfile\tlength\ncaf\u00e9\tpages.bin\t4096\n".getBytes(StandardCharsets.ISO_8859_1));
+        MeasureCommandTest.Run latin1 = gmc("measure", dir.toString());
+        assertThat(latin1.code()).isEqualTo(1);
+        assertThat(latin1.err()).contains(tsv + ":2: column 4: byte 0xe9 (file offset "
+                + ("name\tfile\tlength\n".length() + 3) + ") is not UTF-8")
+                .doesNotContain("Input length");
     }
 }

@@ -308,6 +308,35 @@ class MeasureCommandTest {
     }
 
     @Test
+    void aCorruptCompressedDumpNamesItsFormatAndTheDecompressedByteWhereItFailed(@TempDir Path dir)
+            throws Exception {
+        // gzip checks its trailer's CRC only after it has inflated everything: the failure is at the data's end
+        byte[] data = buffer(50, 4);
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (OutputStream o = new GZIPOutputStream(gz)) {
+            o.write(data);
+        }
+        byte[] badCrc = gz.toByteArray();
+        badCrc[badCrc.length - 8] ^= 1; // the trailer: CRC-32, then ISIZE
+        Files.write(dir.resolve("crc.bin.gz"), badCrc);
+        Run gzRun = gmc("measure", dir.resolve("crc.bin.gz").toString());
+        assertThat(gzRun.code()).isEqualTo(1);
+        assertThat(gzRun.err()).contains("cannot read " + dir.resolve("crc.bin.gz") + " at decompressed byte "
+                + data.length + ": gzip: Corrupt GZIP trailer");
+
+        ByteArrayOutputStream zst = new ByteArrayOutputStream();
+        try (OutputStream o = new com.github.luben.zstd.ZstdOutputStream(zst)) {
+            o.write(data);
+        }
+        byte[] cut = java.util.Arrays.copyOf(zst.toByteArray(), zst.size() - 3);
+        Files.write(dir.resolve("cut.bin.zst"), cut);
+        Run zstRun = gmc("measure", dir.resolve("cut.bin.zst").toString());
+        assertThat(zstRun.code()).isEqualTo(1);
+        assertThat(zstRun.err()).contains("cut.bin.zst at decompressed byte ").contains(": zstd: ")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
     void aTruncatedXzDumpIsNamedAsTruncatedNotNull(@TempDir Path dir) throws Exception {
         // The xz decoder throws a bare EOFException (no message) on a cut stream; the user must still learn what.
         byte[] xz = xz(buffer(50, 4));

@@ -1,11 +1,11 @@
 package dev.gmc.driver.replay;
 
 import dev.gmc.driver.Policies;
+import dev.gmc.core.text.Utf8Text;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -163,10 +163,13 @@ public final class Trace {
 
     /** Parses a trace file, resolving {@code daemon=} and {@code NAME.KEY=} against {@code policies}. */
     public static Trace parse(Path p, Policies policies) throws IOException {
-        try (Reader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
-            Path dir = p.toAbsolutePath().getParent();
-            return parse(p.toString(), dir, r, policies);
+        String text;
+        try {
+            text = Utf8Text.decode(Files.readAllBytes(p));
+        } catch (Utf8Text.MalformedTextException e) {
+            throw new TraceException(p.toString(), e.malformed().line(), null, e.malformed().describe());
         }
+        return parse(p.toString(), p.toAbsolutePath().getParent(), new StringReader(text), policies);
     }
 
     public static Trace parse(String name, String text) {

@@ -3,6 +3,7 @@ package dev.gmc.driver.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Mutated sample traces (lines deleted, duplicated or cut, tokens replaced by junk: negative, huge, empty, malformed
- * numbers and specs, unknown names, a cut file) must either replay or fail with a {@link TraceException} naming the
+ * numbers and specs, unknown names, a cut file, a byte that is not UTF-8) must either replay or fail with a {@link TraceException} naming the
  * file and a line: never another exception, which would reach the user as a stack trace or an internal error.
  */
 class TraceFuzzTest {
@@ -87,8 +88,15 @@ class TraceFuzzTest {
                 text = text.substring(0, r.nextInt(text.length() + 1));
                 what.append("file cut; ");
             }
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            if (bytes.length > 0 && r.nextInt(10) == 0) {
+                // a byte of any value, so often not UTF-8 (a trace edited with a Latin-1 editor, a damaged copy)
+                int at = r.nextInt(bytes.length);
+                bytes[at] = (byte) (0x80 + r.nextInt(0x80));
+                what.append("byte ").append(at).append(" = 0x").append(Integer.toHexString(bytes[at] & 0xff)).append("; ");
+            }
             Path f = dir.resolve("m" + i + ".gmct");
-            Files.writeString(f, text);
+            Files.write(f, bytes);
             try {
                 new TraceRunner(Trace.parse(f), files, null).run();
                 ran++;

@@ -42,6 +42,22 @@ class TraceTest {
     }
 
     @Test
+    void aTraceFileThatIsNotUtf8NamesTheLineColumnAndByte(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        Path f = dir.resolve("latin1.gmct");
+        // "process 100 café" written in Latin-1: é is the lone byte 0xe9, at file offset HEAD-before-process + 15
+        byte[] head = "gmc-trace 1\ndriver midgard ram=16M\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] body = "process 100 caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        Files.write(f, all);
+        assertThatThrownBy(() -> Trace.parse(f)).isInstanceOf(TraceException.class)
+                .hasMessage(f + ":3: column 16: byte 0xe9 (file offset " + (head.length + 15) + ") is not UTF-8");
+        Files.writeString(f, "gmc-trace 1\ndriver midgard ram=16M\nprocess 100 caf\u00e9\n"); // the same in UTF-8
+        assertThat(Trace.parse(f).lines()).hasSize(2);
+    }
+
+    @Test
     void headerAndDefinitionsAreChecked() {
         assertThatThrownBy(() -> Trace.parse("t.gmct", "driver midgard\n")).hasMessageContaining("t.gmct:1")
                 .hasMessageContaining("gmc-trace 1");
