@@ -41,6 +41,18 @@ public final class Main implements Runnable {
             }
             return 1;
         });
+        // A command line that does not parse (an unknown option, a value of the wrong type) is exit code 1, as every
+        // other refused input: picocli's own 2 would read as "verification failed" for replay and sweep, "skipped
+        // inputs" for measure --keep-going, and "the process exited" for capture. One line, plus picocli's
+        // suggestions for a mistyped option, and where the usage is, not the whole usage text.
+        cl.setParameterExceptionHandler((ex, arguments) -> {
+            CommandLine cmd = ex.getCommandLine();
+            java.io.PrintWriter err = cmd.getErr();
+            err.println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            err.println("(" + cmd.getCommandSpec().qualifiedName() + " --help shows the options)");
+            return 1;
+        });
         return cl.execute(args);
     }
 }

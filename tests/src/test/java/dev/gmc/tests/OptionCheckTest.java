@@ -9,7 +9,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Option values that picocli's types accept but that make no sense fail at once with exit 1 and a line naming the
  * option and what was expected: not an internal error deep inside, a bare exception name, or a silently ignored
- * option.
+ * option. A command line that does not parse at all exits 1 as well, not picocli's 2 (which means a verification
+ * failure, skipped inputs or an exited process for the commands that use it).
  */
 class OptionCheckTest {
 
@@ -36,11 +37,25 @@ class OptionCheckTest {
         "gpu-bench --device no-such-device --rounds 1 --batch-mib 1 | OpenCL",
         "gpu-restore-bench --device no-such-device --rounds 1 --mib 1 | OpenCL",
         "replay --batch-loader gpu --cl-device no-such-device ../traces/utgard-jobs.gmct | OpenCL",
+        // a command line that does not parse is 1 too: replay's and sweep's 2 means a verification failure
+        "replay --restore-batch x ../traces/utgard-jobs.gmct | gmc replay: Invalid value for option '--restore-batch'",
+        "sweep --restor lazy ../traces/utgard-jobs.gmct   | gmc sweep: Unknown option: '--restor'",
+        "measure --chain x ../samples                     | gmc measure: Invalid value for option '--chain'",
+        "capture --pid x -o x                             | gmc capture: Invalid value for option '--pid'",
+        "frobnicate                                       | gmc: Unmatched argument at index 0: 'frobnicate'",
     })
     void aSenselessValueIsRefusedNamingTheOption(String command, String expected) {
         MeasureCommandTest.Run r = gmc(command.trim().split("\\s+"));
         assertThat(r.code()).as(r.err()).isEqualTo(1);
         assertThat(r.err()).contains(expected.trim()).doesNotContain("internal error").doesNotContain("\tat ");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aMistypedOptionGetsSuggestionsAndWhereTheUsageIsNotTheWholeUsage() {
+        MeasureCommandTest.Run r = gmc("replay", "--restor=lazy", "../traces/utgard-jobs.gmct");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("Possible solutions: --restore").contains("(gmc replay --help shows the options)")
+                .doesNotContain("Usage:");
     }
 
     @ParameterizedTest(name = "gmc {0}")
