@@ -124,6 +124,36 @@ class ReplayCommandTest {
     }
 
     @Test
+    void aDamagedCompressedDumpFailsTheLineThatReadsItEvenWhenItsDamageLiesFurtherOn(@TempDir Path dir)
+            throws Exception {
+        // The trace reads only the first 4 pages; the damage is the gzip trailer's CRC, checked after all 32. Before,
+        // the 4 pages were handed over without a word (a damaged deflate stream can decode to wrong bytes).
+        byte[] data = MeasureCommandTest.buffer(32, 3);
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.io.OutputStream o = new java.util.zip.GZIPOutputStream(gz)) {
+            o.write(data);
+        }
+        byte[] good = gz.toByteArray();
+        byte[] bad = good.clone();
+        bad[bad.length - 8] ^= 1;
+        Files.write(dir.resolve("good.bin.gz"), good);
+        Files.write(dir.resolve("bad.bin.gz"), bad);
+        String trace = "gmc-trace 1\ndriver midgard ram=16M\nprocess 1 a\ncontext c 1\n"
+                + "alloc b c 4 content=file:DUMP\ncpumap b 1\nbackground 1\ncpu-read 1 b+0 16384\ncheck\n";
+        Path t = dir.resolve("t.gmct");
+        Files.writeString(t, trace.replace("DUMP", "good.bin.gz"));
+        MeasureCommandTest.Run ok = gmc("replay", t.toString());
+        assertThat(ok.code()).as(ok.err()).isZero();
+        Files.writeString(t, trace.replace("DUMP", "bad.bin.gz"));
+        MeasureCommandTest.Run r = gmc("replay", t.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains(t + ":5: dump " + dir.resolve("bad.bin.gz") + " at decompressed byte "
+                + data.length + " (after the bytes this line reads").contains("gzip: Corrupt GZIP trailer");
+        MeasureCommandTest.Run again = gmc("replay", t.toString()); // no "already checked" shortcut for a bad file
+        assertThat(again.code()).isEqualTo(1);
+    }
+
+    @Test
     void aMalformedTraceNamesLineAndFieldWithExit1(@TempDir Path dir) throws Exception {
         Path t = dir.resolve("bad.gmct");
         Files.writeString(t, "gmc-trace 1\ndriver utgard\nprocess 1 a\ncontext s 1\nalloc b s many\n");
@@ -144,7 +174,7 @@ class ReplayCommandTest {
                 + "alloc b c 8 content=file:cut.bin.xz@4096\n");
         MeasureCommandTest.Run r = gmc("replay", t.toString());
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).contains("t.gmct:5").contains("cut.bin.xz").contains("offset 4096").contains("truncated")
+        assertThat(r.err()).contains("t.gmct:5").contains("cut.bin.xz at decompressed byte ").contains("truncated")
                 .doesNotContain("null").doesNotContain("\tat ");
     }
 
