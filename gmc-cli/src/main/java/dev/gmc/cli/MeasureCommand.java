@@ -453,6 +453,17 @@ final class MeasureCommand implements Callable<Integer> {
                         + "buffer (manifest: offset " + u.offset() + ", length " + u.length() + ")");
             }
             left -= n;
+            if (left == 0) {
+                // the buffer's last bytes are read: a compressed file's checksum comes only at its end
+                com.google.common.io.CountingInputStream rest = new com.google.common.io.CountingInputStream(in);
+                try {
+                    PageInput.checkRest(u.file(), in, rest);
+                } catch (IOException e) {
+                    throw new IOException(u.file() + " is damaged after this buffer (at decompressed byte "
+                            + (u.offset() + u.length() + rest.getCount()) + "), so the buffer's bytes cannot be "
+                            + "trusted either: " + Errors.message(e), e);
+                }
+            }
             return n;
         }
     }

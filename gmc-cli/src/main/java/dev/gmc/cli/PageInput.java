@@ -91,6 +91,29 @@ final class PageInput {
         return in;
     }
 
+    /** Compressed files whose whole stream this run has decoded without error (path, size, modification time). */
+    private static final java.util.Set<String> CHECKED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Reads {@code through} (a view of {@code opened}, the stream {@link #open} returned for {@code file}) on to its
+     * end, once per file and run, when {@code opened} decompresses: gzip's CRC-32, xz's check and zstd's checksum
+     * (when the frame has one) cover the whole stream and are checked only at its end, so a reader that stops after
+     * the bytes it needs would take whatever a damaged stream decoded to without a word.
+     *
+     * @throws IOException from the decoder when the rest of the stream is damaged
+     */
+    static void checkRest(Path file, InputStream opened, InputStream through) throws IOException {
+        if (!(opened instanceof Decoded)) {
+            return;
+        }
+        String key = file.toAbsolutePath().normalize() + "\0" + Files.size(file) + "\0"
+                + Files.getLastModifiedTime(file);
+        if (!CHECKED.contains(key)) {
+            through.transferTo(java.io.OutputStream.nullOutputStream());
+            CHECKED.add(key); // only once it has passed: every later read of a damaged file fails as well
+        }
+    }
+
     /**
      * A decompressing stream that names its format in its errors ("zstd: Corrupted block detected", where the
      * decoder alone says only the second half).

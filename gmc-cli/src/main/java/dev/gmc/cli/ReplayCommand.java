@@ -266,13 +266,6 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     /** Reads {@code len} bytes at {@code offset} of a dump (compressed dumps decompressed on the fly). */
-    /** Compressed dumps read to their end once in this run (path, size, modification time). */
-    private static final java.util.Set<String> VERIFIED = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    private static String fileKey(Path file) throws IOException {
-        return file.toAbsolutePath().normalize() + "\0" + Files.size(file) + "\0" + Files.getLastModifiedTime(file);
-    }
-
     /**
      * {@code len} bytes at {@code offset} of a dump (decompressed when it is .gz/.zst/.xz, whose whole stream is then
      * checked once, so that a damaged file is an error and not silently different content).
@@ -292,13 +285,8 @@ final class ReplayCommand implements Callable<Integer> {
                 skipped += in.skip(offset - skipped);
             }
             data = skipped < offset ? null : in.readNBytes(len);
-            String key = fileKey(file);
-            if (data != null && opened instanceof PageInput.Decoded && !VERIFIED.contains(key)) {
-                // A compressed dump's checksum (gzip's CRC-32, xz's check, zstd's when present) covers the whole
-                // stream and is checked only at its end: read on once per file, or a damaged deflate stream would
-                // hand over wrong bytes without a word. The bytes before the damage are not to be trusted either.
-                in.transferTo(java.io.OutputStream.nullOutputStream());
-                VERIFIED.add(key); // only once it has passed: every later read of a damaged file fails as well
+            if (data != null) {
+                PageInput.checkRest(file, opened, in);
             }
         } catch (IOException e) { // a corrupt or truncated compressed dump: name the file and where
             throw new IOException("dump " + file + " at decompressed byte " + (in == null ? 0 : in.getCount())

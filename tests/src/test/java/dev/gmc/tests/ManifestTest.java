@@ -86,6 +86,27 @@ class ManifestTest {
     }
 
     @Test
+    void aBufferInADamagedCompressedFileFailsEvenWhenTheDamageLiesAfterIt(@TempDir Path dir) throws Exception {
+        byte[] data = buffer(16, 2);
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.io.OutputStream o = new java.util.zip.GZIPOutputStream(gz)) {
+            o.write(data);
+        }
+        byte[] bad = gz.toByteArray();
+        bad[bad.length - 8] ^= 1; // the trailer's CRC-32: checked after all 16 pages
+        Files.write(dir.resolve("pages.bin.gz"), bad);
+        Files.writeString(dir.resolve("manifest.json"), "{\"gmc_manifest\": 1, \"buffers\": [{\"name\": \"head\", "
+                + "\"file\": \"pages.bin.gz\", \"offset\": 0, \"length\": 16384}]}");
+        MeasureCommandTest.Run r = gmc("measure", dir.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("buffer 'head'").contains("pages.bin.gz is damaged after this buffer (at "
+                + "decompressed byte " + data.length + ")").contains("gzip: Corrupt GZIP trailer");
+        Files.write(dir.resolve("pages.bin.gz"), gz.toByteArray()); // the same, undamaged: measured
+        MeasureCommandTest.Run ok = gmc("measure", dir.toString());
+        assertThat(ok.code()).as(ok.err()).isZero();
+    }
+
+    @Test
     void aManifestThatIsNotJsonOrNotUtf8IsPlacedByLineAndColumn(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("pages.bin"), buffer(1, 1));
         Path json = dir.resolve("manifest.json");
