@@ -40,6 +40,14 @@ final class NewPolicyCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Where to write the project (default: NAME).")
     Path output;
 
+    /** Java's keywords and literals, which no package name part may be (JLS 3.9). */
+    private static final java.util.Set<String> JAVA_RESERVED = java.util.Set.of("abstract", "assert", "boolean",
+            "break", "byte", "case", "catch", "char", "class", "const", "continue", "default", "do", "double", "else",
+            "enum", "extends", "final", "finally", "float", "for", "goto", "if", "implements", "import", "instanceof",
+            "int", "interface", "long", "native", "new", "package", "private", "protected", "public", "return",
+            "short", "static", "strictfp", "super", "switch", "synchronized", "this", "throw", "throws", "transient",
+            "try", "void", "volatile", "while", "true", "false", "null", "_");
+
     @Override
     public Integer call() throws IOException {
         if (!name.matches("[a-z][a-z0-9-]*")) {
@@ -49,6 +57,12 @@ final class NewPolicyCommand implements Callable<Integer> {
         if (!pkg.matches("[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*")) {
             throw new IllegalArgumentException("--package '" + pkg + "' (expected a Java package name in lower case, "
                     + "e.g. org.example.gmc)");
+        }
+        for (String part : pkg.split("\\.")) {
+            if (JAVA_RESERVED.contains(part)) {
+                throw new IllegalArgumentException("--package '" + pkg + "': '" + part + "' is a reserved word in "
+                        + "Java, so the project would not compile");
+            }
         }
         Path dir = output != null ? output : Path.of(name);
         if (Files.exists(dir) && (!Files.isDirectory(dir) || hasEntries(dir))) {

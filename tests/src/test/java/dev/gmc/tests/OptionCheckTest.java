@@ -37,6 +37,7 @@ class OptionCheckTest {
         "gpu-bench --device no-such-device --rounds 1 --batch-mib 1 | OpenCL",
         "gpu-restore-bench --device no-such-device --rounds 1 --mib 1 | OpenCL",
         "replay --batch-loader gpu --cl-device no-such-device ../traces/utgard-jobs.gmct | OpenCL",
+        "new-policy --package org.example.int x         | --package 'org.example.int': 'int' is a reserved word",
         // a command line that does not parse is 1 too: replay's and sweep's 2 means a verification failure
         "replay --restore-batch x ../traces/utgard-jobs.gmct | gmc replay: Invalid value for option '--restore-batch'",
         "sweep --restor lazy ../traces/utgard-jobs.gmct   | gmc sweep: Unknown option: '--restor'",
