@@ -52,6 +52,10 @@ public final class ZramDevice implements AutoCloseable {
     // bd_writes only in writeback, which has the device to itself.
     private long bdCount;
     private long bdWrites;
+    // writeback_limit_enable and writeback_limit (bd_wb_limit: 4 KiB pages, a u64 in the kernel, kept here as an
+    // unsigned long); only writeback reads or changes them once set, under the device's writeback.
+    private volatile boolean wbLimitEnable;
+    private volatile long wbLimit;
     private final LongAdder bdReads = new LongAdder();
 
     private static final byte IDLE = 1;
@@ -455,19 +459,60 @@ public final class ZramDevice implements AutoCloseable {
 
     /**
      * What a writeback did: slots written to the backing device, and the kernel's error if it stopped early
-     * ({@code "ENOSPC"}: no free block left; the slots before it stay written back).
+     * ({@code "ENOSPC"}: no free block left; {@code "EIO"}: the writeback limit is used up; the slots before it stay
+     * written back).
      */
     public record WritebackReport(int written, String error) {
     }
 
     /**
-     * {@code echo MODE > writeback} ({@code writeback_store}; {@code writeback_limit} is not emulated). A chosen slot
+     * {@code echo 0|1 > writeback_limit_enable}. The kernel keeps {@code writeback_limit} while the limit is off and
+     * neither resets the two with the device.
+     */
+    public void writebackLimitEnable(boolean enable) {
+        wbLimitEnable = enable;
+    }
+
+    public boolean writebackLimitEnabled() {
+        return wbLimitEnable;
+    }
+
+    /**
+     * {@code echo N > writeback_limit}: how many more 4 KiB pages writeback may write while the limit is enabled
+     * (an unsigned 64-bit count, as the kernel's {@code u64}: {@code -1} is 2<sup>64</sup> - 1).
+     */
+    public void writebackLimit(long pages) {
+        wbLimit = pages;
+    }
+
+    /** {@code cat writeback_limit} (unsigned; see {@link #writebackLimit(long)}). */
+    public long writebackLimit() {
+        return wbLimit;
+    }
+
+    /** The limit stops writeback: the check both kernels make before each step, which gives EIO. */
+    private boolean limitReached() {
+        return wbLimitEnable && wbLimit == 0;
+    }
+
+    /** After a page is written back: one 4 KiB page off the limit (while it is enabled and not yet 0). */
+    private void chargeLimit() {
+        if (wbLimitEnable && wbLimit != 0) {
+            wbLimit--;
+        }
+    }
+
+    /**
+     * {@code echo MODE > writeback} ({@code writeback_store}). A chosen slot
      * is neither empty, same-filled nor already written back, and is ZRAM_IDLE for {@code idle}, stored raw for
      * {@code huge} (both for {@code huge_idle}) or ZRAM_INCOMPRESSIBLE for {@code incompressible};
      * {@code page_index=N} takes slot N whatever its flags. The device's {@link WritebackOrder} decides the order and
      * when a full backing device stops the pass with ENOSPC. Each page is decompressed into the lowest free block
      * above 0 ({@code bd_writes}), its object freed (compr_data_size and huge_pages drop; pages_stored does not) and
-     * its flags cleared.
+     * its flags cleared. With {@link #writebackLimitEnable} on, each written page takes one off
+     * {@link #writebackLimit}, and a limit of 0 stops the pass with EIO: 6.12 checks it before every slot index it
+     * scans (so a pass that has used up the limit ends in EIO while any index is left, chosen or not, and a pass
+     * begun at 0 fails at once), 6.18 before every chosen slot only.
      *
      * @throws IllegalStateException without a backing device (the kernel's -ENODEV)
      */
@@ -482,6 +527,10 @@ public final class ZramDevice implements AutoCloseable {
         String error = null;
         if (writebackOrder == WritebackOrder.SLOT_INDEX) {
             for (int i = from; i < to; i++) {
+                if (limitReached()) { // before the block, as writeback_store's loop
+                    error = "EIO";
+                    break;
+                }
                 if (blk == 0) {
                     blk = allocBlock();
                     if (blk == 0) {
@@ -493,6 +542,7 @@ public final class ZramDevice implements AutoCloseable {
                     writeBack(i, blk);
                     blk = 0;
                     written++;
+                    chargeLimit();
                 }
             }
         } else {
@@ -509,6 +559,10 @@ public final class ZramDevice implements AutoCloseable {
                 }
             }
             for (int i : ppOrder(bucketOf, count, candidates)) {
+                if (limitReached()) { // zram_writeback_slots: checked for each selected slot
+                    error = "EIO";
+                    break;
+                }
                 blk = allocBlock();
                 if (blk == 0) {
                     error = "ENOSPC";
@@ -517,6 +571,7 @@ public final class ZramDevice implements AutoCloseable {
                 writeBack(i, blk);
                 blk = 0;
                 written++;
+                chargeLimit();
             }
         }
         if (blk != 0) {

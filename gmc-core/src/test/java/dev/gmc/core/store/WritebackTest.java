@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * zram writeback (CONFIG_ZRAM_WRITEBACK) against a plain model written from the kernel's {@code writeback_store} (6.12:
  * one pass in slot order; 6.18: {@code scan_slots_for_writeback}, {@code place_pp_slot}, {@code select_pp_slot} and
  * {@code zram_writeback_slots}), {@code alloc_block_bdev}, {@code free_block_bdev}, {@code zram_free_page}, {@code
- * mark_idle} and {@code bd_stat_show}, with each page's object size from the codec run on its own and the store-raw
+ * mark_idle}, {@code bd_stat_show} and the writeback limit ({@code writeback_limit_enable}, {@code writeback_limit}), with each page's object size from the codec run on its own and the store-raw
  * threshold from the class table.
  * Random writes (synthetic pages: compressible, huge and same-filled), reads, discards, idle marks, writebacks of every
  * mode and compactions; after every step each slot's bytes, ZRAM_WB and ZRAM_IDLE, bd_stat and mm_stat's page and
@@ -49,6 +49,8 @@ class WritebackTest {
         long bdCount;
         long bdReads;
         long bdWrites;
+        boolean limitOn; // writeback_limit_enable
+        long limit; // bd_wb_limit
 
         Model(int blocks) {
             this.blocks = blocks;
@@ -118,12 +120,18 @@ class WritebackTest {
             int written = 0;
             for (int b = 64; b >= 0; b--) {
                 for (int index : buckets.get(b)) {
+                    if (limitOn && limit == 0) {
+                        return new WritebackReport(written, "EIO");
+                    }
                     int blk = alloc();
                     if (blk == 0) {
                         return new WritebackReport(written, "ENOSPC");
                     }
                     writeTo(slots[index], blk);
                     written++;
+                    if (limitOn && limit > 0) {
+                        limit -= 1; // 1UL << (PAGE_SHIFT - 12)
+                    }
                 }
             }
             return new WritebackReport(written, null);
@@ -137,6 +145,10 @@ class WritebackTest {
             int written = 0;
             String error = null;
             for (int index = from; n != 0; index++, n--) {
+                if (limitOn && limit == 0) {
+                    error = "EIO";
+                    break;
+                }
                 if (blk == 0) {
                     blk = alloc();
                     if (blk == 0) {
@@ -151,6 +163,9 @@ class WritebackTest {
                 writeTo(s, blk);
                 blk = 0;
                 written++;
+                if (limitOn && limit > 0) {
+                    limit -= 1;
+                }
             }
             if (blk != 0) {
                 used.clear(blk);
@@ -179,6 +194,7 @@ class WritebackTest {
         Model m = new Model(blocks);
         SplittableRandom rnd = new SplittableRandom(seed);
         int enospc = 0;
+        int eio = 0;
         int writtenBack = 0;
         try (ZramDevice dev = new ZramDevice(config, PAGES, blocks, order)) {
             byte[] back = new byte[4096];
@@ -217,7 +233,16 @@ class WritebackTest {
                     WritebackReport got = dev.writeback(new WritebackRequest(mode, mode == WritebackMode.PAGE ? i : -1));
                     assertThat(got).as("step %d %s", step, mode).isEqualTo(want);
                     enospc += "ENOSPC".equals(got.error()) ? 1 : 0;
+                    eio += "EIO".equals(got.error()) ? 1 : 0;
                     writtenBack += got.written();
+                } else if (op < 98) { // writeback_limit_enable, writeback_limit: small limits, so they run out
+                    if (rnd.nextBoolean()) {
+                        m.limitOn = rnd.nextInt(3) > 0;
+                        dev.writebackLimitEnable(m.limitOn);
+                    } else {
+                        m.limit = rnd.nextInt(6);
+                        dev.writebackLimit(m.limit);
+                    }
                 } else {
                     dev.compact();
                     dev.store().checkInvariants();
@@ -235,6 +260,7 @@ class WritebackTest {
         if (blocks <= 40) {
             assertThat(enospc).as("writebacks stopped by a full backing device").isPositive();
         }
+        assertThat(eio).as("writebacks stopped by the writeback limit").isPositive();
     }
 
     private static void check(ZramDevice dev, Model m, int step) {
@@ -256,6 +282,7 @@ class WritebackTest {
             }
         }
         assertThat(dev.bdStat()).as("step %d bd_stat", step).isEqualTo(new BdStat(m.bdCount, m.bdReads, m.bdWrites));
+        assertThat(dev.writebackLimit()).as("step %d writeback_limit", step).isEqualTo(m.limit);
         MmStat mm = dev.mmStat();
         assertThat(new long[] {mm.origDataSize(), mm.comprDataSize(), mm.samePages(), mm.hugePages()})
                 .as("step %d mm_stat orig, compr, same, huge", step)
