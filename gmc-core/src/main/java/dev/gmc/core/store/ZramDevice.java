@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.LongAdder;
  * writeback}) decompresses each chosen slot's page into the next free block (block 0 is never used, as the kernel's
  * bitmap skips it), frees its object and marks the slot ZRAM_WB; reads of such a slot come from the block
  * ({@code bd_reads}), and a rewrite or discard frees the block. {@code pages_stored} keeps counting written-back
- * slots, as in the kernel; {@link #bdStat} is {@code bd_stat}.
+ * slots, as in the kernel; {@link #bdStat} is {@code bd_stat}. {@link #writebackLimitEnable} and
+ * {@link #writebackLimit} are {@code writeback_limit_enable} and {@code writeback_limit}: each written page takes one
+ * off the limit, and a used-up limit ends a writeback with EIO.
  *
  * <p>Thread-safety: distinct slots may be used from different threads; the same slot needs external ordering, as
  * with a block device. {@link #markIdle}, {@link #recompress} and {@link #writeback} touch every slot, so nothing else
@@ -466,8 +468,8 @@ public final class ZramDevice implements AutoCloseable {
     }
 
     /**
-     * {@code echo 0|1 > writeback_limit_enable}. The kernel keeps {@code writeback_limit} while the limit is off and
-     * neither resets the two with the device.
+     * {@code echo 0|1 > writeback_limit_enable} (any non-zero number is on). Switching it off keeps
+     * {@code writeback_limit}, and while it is off nothing is taken off it.
      */
     public void writebackLimitEnable(boolean enable) {
         wbLimitEnable = enable;

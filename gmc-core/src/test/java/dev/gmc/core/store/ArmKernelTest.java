@@ -182,20 +182,52 @@ class ArmKernelTest {
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.12-armmp-lpae", "6.18-arm64"})
     void writebackGivesTheKernelsMmStatAndBdStat(String kernel) throws IOException {
+        replayWriteback(kernel, "/golden/zram-writeback.ops", "/golden/arm-writeback." + kernel + ".txt");
+    }
+
+    /**
+     * The writeback limit ({@code writeback_limit_enable}, {@code writeback_limit}; {@code zram-writeback-limit.ops},
+     * "Q" lines print both) on the same device: small limits that run out in {@code huge}, {@code idle} and
+     * {@code huge_idle} passes, a limit larger than the free blocks (ENOSPC first), the limit switched off and on,
+     * and {@code page_index=N} on an empty slot with a limit of 0, where 6.12 refuses with EIO (it checks before each
+     * slot it scans) and 6.18 does not (it checks before each slot it chose). Every S and Q line and every refusal,
+     * EIO or ENOSPC, must be the kernel's.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.18-arm64"})
+    void theWritebackLimitStopsWritebackWhereTheKernelsDoes(String kernel) throws IOException {
+        List<String> refusals = replayWriteback(kernel, "/golden/zram-writeback-limit.ops",
+                "/golden/arm-writeback-limit." + kernel + ".txt");
+        assertThat(refusals).anyMatch(l -> l.endsWith("EIO")).anyMatch(l -> l.endsWith("ENOSPC"));
+    }
+
+    /**
+     * Replays a writeback ops resource ("W SLOT SRC", "R SLOT", "D SLOT", "I", "B MODE", "C", "S", "E N", "L N", "Q")
+     * on a 1,000-page device with a 300-block backing device and compares its S, Q and refusal lines with the
+     * kernel's output; every slot must read back as written. Returns the refusal lines.
+     */
+    private static List<String> replayWriteback(String kernel, String opsResource, String goldenResource)
+            throws IOException {
         List<String> want;
-        try (InputStream k = ArmKernelTest.class.getResourceAsStream("/golden/arm-writeback." + kernel + ".txt")) {
+        try (InputStream k = ArmKernelTest.class.getResourceAsStream(goldenResource)) {
+            // a refused writeback: the shell's words for the kernel's error number
             want = new String(k.readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .map(l -> l.trim().replaceAll("\\s+", " ").replaceFirst(" failed:.*", " failed")).toList();
+                    .map(l -> l.trim().replaceAll("\\s+", " ")
+                            .replaceFirst(" failed: .*No space left on device$", " failed ENOSPC")
+                            .replaceFirst(" failed: .*I/O error$", " failed EIO")
+                            .replaceFirst(" failed: .*Input/output error$", " failed EIO"))
+                    .filter(l -> !l.equals("done")).toList();
         }
-        assertThat(want).hasSizeGreaterThan(10);
+        assertThat(want).hasSizeGreaterThan(10).noneMatch(l -> l.contains("failed:"));
         byte[] pages = TestPages.pages(1, 1200);
         List<String> ops;
-        try (InputStream o = ArmKernelTest.class.getResourceAsStream("/golden/zram-writeback.ops")) {
+        try (InputStream o = ArmKernelTest.class.getResourceAsStream(opsResource)) {
             ops = new String(o.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
         }
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"))
                 .withClasses(classesOf(kernel));
         List<String> got = new ArrayList<>();
+        List<String> refusals = new ArrayList<>();
         byte[][] model = new byte[1000][];
         byte[] back = new byte[4096];
         // 6.12 writes back in slot order; 6.18 sorts the chosen slots into size buckets, largest first
@@ -226,7 +258,8 @@ class ArmKernelTest {
                     case "B" -> {
                         ZramDevice.WritebackReport r = dev.writeback(ZramDevice.WritebackRequest.parse(f[1], 1000));
                         if (r.error() != null) {
-                            got.add("wb lz4 " + n + " " + f[1] + " failed");
+                            got.add("wb lz4 " + n + " " + f[1] + " failed " + r.error());
+                            refusals.add(got.get(got.size() - 1));
                         }
                     }
                     case "C" -> {
@@ -235,6 +268,10 @@ class ArmKernelTest {
                     }
                     case "S" -> got.add(("wb lz4 " + n + " mm " + dev.mmStat() + " bd " + dev.bdStat())
                             .trim().replaceAll("\\s+", " "));
+                    case "E" -> dev.writebackLimitEnable(Long.parseLong(f[1]) != 0); // kstrtoull, then a bool
+                    case "L" -> dev.writebackLimit(Long.parseUnsignedLong(f[1]));
+                    case "Q" -> got.add("wb lz4 " + n + " limit " + (dev.writebackLimitEnabled() ? 1 : 0) + " "
+                            + Long.toUnsignedString(dev.writebackLimit()));
                     default -> throw new IllegalArgumentException(op);
                 }
             }
@@ -244,6 +281,7 @@ class ArmKernelTest {
             }
         }
         assertThat(got).isEqualTo(want);
+        return refusals;
     }
 
     /** The lines of a kernel's churn output for one compressor, blanks collapsed (the kernel pads with %8llu). */
