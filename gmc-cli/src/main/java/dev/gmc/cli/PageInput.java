@@ -75,20 +75,20 @@ final class PageInput {
         if (stream && !isCompressedName(n)) {
             n += sniffSuffix(in); // a stream has no telling name (`zcat` forgotten): its magic bytes decide
         }
-        try {
-            if (n.endsWith(".gz")) {
-                return new Decoded("gzip", new GZIPInputStream(in, 1 << 16));
-            } else if (n.endsWith(".zst")) {
-                return new Decoded("zstd", new ZstdInputStream(in));
-            } else if (n.endsWith(".xz")) {
-                return new Decoded("xz", new XZInputStream(in));
-            }
-        } catch (IOException e) {
-            in.close();
-            throw new IOException(n.substring(n.lastIndexOf('.') + 1).replace("gz", "gzip") + " header: "
-                    + Errors.message(e), e); // GZIP and XZ read their header in the constructor
+        String format = n.endsWith(".gz") ? "gzip" : n.endsWith(".zst") ? "zstd" : n.endsWith(".xz") ? "xz" : null;
+        if (format == null) {
+            return in;
         }
-        return in;
+        try {
+            return new Decoded(format, switch (format) {
+                case "gzip" -> new GZIPInputStream(in, 1 << 16);
+                case "zstd" -> new ZstdInputStream(in);
+                default -> new XZInputStream(in);
+            });
+        } catch (IOException e) { // gzip and xz read their header here
+            in.close();
+            throw new IOException(format + " header: " + Errors.message(e), e);
+        }
     }
 
     /** Compressed files whose whole stream this run has decoded without error (path, size, modification time). */
