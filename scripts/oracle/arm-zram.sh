@@ -89,6 +89,20 @@ if [ ! -d k618-arm64 ]; then
   (mkdir -p dl618 && cd dl618 && apt-get "${O[@]}" download -q "$v")
   mkdir -p k618-arm64 && dpkg-deb -x dl618/linux-image-*_arm64.deb k618-arm64
 fi
+# arm64 with 16 KiB pages (Debian's arm64-16k flavour, as on Android's 16K-page devices): 6.12 (trixie) and 6.18
+# (trixie-backports)
+if [ ! -d k612-arm64-16k ]; then
+  private_apt tx64 trixie arm64
+  v=$(apt-cache "${O[@]}" search '^linux-image-6\.12\.[0-9.]*.deb13-arm64-16k-unsigned$' | awk '{print $1}' | sort -V | tail -1)
+  (mkdir -p dl612-16k && cd dl612-16k && apt-get "${O[@]}" download -q "$v")
+  mkdir -p k612-arm64-16k && dpkg-deb -x dl612-16k/linux-image-*_arm64.deb k612-arm64-16k
+fi
+if [ ! -d k618-arm64-16k ]; then
+  private_apt tbp64 trixie-backports arm64
+  v=$(apt-cache "${O[@]}" search '^linux-image-6\.18\.[0-9.]*.deb13-arm64-16k$' | awk '{print $1}' | sort -V | tail -1)
+  (mkdir -p dl618-16k && cd dl618-16k && apt-get "${O[@]}" download -q "$v")
+  mkdir -p k618-arm64-16k && dpkg-deb -x dl618-16k/linux-image-*_arm64.deb k618-arm64-16k
+fi
 
 cat > init <<'EOF'
 #!/bin/sh
@@ -105,7 +119,7 @@ for f in /data/*; do
       *) echo $a > /sys/block/zram0/comp_algorithm ;;
     esac
     stat -c %s $f > /sys/block/zram0/disksize
-    dd if=$f of=/dev/zram0 bs=4096 oflag=direct 2>/dev/null
+    dd if=$f of=/dev/zram0 bs=$(cat /bs) oflag=direct 2>/dev/null
     echo "### $(basename $f) $a written $(cat /sys/block/zram0/mm_stat)"
   done
 done
@@ -164,8 +178,11 @@ EOF
 # run NAME KERNEL_DIR "MODULES" "ALGOS": one initramfs (busybox, the modules, the files) and one boot
 run() {
   local name=$1 kdir=$2 mods=$3 algos=$4 r=root-$1 bb=bb qemu=(qemu-system-arm -M virt -cpu cortex-a15)
-  case " ${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64 6.18-arm64} " in *" $name "*) ;; *) return 0 ;; esac
-  case $name in *-arm64) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57) ;; esac
+  case " ${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64 6.18-arm64 6.12-arm64-16k 6.18-arm64-16k} " in *" $name "*) ;; *) return 0 ;; esac
+  case $name in
+    *-arm64) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57) ;;
+    *-arm64-16k) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu max) ;;
+  esac
   rm -rf "$r"; mkdir -p "$r"/{bin,m,data,proc,sys,dev}
   cp $bb/bin/busybox "$r/bin/"
   for l in sh mount insmod cat echo dd stat basename uname poweroff; do ln -s busybox "$r/bin/$l"; done
@@ -176,6 +193,9 @@ run() {
     echo "$m" >> "$r/m/order"
   done
   echo "$algos" > "$r/algos"; cp init "$r/init"; chmod +x "$r/init"
+  # one write per kernel page: a 16 KiB-page zram takes 4 KiB writes as read-modify-write of the page (partial
+  # I/O), which would churn the pool
+  case $name in *-16k) echo 16384 > "$r/bs" ;; *) echo 4096 > "$r/bs" ;; esac
   for f in "${files[@]}"; do cp "$f" "$r/data/"; done
   if [ -n "${CHURN_OPS:-}" ]; then
     cp "$CHURN_OPS" "$r/churn.ops"; cp "$CHURN_SRC" "$r/churn.src"; echo "${CHURN_ALGOS:-$algos}" > "$r/churn.algos"
@@ -208,3 +228,5 @@ run 6.12-armmp-lpae k612-armmp-lpae "lz4_compress lz4hc_compress zlib_deflate zr
 run 5.10-arm64 k510-arm64 "zsmalloc lz4 zram" "lzo-rle lzo lz4"
 run 6.1-arm64 k61-arm64 "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
 run 6.18-arm64 k618-arm64 "lz4_compress lz4hc_compress zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
+run 6.12-arm64-16k k612-arm64-16k "lz4_compress lz4hc_compress zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
+run 6.18-arm64-16k k618-arm64-16k "lz4_compress lz4hc_compress zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"

@@ -53,4 +53,31 @@ final class Args {
         return legacy ? SizeClassTable.of(4, SizeClassTable.ChainRule.LEGACY_USED_PERCENT, a)
                 : SizeClassTable.of(chain, SizeClassTable.ChainRule.MIN_TAIL_WASTE, a);
     }
+
+    static final String PAGE_SIZE_HELP = "The kernel's page size: 4k, or 16k / 64k for an arm64 kernel built with "
+            + "CONFIG_ARM64_16K_PAGES / _64K_PAGES (Android's 16 KB-page devices run 16k); inputs are cut into pages "
+            + "of this size (default: ${DEFAULT-VALUE}). 4k and 16k are checked against real kernels, 64k is derived "
+            + "from the same rules.";
+
+    /** The size-class table of --legacy(-classes), --chain, --arch and --page-size. */
+    static SizeClassTable classes(boolean legacy, int chain, String arch, String pageSize) {
+        SizeClassTable t = classes(legacy, chain, arch);
+        try {
+            return t.withPageSize(pageSize(pageSize));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--page-size: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code 4k}, {@code 16k}, {@code 64k} (any case) or a byte count: the page size in bytes. */
+    static int pageSize(String s) {
+        String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+        switch (t) {
+            case "4k", "4096": return 4096;
+            case "16k", "16384": return 16384;
+            case "64k", "65536": return 65536;
+            default:
+                throw new IllegalArgumentException("--page-size: '" + s + "' (expected 4k, 16k or 64k)");
+        }
+    }
 }

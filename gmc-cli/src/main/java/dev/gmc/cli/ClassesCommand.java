@@ -25,16 +25,19 @@ final class ClassesCommand implements Callable<Integer> {
     @Option(names = "--arch", defaultValue = "64", paramLabel = "ARCH", description = Args.ARCH_HELP)
     String arch;
 
+    @Option(names = "--page-size", defaultValue = "4k", paramLabel = "SIZE", description = Args.PAGE_SIZE_HELP)
+    String pageSize;
+
     @Override
     public Integer call() {
         Args.legacyChain(spec, "--legacy", legacy, chain);
-        SizeClassTable t = Args.classes(legacy, chain, arch);
+        SizeClassTable t = Args.classes(legacy, chain, arch, pageSize);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("# %s%n", t);
         out.println("class_index,class_size,pages_per_zspage,objs_per_zspage,bytes_per_object_effective,comp_len_min,comp_len_max,is_huge");
         int lo = 1;
         for (int c = 0; c < t.classCount(); c++) {
-            int hi = t.isHuge(c) ? 4096 : t.size(c) - t.handleSize();
+            int hi = t.isHuge(c) ? t.pageSize() : t.size(c) - t.handleSize();
             out.printf(Locale.ROOT, "%d,%d,%d,%d,%.2f,%d,%d,%d%n", t.kernelIndex(c), t.size(c), t.pagesPerZspage(c),
                     t.objsPerZspage(c), t.bytesPerObject(c), lo, hi, t.isHuge(c) ? 1 : 0);
             lo = hi + 1;

@@ -51,8 +51,9 @@ final class HtmlReport {
                         + "th{background:#eef}code,pre{background:#f6f6f6;padding:2px 4px}"
                         + ".warn{color:#a00}img{max-width:100%;border:1px solid #ddd;margin:.5em 0}</style>\n")
                 .append("</head><body>\n<h1>gmc measure</h1>\n<p>")
-                .append(esc(first.perFile().size() + " input(s), " + first.total().pages + " pages ("
-                        + Units.bytes(first.total().pages * 4096) + ") from " + inputs))
+                .append(esc(first.perFile().size() + " input(s), " + first.total().pages + " pages"
+                        + (page(first) == 4096 ? "" : " of " + page(first) / 1024 + " KiB") + " ("
+                        + Units.bytes(first.total().pages * page(first)) + ") from " + inputs))
                 .append("<br>generated ").append(esc(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME)))
                 .append(" by gmc</p>\n");
         if (!failures.isEmpty()) {
@@ -81,7 +82,7 @@ final class HtmlReport {
         }
         h.append("</pre>\n");
 
-        h.append("<h2>Compression ratio per page</h2>\n<p>Pages by the ratio 4096 / stored length.</p>\n")
+        h.append("<h2>Compression ratio per page</h2>\n<p>Pages by the ratio " + page(first) + " / stored length.</p>\n")
                 .append(img(ratioHistogram(results), "Histogram of per-page compression ratios"));
         h.append("<h2>Algorithm comparison</h2>\n").append(img(algorithms(results), "Pool size per algorithm"));
         boolean byType = !first.perType().isEmpty();
@@ -104,7 +105,7 @@ final class HtmlReport {
             names = topInputs(first, MAX_ROWS);
         }
         table(h, results, "input", names, 0);
-        h.append("<p>pool (est) charges each object its size class's amortised cost (pages per zspage × 4096 / "
+        h.append("<p>pool (est) charges each object its size class's amortised cost (pages per zspage × " + page(first) + " / "
                 + "objects per zspage); saved = stored pages − pool (est) − gmc metadata.</p>\n</body></html>\n");
         Files.writeString(file, h, StandardCharsets.UTF_8);
     }
@@ -145,7 +146,7 @@ final class HtmlReport {
     }
 
     private static CategoryChart ratioHistogram(List<MeasureCommand.AlgoResult> results) {
-        CategoryChart c = chart("Pages by compression ratio", "ratio (4096 / stored length)", "pages");
+        CategoryChart c = chart("Pages by compression ratio", "ratio (page / stored length)", "pages");
         List<String> labels = new ArrayList<>();
         for (Object[] b : BINS) {
             labels.add((String) b[0]);
@@ -203,7 +204,7 @@ final class HtmlReport {
         List<Double> orig = new ArrayList<>();
         List<Double> pool = new ArrayList<>();
         for (String k : keys) {
-            orig.add(r.perFile().get(k).pages * 4096 / 1048576.0);
+            orig.add(r.perFile().get(k).pages * (double) page(r) / 1048576.0);
             pool.add(r.perFile().get(k).poolBytes() / 1048576.0);
         }
         c.addSeries("original", labels, orig);
@@ -224,5 +225,10 @@ final class HtmlReport {
 
     private static String esc(String s) {
         return HtmlEscapers.htmlEscaper().escape(s);
+    }
+
+    /** The kernel page size the figures are for (4096, or 16384 with --page-size 16k). */
+    private static int page(MeasureCommand.AlgoResult r) {
+        return r.config().classes().pageSize();
     }
 }

@@ -62,6 +62,9 @@ final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--arch", defaultValue = "64", paramLabel = "ARCH", description = Args.ARCH_HELP)
     String arch;
 
+    @Option(names = "--page-size", defaultValue = "4k", paramLabel = "SIZE", description = Args.PAGE_SIZE_HELP)
+    String pageSize;
+
     @Option(names = "--policy", description = "Incompressible pages: store-raw (zram) or reject (GMC) (default: ${DEFAULT-VALUE}).",
             defaultValue = "store-raw")
     String policy;
@@ -153,7 +156,7 @@ final class MeasureCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--algo: '" + String.join(",", algos)
                     + "' has an empty entry (expected e.g. lz4-kernel,zstd:3)");
         }
-        SizeClassTable classes = Args.classes(legacy, chain, arch);
+        SizeClassTable classes = Args.classes(legacy, chain, arch, pageSize);
         IncompressiblePolicy pol = IncompressiblePolicy.parse(policy);
         if (!List.of("table", "json", "csv").contains(format)) {
             throw new IllegalArgumentException("--format: '" + format + "' (expected table, json or csv)");
@@ -167,7 +170,7 @@ final class MeasureCommand implements Callable<Integer> {
             String t = a.trim();
             if (t.endsWith("+dict")) {
                 if (dict == null) {
-                    dict = trainDictionary(units, images, err);
+                    dict = trainDictionary(units, images, err, classes.pageSize());
                 }
                 specs.add(CodecSpec.parse(t.substring(0, t.length() - 5)).withDictionary(dict));
             } else {
@@ -297,7 +300,8 @@ final class MeasureCommand implements Callable<Integer> {
      * Trains a zstd dictionary on the first {@code --dict-pages} pages of the inputs that are not same-filled
      * (same-filled pages are never compressed, so they would only skew the dictionary).
      */
-    private byte[] trainDictionary(List<Unit> units, ImageSurface.Options images, PrintWriter err) throws IOException {
+    private byte[] trainDictionary(List<Unit> units, ImageSurface.Options images, PrintWriter err, int pageBytes)
+            throws IOException {
         if (dictPages < 8) {
             throw new IllegalArgumentException("--dict-pages: " + dictPages + " (expected at least 8)");
         }
@@ -308,7 +312,7 @@ final class MeasureCommand implements Callable<Integer> {
             }
         }
         List<byte[]> samples = new ArrayList<>();
-        byte[] page = new byte[PageInput.PAGE];
+        byte[] page = new byte[pageBytes];
         int sameWordBytes = KernelArch.parse(arch).wordBytes();
         for (Unit u : units) {
             if (samples.size() >= dictPages) {
@@ -316,7 +320,7 @@ final class MeasureCommand implements Callable<Integer> {
             }
             try (InputStream in = u.open(images)) {
                 while (samples.size() < dictPages && PageInput.readPage(in, page) > 0) {
-                    if (!SameFilled.test(page, 0, sameWordBytes)) {
+                    if (!SameFilled.test(page, 0, sameWordBytes, pageBytes)) {
                         samples.add(page.clone());
                     }
                 }
@@ -487,8 +491,9 @@ final class MeasureCommand implements Callable<Integer> {
     }
 
     private String settings(StoreConfig c) {
-        String base = String.format(Locale.ROOT, "%schain %d%s, %s at >= %d B, same-filled %s",
-                c.classes().arch() == KernelArch.BIT64 ? "" : c.classes().arch() + " kernel, ", c.classes().maxChain(),
+        String base = String.format(Locale.ROOT, "%s%schain %d%s, %s at >= %d B, same-filled %s",
+                c.classes().arch() == KernelArch.BIT64 ? "" : c.classes().arch() + " kernel, ",
+                c.classes().pageSize() == 4096 ? "" : c.classes().pageSize() / 1024 + " KiB pages, ", c.classes().maxChain(),
                 legacy ? " legacy" : "", c.policy(), c.threshold(), noSameFilled ? "off" : "on");
         boolean zstd = c.codec().algorithm() == CodecSpec.Algorithm.ZSTD
                 || c.recompressCodecs().stream().anyMatch(r -> r.algorithm() == CodecSpec.Algorithm.ZSTD);
@@ -507,8 +512,9 @@ final class MeasureCommand implements Callable<Integer> {
     private static void printTable(PrintWriter out, List<AlgoResult> results) {
         AlgoResult first = results.get(0);
         long pages = first.total().pages;
-        out.printf(Locale.ROOT, "gmc measure: %d input(s), %d pages (%s)%n", first.perFile().size(), pages,
-                Units.bytes(pages * 4096));
+        int pageSize = first.config().classes().pageSize();
+        out.printf(Locale.ROOT, "gmc measure: %d input(s), %d pages%s (%s)%n", first.perFile().size(), pages,
+                pageSize == 4096 ? "" : " of " + pageSize / 1024 + " KiB", Units.bytes(pages * pageSize));
         String head = String.format(Locale.ROOT, ROW, "file", "pages", "zero", "same", "huge", "reject",
                 "compressed", "pool (est)", "saved", "ratio*");
         for (AlgoResult r : results) {
@@ -538,24 +544,24 @@ final class MeasureCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "  recompressed %d pages (%d of them huge): compr_data_size %s -> %s, pool %s "
                         + "after the writes -> %s after recompress + compact%n", t.model.recompressed(),
                         t.model.recompressedHuge(), Units.bytes(t.model.writtenComprBytes()),
-                        Units.bytes(mm.comprDataSize()), Units.bytes(t.model.writtenPoolPages() * 4096),
+                        Units.bytes(mm.comprDataSize()), Units.bytes(t.model.writtenPoolPages() * pageSize),
                         Units.bytes(mm.memUsedTotal()));
             }
             out.println("  mm_stat " + r.mmStatLine());
         }
         out.println();
-        out.println("* pool (est) charges each object its class's amortised cost (ppz*4096/objs); mem_used_total is "
+        out.println("* pool (est) charges each object its class's amortised cost (ppz*" + pageSize + "/objs); mem_used_total is "
                 + "the pool as written. saved = stored pages - pool (est) - gmc metadata.");
         if (results.stream().anyMatch(AlgoResult::recompressed)) {
             out.println("  'A -> B' rows: after the writes, every page marked idle, one recompress pass (no max_pages) "
                     + "and a compaction; pages_compacted depends on the write order and is not given (-).");
         }
-        // A length that is not a multiple of 4096 often means a truncated dump: say which files, not only in JSON/CSV.
+        // A length that is not a multiple of the page often means a truncated dump: say which files, not only in JSON/CSV.
         List<String> padded = first.perFile().entrySet().stream().filter(e -> e.getValue().paddedTail > 0)
                 .map(Map.Entry::getKey).toList();
         if (!padded.isEmpty()) {
-            out.printf(Locale.ROOT, "  %d file(s) end in a short page, measured zero-padded to 4 KiB (a truncated "
-                    + "dump?): %s%n", padded.size(), padded.size() <= 5 ? String.join(", ", padded)
+            out.printf(Locale.ROOT, "  %d file(s) end in a short page, measured zero-padded to %d KiB (a truncated "
+                    + "dump?): %s%n", padded.size(), pageSize / 1024, padded.size() <= 5 ? String.join(", ", padded)
                     : String.join(", ", padded.subList(0, 5)) + ", ...");
         }
     }
@@ -598,9 +604,10 @@ final class MeasureCommand implements Callable<Integer> {
                 m.put("recompress", r.config().recompressCodecs().stream().map(CodecSpec::toString).toList());
                 m.put("recompressed_pages", r.total().model.recompressed());
                 m.put("recompressed_huge_pages", r.total().model.recompressedHuge());
-                m.put("pool_bytes_after_writes", r.total().model.writtenPoolPages() * 4096);
+                m.put("pool_bytes_after_writes", r.total().model.writtenPoolPages() * r.total().model.pageSize());
             }
             m.put("settings", r.settings());
+            m.put("page_size", r.total().model.pageSize());
             m.put("per_file", tallies(r.perFile()));
             m.put("per_type", tallies(r.perType()));
             m.put("per_owner", tallies(r.perOwner()));
@@ -629,12 +636,16 @@ final class MeasureCommand implements Callable<Integer> {
         return l;
     }
 
-    /** Stored lengths in 64-byte buckets: {"same": n, "1-64": n, ..., "huge": n, "rejected": n}. */
+    /**
+     * Stored lengths in 64 buckets of a 64th of the page: {"same": n, "1-64": n, ..., "huge": n, "rejected": n} with
+     * 4 KiB pages ("1-256", ... with 16 KiB).
+     */
     static Map<String, Long> histogram(MeasurePipeline.Tally t) {
         Map<String, Long> h = new LinkedHashMap<>();
         h.put("same", t.lengths[0]);
+        int step = t.step();
         for (int b = 1; b <= 64; b++) {
-            h.put((b - 1) * 64 + 1 + "-" + b * 64, t.lengths[b]);
+            h.put((b - 1) * step + 1 + "-" + b * step, t.lengths[b]);
         }
         h.put("huge", t.lengths[65]);
         h.put("rejected", t.lengths[66]);

@@ -45,6 +45,8 @@ final class MeasurePipeline implements AutoCloseable {
     private final boolean sameFilled;
     /** The emulated kernel's {@code unsigned long}: 4-byte same-filled words on a 32-bit kernel. */
     private final int sameWordBytes;
+    /** The kernel's page size (all columns share one size-class table's): what each input is cut into. */
+    private final int pageSize;
     private final int threads;
     private final ExecutorService pool;
     private final ThreadLocal<PageCodec[]> codecs;
@@ -80,6 +82,12 @@ final class MeasurePipeline implements AutoCloseable {
         this.secondary = sec;
         this.sameFilled = configs[0].sameFilled();
         this.sameWordBytes = configs[0].classes().arch().wordBytes();
+        this.pageSize = configs[0].classes().pageSize();
+        for (StoreConfig c : configs) {
+            if (c.classes().pageSize() != pageSize) {
+                throw new IllegalArgumentException("columns of different page sizes cannot be measured together");
+            }
+        }
         this.threads = threads;
         this.pool = Executors.newFixedThreadPool(threads, r -> {
             Thread th = new Thread(r, "gmc-measure");
@@ -265,8 +273,8 @@ final class MeasurePipeline implements AutoCloseable {
 
     private Tally[] work(Source src, Progress progress, IOException[] failure) {
         Tally[] local = newTallies();
-        byte[] data = new byte[CHUNK * PageInput.PAGE];
-        byte[] out = new byte[2 * PageInput.PAGE]; // room for any codec's worst case on one page
+        byte[] data = new byte[CHUNK * pageSize];
+        byte[] out = new byte[2 * pageSize]; // room for any codec's worst case on one page
         PageCodec[] c = codecs.get();
         int[] len = new int[specs.size()];
         int[] secLen = new int[secondary.size()];
@@ -286,15 +294,15 @@ final class MeasurePipeline implements AutoCloseable {
                 return local;
             }
             progress.advance(n);
-            int pages = (n + PageInput.PAGE - 1) / PageInput.PAGE;
-            int tail = n % PageInput.PAGE;
+            int pages = (n + pageSize - 1) / pageSize;
+            int tail = n % pageSize;
             if (tail != 0) { // a short last page is zero-padded
-                java.util.Arrays.fill(data, n, pages * PageInput.PAGE, (byte) 0);
+                java.util.Arrays.fill(data, n, pages * pageSize, (byte) 0);
             }
             for (int p = 0; p < pages; p++) {
-                int off = p * PageInput.PAGE;
+                int off = p * pageSize;
                 boolean padded = tail != 0 && p == pages - 1;
-                if (sameFilled && SameFilled.test(data, off, sameWordBytes)) {
+                if (sameFilled && SameFilled.test(data, off, sameWordBytes, pageSize)) {
                     long fill = SameFilled.fillValue(data, off);
                     for (Tally x : local) {
                         x.page(padded).same(fill);
@@ -302,7 +310,7 @@ final class MeasurePipeline implements AutoCloseable {
                     continue;
                 }
                 for (int b = 0; b < len.length; b++) {
-                    len[b] = c[b].compress(data, off, PageInput.PAGE, out, 0, out.length);
+                    len[b] = c[b].compress(data, off, pageSize, out, 0, out.length);
                 }
                 Arrays.fill(secLen, -1); // computed on first need, once a page
                 for (int a = 0; a < local.length; a++) {
@@ -332,7 +340,7 @@ final class MeasurePipeline implements AutoCloseable {
         }
         for (int p = 0; p < secLen.length; p++) {
             if (secLen[p] < 0) {
-                secLen[p] = c[specs.size() + p].compress(data, off, PageInput.PAGE, out, 0, out.length);
+                secLen[p] = c[specs.size() + p].compress(data, off, pageSize, out, 0, out.length);
             }
             if (PageStore.recompressionGains(cfg.classes(), objLen, secLen[p], recompress.threshold())) {
                 return secLen[p];
@@ -352,15 +360,25 @@ final class MeasurePipeline implements AutoCloseable {
      * amortised pool bytes charged to these pages, and a histogram of stored lengths.
      */
     static final class Tally {
-        /** Histogram buckets: 0 = same-filled, 1..64 = stored length in 64-byte steps, 65 = huge, 66 = rejected. */
+        /**
+         * Histogram buckets: 0 = same-filled, 1..64 = stored length in steps of a 64th of the page (64 bytes with
+         * 4 KiB pages), 65 = huge, 66 = rejected.
+         */
         static final int BUCKETS = 67;
         final WriteOnceModel model;
+        private final int step;
         long pages;
         long paddedTail;
         final long[] lengths = new long[BUCKETS];
 
         Tally(StoreConfig config) {
             this.model = new WriteOnceModel(config);
+            this.step = model.pageSize() / 64;
+        }
+
+        /** The bytes of stored length per histogram bucket: a 64th of the page. */
+        int step() {
+            return step;
         }
 
         Tally page(boolean padded) {
@@ -384,7 +402,7 @@ final class MeasurePipeline implements AutoCloseable {
         void recompressed(int len, int newLen) {
             int stored = model.addRecompressed(len, newLen);
             if (newLen > 0) {
-                lengths[1 + (newLen - 1) / 64]++; // a recompressed object is never huge, whatever its length
+                lengths[1 + (newLen - 1) / step]++; // a recompressed object is never huge, whatever its length
             } else {
                 count(len, stored);
             }
@@ -395,7 +413,7 @@ final class MeasurePipeline implements AutoCloseable {
                 lengths[66]++;
                 return;
             }
-            lengths[model.isHuge(len) ? 65 : 1 + (stored - 1) / 64]++;
+            lengths[model.isHuge(len) ? 65 : 1 + (stored - 1) / step]++;
         }
 
         void add(Tally o) {
@@ -413,7 +431,7 @@ final class MeasurePipeline implements AutoCloseable {
         }
 
         long stored() {
-            return model.mmStat().origDataSize() / PageInput.PAGE;
+            return model.mmStat().origDataSize() / model.pageSize();
         }
 
         long zero() {
@@ -438,12 +456,12 @@ final class MeasurePipeline implements AutoCloseable {
 
         /** Memory these pages no longer take: stored pages minus their share of the pool and gmc's metadata. */
         long savedBytes() {
-            return stored() * PageInput.PAGE - Math.round(poolBytes()) - model.metadataBytes();
+            return stored() * model.pageSize() - Math.round(poolBytes()) - model.metadataBytes();
         }
 
         double ratio() {
             double pool = poolBytes();
-            return pool == 0 ? Double.POSITIVE_INFINITY : stored() * 4096.0 / pool;
+            return pool == 0 ? Double.POSITIVE_INFINITY : stored() * (double) model.pageSize() / pool;
         }
     }
 }

@@ -205,13 +205,13 @@ final class PageInput {
     }
 
     /**
-     * Reads the next page into {@code page}; returns the number of real bytes (1..4096, the rest zeroed) or 0 at
-     * the end of the stream.
+     * Reads the next page (of {@code page.length} bytes: 4096, or the kernel's page size) into {@code page}; returns
+     * the number of real bytes (1..page.length, the rest zeroed) or 0 at the end of the stream.
      */
     static int readPage(InputStream in, byte[] page) throws IOException {
-        int n = in.readNBytes(page, 0, PAGE);
-        if (n > 0 && n < PAGE) {
-            java.util.Arrays.fill(page, n, PAGE, (byte) 0);
+        int n = in.readNBytes(page, 0, page.length);
+        if (n > 0 && n < page.length) {
+            java.util.Arrays.fill(page, n, page.length, (byte) 0);
         }
         return n;
     }

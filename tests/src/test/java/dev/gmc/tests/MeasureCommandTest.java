@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Assumptions;
@@ -145,6 +146,67 @@ class MeasureCommandTest {
                 assertThat(results.get(i).get("settings").asText()).startsWith(arch + " kernel, ");
             }
         }
+    }
+
+    /**
+     * arm64 with 16 KiB pages: Debian's arm64-16k kernels 6.12 and 6.18 wrote the bundled samples through their zram,
+     * one 16 KiB page per write (scripts/oracle/arm-zram.sh; docs/results/arm64-16k-zram/). {@code --page-size 16k}
+     * must print their mm_stat lines: 723 pages, 335 same-filled (of the 4 KiB run's 1,362), a pool of 2.5 MiB where
+     * 4 KiB pages need 1.4 MiB. The zstd lines hold for the kernel's zstd release (6.12: 1.5.2, the pom's; 6.18:
+     * 1.5.7, a build with -Dzstd.version=1.5.7-6); lz4's is the same on both.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "6.12 | lz4-kernel,zstd:3,zstd:1,zstd:7,zstd:-1 | 11845632 578659 2572288 0 2572288 335 0 0 0;"
+                    + "11845632 329304 2506752 0 2506752 335 0 0 0;11845632 345434 2998272 0 2998272 335 0 0 0;"
+                    + "11845632 322871 2015232 0 2015232 335 0 0 0;11845632 419465 2719744 0 2719744 335 0 0 0",
+            "6.18 | lz4-kernel,zstd:3,zstd:1,zstd:7,zstd:-1 | 11845632 578659 2572288 0 2572288 335 0 0 0;"
+                    + "11845632 329292 2506752 0 2506752 335 0 0 0;11845632 345433 2998272 0 2998272 335 0 0 0;"
+                    + "11845632 322871 2015232 0 2015232 335 0 0 0;11845632 419465 2719744 0 2719744 335 0 0 0"})
+    void sixteenKiBPageKernelsOnTheSamplesGiveTheirMmStat(String kernel, String algos, String want) throws Exception {
+        String release = kernel.equals("6.12") ? "1.5.2" : "1.5.7";
+        Assumptions.assumeTrue(CodecSpec.zstdRelease().equals(release), "the kernel's lib/zstd is " + release
+                + "; this build links zstd " + CodecSpec.zstdRelease());
+        Run run = gmc("measure", "--format", "json", "--page-size", "16k", "--algo", algos, "../samples");
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode results = new ObjectMapper().readTree(run.out()).get("results");
+        String[] lines = want.split(";");
+        assertThat(results.size()).isEqualTo(lines.length);
+        for (int i = 0; i < lines.length; i++) {
+            assertThat(results.get(i).get("mm_stat").asText()).as(algos.split(",")[i]).isEqualTo(lines[i]);
+            assertThat(results.get(i).get("page_size").asInt()).isEqualTo(16384);
+            assertThat(results.get(i).get("settings").asText()).startsWith("16 KiB pages, chain 8");
+            assertThat(results.get(i).get("total").get("stored_length_histogram").has("1-256")).isTrue();
+        }
+    }
+
+    @Test
+    void aPageSizeNoKernelHasIsRefusedNamingTheOption(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("x.raw"), buffer(8, 3));
+        Run bad = gmc("measure", "--page-size", "8k", dir.toString());
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("--page-size: '8k' (expected 4k, 16k or 64k)").doesNotContain("Exception");
+        Run arm32 = gmc("measure", "--page-size", "16k", "--arch", "arm32", dir.toString());
+        assertThat(arm32.code()).isEqualTo(1);
+        assertThat(arm32.err()).contains("--page-size: page size: 16384 bytes on a arm32 kernel (32-bit ARM kernels "
+                + "have 4 KiB pages only");
+        String plain = gmc("measure", "--format", "json", dir.toString()).out();
+        assertThat(gmc("measure", "--format", "json", "--page-size", "4K", dir.toString()).out()).isEqualTo(plain);
+        // 8 pages of 4 KiB are 2 of 16 KiB
+        JsonNode r = new ObjectMapper().readTree(gmc("measure", "--format", "json", "--page-size", "16384",
+                dir.toString()).out()).get("results").get(0);
+        assertThat(r.get("total").get("pages").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void classesPrintsTheSixteenKiBTable() throws Exception {
+        Run run = gmc("classes", "--page-size", "16k");
+        assertThat(run.code()).as(run.err()).isZero();
+        List<String> lines = run.out().lines().toList();
+        assertThat(lines.get(0)).contains("page=16384", "classes=121", "huge_class_size=14553");
+        assertThat(lines).hasSize(2 + 121);
+        assertThat(lines.get(2)).startsWith("0,32,");
+        assertThat(lines.get(lines.size() - 1)).isEqualTo("256,16384,1,1,16384.00,14553,16384,1");
     }
 
     @Test

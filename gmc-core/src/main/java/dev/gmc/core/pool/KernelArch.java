@@ -57,12 +57,20 @@ public enum KernelArch {
      * handle has at least 11 index bits (52 physical address bits, chain ≤ 16), so the 32-byte floor always wins.
      */
     public int minAllocSize(int maxChain, SizeClassTable.ChainRule rule) {
+        return minAllocSize(maxChain, rule, SizeClassTable.PAGE_SHIFT);
+    }
+
+    /**
+     * {@code ZS_MIN_ALLOC_SIZE} with {@code 1 << pageShift}-byte pages. On 64-bit kernels the floor wins for every
+     * page size: arm64's {@code MAX_POSSIBLE_PHYSMEM_BITS} is 52, so 16 KiB pages leave 26 index bits.
+     */
+    public int minAllocSize(int maxChain, SizeClassTable.ChainRule rule, int pageShift) {
         if (wordBytes == 8) {
             return 32;
         }
         int tagBits = rule == SizeClassTable.ChainRule.LEGACY_USED_PERCENT ? 1 : 0;
-        int indexBits = 32 - (physBits - SizeClassTable.PAGE_SHIFT) - tagBits;
-        return Math.max(32, (maxChain << SizeClassTable.PAGE_SHIFT) >> indexBits);
+        int indexBits = 32 - (physBits - pageShift) - tagBits;
+        return Math.max(32, (maxChain << pageShift) >> indexBits);
     }
 
     /** The name used on the command line and in reports: {@code 64}, {@code arm32}, {@code arm32-lpae}. */

@@ -4,11 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * zsmalloc's size classes for 4 KiB pages, computed with the kernel's own loops ({@code zs_create_pool},
+ * zsmalloc's size classes, computed with the kernel's own loops ({@code zs_create_pool},
  * {@code calculate_zspage_chain_size} / legacy {@code get_pages_per_zspage}), for a 64-bit kernel by default or
- * for a 32-bit one ({@link KernelArch}: 4-byte handles, and with LPAE a much larger smallest class).
+ * for a 32-bit one ({@link KernelArch}: 4-byte handles, and with LPAE a much larger smallest class), with 4 KiB
+ * pages by default or the 16 KiB (or 64 KiB) pages of an arm64 kernel built for them ({@link #withPageSize}).
  *
- * <p>Size index i (0..254 on 64-bit kernels) has size {@code ZS_MIN_ALLOC_SIZE + 16 i} (capped at 4096). Walking i from 254 down, a class whose
+ * <p>Size index i (0..254 on 64-bit kernels with 4 KiB pages) has size {@code ZS_MIN_ALLOC_SIZE + ZS_SIZE_CLASS_DELTA
+ * i} (capped at {@code PAGE_SIZE}), where {@code ZS_SIZE_CLASS_DELTA = PAGE_SIZE >> CLASS_BITS(8)}: 16 bytes with
+ * 4 KiB pages, 64 with 16 KiB (257 size indices, the last one capped). Walking i from the top down, a class whose
  * (pages per zspage, objects per zspage) equals the previously created one is merged into it: its index maps
  * to the larger class. {@code huge_class_size} is the size of the largest class with more than one page and more
  * than one object, minus {@code ZS_HANDLE_SIZE - 1}: a caller object of at least that length lands in the huge
@@ -19,11 +22,15 @@ import java.util.List;
  * <p>Distinct classes get dense ids 0..count-1 in ascending size; the id is what handles store.
  */
 public final class SizeClassTable {
+    /** The page size of the default tables and the only one {@link ZsPool} emulates. */
     public static final int PAGE_SIZE = 4096;
     public static final int PAGE_SHIFT = 12;
+    /** {@code ZS_SIZE_CLASS_DELTA} with 4 KiB pages. */
     public static final int CLASS_DELTA = 16;
     public static final int MAX_ALLOC_SIZE = PAGE_SIZE;
     public static final int MAX_CHAIN = 16;
+    /** zsmalloc's {@code CLASS_BITS}: {@code ZS_SIZE_CLASS_DELTA = PAGE_SIZE >> CLASS_BITS}. */
+    private static final int CLASS_BITS = 8;
 
     /** How pages per zspage are chosen. */
     public enum ChainRule {
@@ -36,6 +43,9 @@ public final class SizeClassTable {
     private final int maxChain;
     private final ChainRule rule;
     private final KernelArch arch;
+    /** {@code PAGE_SIZE} and {@code ZS_SIZE_CLASS_DELTA} of this kernel. */
+    private final int pageSize;
+    private final int classDelta;
     /** {@code ZS_MIN_ALLOC_SIZE}, {@code ZS_HANDLE_SIZE} and {@code ZS_SIZE_CLASSES} of this kernel. */
     private final int minAllocSize;
     private final int handleSize;
@@ -49,24 +59,38 @@ public final class SizeClassTable {
     private final int hugeClassId;
 
     private SizeClassTable(int maxChain, ChainRule rule, KernelArch arch) {
+        this(maxChain, rule, arch, PAGE_SIZE);
+    }
+
+    private SizeClassTable(int maxChain, ChainRule rule, KernelArch arch, int pageSize) {
         if (maxChain < 1 || maxChain > MAX_CHAIN) {
             throw new IllegalArgumentException("chain: " + maxChain + " (expected 1.." + MAX_CHAIN + ")");
+        }
+        if (pageSize != 4096 && pageSize != 16384 && pageSize != 65536) {
+            throw new IllegalArgumentException("page size: " + pageSize + " bytes (expected 4096, 16384 or 65536)");
+        }
+        if (pageSize != PAGE_SIZE && arch != KernelArch.BIT64) {
+            throw new IllegalArgumentException("page size: " + pageSize + " bytes on a " + arch
+                    + " kernel (32-bit ARM kernels have 4 KiB pages only; 16 and 64 KiB pages are arm64's)");
         }
         this.maxChain = maxChain;
         this.rule = rule;
         this.arch = arch;
-        this.minAllocSize = arch.minAllocSize(maxChain, rule);
+        this.pageSize = pageSize;
+        this.classDelta = pageSize >> CLASS_BITS;
+        this.minAllocSize = arch.minAllocSize(maxChain, rule, Integer.numberOfTrailingZeros(pageSize));
         this.handleSize = arch.wordBytes();
-        this.sizeIndices = (MAX_ALLOC_SIZE - minAllocSize + CLASS_DELTA - 1) / CLASS_DELTA + 1;
+        this.sizeIndices = (pageSize - minAllocSize + classDelta - 1) / classDelta + 1;
         this.indexToClass = new int[sizeIndices];
         List<int[]> created = new ArrayList<>(); // {size, ppz, objs, kernelIndex}, descending
         int[] createdAt = new int[sizeIndices];
         int huge = 0;
         int[] prev = null;
         for (int i = sizeIndices - 1; i >= 0; i--) {
-            int sz = Math.min(minAllocSize + i * CLASS_DELTA, MAX_ALLOC_SIZE);
-            int ppz = rule == ChainRule.LEGACY_USED_PERCENT ? legacyPagesPerZspage(sz, maxChain) : chainSize(sz, maxChain);
-            int objs = ppz * PAGE_SIZE / sz;
+            int sz = Math.min(minAllocSize + i * classDelta, pageSize);
+            int ppz = rule == ChainRule.LEGACY_USED_PERCENT ? legacyPagesPerZspage(sz, maxChain, pageSize)
+                    : chainSize(sz, maxChain, pageSize);
+            int objs = ppz * pageSize / sz;
             if (ppz != 1 && objs != 1 && huge == 0) {
                 huge = sz - (handleSize - 1);
             }
@@ -123,14 +147,27 @@ public final class SizeClassTable {
         return new SizeClassTable(chain, rule, java.util.Objects.requireNonNull(arch, "arch"));
     }
 
+    /**
+     * This table for a kernel with {@code pageSize}-byte pages (4096, or 16384 / 65536 on arm64:
+     * {@code CONFIG_ARM64_16K_PAGES}, {@code CONFIG_ARM64_64K_PAGES}). Only the figures of a write-once store
+     * ({@code WriteOnceModel}) are computed for other page sizes; {@link ZsPool} emulates 4 KiB pages.
+     */
+    public SizeClassTable withPageSize(int pageSize) {
+        return pageSize == this.pageSize ? this : new SizeClassTable(maxChain, rule, arch, pageSize);
+    }
+
     static int chainSize(int classSize, int maxChain) {
+        return chainSize(classSize, maxChain, PAGE_SIZE);
+    }
+
+    static int chainSize(int classSize, int maxChain, int pageSize) {
         if (Integer.bitCount(classSize) == 1) {
             return 1;
         }
         int best = 1;
         int minWaste = Integer.MAX_VALUE;
         for (int i = 1; i <= maxChain; i++) {
-            int waste = i * PAGE_SIZE % classSize;
+            int waste = i * pageSize % classSize;
             if (waste < minWaste) {
                 minWaste = waste;
                 best = i;
@@ -140,10 +177,14 @@ public final class SizeClassTable {
     }
 
     static int legacyPagesPerZspage(int classSize, int maxChain) {
+        return legacyPagesPerZspage(classSize, maxChain, PAGE_SIZE);
+    }
+
+    static int legacyPagesPerZspage(int classSize, int maxChain, int pageSize) {
         int best = 1;
         int maxUsed = 0;
         for (int i = 1; i <= maxChain; i++) {
-            int zspageSize = i * PAGE_SIZE;
+            int zspageSize = i * pageSize;
             int waste = zspageSize % classSize;
             int usedPc = (zspageSize - waste) * 100 / zspageSize;
             if (usedPc > maxUsed) {
@@ -156,17 +197,17 @@ public final class SizeClassTable {
 
     /** {@code get_size_class_index}: size index for a slot size (object length + handle). */
     public int sizeIndex(int slotSize) {
-        int idx = slotSize <= minAllocSize ? 0 : (slotSize - minAllocSize + CLASS_DELTA - 1) / CLASS_DELTA;
+        int idx = slotSize <= minAllocSize ? 0 : (slotSize - minAllocSize + classDelta - 1) / classDelta;
         return Math.min(idx, sizeIndices - 1);
     }
 
     /**
-     * The class id for a caller object of {@code length} bytes (1..4096): zs_malloc adds the handle (8 bytes, 4 on a
+     * The class id for a caller object of {@code length} bytes (1..page size): zs_malloc adds the handle (8 bytes, 4 on a
      * 32-bit kernel) before the lookup, so lengths ≥ {@link #hugeClassSize()} reach the huge class.
      */
     public int classFor(int length) {
-        if (length <= 0 || length > MAX_ALLOC_SIZE) {
-            throw new IllegalArgumentException("size: " + length + " (expected 1.." + MAX_ALLOC_SIZE + ")");
+        if (length <= 0 || length > pageSize) {
+            throw new IllegalArgumentException("size: " + length + " (expected 1.." + pageSize + ")");
         }
         return indexToClass[sizeIndex(length + handleSize)];
     }
@@ -174,7 +215,7 @@ public final class SizeClassTable {
     /**
      * {@code zs_lookup_class_index}: the kernel's index (0..254 on 64-bit) of the class that holds objects of
      * {@code size} bytes as that function computes it, which, unlike {@code zs_malloc}, does not add the handle first. zram's
-     * recompression compares these indices to decide whether a new object saves memory. Sizes above 4096 (a
+     * recompression compares these indices to decide whether a new object saves memory. Sizes above the page (a
      * compressor's output may exceed the page) land in the last class, as in the kernel.
      */
     public int lookupClassIndex(int size) {
@@ -230,6 +271,16 @@ public final class SizeClassTable {
         return arch;
     }
 
+    /** {@code PAGE_SIZE}: 4096 unless {@link #withPageSize} chose another. */
+    public int pageSize() {
+        return pageSize;
+    }
+
+    /** {@code ZS_SIZE_CLASS_DELTA = PAGE_SIZE >> 8}: 16 bytes with 4 KiB pages, 64 with 16 KiB. */
+    public int classDelta() {
+        return classDelta;
+    }
+
     /** {@code ZS_MIN_ALLOC_SIZE}: 32, except on 32-bit LPAE kernels (2048). */
     public int minAllocSize() {
         return minAllocSize;
@@ -240,14 +291,14 @@ public final class SizeClassTable {
         return handleSize;
     }
 
-    /** {@code ZS_SIZE_CLASSES}: size indices before merging (255 on 64-bit kernels). */
+    /** {@code ZS_SIZE_CLASSES}: size indices before merging (255 on 64-bit kernels with 4 KiB pages, 257 with 16 KiB). */
     public int sizeIndices() {
         return sizeIndices;
     }
 
-    /** Amortised pool bytes per object of this class: {@code ppz * 4096 / objs}. */
+    /** Amortised pool bytes per object of this class: {@code ppz * PAGE_SIZE / objs}. */
     public double bytesPerObject(int classId) {
-        return (double) pagesPerZspage[classId] * PAGE_SIZE / objsPerZspage[classId];
+        return (double) pagesPerZspage[classId] * pageSize / objsPerZspage[classId];
     }
 
     /**
@@ -265,7 +316,8 @@ public final class SizeClassTable {
 
     @Override
     public String toString() {
-        return "SizeClassTable[chain=" + maxChain + ", rule=" + rule + ", arch=" + arch + ", classes=" + size.length
+        return "SizeClassTable[chain=" + maxChain + ", rule=" + rule + ", arch=" + arch
+                + (pageSize == PAGE_SIZE ? "" : ", page=" + pageSize) + ", classes=" + size.length
                 + ", huge_class_size=" + hugeClassSize + "]";
     }
 }

@@ -126,6 +126,11 @@ public final class ZsPool {
         if (capacityPages < 0) {
             throw new IllegalArgumentException("capacityPages: " + capacityPages + " (expected >= 0)");
         }
+        if (table.pageSize() != SizeClassTable.PAGE_SIZE) {
+            // frames, slot offsets and the handle's 12 object bits are laid out for 4 KiB pages
+            throw new IllegalArgumentException("the pool emulates 4 KiB pages; a table for " + table.pageSize()
+                    + "-byte pages gives only write-once figures (WriteOnceModel, gmc measure --page-size)");
+        }
         this.table = table;
         this.quarters = table.rule() == SizeClassTable.ChainRule.LEGACY_USED_PERCENT;
         this.handleLimit = table.handleSize() == 8 ? Integer.MAX_VALUE - 1 : (1 << 30) - 1;

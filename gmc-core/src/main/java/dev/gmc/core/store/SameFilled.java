@@ -27,16 +27,31 @@ public final class SameFilled {
      * (on the bundled UI surfaces, 30 % of pages have equal first and last words, and their scan averages 1.2 KiB).
      */
     public static boolean test(byte[] page, int off) {
+        return words(page, off, 4096);
+    }
+
+    /**
+     * {@link #test(byte[], int)} for a page of {@code pageSize} bytes (a multiple of 512: 16384 on a 16 KiB-page
+     * kernel, whose {@code page_same_filled} compares the whole page).
+     */
+    public static boolean testPage(byte[] page, int off, int pageSize) {
+        if (pageSize < 512 || pageSize % 512 != 0) {
+            throw new IllegalArgumentException("page size: " + pageSize + " (expected a multiple of 512)");
+        }
+        return words(page, off, pageSize);
+    }
+
+    private static boolean words(byte[] page, int off, int len) {
         long first = (long) LONG.get(page, off);
-        if (first != (long) LONG.get(page, off + 4096 - 8)) {
+        if (first != (long) LONG.get(page, off + len - 8)) {
             return false;
         }
-        for (int probe = 512; probe < 4096; probe += 512) {
+        for (int probe = 512; probe < len; probe += 512) {
             if (first != (long) LONG.get(page, off + probe)) {
                 return false;
             }
         }
-        return Arrays.mismatch(page, off, off + 4096 - 8, page, off + 8, off + 4096) < 0;
+        return Arrays.mismatch(page, off, off + len - 8, page, off + 8, off + len) < 0;
     }
 
     /**
@@ -45,6 +60,11 @@ public final class SameFilled {
      */
     public static boolean test(byte[] page, int off, int wordBytes) {
         return test(page, off) && (wordBytes == 8 || halvesEqual((long) LONG.get(page, off)));
+    }
+
+    /** {@link #test(byte[], int, int)} for a page of {@code pageSize} bytes ({@link #testPage}). */
+    public static boolean test(byte[] page, int off, int wordBytes, int pageSize) {
+        return testPage(page, off, pageSize) && (wordBytes == 8 || halvesEqual((long) LONG.get(page, off)));
     }
 
     /** True if a 64-bit fill value is one 32-bit word repeated (a 32-bit kernel's same-filled page). */

@@ -29,8 +29,9 @@ public record StoreConfig(CodecSpec codec, SizeClassTable classes, Incompressibl
         Objects.requireNonNull(codec, "codec");
         Objects.requireNonNull(classes, "classes");
         Objects.requireNonNull(policy, "policy");
-        if (threshold < 0 || threshold > SizeClassTable.PAGE_SIZE + 1) {
-            throw new IllegalArgumentException("threshold: " + threshold + " (expected 0 for huge_class_size, or 1..4097)");
+        if (threshold < 0 || threshold > classes.pageSize() + 1) {
+            throw new IllegalArgumentException("threshold: " + threshold + " (expected 0 for huge_class_size, or 1.."
+                    + (classes.pageSize() + 1) + ")");
         }
         if (threshold == 0) {
             threshold = classes.hugeClassSize();

@@ -30,6 +30,8 @@ public final class WriteOnceModel {
     public static final int REJECTED = -1;
 
     private final SizeClassTable classes;
+    /** The kernel's {@code PAGE_SIZE} (the table's): 4096, or 16384 on a 16 KiB-page arm64 kernel. */
+    private final int pageSize;
     private final IncompressiblePolicy policy;
     private final int threshold;
     private final long[] objects;
@@ -47,6 +49,7 @@ public final class WriteOnceModel {
 
     public WriteOnceModel(StoreConfig config) {
         this.classes = config.classes();
+        this.pageSize = classes.pageSize();
         this.policy = config.policy();
         this.threshold = config.threshold();
         this.objects = new long[classes.classCount()];
@@ -62,10 +65,10 @@ public final class WriteOnceModel {
     }
 
     /**
-     * A page compressed to {@code compLen} bytes, as a codec returned it: a length over 4096 (or
+     * A page compressed to {@code compLen} bytes, as a codec returned it: a length over the page size (or
      * {@link PageStore#INCOMPRESSIBLE}) means the page did not compress into a page.
      *
-     * @return the stored object length (4096 for a huge page), or {@link #REJECTED}
+     * @return the stored object length (the page size for a huge page), or {@link #REJECTED}
      */
     public int addCompressed(int compLen) {
         int objLen = storedLength(compLen);
@@ -86,21 +89,27 @@ public final class WriteOnceModel {
 
     /**
      * What the store would keep of a page compressed to {@code compLen} bytes (PageStore.storeObject's rule), without
-     * counting it: the object length (4096 for a huge page), or {@link #REJECTED}.
+     * counting it: the object length (the page size for a huge page), or {@link #REJECTED}.
      */
     public int storedLength(int compLen) {
         if (compLen <= 0 && compLen != PageStore.INCOMPRESSIBLE) {
-            throw new IllegalArgumentException("compressed length " + compLen + " (expected 1..4096 or INCOMPRESSIBLE)");
+            throw new IllegalArgumentException("compressed length " + compLen + " (expected 1.." + pageSize
+                    + " or INCOMPRESSIBLE)");
         }
         if (!isHuge(compLen)) {
             return compLen;
         }
-        return policy == IncompressiblePolicy.REJECT ? REJECTED : PageStore.PAGE_SIZE;
+        return policy == IncompressiblePolicy.REJECT ? REJECTED : pageSize;
     }
 
-    /** True if a page of {@code compLen} reaches the threshold (a length over 4096 or INCOMPRESSIBLE always does). */
+    /** True if a page of {@code compLen} reaches the threshold (a length over the page or INCOMPRESSIBLE always does). */
     public boolean isHuge(int compLen) {
-        return compLen == PageStore.INCOMPRESSIBLE || compLen > PageStore.PAGE_SIZE || compLen >= threshold;
+        return compLen == PageStore.INCOMPRESSIBLE || compLen > pageSize || compLen >= threshold;
+    }
+
+    /** The page size these figures are for ({@link SizeClassTable#pageSize()}). */
+    public int pageSize() {
+        return pageSize;
     }
 
     /**
@@ -164,7 +173,7 @@ public final class WriteOnceModel {
     }
 
     /**
-     * Pool bytes charged to these objects at their classes' amortised cost ({@code ppz * 4096 / objs} each): this
+     * Pool bytes charged to these objects at their classes' amortised cost ({@code ppz * PAGE_SIZE / objs} each): this
      * model's share of a pool that also holds other pages (the share of one buffer within a whole dump).
      */
     public double amortisedPoolBytes() {
@@ -179,15 +188,15 @@ public final class WriteOnceModel {
 
     public MmStat mmStat() {
         long stored = same + objects();
-        long used = poolPages() * PageStore.PAGE_SIZE;
+        long used = poolPages() * pageSize;
         if (recompressed == 0) {
-            return new MmStat(stored * PageStore.PAGE_SIZE, comprBytes, used, 0, used, same, 0, huge, huge);
+            return new MmStat(stored * pageSize, comprBytes, used, 0, used, same, 0, huge, huge);
         }
         // zram samples mem_used_max only on writes (zram_can_store_page), not on recompression's zs_malloc: so it is
         // the pool after the writes, even when the recompressed objects, spread thin over classes of several-page
         // zspages, leave the pool larger than that.
-        long max = classes.compactedPages(written) * PageStore.PAGE_SIZE;
-        return new MmStat(stored * PageStore.PAGE_SIZE, comprBytes, used, 0, max, same, -1, huge, hugeWritten);
+        long max = classes.compactedPages(written) * pageSize;
+        return new MmStat(stored * pageSize, comprBytes, used, 0, max, same, -1, huge, hugeWritten);
     }
 
     /** Pages whose object recompression replaced ({@link #addRecompressed}). */

@@ -1,6 +1,7 @@
 package dev.gmc.core.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -63,8 +64,9 @@ class SizeClassTableTest {
 
     @Test
     void everyLengthMapsToTheSmallestSlotThatHoldsItPlusHandle() {
-        for (SizeClassTable t : List.of(SizeClassTable.kernelDefault(), SizeClassTable.legacy(), SizeClassTable.withChain(16))) {
-            for (int len = 1; len <= 4096; len++) {
+        for (SizeClassTable t : List.of(SizeClassTable.kernelDefault(), SizeClassTable.legacy(), SizeClassTable.withChain(16),
+                SizeClassTable.kernelDefault().withPageSize(16384), SizeClassTable.legacy().withPageSize(16384))) {
+            for (int len = 1; len <= t.pageSize(); len++) {
                 int c = t.classFor(len);
                 if (len < t.hugeClassSize()) {
                     assertThat(t.size(c)).as("slot for %d in %s", len, t).isGreaterThanOrEqualTo(len + 8);
@@ -144,5 +146,62 @@ class SizeClassTableTest {
         SizeClassTable one = SizeClassTable.of(16, SizeClassTable.ChainRule.MIN_TAIL_WASTE, KernelArch.ARM32_LPAE);
         assertThat(one.classCount()).isEqualTo(1);
         assertThat(one.hugeClassSize()).isZero();
+    }
+
+    /**
+     * 16 KiB pages (arm64's CONFIG_ARM64_16K_PAGES): the same loops with ZS_SIZE_CLASS_DELTA = 16384 >> 8 = 64 and 257
+     * size indices, the last one capped at the page. Checked here against the rules restated through the public
+     * accessors; ArmKernelTest checks the resulting mm_stat against Debian's arm64-16k kernels 6.12 and 6.18.
+     */
+    @Test
+    void sixteenKiBPagesTakeTheKernelsLoopsWithA64ByteDelta() {
+        for (SizeClassTable t : List.of(SizeClassTable.kernelDefault().withPageSize(16384),
+                SizeClassTable.legacy().withPageSize(16384))) {
+            assertThat(t.pageSize()).isEqualTo(16384);
+            assertThat(t.classDelta()).isEqualTo(64);
+            assertThat(t.sizeIndices()).isEqualTo(257);
+            assertThat(t.minAllocSize()).isEqualTo(32);
+            assertThat(t.size(t.classCount() - 1)).isEqualTo(16384);
+            int hugeFrom = 0;
+            for (int c = 0; c < t.classCount(); c++) {
+                int size = t.size(c);
+                int ppz = t.pagesPerZspage(c);
+                assertThat(size == 16384 || (size - 32) % 64 == 0).as("size %d", size).isTrue();
+                assertThat(ppz).isBetween(1, t.maxChain());
+                assertThat(t.objsPerZspage(c)).isEqualTo(ppz * 16384 / size);
+                if (t.rule() == SizeClassTable.ChainRule.MIN_TAIL_WASTE && Integer.bitCount(size) != 1) {
+                    for (int i = 1; i <= t.maxChain(); i++) { // no chain wastes less; ties go to the shorter
+                        assertThat(i * 16384 % size).as("size %d, %d pages", size, i)
+                                .isGreaterThanOrEqualTo(ppz * 16384 % size);
+                        if (i < ppz) {
+                            assertThat(i * 16384 % size).isGreaterThan(ppz * 16384 % size);
+                        }
+                    }
+                }
+                if (c > 0) { // merged: neighbours differ in (pages, objects)
+                    assertThat(t.pagesPerZspage(c - 1) == ppz && t.objsPerZspage(c - 1) == t.objsPerZspage(c)).isFalse();
+                }
+                if (ppz != 1 && t.objsPerZspage(c) != 1) {
+                    hugeFrom = size - 7; // the largest class with more than one page and object, minus handle - 1
+                }
+            }
+            assertThat(t.hugeClassSize()).isEqualTo(hugeFrom);
+            assertThat(t.isHuge(t.classFor(hugeFrom))).isTrue();
+            assertThat(t.isHuge(t.classFor(hugeFrom - 1))).isFalse();
+        }
+        assertThat(SizeClassTable.kernelDefault().withPageSize(16384).hugeClassSize()).isEqualTo(14553);
+        SizeClassTable fourK = SizeClassTable.kernelDefault();
+        assertThat(fourK.withPageSize(4096)).isSameAs(fourK);
+    }
+
+    @Test
+    void otherPageSizesAreRefusedWhereNoKernelHasThem() {
+        assertThatThrownBy(() -> SizeClassTable.kernelDefault().withPageSize(8192))
+                .hasMessage("page size: 8192 bytes (expected 4096, 16384 or 65536)");
+        assertThatThrownBy(() -> SizeClassTable.of(8, SizeClassTable.ChainRule.MIN_TAIL_WASTE, KernelArch.ARM32)
+                .withPageSize(16384)).hasMessageContaining("32-bit ARM kernels have 4 KiB pages only");
+        assertThatThrownBy(() -> new ZsPool(SizeClassTable.kernelDefault().withPageSize(16384)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the pool emulates 4 KiB pages; a table for 16384-byte pages");
     }
 }

@@ -126,6 +126,54 @@ class ArmKernelTest {
         }
     }
 
+    static Stream<String> lines16k() throws IOException {
+        try (InputStream in = ArmKernelTest.class.getResourceAsStream("/golden/arm64-16k.mm_stat.txt")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .filter(l -> !l.isBlank() && !l.startsWith("#")).toList().stream();
+        }
+    }
+
+    /**
+     * arm64 with 16 KiB pages (Debian's arm64-16k kernels 6.12 and 6.18, the page size of Android's 16K-page
+     * devices): every 16 KiB page written once, in order. A {@link WriteOnceModel} over the 16 KiB-page table
+     * ({@code ZS_SIZE_CLASS_DELTA} 64, 257 size indices), fed each 16 KiB page's same-filled test or compressed length
+     * (lz4-kernel and zstd on 16,384-byte inputs), must print the kernel's nine numbers. The same pages cut in 4 KiB
+     * pages give other figures on every line (the synthetic set's 200 same-filled 4 KiB pages are no 16 KiB one).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("lines16k")
+    void sixteenKiBPagesWrittenOnceGiveTheArm64_16kKernelsMmStat(String line) throws Exception {
+        String[] f = line.trim().split("\\s+");
+        assertThat(f).hasSize(12);
+        assumeZstdReleaseOf(f[0], f[2]);
+        byte[] pages = pageSet(f[1]);
+        String kernel = String.join(" ", Arrays.copyOfRange(f, 3, f.length));
+        SizeClassTable classes = classesOf("6.12-arm64").withPageSize(16384);
+        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse(f[2])).withClasses(classes);
+        assertThat(writeOnce(config, pages).mmStat().toString().trim().replaceAll("\\s+", " ")).as(line)
+                .isEqualTo(kernel);
+        String fourK = writeOnce(config.withClasses(classesOf("6.12-arm64")), pages).mmStat().toString();
+        assertThat(fourK.trim().replaceAll("\\s+", " ")).as("4 KiB pages: " + line).isNotEqualTo(kernel);
+    }
+
+    /** Every page of {@code pages} (of the config's page size) written once into a {@link WriteOnceModel}. */
+    static WriteOnceModel writeOnce(StoreConfig config, byte[] pages) throws Exception {
+        int size = config.classes().pageSize();
+        assertThat(pages.length % size).isZero();
+        WriteOnceModel m = new WriteOnceModel(config);
+        byte[] out = new byte[2 * size];
+        try (dev.gmc.core.codec.PageCodec codec = config.codec().newCodec()) {
+            for (int off = 0; off < pages.length; off += size) {
+                if (SameFilled.testPage(pages, off, size)) {
+                    m.addSame(SameFilled.fillValue(pages, off));
+                } else {
+                    m.addCompressed(codec.compress(pages, off, size, out, 0, out.length));
+                }
+            }
+        }
+        return m;
+    }
+
     /**
      * The pool's dynamics, replayed on Debian's ARM kernels with each of their compressors that
      * gmc reproduces byte for byte. Two workloads on a 1,000-page device (a line "SLOT SRC" writes synthetic page SRC

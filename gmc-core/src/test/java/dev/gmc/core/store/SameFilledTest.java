@@ -1,6 +1,7 @@
 package dev.gmc.core.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -90,5 +91,33 @@ class SameFilledTest {
                 assertThat(SameFilled.halvesEqual(SameFilled.fillValue(page, off))).isTrue();
             }
         }
+    }
+
+    /**
+     * A 16 KiB page: same-filled only if all 16,384 bytes are one word repeated. Every byte position, changed alone,
+     * makes it not same-filled (the 4 KiB test's probes and scan stop at 4096; this one must not), and four 4 KiB
+     * pages each same-filled with another word are one page that is not.
+     */
+    @Test
+    void aSixteenKiBPageIsTestedToItsEnd() {
+        byte[] page = new byte[16384 + 8];
+        int off = 5;
+        ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 16384; i += 8) {
+            b.putLong(off + i, 0x0102030405060708L);
+        }
+        assertThat(SameFilled.testPage(page, off, 16384)).isTrue();
+        for (int pos = 0; pos < 16384; pos++) {
+            page[off + pos] ^= 0x10;
+            assertThat(SameFilled.testPage(page, off, 16384)).as("byte %d changed", pos).isFalse();
+            assertThat(SameFilled.test(page, off, 8, 16384)).isFalse();
+            page[off + pos] ^= 0x10;
+        }
+        for (int i = 0; i < 16384; i += 8) {
+            b.putLong(off + i, i / 4096); // four 4 KiB pages of 0, 1, 2, 3
+        }
+        assertThat(SameFilled.test(page, off)).isTrue(); // the first 4 KiB alone
+        assertThat(SameFilled.testPage(page, off, 16384)).isFalse();
+        assertThatThrownBy(() -> SameFilled.testPage(page, 0, 1000)).hasMessageContaining("page size: 1000");
     }
 }
