@@ -7,7 +7,8 @@
 # MeasureCommandTest; the results are in docs/results/arm32-zram/ and arm64-zram/).
 #
 # usage: scripts/oracle/arm-zram.sh OUTDIR FILE...     (root, Debian 12; downloads ~240 MB of .deb packages)
-#   KERNELS="6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 6.1-arm64" (the default: all five) picks kernels.
+#   KERNELS="6.1-armmp ... 6.18-arm64 6.12-arm64-16k 6.18-arm64-16k" (the default: all of them) picks kernels;
+#   the -16k ones are arm64 kernels with 16 KiB pages (written one 16 KiB page per write; `gmc measure --page-size 16k`).
 #   FILE: raw pages (a multiple of 4096 bytes; decompress .gz samples first). Output: OUTDIR/linux-KERNEL.txt
 #   A compressor written ALGO:N (6.12: zstd:1, zstd:7, zstd:-1) is given "algo=ALGO level=N" in algorithm_params.
 #   CHURN_OPS=ops CHURN_SRC=pages: also replay OPS on a fresh 1000-page device per compressor: a line "SLOT SRC"

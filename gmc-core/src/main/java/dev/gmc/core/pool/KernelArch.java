@@ -6,7 +6,8 @@ import java.util.Locale;
 
 /**
  * The kernel build whose zram/zsmalloc figures gmc reproduces, as far as its word size and physical address width
- * change them. Three things depend on it (4 KiB pages throughout):
+ * change them. Three things depend on it (with 4 KiB pages; a 64-bit table may also take arm64's 16 KiB pages,
+ * {@link SizeClassTable#withPageSize}):
  * <ul>
  *   <li>{@code ZS_HANDLE_SIZE} = {@code sizeof(unsigned long)}: the handle zs_malloc adds to every object before
  *       choosing its class, and so also {@code huge_class_size} (the top non-huge class minus
