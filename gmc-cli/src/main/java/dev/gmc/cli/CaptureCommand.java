@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
  * {@code gmc capture}: copies a live process's resident private writable pages into a dump directory with a
  * manifest, reading {@code /proc/PID/maps}, {@code /proc/PID/pagemap} (bit 63: present) and {@code /proc/PID/mem}.
  * The target is only read: it is not stopped, traced or written. Pages that cannot be read are skipped and reported.
+ * Pages are the host kernel's ({@code KernelPageSize} in {@code /proc/self/smaps}: 4 KiB, or 16 KiB on a 16K-page
+ * arm64 kernel), since pagemap has one entry per page; the manifest records the size ({@code source.page_size}).
  */
 @Command(name = "capture", mixinStandardHelpOptions = true,
         description = {"Capture a live process's resident private writable mappings into DIR (pages.bin + "
@@ -79,7 +81,9 @@ final class CaptureCommand implements Callable<Integer> {
         long captured = 0;
         long selected = 0;
         boolean exited = false;
-        byte[] page = new byte[PageInput.PAGE];
+        int pageSize = hostPageSize(Path.of("/proc/self/smaps"));
+        src.put("page_size", pageSize);
+        byte[] page = new byte[pageSize];
         try (OutputStream data = Files.newOutputStream(out.resolve("pages.bin"));
              FileChannel pagemap = FileChannel.open(proc.resolve("pagemap"), StandardOpenOption.READ);
              FileChannel mem = FileChannel.open(proc.resolve("mem"), StandardOpenOption.READ)) {
@@ -90,7 +94,7 @@ final class CaptureCommand implements Callable<Integer> {
                     continue;
                 }
                 selected++;
-                long pages = (m.end() - m.start()) / PageInput.PAGE;
+                long pages = (m.end() - m.start()) / pageSize;
                 ByteBuffer pm = ByteBuffer.allocate((int) Math.min(pages, 1 << 20) * 8).order(ByteOrder.LITTLE_ENDIAN);
                 long resident = 0;
                 long start = offset;
@@ -98,10 +102,10 @@ final class CaptureCommand implements Callable<Integer> {
                     int n = (int) Math.min(pages - done, pm.capacity() / 8);
                     pm.clear().limit(n * 8);
                     try {
-                        readFully(pagemap, pm, (m.start() / PageInput.PAGE + done) * 8);
+                        readFully(pagemap, pm, (m.start() / pageSize + done) * 8);
                     } catch (IOException e) {
                         exited = gone(proc);
-                        problems.add(String.format("pagemap of %s at 0x%x: %s", name, m.start() + done * 4096,
+                        problems.add(String.format("pagemap of %s at 0x%x: %s", name, m.start() + done * pageSize,
                                 exited ? "the process exited" : Errors.message(e)));
                         break;
                     }
@@ -110,34 +114,34 @@ final class CaptureCommand implements Callable<Integer> {
                         if ((pm.getLong(i * 8) & (1L << 63)) == 0) {
                             continue; // not resident
                         }
-                        long va = m.start() + (done + i) * PageInput.PAGE;
+                        long va = m.start() + (done + i) * pageSize;
                         try {
                             readFully(mem, ByteBuffer.wrap(page), va);
                         } catch (IOException e) {
                             if (gone(proc)) {
                                 exited = true;
-                                flushUnreadable(problems, name);
+                                flushUnreadable(problems, name, pageSize);
                                 problems.add(String.format("process %d exited during the capture, at 0x%x of %s",
                                         pid, va, name));
                                 break;
                             }
                             if (unreadableFrom >= 0 && va == unreadableTo) { // one line per run of pages
-                                unreadableTo = va + PageInput.PAGE;
+                                unreadableTo = va + pageSize;
                             } else {
-                                flushUnreadable(problems, name);
+                                flushUnreadable(problems, name, pageSize);
                                 unreadableFrom = va;
-                                unreadableTo = va + PageInput.PAGE;
+                                unreadableTo = va + pageSize;
                                 unreadableWhy = Errors.message(e);
                             }
                             continue;
                         }
                         data.write(page);
-                        offset += PageInput.PAGE;
+                        offset += pageSize;
                         resident++;
                     }
                     done += n;
                 }
-                flushUnreadable(problems, name);
+                flushUnreadable(problems, name, pageSize);
                 captured += resident;
                 if (resident > 0) {
                     ObjectNode b = bufs.addObject();
@@ -166,7 +170,11 @@ final class CaptureCommand implements Callable<Integer> {
         om.writeValue(out.resolve("manifest.json").toFile(), root);
         PrintWriter o = spec.commandLine().getOut();
         o.printf("captured %d resident pages (%s) from %d of %d mappings of process %d (%s) into %s%n", captured,
-                Units.bytes(captured * PageInput.PAGE), bufs.size(), selected, pid, comm, out);
+                Units.bytes(captured * pageSize), bufs.size(), selected, pid, comm, out);
+        if (pageSize != PageInput.PAGE) {
+            o.printf("the host has %d KiB pages: measure the dump with --page-size %dk for its kernel's figures%n",
+                    pageSize / 1024, pageSize / 1024);
+        }
         for (String s : problems) {
             err.println("gmc capture: " + s);
         }
@@ -193,9 +201,9 @@ final class CaptureCommand implements Callable<Integer> {
     private long unreadableTo;
     private String unreadableWhy;
 
-    private void flushUnreadable(List<String> problems, String name) {
+    private void flushUnreadable(List<String> problems, String name, int pageSize) {
         if (unreadableFrom >= 0) {
-            long n = (unreadableTo - unreadableFrom) / PageInput.PAGE;
+            long n = (unreadableTo - unreadableFrom) / pageSize;
             problems.add(String.format("0x%x-0x%x of %s unreadable (%d page%s; %s): skipped", unreadableFrom,
                     unreadableTo, name, n, n == 1 ? "" : "s", unreadableWhy));
             unreadableFrom = -1;
@@ -208,6 +216,31 @@ final class CaptureCommand implements Callable<Integer> {
      */
     static String procText(Path p) throws IOException {
         return new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The kernel's base page size, from the first {@code KernelPageSize:} line of an smaps file (the first mapping
+     * is never a huge-page one: it is the program's text). 4096 if the file has none.
+     */
+    static int hostPageSize(Path smaps) throws IOException {
+        try (java.io.BufferedReader r = Files.newBufferedReader(smaps, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+            for (String l; (l = r.readLine()) != null; ) {
+                if (l.startsWith("KernelPageSize:")) {
+                    String[] f = l.substring(15).trim().split("\\s+");
+                    if (f.length != 2 || !f[1].equals("kB")) {
+                        throw new IOException(smaps + ": cannot read the page size from '" + l + "'");
+                    }
+                    try {
+                        return Math.multiplyExact(Integer.parseInt(f[0]), 1024);
+                    } catch (NumberFormatException | ArithmeticException e) {
+                        throw new IOException(smaps + ": cannot read the page size from '" + l + "'", e);
+                    }
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return PageInput.PAGE;
+        }
+        return PageInput.PAGE;
     }
 
     /** The process is gone: no /proc entry, or a zombie (its memory is already released) or dead. */

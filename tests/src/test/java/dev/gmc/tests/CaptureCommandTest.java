@@ -27,6 +27,11 @@ class CaptureCommandTest {
             assertThat(r.code()).as(r.err()).isIn(0, 2);
             assertThat(r.out()).contains("resident pages").contains("(cat)");
             JsonNode m = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+            int pageSize = m.get("source").get("page_size").asInt();
+            assertThat(pageSize).isIn(4096, 16384, 65536);
+            if (System.getProperty("os.arch").equals("amd64")) {
+                assertThat(pageSize).isEqualTo(4096);
+            }
             long sum = 0;
             for (JsonNode b : m.get("buffers")) {
                 assertThat(b.get("offset").asLong()).isEqualTo(sum);
