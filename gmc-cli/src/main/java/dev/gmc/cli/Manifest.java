@@ -19,9 +19,10 @@ import java.util.Set;
  * A dump manifest (docs/MANIFEST.md): the buffers of a dump with name, owner process, type, format, geometry and
  * where their bytes are (file, offset, length). JSON ({@code {"gmc_manifest": 1, "buffers": [...]}}) or TSV (a
  * header line naming the columns, then one buffer per line). A directory holding {@code manifest.json} or
- * {@code manifest.tsv} is read through its manifest.
+ * {@code manifest.tsv} is read through its manifest. {@code pageSize} is the page size of the host a JSON manifest
+ * says it was captured on ({@code source.page_size}, written by {@code gmc capture}), or 0.
  */
-record Manifest(Path path, List<Entry> buffers) {
+record Manifest(Path path, List<Entry> buffers, int pageSize) {
     static final Set<String> TYPES = Set.of("texture", "colour-buffer", "depth", "vertex", "other");
 
     /** One buffer. {@code file} is resolved against the manifest's directory. */
@@ -45,6 +46,7 @@ record Manifest(Path path, List<Entry> buffers) {
     }
 
     static Manifest read(Path p) throws IOException {
+        int pageSize = 0;
         List<Map<String, String>> rows = new ArrayList<>();
         List<String> where = new ArrayList<>();
         String text = Utf8Text.read(p);
@@ -85,6 +87,7 @@ record Manifest(Path path, List<Entry> buffers) {
             if (root == null || root.path("gmc_manifest").asInt() != 1 || !root.path("buffers").isArray()) {
                 throw new IOException(p + ": expected {\"gmc_manifest\": 1, \"buffers\": [...]}");
             }
+            pageSize = Math.max(0, root.path("source").path("page_size").asInt(0));
             int i = 0;
             for (JsonNode b : root.get("buffers")) {
                 Map<String, String> m = new HashMap<>();
@@ -112,7 +115,7 @@ record Manifest(Path path, List<Entry> buffers) {
                 throw new IOException(w + " (" + name + "): field 'length' is missing");
             }
         }
-        return new Manifest(p, out);
+        return new Manifest(p, out, pageSize);
     }
 
     private static String need(Map<String, String> m, String k, String where) throws IOException {

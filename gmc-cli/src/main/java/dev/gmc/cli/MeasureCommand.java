@@ -162,7 +162,7 @@ final class MeasureCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--format: '" + format + "' (expected table, json or csv)");
         }
         ImageSurface.Options images = imageOptions.options();
-        List<Unit> units = units(paths);
+        List<Unit> units = units(paths, classes.pageSize(), spec.commandLine().getErr());
         PrintWriter err = spec.commandLine().getErr();
         List<CodecSpec> specs = new ArrayList<>();
         byte[] dict = null;
@@ -472,13 +472,24 @@ final class MeasureCommand implements Callable<Integer> {
         }
     }
 
-    private static List<Unit> units(List<Path> paths) throws IOException {
+    /**
+     * The inputs of {@code paths}; a manifest captured on a host whose page size is not {@code pageSize} gets a note
+     * on {@code err} (its kernel's figures need {@code --page-size}).
+     */
+    private static List<Unit> units(List<Path> paths, int pageSize, PrintWriter err) throws IOException {
         List<Unit> out = new ArrayList<>();
         for (Path p : paths) {
             Path m = java.nio.file.Files.isDirectory(p) ? Manifest.inDirectory(p)
                     : java.nio.file.Files.isRegularFile(p) && Manifest.isManifest(p) ? p : null;
             if (m != null) {
-                for (Manifest.Entry e : Manifest.read(m).buffers()) {
+                Manifest manifest = Manifest.read(m);
+                if (manifest.pageSize() != 0 && manifest.pageSize() != pageSize) {
+                    err.printf(Locale.ROOT, "gmc measure: %s was captured on a host with %d-byte pages; these figures "
+                            + "are for %d-byte pages (--page-size %s gives that kernel's)%n", m, manifest.pageSize(),
+                            pageSize, manifest.pageSize() % 1024 == 0 ? manifest.pageSize() / 1024 + "k"
+                                    : String.valueOf(manifest.pageSize()));
+                }
+                for (Manifest.Entry e : manifest.buffers()) {
                     out.add(new Unit(e.name(), e.type(), e.owner(), e.file(), e.offset(), e.length()));
                 }
             } else {

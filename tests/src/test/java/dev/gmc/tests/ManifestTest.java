@@ -127,4 +127,26 @@ class ManifestTest {
                 + ("name\tfile\tlength\n".length() + 3) + ") is not UTF-8")
                 .doesNotContain("Input length");
     }
+
+    /**
+     * A capture from a 16K-page host ({@code source.page_size}, as {@code gmc capture} writes it) measured with the
+     * default 4 KiB pages gets a note naming the option; with {@code --page-size 16k} it gets none, and its figures
+     * are those of 16 KiB pages.
+     */
+    @Test
+    void aCaptureFromASixteenKiBPageHostIsNotedWhenMeasuredWithFourKiBPages(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("pages.bin"), Arrays.copyOf(buffer(8, 5), 8 * 4096));
+        Files.writeString(dir.resolve("manifest.json"), "{\"gmc_manifest\": 1, \"source\": {\"pid\": 7, "
+                + "\"page_size\": 16384}, \"buffers\": [{\"name\": \"heap\", \"file\": \"pages.bin\", "
+                + "\"length\": 32768}]}");
+        MeasureCommandTest.Run four = gmc("measure", "--format", "json", dir.toString());
+        assertThat(four.code()).as(four.err()).isZero();
+        assertThat(four.err()).contains(dir.resolve("manifest.json") + " was captured on a host with 16384-byte "
+                + "pages; these figures are for 4096-byte pages (--page-size 16k gives that kernel's)");
+        MeasureCommandTest.Run sixteen = gmc("measure", "--format", "json", "--page-size", "16k", dir.toString());
+        assertThat(sixteen.code()).as(sixteen.err()).isZero();
+        assertThat(sixteen.err()).doesNotContain("captured on a host");
+        JsonNode total = new ObjectMapper().readTree(sixteen.out()).get("results").get(0).get("total");
+        assertThat(total.get("pages").asLong()).isEqualTo(2);
+    }
 }
