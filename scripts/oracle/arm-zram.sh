@@ -17,7 +17,7 @@
 #   with those compressors only (default: the kernel's list below).
 #   WB_OPS=ops CHURN_SRC=pages [WB_BLOCKS=300]: writeback (CONFIG_ZRAM_WRITEBACK) on a 1000-page device whose
 #   backing_dev is a loop device of WB_BLOCKS 4 KiB blocks: lines "W SLOT SRC" (write), "R SLOT" (read), "D SLOT"
-#   (discard), "I" (echo all > idle), "B MODE" (echo MODE > writeback), "C" (compact), "S" (print mm_stat, bd_stat),
+#   (discard), "I" (echo all > idle), "B TEXT" (echo TEXT > writeback; 6.18 takes several parameters), "C" (compact), "S" (print mm_stat, bd_stat),
 #   "E N" (echo N > writeback_limit_enable), "L N" (echo N > writeback_limit), "Q" (print both).
 #
 # Nothing downloaded here is kept in the repository (GPL kernel binaries); only this script and its output are.
@@ -162,7 +162,7 @@ if [ -f /wb.ops ]; then
         R) dd if=/dev/zram0 of=/dev/null bs=4096 skip=$x count=1 iflag=direct 2>/dev/null ;;
         D) blkdiscard -o $((x * 4096)) -l 4096 /dev/zram0 ;;
         I) echo all > /sys/block/zram0/idle ;;
-        B) r=$(echo $x 2>&1 > /sys/block/zram0/writeback) || echo "### wb $a $n $x failed: $r" ;;
+        B) r=$(echo "$x${y:+ $y}" 2>&1 > /sys/block/zram0/writeback) || echo "### wb $a $n $x${y:+ $y} failed: $r" ;;
         C) echo 1 > /sys/block/zram0/compact ;;
         S) echo "### wb $a $n mm $(cat /sys/block/zram0/mm_stat) bd $(cat /sys/block/zram0/bd_stat)" ;;
         E) echo $x > /sys/block/zram0/writeback_limit_enable ;;

@@ -548,28 +548,70 @@ public final class ZramDevice implements AutoCloseable {
                 }
             }
         } else {
-            // scan_slots_for_writeback + place_pp_slot, then select_pp_slot in zram_writeback_slots
-            int[] bucketOf = new int[slots.length];
-            int[] count = new int[PageStore.PAGE_SIZE / PP_BUCKET_SIZE_RANGE + 1];
-            int candidates = 0;
-            for (int i = 0; i < slots.length; i++) {
-                bucketOf[i] = -1;
-                if (i >= from && i < to && chosen(req.mode(), i)) {
-                    bucketOf[i] = (store.metaOf(slots[i]) & PageId.SIZE_MASK) / PP_BUCKET_SIZE_RANGE;
-                    count[bucketOf[i]]++;
-                    candidates++;
+            return writebackScans(List.of(new Scan(req.mode(), from, to)));
+        }
+        if (blk != 0) {
+            freeBlock(blk);
+        }
+        return new WritebackReport(written, error);
+    }
+
+    /** One {@code scan_slots_for_writeback} of slots {@code [lo, hi)} in {@code mode} ({@code PAGE}: any slot). */
+    private record Scan(WritebackMode mode, int lo, int hi) {
+    }
+
+    /**
+     * 6.18's {@code writeback_store} after parsing: each scan places the slots it chooses ({@code place_pp_slot}:
+     * at the head of the list of their size bucket, so a bucket is taken last placed first), then
+     * {@code zram_writeback_slots} takes the largest bucket's first slot until none is left. A slot placed by two
+     * scans (overlapping ranges) is listed twice: its second entry still passes the limit check and takes a block
+     * before it finds the slot no longer marked ({@code ZRAM_PP_SLOT}) and skips it, so it can end the pass with
+     * EIO or ENOSPC although it writes nothing; an unused block is given back at the end.
+     */
+    private WritebackReport writebackScans(List<Scan> scans) {
+        int n = 0;
+        for (Scan sc : scans) {
+            n += Math.max(0, sc.hi() - sc.lo());
+        }
+        int[] placed = new int[n];
+        int[] bucket = new int[n];
+        boolean[] marked = new boolean[slots.length];
+        int count = 0;
+        for (Scan sc : scans) {
+            for (int i = sc.lo(); i < sc.hi(); i++) {
+                if (chosen(sc.mode(), i)) {
+                    placed[count] = i;
+                    bucket[count++] = (store.metaOf(slots[i]) & PageId.SIZE_MASK) / PP_BUCKET_SIZE_RANGE;
+                    marked[i] = true;
                 }
             }
-            for (int i : ppOrder(bucketOf, count, candidates)) {
-                if (limitReached()) { // zram_writeback_slots: checked for each selected slot
+        }
+        int written = 0;
+        int blk = 0;
+        String error = null;
+        int buckets = PageStore.PAGE_SIZE / PP_BUCKET_SIZE_RANGE + 1;
+        outer:
+        for (int b = buckets - 1; b >= 0; b--) { // select_pp_slot: the largest bucket first
+            for (int k = count - 1; k >= 0; k--) { // list_add at the head: last placed first
+                if (bucket[k] != b) {
+                    continue;
+                }
+                if (limitReached()) { // zram_writeback_slots: checked for each selected entry
                     error = "EIO";
-                    break;
+                    break outer;
                 }
-                blk = allocBlock();
                 if (blk == 0) {
-                    error = "ENOSPC";
-                    break;
+                    blk = allocBlock();
+                    if (blk == 0) {
+                        error = "ENOSPC";
+                        break outer;
+                    }
                 }
+                int i = placed[k];
+                if (!marked[i]) {
+                    continue; // a second entry of a slot already written back
+                }
+                marked[i] = false;
                 writeBack(i, blk);
                 blk = 0;
                 written++;
@@ -580,6 +622,120 @@ public final class ZramDevice implements AutoCloseable {
             freeBlock(blk);
         }
         return new WritebackReport(written, error);
+    }
+
+    /**
+     * {@code echo TEXT > writeback} as this device's kernel parses it, with the kernel's refusals as the report's
+     * error ({@code "EINVAL"}, {@code "ERANGE"}; nothing is written then).
+     * <ul>
+     *   <li>{@link WritebackOrder#SLOT_INDEX} (6.12): one word, {@link WritebackRequest#parse}; anything else is
+     *       EINVAL.</li>
+     *   <li>{@link WritebackOrder#LARGEST_FIRST} (6.18): space-separated parameters, read in order.
+     *       {@code page_index=N} and {@code page_indexes=A-B} (inclusive) each scan their range at once, taking any
+     *       stored slot, and become the range of what follows; {@code type=MODE}, or a bare mode word (the older
+     *       form), scans the current range (the whole device if none was given) for that mode and ends the parsing.
+     *       An index past the device is ERANGE, as is {@code A > B}; a value that is not a decimal number, a
+     *       missing {@code -}, an unknown mode or a parameter without a value are EINVAL; other parameters are
+     *       ignored. So {@code page_indexes=0-9 type=huge} writes back every stored slot of 0..9, not only the huge
+     *       ones: the range was scanned before {@code type} was read. Quoted values are not parsed.</li>
+     * </ul>
+     *
+     * @throws IllegalStateException without a backing device (the kernel's -ENODEV)
+     */
+    public WritebackReport writeback(String text) {
+        if (backing == null) {
+            throw new IllegalStateException("writeback: this zram device has no backing device (ENODEV)");
+        }
+        if (writebackOrder == WritebackOrder.SLOT_INDEX) {
+            WritebackRequest req;
+            try {
+                req = WritebackRequest.parse(text.endsWith("\n") ? text.substring(0, text.length() - 1) : text,
+                        slots.length);
+            } catch (IllegalArgumentException e) {
+                return new WritebackReport(0, "EINVAL");
+            }
+            return writeback(req);
+        }
+        List<Scan> scans = new java.util.ArrayList<>();
+        int lo = 0;
+        int hi = slots.length;
+        for (String arg : text.trim().split("\\s+")) {
+            if (arg.isEmpty()) {
+                break;
+            }
+            int eq = arg.indexOf('=', 1); // next_arg: an '=' in front does not split
+            String param = eq < 0 ? arg : arg.substring(0, eq);
+            String val = eq < 0 ? "" : arg.substring(eq + 1);
+            if (val.isEmpty() || param.equals("type")) {
+                WritebackMode mode = modeNamed(val.isEmpty() ? param : val);
+                if (mode == null) {
+                    return new WritebackReport(0, "EINVAL");
+                }
+                scans.add(new Scan(mode, lo, hi));
+                break;
+            }
+            if (param.equals("page_index") || param.equals("page_indexes")) {
+                long a;
+                long b;
+                if (param.equals("page_index")) {
+                    a = kstrtoul(val);
+                    b = a;
+                } else {
+                    int dash = val.indexOf('-');
+                    if (dash < 0) {
+                        return new WritebackReport(0, "EINVAL");
+                    }
+                    a = kstrtoul(val.substring(0, dash));
+                    if (a >= 0 && a >= slots.length) {
+                        return new WritebackReport(0, "ERANGE"); // the first number is checked before the second is read
+                    }
+                    b = a < 0 ? a : kstrtoul(val.substring(dash + 1));
+                }
+                if (a == KSTRTOUL_EINVAL || b == KSTRTOUL_EINVAL) {
+                    return new WritebackReport(0, "EINVAL");
+                }
+                if (a == KSTRTOUL_ERANGE || b == KSTRTOUL_ERANGE || a >= slots.length || b >= slots.length || a > b) {
+                    return new WritebackReport(0, "ERANGE");
+                }
+                lo = (int) a;
+                hi = (int) b + 1;
+                scans.add(new Scan(WritebackMode.PAGE, lo, hi));
+            }
+        }
+        return writebackScans(scans);
+    }
+
+    private static final long KSTRTOUL_EINVAL = -1;
+    private static final long KSTRTOUL_ERANGE = -2;
+
+    /**
+     * The kernel's {@code kstrtoul(s, 10)} on a 64-bit kernel: an optional {@code +}, decimal digits, an optional
+     * trailing newline; {@link #KSTRTOUL_EINVAL} for anything else, {@link #KSTRTOUL_ERANGE} beyond 2<sup>64</sup> - 1
+     * (reported here as any value above {@code Long.MAX_VALUE}: no device has that many slots).
+     */
+    static long kstrtoul(String s) {
+        String t = s.startsWith("+") ? s.substring(1) : s;
+        if (t.endsWith("\n")) {
+            t = t.substring(0, t.length() - 1);
+        }
+        if (t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return KSTRTOUL_EINVAL;
+        }
+        try {
+            return Long.parseLong(t);
+        } catch (NumberFormatException e) {
+            return KSTRTOUL_ERANGE;
+        }
+    }
+
+    /** {@code parse_mode}: the mode a word names, or null (EINVAL). */
+    private static WritebackMode modeNamed(String word) {
+        for (WritebackMode m : WritebackMode.values()) {
+            if (m != WritebackMode.PAGE && m.text.equals(word)) {
+                return m;
+            }
+        }
+        return null;
     }
 
     /** Whether writeback in {@code mode} takes slot {@code i}: stored in the pool, not same-filled, and the mode's flags. */
