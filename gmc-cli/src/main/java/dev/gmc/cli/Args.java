@@ -62,8 +62,9 @@ final class Args {
     /** The size-class table of --legacy(-classes), --chain, --arch and --page-size. */
     static SizeClassTable classes(boolean legacy, int chain, String arch, String pageSize) {
         SizeClassTable t = classes(legacy, chain, arch);
+        int bytes = pageSize(pageSize); // its own message names the option
         try {
-            return t.withPageSize(pageSize(pageSize));
+            return t.withPageSize(bytes);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--page-size: " + e.getMessage(), e);
         }

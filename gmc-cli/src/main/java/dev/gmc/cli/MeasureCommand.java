@@ -504,7 +504,8 @@ final class MeasureCommand implements Callable<Integer> {
     private String settings(StoreConfig c) {
         String base = String.format(Locale.ROOT, "%s%schain %d%s, %s at >= %d B, same-filled %s",
                 c.classes().arch() == KernelArch.BIT64 ? "" : c.classes().arch() + " kernel, ",
-                c.classes().pageSize() == 4096 ? "" : c.classes().pageSize() / 1024 + " KiB pages, ", c.classes().maxChain(),
+                c.classes().pageSize() == 4096 ? "" : c.classes().pageSize() / 1024 + " KiB pages, ",
+                c.classes().maxChain(),
                 legacy ? " legacy" : "", c.policy(), c.threshold(), noSameFilled ? "off" : "on");
         boolean zstd = c.codec().algorithm() == CodecSpec.Algorithm.ZSTD
                 || c.recompressCodecs().stream().anyMatch(r -> r.algorithm() == CodecSpec.Algorithm.ZSTD);
@@ -561,8 +562,8 @@ final class MeasureCommand implements Callable<Integer> {
             out.println("  mm_stat " + r.mmStatLine());
         }
         out.println();
-        out.println("* pool (est) charges each object its class's amortised cost (ppz*" + pageSize + "/objs); mem_used_total is "
-                + "the pool as written. saved = stored pages - pool (est) - gmc metadata.");
+        out.println("* pool (est) charges each object its class's amortised cost (ppz*" + pageSize + "/objs); "
+                + "mem_used_total is the pool as written. saved = stored pages - pool (est) - gmc metadata.");
         if (results.stream().anyMatch(AlgoResult::recompressed)) {
             out.println("  'A -> B' rows: after the writes, every page marked idle, one recompress pass (no max_pages) "
                     + "and a compaction; pages_compacted depends on the write order and is not given (-).");

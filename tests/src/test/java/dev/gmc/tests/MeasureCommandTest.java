@@ -185,7 +185,8 @@ class MeasureCommandTest {
         Files.write(dir.resolve("x.raw"), buffer(8, 3));
         Run bad = gmc("measure", "--page-size", "8k", dir.toString());
         assertThat(bad.code()).isEqualTo(1);
-        assertThat(bad.err()).contains("--page-size: '8k' (expected 4k, 16k or 64k)").doesNotContain("Exception");
+        assertThat(bad.err()).contains("gmc measure: --page-size: '8k' (expected 4k, 16k or 64k)")
+                .doesNotContain("Exception");
         Run arm32 = gmc("measure", "--page-size", "16k", "--arch", "arm32", dir.toString());
         assertThat(arm32.code()).isEqualTo(1);
         assertThat(arm32.err()).contains("--page-size: page size: 16384 bytes on a arm32 kernel (32-bit ARM kernels "

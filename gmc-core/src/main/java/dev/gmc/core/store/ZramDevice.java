@@ -586,37 +586,45 @@ public final class ZramDevice implements AutoCloseable {
                 }
             }
         }
+        // select_pp_slot's order: the largest bucket first, and within a bucket the last placed first (list_add
+        // puts each entry at the head): a counting sort of the placements, read backwards
+        int buckets = PageStore.PAGE_SIZE / PP_BUCKET_SIZE_RANGE + 1;
+        int[] start = new int[buckets + 1];
+        for (int k = 0; k < count; k++) {
+            start[bucket[k]]++;
+        }
+        for (int b = buckets - 1, sum = 0; b >= 0; b--) {
+            int c = start[b];
+            start[b] = sum;
+            sum += c;
+        }
+        int[] order = new int[count];
+        for (int k = count - 1; k >= 0; k--) {
+            order[start[bucket[k]]++] = placed[k];
+        }
         int written = 0;
         int blk = 0;
         String error = null;
-        int buckets = PageStore.PAGE_SIZE / PP_BUCKET_SIZE_RANGE + 1;
-        outer:
-        for (int b = buckets - 1; b >= 0; b--) { // select_pp_slot: the largest bucket first
-            for (int k = count - 1; k >= 0; k--) { // list_add at the head: last placed first
-                if (bucket[k] != b) {
-                    continue;
-                }
-                if (limitReached()) { // zram_writeback_slots: checked for each selected entry
-                    error = "EIO";
-                    break outer;
-                }
-                if (blk == 0) {
-                    blk = allocBlock();
-                    if (blk == 0) {
-                        error = "ENOSPC";
-                        break outer;
-                    }
-                }
-                int i = placed[k];
-                if (!marked[i]) {
-                    continue; // a second entry of a slot already written back
-                }
-                marked[i] = false;
-                writeBack(i, blk);
-                blk = 0;
-                written++;
-                chargeLimit();
+        for (int i : order) {
+            if (limitReached()) { // zram_writeback_slots: checked for each selected entry
+                error = "EIO";
+                break;
             }
+            if (blk == 0) {
+                blk = allocBlock();
+                if (blk == 0) {
+                    error = "ENOSPC";
+                    break;
+                }
+            }
+            if (!marked[i]) {
+                continue; // a second entry of a slot already written back
+            }
+            marked[i] = false;
+            writeBack(i, blk);
+            blk = 0;
+            written++;
+            chargeLimit();
         }
         if (blk != 0) {
             freeBlock(blk);
