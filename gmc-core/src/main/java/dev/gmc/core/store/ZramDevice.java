@@ -524,31 +524,41 @@ public final class ZramDevice implements AutoCloseable {
         }
         int from = req.mode() == WritebackMode.PAGE ? req.page() : 0;
         int to = req.mode() == WritebackMode.PAGE ? req.page() + 1 : slots.length;
+        if (writebackOrder == WritebackOrder.SLOT_INDEX) {
+            // writeback_store's loop visits every slot index of the range and looks at the slot last
+            return writeEntries(java.util.stream.IntStream.range(from, to).toArray(), i -> chosen(req.mode(), i));
+        }
+        return writebackScans(List.of(new Scan(req.mode(), from, to)));
+    }
+
+    /**
+     * The loop both kernels run over their entries (6.12: every slot index of the range; 6.18: the placed slots in
+     * bucket order): a used-up limit ends it with EIO, then a block is taken if none is held (ENOSPC when none is
+     * free), and only then is the entry looked at; {@code take} says whether its slot is written back. A block taken
+     * for an entry that is not written serves the next one, and one left at the end is given back.
+     */
+    private WritebackReport writeEntries(int[] entries, java.util.function.IntPredicate take) {
         int written = 0;
         int blk = 0;
         String error = null;
-        if (writebackOrder == WritebackOrder.SLOT_INDEX) {
-            for (int i = from; i < to; i++) {
-                if (limitReached()) { // before the block, as writeback_store's loop
-                    error = "EIO";
+        for (int i : entries) {
+            if (limitReached()) {
+                error = "EIO";
+                break;
+            }
+            if (blk == 0) {
+                blk = allocBlock();
+                if (blk == 0) {
+                    error = "ENOSPC";
                     break;
                 }
-                if (blk == 0) {
-                    blk = allocBlock();
-                    if (blk == 0) {
-                        error = "ENOSPC";
-                        break;
-                    }
-                }
-                if (chosen(req.mode(), i)) {
-                    writeBack(i, blk);
-                    blk = 0;
-                    written++;
-                    chargeLimit();
-                }
             }
-        } else {
-            return writebackScans(List.of(new Scan(req.mode(), from, to)));
+            if (take.test(i)) {
+                writeBack(i, blk);
+                blk = 0;
+                written++;
+                chargeLimit();
+            }
         }
         if (blk != 0) {
             freeBlock(blk);
@@ -602,34 +612,11 @@ public final class ZramDevice implements AutoCloseable {
         for (int k = count - 1; k >= 0; k--) {
             order[start[bucket[k]]++] = placed[k];
         }
-        int written = 0;
-        int blk = 0;
-        String error = null;
-        for (int i : order) {
-            if (limitReached()) { // zram_writeback_slots: checked for each selected entry
-                error = "EIO";
-                break;
-            }
-            if (blk == 0) {
-                blk = allocBlock();
-                if (blk == 0) {
-                    error = "ENOSPC";
-                    break;
-                }
-            }
-            if (!marked[i]) {
-                continue; // a second entry of a slot already written back
-            }
+        return writeEntries(order, i -> { // a second entry of a slot already written back is skipped
+            boolean take = marked[i];
             marked[i] = false;
-            writeBack(i, blk);
-            blk = 0;
-            written++;
-            chargeLimit();
-        }
-        if (blk != 0) {
-            freeBlock(blk);
-        }
-        return new WritebackReport(written, error);
+            return take;
+        });
     }
 
     /**
