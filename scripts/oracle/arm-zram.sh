@@ -14,9 +14,10 @@
 #   CHURN_OPS=ops CHURN_SRC=pages: also replay OPS on a fresh 1000-page device per compressor: a line "SLOT SRC"
 #   writes page SRC of CHURN_SRC into SLOT (overwriting what was there); a line "C" prints mm_stat, compacts and
 #   prints it again (about 2 minutes per 4,000 writes and kernel: one dd each). CHURN_ALGOS="lz4 zstd" replays it
-#   with those compressors only (default: the kernel's list below).
+#   with those compressors only (default: the kernel's list below). Pages, slots and the device are the kernel's
+#   page size: for the -16k kernels CHURN_SRC holds 16 KiB pages (scripts/oracle/synthetic-16k.sh makes gmc's).
 #   WB_OPS=ops CHURN_SRC=pages [WB_BLOCKS=300]: writeback (CONFIG_ZRAM_WRITEBACK) on a 1000-page device whose
-#   backing_dev is a loop device of WB_BLOCKS 4 KiB blocks: lines "W SLOT SRC" (write), "R SLOT" (read), "D SLOT"
+#   backing_dev is a loop device of WB_BLOCKS blocks of a page each: lines "W SLOT SRC" (write), "R SLOT" (read), "D SLOT"
 #   (discard), "I" (echo all > idle), "B TEXT" (echo TEXT > writeback; 6.18 takes several parameters), "C" (compact), "S" (print mm_stat, bd_stat),
 #   "E N" (echo N > writeback_limit_enable), "L N" (echo N > writeback_limit), "Q" (print both).
 #
@@ -132,7 +133,7 @@ if [ -f /churn.ops ]; then
            echo "algo=${a%%:*} level=${a#*:}" > /sys/block/zram0/algorithm_params ;;
       *) echo $a > /sys/block/zram0/comp_algorithm ;;
     esac
-    echo $((1000 * 4096)) > /sys/block/zram0/disksize
+    echo $((1000 * $(cat /bs))) > /sys/block/zram0/disksize
     n=0
     while read slot src; do
       if [ "$slot" = C ]; then
@@ -141,26 +142,27 @@ if [ -f /churn.ops ]; then
         echo "### churn $a $n compacted $(cat /sys/block/zram0/mm_stat)"
         continue
       fi
-      dd if=/churn.src of=/dev/zram0 bs=4096 skip=$src seek=$slot count=1 oflag=direct conv=notrunc 2>/dev/null
+      dd if=/churn.src of=/dev/zram0 bs=$(cat /bs) skip=$src seek=$slot count=1 oflag=direct conv=notrunc 2>/dev/null
       n=$((n+1))
     done < /churn.ops
   done
 fi
 if [ -f /wb.ops ]; then
-  dd if=/dev/zero of=/bd.img bs=4096 count=$(cat /wb.blocks) 2>/dev/null
+  bs=$(cat /bs)
+  dd if=/dev/zero of=/bd.img bs=$bs count=$(cat /wb.blocks) 2>/dev/null
   losetup /dev/loop0 /bd.img
   for a in $(cat /churn.algos); do
     echo 1 > /sys/block/zram0/reset
     echo $a > /sys/block/zram0/comp_algorithm
     echo /dev/loop0 > /sys/block/zram0/backing_dev
-    echo $((1000 * 4096)) > /sys/block/zram0/disksize
+    echo $((1000 * bs)) > /sys/block/zram0/disksize
     n=0
     while read op x y; do
       n=$((n+1))
       case $op in
-        W) dd if=/churn.src of=/dev/zram0 bs=4096 skip=$y seek=$x count=1 oflag=direct conv=notrunc 2>/dev/null ;;
-        R) dd if=/dev/zram0 of=/dev/null bs=4096 skip=$x count=1 iflag=direct 2>/dev/null ;;
-        D) blkdiscard -o $((x * 4096)) -l 4096 /dev/zram0 ;;
+        W) dd if=/churn.src of=/dev/zram0 bs=$bs skip=$y seek=$x count=1 oflag=direct conv=notrunc 2>/dev/null ;;
+        R) dd if=/dev/zram0 of=/dev/null bs=$bs skip=$x count=1 iflag=direct 2>/dev/null ;;
+        D) blkdiscard -o $((x * bs)) -l $bs /dev/zram0 ;;
         I) echo all > /sys/block/zram0/idle ;;
         B) r=$(echo "$x${y:+ $y}" 2>&1 > /sys/block/zram0/writeback) || echo "### wb $a $n $x${y:+ $y} failed: $r" ;;
         C) echo 1 > /sys/block/zram0/compact ;;

@@ -6,9 +6,11 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * A size class's page frames: 4 KiB frames carved out of byte arrays of 15 frames (61,440 bytes: small enough that
- * a class with few zspages wastes little in its last chunk; 15 rather than 16 because a 64 KiB array plus its header
- * packs only 31 to a 2 MiB G1 region, wasting 3 %, while 15-frame arrays waste 0.4 % in regions of any size), so the
+ * A size class's page frames: 4 KiB (or 16 KiB) frames carved out of byte arrays of 15 frames (61,440 bytes at
+ * 4 KiB: small enough that a class with few zspages wastes little in its last chunk; 15 rather than 16 because a
+ * 64 KiB array plus its header packs only 31 to a 2 MiB G1 region, wasting 3 %, while 15-frame arrays waste 0.4 % in
+ * regions of any size; at 16 KiB a chunk is 240 KiB, the same count kept so that the frame-to-chunk division stays one
+ * by a constant on the store path), so the
  * heap holds arrays of many frames, not an object per page. Frames are numbered from 0; the class decides which frame belongs to
  * which zspage (frame {@code zs * ppz + k}), so no frame allocator or per-zspage page list is needed. Chunks are
  * never returned to the heap.
@@ -24,6 +26,12 @@ public final class PageFrames {
 
     private volatile byte[][] chunks = new byte[4][];
     private int chunkCount;
+    /** PAGE_SHIFT of the frames: 12 or 14. */
+    private final int shift;
+
+    PageFrames(int pageShift) {
+        this.shift = pageShift;
+    }
 
     /** Makes frames {@code 0 .. frames-1} exist. */
     void ensure(int frames) {
@@ -36,14 +44,14 @@ public final class PageFrames {
             dir = Arrays.copyOf(dir, Math.max(need, dir.length * 2));
         }
         while (chunkCount < need) {
-            dir[chunkCount++] = new byte[FRAMES_PER_CHUNK << SizeClassTable.PAGE_SHIFT];
+            dir[chunkCount++] = new byte[FRAMES_PER_CHUNK << shift];
         }
         chunks = dir; // publish
     }
 
     /** Bytes of heap held by frame chunks. */
     long reservedBytes() {
-        return (long) chunkCount * FRAMES_PER_CHUNK << SizeClassTable.PAGE_SHIFT;
+        return (long) chunkCount * FRAMES_PER_CHUNK << shift;
     }
 
     /** The array holding frame {@code pfn}; its bytes start at {@link #offset(int)}. */
@@ -51,8 +59,8 @@ public final class PageFrames {
         return chunks[pfn / FRAMES_PER_CHUNK];
     }
 
-    static int offset(int pfn) {
-        return (pfn % FRAMES_PER_CHUNK) << SizeClassTable.PAGE_SHIFT;
+    int offset(int pfn) {
+        return (pfn % FRAMES_PER_CHUNK) << shift;
     }
 
     /**

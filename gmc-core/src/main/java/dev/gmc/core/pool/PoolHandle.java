@@ -26,7 +26,9 @@ package dev.gmc.core.pool;
  * </pre>
  * A = allocated. The class id never changes while an object lives (compaction moves objects only within their
  * class), which is how a reader finds the lock to take before the location is stable. Zspage ids are local to a
- * class. 12 object bits hold the largest objs_per_zspage (16 pages of 32-byte slots = 2048).
+ * class. 12 object bits hold the largest objs_per_zspage of every table the kernel's rules give: 256 at 4 KiB
+ * pages (48-byte slots in 3 pages), 512 at 16 KiB and 2,048 at 64 KiB (32-byte slots in one page), which
+ * {@link ZsPool} checks when it is built.
  */
 public final class PoolHandle {
     static final int INDEX_BITS = 32;

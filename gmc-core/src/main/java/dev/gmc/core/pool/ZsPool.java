@@ -73,7 +73,6 @@ public final class ZsPool {
     private static final int FG_ALMOST_EMPTY = 1;
     private static final int FG_ALMOST_FULL = 10;
     private static final int NONE = -1;
-    private static final int PAGE = SizeClassTable.PAGE_SIZE;
     /** Optimistic read attempts before a reader takes the class lock (only compaction makes one fail). */
     private static final int OPTIMISTIC_TRIES = 3;
     private static final VarHandle SEQ = MethodHandles.arrayElementVarHandle(int[].class);
@@ -86,6 +85,10 @@ public final class ZsPool {
     }
 
     private final SizeClassTable table;
+    /** The table's PAGE_SIZE (4096, 16384 or 65536) and its shift and mask. */
+    private final int page;
+    private final int pageShift;
+    private final int pageMask;
     /**
      * Pre-6.3 zsmalloc (the legacy chain rule's kernels, ≤ 6.2): four fullness groups instead of twelve, kept in
      * slots 0 (ZS_EMPTY), 1 (ZS_ALMOST_EMPTY), 10 (ZS_ALMOST_FULL) and 11 (ZS_FULL) so that the scans over groups
@@ -126,12 +129,17 @@ public final class ZsPool {
         if (capacityPages < 0) {
             throw new IllegalArgumentException("capacityPages: " + capacityPages + " (expected >= 0)");
         }
-        if (table.pageSize() != SizeClassTable.PAGE_SIZE) {
-            // frames, slot offsets and the handle's 12 object bits are laid out for 4 KiB pages
-            throw new IllegalArgumentException("the pool emulates 4 KiB pages; a table for " + table.pageSize()
-                    + "-byte pages gives only write-once figures (WriteOnceModel, gmc measure --page-size)");
+        for (int c = 0; c < table.classCount(); c++) {
+            // the handle's object bits and the per-zspage shorts; the kernel's rules give at most 2,048 (64 KiB pages)
+            if (table.objsPerZspage(c) >= 1 << PoolHandle.OBJ_BITS) {
+                throw new IllegalArgumentException("size class " + table.size(c) + ": " + table.objsPerZspage(c)
+                        + " objects per zspage (the pool holds at most " + ((1 << PoolHandle.OBJ_BITS) - 1) + ")");
+            }
         }
         this.table = table;
+        this.page = table.pageSize();
+        this.pageShift = Integer.numberOfTrailingZeros(page);
+        this.pageMask = page - 1;
         this.quarters = table.rule() == SizeClassTable.ChainRule.LEGACY_USED_PERCENT;
         this.handleLimit = table.handleSize() == 8 ? Integer.MAX_VALUE - 1 : (1 << 30) - 1;
         this.capacityPages = capacityPages;
@@ -152,10 +160,10 @@ public final class ZsPool {
     // ---------------------------------------------------------------------------------------------------------
 
     /**
-     * {@code zs_malloc}: allocates an object of {@code size} bytes (1..4096).
+     * {@code zs_malloc}: allocates an object of {@code size} bytes (1..PAGE_SIZE).
      *
      * @return a handle (never 0), or 0 when the pool's capacity would be exceeded
-     * @throws IllegalArgumentException for a size outside 1..4096 (the kernel's -EINVAL)
+     * @throws IllegalArgumentException for a size outside 1..PAGE_SIZE (the kernel's -EINVAL)
      */
     public long malloc(int size) {
         return malloc(size, null, 0);
@@ -349,7 +357,7 @@ public final class ZsPool {
         return PoolHandle.entryAllocated(e) && PoolHandle.entryGen(e) == PoolHandle.generation(handle);
     }
 
-    /** Largest object the handle's slot can hold (slot size − 8, or 4096 for huge). */
+    /** Largest object the handle's slot can hold (slot size − 8, or PAGE_SIZE for huge). */
     public int capacityOf(long handle) {
         int index = checkShape(handle);
         SizeClass c = lockClassOf(handle, index, "inspect");
@@ -389,7 +397,10 @@ public final class ZsPool {
         return pagesAllocated.get();
     }
 
-    /** Heap bytes of the frame arrays (at least {@link #totalPages()} × 4096: each class's last chunk has room left). */
+    /**
+     * Heap bytes of the frame arrays (at least {@link #totalPages()} × PAGE_SIZE: each class's last chunk has room
+     * left).
+     */
     public long frameBytes() {
         long b = 0;
         for (SizeClass c : classes) {
@@ -699,7 +710,8 @@ public final class ZsPool {
         final boolean wideWords;
 
         // Per-zspage arrays, indexed by zspage id (local to this class).
-        // Compact per-zspage metadata (objs <= 2048 fits a short): 15 bytes, the kernel's struct zspage.
+        // Compact per-zspage metadata (objs < 4096, checked in the pool's constructor, fits a short): 15 bytes, the
+        // kernel's struct zspage.
         // The kernel's init_zspage threads every slot onto the free list when it builds a zspage; here the list holds
         // only freed slots and untouched[zs] is the first slot never handed out. Popping the list, and taking
         // untouched[zs]++ when it is empty, yields slots in exactly the kernel's order (its list is always the freed
@@ -713,7 +725,7 @@ public final class ZsPool {
         int[] next = new int[8];
         // The class's own frames: zspage zs owns arena frames zs*ppz .. zs*ppz+ppz-1, so no per-zspage page list
         // is kept (the kernel chains a zspage's pages through struct page; an array here would cost 4 B per frame).
-        final PageFrames arena = new PageFrames();
+        final PageFrames arena = new PageFrames(pageShift);
         int[] freeIds = new int[8];
         int freeIdCount;
         int idHighWater;
@@ -942,7 +954,7 @@ public final class ZsPool {
 
         /** The arena frame holding byte {@code off} of zspage {@code zs}. */
         int pfnOf(int zs, int off) {
-            return zs * ppz + (off >>> 12);
+            return zs * ppz + (off >>> pageShift);
         }
 
         /**
@@ -982,11 +994,11 @@ public final class ZsPool {
             } else {
                 off = obj * size;
                 pfn = pfnOf(zs, off);
-                long link = arena.getWord(pfn, off & (PAGE - 1), wideWords);
+                long link = arena.getWord(pfn, off & pageMask, wideWords);
                 assert (link & 1) == 0 : "free slot " + obj + " of zspage " + zs + " in class " + size + " is tagged allocated";
                 freeHead[zs] = (short) (link >> 1);
             }
-            arena.putWord(pfn, off & (PAGE - 1), (long) handleIndex << 1 | 1, wideWords);
+            arena.putWord(pfn, off & pageMask, (long) handleIndex << 1 | 1, wideWords);
             inuse[zs]++;
             return obj;
         }
@@ -994,7 +1006,7 @@ public final class ZsPool {
         /** obj_free: pushes the slot on the zspage's free list (LIFO). */
         void objFree(int zs, int obj) {
             int off = obj * size;
-            arena.putWord(pfnOf(zs, off), off & (PAGE - 1), (long) freeHead[zs] << 1, wideWords);
+            arena.putWord(pfnOf(zs, off), off & pageMask, (long) freeHead[zs] << 1, wideWords);
             freeHead[zs] = (short) obj;
             inuse[zs]--;
         }
@@ -1003,9 +1015,9 @@ public final class ZsPool {
             int off = obj * size + headerBytes;
             while (len > 0) {
                 int pfn = pfnOf(zs, off);
-                int in = off & (PAGE - 1);
-                int n = Math.min(len, PAGE - in);
-                System.arraycopy(src, srcOff, arena.chunk(pfn), PageFrames.offset(pfn) + in, n);
+                int in = off & pageMask;
+                int n = Math.min(len, page - in);
+                System.arraycopy(src, srcOff, arena.chunk(pfn), arena.offset(pfn) + in, n);
                 srcOff += n;
                 off += n;
                 len -= n;
@@ -1016,9 +1028,9 @@ public final class ZsPool {
             int off = obj * size + headerBytes;
             while (len > 0) {
                 int pfn = pfnOf(zs, off);
-                int in = off & (PAGE - 1);
-                int n = Math.min(len, PAGE - in);
-                System.arraycopy(arena.chunk(pfn), PageFrames.offset(pfn) + in, dst, dstOff, n);
+                int in = off & pageMask;
+                int n = Math.min(len, page - in);
+                System.arraycopy(arena.chunk(pfn), arena.offset(pfn) + in, dst, dstOff, n);
                 dstOff += n;
                 off += n;
                 len -= n;
@@ -1027,10 +1039,10 @@ public final class ZsPool {
 
         void access(int zs, int obj, int len, byte[] scratch, ObjectReader reader) {
             int off = obj * size + headerBytes;
-            int in = off & (PAGE - 1);
-            if (in + len <= PAGE) {
+            int in = off & pageMask;
+            if (in + len <= page) {
                 int pfn = pfnOf(zs, off);
-                reader.read(arena.chunk(pfn), PageFrames.offset(pfn) + in, len);
+                reader.read(arena.chunk(pfn), arena.offset(pfn) + in, len);
             } else {
                 copyOut(zs, obj, scratch, 0, len);
                 reader.read(scratch, 0, len);
@@ -1054,10 +1066,10 @@ public final class ZsPool {
             while (len > 0) {
                 int sp = pfnOf(srcZs, s);
                 int dp = pfnOf(dstZs, d);
-                int si = s & (PAGE - 1);
-                int di = d & (PAGE - 1);
-                int n = Math.min(len, Math.min(PAGE - si, PAGE - di));
-                System.arraycopy(arena.chunk(sp), PageFrames.offset(sp) + si, arena.chunk(dp), PageFrames.offset(dp) + di, n);
+                int si = s & pageMask;
+                int di = d & pageMask;
+                int n = Math.min(len, Math.min(page - si, page - di));
+                System.arraycopy(arena.chunk(sp), arena.offset(sp) + si, arena.chunk(dp), arena.offset(dp) + di, n);
                 s += n;
                 d += n;
                 len -= n;
@@ -1169,7 +1181,7 @@ public final class ZsPool {
         private void migrateObjects(int src, int dst) {
             for (int obj = 0, end = untouched[src]; obj < end; obj++) {
                 int off = obj * size;
-                long header = arena.getWord(pfnOf(src, off), off & (PAGE - 1), wideWords);
+                long header = arena.getWord(pfnOf(src, off), off & pageMask, wideWords);
                 if ((header & 1) == 0) {
                     continue;
                 }
@@ -1216,7 +1228,7 @@ public final class ZsPool {
                     for (int obj = freeHead[zs]; obj != NONE; ) {
                         check(obj >= 0 && obj < fresh && ++free <= objs, "free list of zspage " + zs + " is corrupt");
                         int off = obj * size;
-                        long link = arena.getWord(pfnOf(zs, off), off & (PAGE - 1), wideWords);
+                        long link = arena.getWord(pfnOf(zs, off), off & pageMask, wideWords);
                         check((link & 1) == 0, "free slot " + obj + " of zspage " + zs + " is tagged allocated");
                         obj = (int) (link >> 1);
                     }
@@ -1225,7 +1237,7 @@ public final class ZsPool {
                     if (!huge) {
                         for (int obj = 0; obj < fresh; obj++) {
                             int off = obj * size;
-                            long h = arena.getWord(pfnOf(zs, off), off & (PAGE - 1), wideWords);
+                            long h = arena.getWord(pfnOf(zs, off), off & pageMask, wideWords);
                             if ((h & 1) != 0) {
                                 long e = (long) ENTRY.getAcquire(segment((int) (h >>> 1)), (int) (h >>> 1) & (SEG_SIZE - 1));
                                 check(PoolHandle.entryAllocated(e) && PoolHandle.entryClass(e) == id

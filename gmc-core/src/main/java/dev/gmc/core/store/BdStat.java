@@ -2,7 +2,7 @@ package dev.gmc.core.store;
 
 /**
  * zram's {@code /sys/block/zramX/bd_stat} (CONFIG_ZRAM_WRITEBACK): pages now on the backing device, pages read from
- * it and pages written to it, in 4 KiB units (the kernel's {@code FOUR_K}; gmc's pages are 4 KiB).
+ * it and pages written to it, in 4 KiB units (the kernel's {@code FOUR_K}: a 16 KiB page counts 4).
  */
 public record BdStat(long bdCount, long bdReads, long bdWrites) {
     /** Parses the kernel's line (three whitespace-separated numbers). */

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>Same-filled (if enabled): keep the fill word, no pool memory; {@code same_pages++}, {@code pages_stored++}.</li>
  *   <li>Compress with the per-thread codec into a 2-page buffer.</li>
  *   <li>Compressed length ≥ threshold (default huge_class_size): {@code reject} returns {@link #REJECTED};
- *       {@code store-raw} stores the raw 4096 bytes in the huge class ({@code huge_pages++}, {@code huge_pages_since++}).</li>
+ *       {@code store-raw} stores the raw page (4096 bytes, or 16384) in the huge class ({@code huge_pages++},
+ *       {@code huge_pages_since++}).</li>
  *   <li>{@code zs_malloc}; then, as {@code zram_can_store_page}, sample the pool size into mem_used_max and, if it
  *       exceeds mem_limit, free the new object and return {@link #NO_MEMORY} ({@code failed_writes++}). Only then
  *       are the bytes written and the page ID published.</li>
@@ -61,6 +62,7 @@ public final class PageStore implements AutoCloseable {
     public static final long REJECTED = -1;
     /** store(): mem_limit or pool capacity would be exceeded (counted in failed_writes). */
     public static final long NO_MEMORY = -2;
+    /** The default page: 4096 bytes. A store of a 16 KiB-page table ({@link #pageSize()}) takes 16384-byte pages. */
     public static final int PAGE_SIZE = SizeClassTable.PAGE_SIZE;
 
     private static final int ENTRY_BATCH = 32;
@@ -69,6 +71,8 @@ public final class PageStore implements AutoCloseable {
     private static final int SEG_SIZE = 1 << SEG_SHIFT;
 
     private final StoreConfig config;
+    /** The kernel's PAGE_SIZE: the table's, 4096 or 16384. */
+    private final int pageSize;
     /** zram's same-filled word: the kernel's {@code sizeof(unsigned long)}. */
     private final int sameWordBytes;
     private final ZsPool pool;
@@ -98,6 +102,7 @@ public final class PageStore implements AutoCloseable {
 
     public PageStore(StoreConfig config) {
         this.config = config;
+        this.pageSize = config.classes().pageSize();
         this.sameWordBytes = config.classes().arch().wordBytes();
         this.pool = new ZsPool(config.classes(), config.capacityPages());
         this.threshold = config.threshold();
@@ -106,11 +111,11 @@ public final class PageStore implements AutoCloseable {
             optimisticReads[p] = config.codecOfPriority(p).algorithm().decodesArbitraryBytesSafely();
         }
         // zram: limit_pages = PAGE_ALIGN(limit) >> PAGE_SHIFT
-        this.limitPages = (config.memLimitBytes() + PAGE_SIZE - 1) / PAGE_SIZE;
+        this.limitPages = (config.memLimitBytes() + pageSize - 1) / pageSize;
         values[0] = new long[SEG_SIZE];
         metas[0] = new int[SEG_SIZE];
         this.contexts = ThreadLocal.withInitial(() -> {
-            Context c = new Context(config.codec().newCodec());
+            Context c = new Context(config.codec().newCodec(), pageSize);
             allContexts.add(c);
             return c;
         });
@@ -120,34 +125,39 @@ public final class PageStore implements AutoCloseable {
         return config;
     }
 
+    /** The bytes in a page of this store: its table's PAGE_SIZE (4096, or 16384 for a 16 KiB-page kernel). */
+    public int pageSize() {
+        return pageSize;
+    }
+
     /** The pool underneath (for inspection and tests; do not free its handles). */
     ZsPool pool() {
         return pool;
     }
 
-    /** Stores the 4096-byte page at {@code src[off]}; see {@link #store(byte[], int, int)}. */
+    /** Stores the page ({@link #pageSize()} bytes) at {@code src[off]}; see {@link #store(byte[], int, int)}. */
     public long store(byte[] src, int off) {
-        return store(src, off, PAGE_SIZE);
+        return store(src, off, pageSize);
     }
 
     /**
      * Stores one page.
      *
      * @return a page ID (positive), {@link #REJECTED} or {@link #NO_MEMORY}
-     * @throws IllegalArgumentException if {@code len} is not 4096 or the range is outside {@code src}
+     * @throws IllegalArgumentException if {@code len} is not the page size or the range is outside {@code src}
      */
     public long store(byte[] src, int off, int len) {
         ensureOpen();
-        if (len != PAGE_SIZE) {
-            throw new IllegalArgumentException("page: " + len + " bytes (expected " + PAGE_SIZE + ")");
+        if (len != pageSize) {
+            throw new IllegalArgumentException("page: " + len + " bytes (expected " + pageSize + ")");
         }
         PageCodec.checkRange("page", src, off, len);
         Context ctx = contexts.get();
         ctx.add(STORES, 1);
-        if (config.sameFilled() && SameFilled.test(src, off, sameWordBytes)) {
+        if (config.sameFilled() && sameFilled(src, off)) {
             return storeSameFilled(ctx, SameFilled.fillValue(src, off));
         }
-        int compLen = ctx.codec.compress(src, off, PAGE_SIZE, ctx.out, 0, ctx.out.length);
+        int compLen = ctx.codec.compress(src, off, pageSize, ctx.out, 0, ctx.out.length);
         return storeObject(ctx, src, off, ctx.out, 0, compLen);
     }
 
@@ -186,22 +196,29 @@ public final class PageStore implements AutoCloseable {
             throw new IllegalStateException("storeCompressed: pages compressed with " + producer
                     + " cannot be decoded by the store's codec " + config.codec());
         }
-        PageCodec.checkRange("page", page, off, PAGE_SIZE);
+        PageCodec.checkRange("page", page, off, pageSize);
         if (compLen != INCOMPRESSIBLE) {
-            if (compLen <= 0 || compLen > PAGE_SIZE) {
-                throw new IllegalArgumentException("compressed length " + compLen + " (expected 1..4096 or INCOMPRESSIBLE)");
+            if (compLen <= 0 || compLen > pageSize) {
+                throw new IllegalArgumentException("compressed length " + compLen + " (expected 1.." + pageSize
+                        + " or INCOMPRESSIBLE)");
             }
             PageCodec.checkRange("compressed", comp, compOff, compLen);
         }
         Context ctx = contexts.get();
         ctx.add(STORES, 1);
-        if (config.sameFilled() && SameFilled.test(page, off, sameWordBytes)) {
+        if (config.sameFilled() && sameFilled(page, off)) {
             return storeSameFilled(ctx, SameFilled.fillValue(page, off));
         }
         return storeObject(ctx, page, off, comp, compOff, compLen == INCOMPRESSIBLE ? Integer.MAX_VALUE : compLen);
     }
 
     /** Same-filled page: the fill word only, no pool memory (zram's ZRAM_SAME). */
+    /** page_same_filled at this store's page size (the 4 KiB test's length is a constant the JIT folds). */
+    private boolean sameFilled(byte[] page, int off) {
+        return pageSize == PAGE_SIZE ? SameFilled.test(page, off, sameWordBytes)
+                : SameFilled.test(page, off, sameWordBytes, pageSize);
+    }
+
     private long storeSameFilled(Context ctx, long fill) {
         long id = publish(ctx, fill, PageId.SAME);
         ctx.add(SAME_PAGES, 1);
@@ -218,7 +235,7 @@ public final class PageStore implements AutoCloseable {
             ctx.add(REJECTED_PAGES, 1);
             return REJECTED;
         }
-        int objLen = huge ? PAGE_SIZE : compLen;
+        int objLen = huge ? pageSize : compLen;
         // zs_malloc + zs_obj_write under one class lock. The kernel checks mem_limit between the two; writing first
         // is invisible (the handle is not published yet, and a refused object is freed at once).
         long handle = pool.malloc(objLen, huge ? src : comp, huge ? off : compOff);
@@ -246,7 +263,7 @@ public final class PageStore implements AutoCloseable {
     }
 
     /**
-     * Restores a page into {@code dst[off, off+4096)}.
+     * Restores a page into {@code dst[off, off + pageSize())}.
      *
      * @throws InvalidPageIdException for a forged or stale ID: nothing is written, except when another thread frees
      *         this page while the load runs; then {@code dst}'s page holds unspecified bytes
@@ -254,7 +271,7 @@ public final class PageStore implements AutoCloseable {
      */
     public void load(long id, byte[] dst, int off) {
         ensureOpen();
-        PageCodec.checkRange("dst", dst, off, PAGE_SIZE);
+        PageCodec.checkRange("dst", dst, off, pageSize);
         int index = checkShape(id);
         Context ctx = contexts.get();
         int[] m = metas[index >>> SEG_SHIFT];
@@ -268,9 +285,9 @@ public final class PageStore implements AutoCloseable {
     private void readPage(Context ctx, long id, int meta, long value, byte[] dst, int off, String op) {
         try {
             if ((meta & PageId.SAME) != 0) {
-                SameFilled.fill(dst, off, value);
+                SameFilled.fill(dst, off, value, pageSize);
             } else if ((meta & PageId.HUGE) != 0) {
-                pool.read(value, dst, off, PAGE_SIZE);
+                pool.read(value, dst, off, pageSize);
             } else {
                 int prio = PageId.metaPrio(meta);
                 ctx.decoder = prio == 0 ? ctx.codec : ctx.secondary(prio, config);
@@ -296,7 +313,7 @@ public final class PageStore implements AutoCloseable {
 
     /**
      * Copies a page's stored object, as the pool holds it, into {@code dst[off, ...)}: the compressed block (in this
-     * store's codec's format) or, for a huge page, the raw 4096 bytes; nothing for a same-filled page. For decoding
+     * store's codec's format) or, for a huge page, the raw page; nothing for a same-filled page. For decoding
      * elsewhere, e.g. a batch restore on a GPU. Counts as no load (the caller decodes, or not).
      *
      * @return the object's length ({@link #storedLength}), 0 for a same-filled page
@@ -426,7 +443,7 @@ public final class PageStore implements AutoCloseable {
      *
      * @param id        the page's ID now: a new one after {@link RecompressOutcome#RECOMPRESSED} (the old ID is
      *                  stale then), else the same
-     * @param oldLength the object's length before (4096 for a huge page, 0 for a same-filled one)
+     * @param oldLength the object's length before (the page size for a huge page, 0 for a same-filled one)
      * @param newLength its length after (the old length unless recompressed)
      * @param priority  the codec priority of the object now
      * @param exhausted for {@link RecompressOutcome#NO_GAIN}: the store's last codec was tried too, so zram would
@@ -498,7 +515,7 @@ public final class PageStore implements AutoCloseable {
         for (; p < prioMax; p++) {
             PageCodec codec = ctx.secondary(p, config);
             out = ctx.recompressOut(codec);
-            int len = codec.compress(page, 0, PAGE_SIZE, out, 0, out.length);
+            int len = codec.compress(page, 0, pageSize, out, 0, out.length);
             if (!recompressionGains(table, oldLen, len, sizeThreshold)) {
                 continue; // "continue until we make progress"
             }
@@ -547,7 +564,7 @@ public final class PageStore implements AutoCloseable {
         return (meta & PageId.USED) != 0 && PageId.metaGen(meta) == PageId.generation(id);
     }
 
-    /** Stored object length of a page: compressed length, 4096 if huge, 0 if same-filled. */
+    /** Stored object length of a page: compressed length, the page size if huge, 0 if same-filled. */
     public int storedLength(long id) {
         int index = checkShape(id);
         return liveMeta(id, metas[index >>> SEG_SHIFT], index, "inspect") & PageId.SIZE_MASK;
@@ -557,7 +574,7 @@ public final class PageStore implements AutoCloseable {
     public enum Kind {
         /** Same-filled: only the fill word is kept. */
         SAME,
-        /** Stored raw (4096 bytes) in the huge class. */
+        /** Stored raw (the whole page) in the huge class. */
         HUGE,
         /** Stored compressed in a zsmalloc object. */
         COMPRESSED
@@ -583,8 +600,8 @@ public final class PageStore implements AutoCloseable {
 
     public MmStat mmStat() {
         long[] c = sums();
-        return new MmStat(c[PAGES_STORED] * PAGE_SIZE, c[COMPR_DATA_SIZE], pool.totalPages() * PAGE_SIZE,
-                limitPages * PAGE_SIZE, maxUsedPages.get() * PAGE_SIZE, c[SAME_PAGES], pool.pagesCompacted(),
+        return new MmStat(c[PAGES_STORED] * pageSize, c[COMPR_DATA_SIZE], pool.totalPages() * pageSize,
+                limitPages * pageSize, maxUsedPages.get() * pageSize, c[SAME_PAGES], pool.pagesCompacted(),
                 c[HUGE_PAGES], c[HUGE_PAGES_SINCE]);
     }
 
@@ -837,16 +854,19 @@ public final class PageStore implements AutoCloseable {
         byte[] recompressPage;
         byte[] recompressOut;
         final byte[] out;
-        final byte[] scratch = new byte[PAGE_SIZE];
+        final int pageSize;
+        final byte[] scratch;
         final long[] counts = new long[PAD + COUNTERS + PAD];
         final int[] entries = new int[2 * ENTRY_BATCH];
         int entryCount;
         byte[] dst;
         int dstOff;
 
-        Context(PageCodec codec) {
+        Context(PageCodec codec, int pageSize) {
             this.codec = codec;
-            this.out = new byte[Math.max(2 * PAGE_SIZE, codec.maxCompressedLength(PAGE_SIZE))];
+            this.pageSize = pageSize;
+            this.scratch = new byte[pageSize];
+            this.out = new byte[Math.max(2 * pageSize, codec.maxCompressedLength(pageSize))];
         }
 
         /** Only this thread writes its counters; opaque writes keep them atomic and visible to {@link #sums()}. */
@@ -882,13 +902,13 @@ public final class PageStore implements AutoCloseable {
 
         byte[] recompressPage() {
             if (recompressPage == null) {
-                recompressPage = new byte[PAGE_SIZE];
+                recompressPage = new byte[pageSize];
             }
             return recompressPage;
         }
 
         byte[] recompressOut(PageCodec c) {
-            int need = Math.max(2 * PAGE_SIZE, c.maxCompressedLength(PAGE_SIZE));
+            int need = Math.max(2 * pageSize, c.maxCompressedLength(pageSize));
             if (recompressOut == null || recompressOut.length < need) {
                 recompressOut = new byte[need];
             }
@@ -906,7 +926,7 @@ public final class PageStore implements AutoCloseable {
 
         @Override
         public void read(byte[] buf, int off, int len) {
-            decoder.decompress(buf, off, len, dst, dstOff, PAGE_SIZE);
+            decoder.decompress(buf, off, len, dst, dstOff, pageSize);
         }
     }
 }

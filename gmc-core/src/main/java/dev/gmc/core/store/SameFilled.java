@@ -13,7 +13,6 @@ import java.util.Arrays;
  */
 public final class SameFilled {
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final int WORDS = 4096 / 8;
 
     private SameFilled() {
     }
@@ -77,10 +76,15 @@ public final class SameFilled {
         return (long) LONG.get(page, off);
     }
 
-    /** Writes a page of {@code value} repeated. */
+    /** Writes a 4096-byte page of {@code value} repeated. */
     public static void fill(byte[] dst, int off, long value) {
-        for (int i = 0; i < WORDS; i++) {
-            LONG.set(dst, off + i * 8, value);
+        fill(dst, off, value, 4096);
+    }
+
+    /** Writes {@code pageSize} bytes (a multiple of 8) of {@code value} repeated. */
+    public static void fill(byte[] dst, int off, long value, int pageSize) {
+        for (int i = 0; i < pageSize; i += 8) {
+            LONG.set(dst, off + i, value);
         }
     }
 }

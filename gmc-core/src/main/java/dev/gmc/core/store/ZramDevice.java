@@ -38,6 +38,10 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class ZramDevice implements AutoCloseable {
     private final PageStore store;
+    /** The kernel's PAGE_SIZE: the store's (4096, or 16384 on a 16 KiB-page kernel). */
+    private final int pageSize;
+    /** {@code 1 << (PAGE_SHIFT - 12)}: what a page counts in bd_stat and writeback_limit (4 KiB units). */
+    private final int fourKUnits;
     // Per slot: 0 = empty, > 0 = the store's page ID, < 0 = ZRAM_WB: minus the backing-device block that holds it.
     private final long[] slots;
     // zram's per-slot post-processing flags (ZRAM_IDLE, ZRAM_INCOMPRESSIBLE); one byte a slot.
@@ -72,22 +76,28 @@ public final class ZramDevice implements AutoCloseable {
         SLOT_INDEX,
         /**
          * Linux 6.18 (the post-processing rework after 6.12): every chosen slot is first placed in a 64-byte bucket of
-         * its object size (a huge page's is 4096), then the largest bucket goes first, within a bucket the highest
+         * its object size (a huge page's is PAGE_SIZE), then the largest bucket goes first, within a bucket the highest
          * index first, as recompression does; a block is taken only for a slot about to be written.
          */
         LARGEST_FIRST
     }
 
-    /** The largest backing device gmc emulates (its blocks live in one Java array). */
-    public static final int MAX_BACKING_PAGES = (Integer.MAX_VALUE - 8) / PageStore.PAGE_SIZE;
+    /** The largest backing device gmc emulates at 4 KiB pages (its blocks live in one Java array). */
+    public static final int MAX_BACKING_PAGES = maxBackingPages(PageStore.PAGE_SIZE);
+
+    /** The largest backing device gmc emulates for pages of {@code pageSize} bytes (one Java array). */
+    public static int maxBackingPages(int pageSize) {
+        return (Integer.MAX_VALUE - 8) / pageSize;
+    }
 
     public ZramDevice(StoreConfig config, int pages) {
         this(config, pages, 0, WritebackOrder.LARGEST_FIRST);
     }
 
     /**
-     * A device of {@code pages} slots with a backing device of {@code backingPages} 4 KiB blocks for writeback (0:
-     * none), written back in {@code order}. Block 0 is never used, so at most {@code backingPages - 1} slots can be
+     * A device of {@code pages} slots with a backing device of {@code backingPages} blocks of a page each
+     * ({@link #pageSize()}; zram writes back one page per block) for writeback (0: none), written back in
+     * {@code order}. Block 0 is never used, so at most {@code backingPages - 1} slots can be
      * written back.
      */
     public ZramDevice(StoreConfig config, int pages, int backingPages, WritebackOrder order) {
@@ -95,16 +105,19 @@ public final class ZramDevice implements AutoCloseable {
             throw new IllegalArgumentException("policy: " + config.policy()
                     + " (a zram device stores every page; use store-raw)");
         }
-        if (backingPages < 0 || backingPages > MAX_BACKING_PAGES) {
+        int pageSize = config.classes().pageSize();
+        if (backingPages < 0 || backingPages > maxBackingPages(pageSize)) {
             throw new IllegalArgumentException("backing device: " + backingPages + " pages (expected 0.."
-                    + MAX_BACKING_PAGES + ")");
+                    + maxBackingPages(pageSize) + " of " + pageSize + " bytes)");
         }
         this.store = new PageStore(config);
+        this.pageSize = pageSize;
+        this.fourKUnits = pageSize / 4096;
         this.slots = new long[pages];
         this.flags = new byte[pages];
         this.backingPages = backingPages;
         this.writebackOrder = Objects.requireNonNull(order, "order");
-        this.backing = backingPages == 0 ? null : new byte[backingPages * PageStore.PAGE_SIZE];
+        this.backing = backingPages == 0 ? null : new byte[backingPages * pageSize];
         this.blocksUsed = backingPages == 0 ? null : new BitSet(backingPages);
     }
 
@@ -131,9 +144,9 @@ public final class ZramDevice implements AutoCloseable {
         checkIndex(index);
         long id = slots[index];
         if (id == 0) {
-            Arrays.fill(dst, off, off + PageStore.PAGE_SIZE, (byte) 0);
+            Arrays.fill(dst, off, off + pageSize, (byte) 0);
         } else if (id < 0) { // read_from_bdev
-            System.arraycopy(backing, Math.toIntExact(-id) * PageStore.PAGE_SIZE, dst, off, PageStore.PAGE_SIZE);
+            System.arraycopy(backing, Math.toIntExact(-id) * pageSize, dst, off, pageSize);
             bdReads.increment();
         } else {
             store.load(id, dst, off);
@@ -351,7 +364,7 @@ public final class ZramDevice implements AutoCloseable {
         long before = store.mmStat().comprDataSize();
 
         // scan_slots_for_recompress + place_pp_slot: bucket = size / 64, each bucket a LIFO list (list_add).
-        final int buckets = PageStore.PAGE_SIZE / PP_BUCKET_SIZE_RANGE + 1;
+        final int buckets = pageSize / PP_BUCKET_SIZE_RANGE + 1;
         int[] bucketOf = new int[slots.length];
         int[] count = new int[buckets];
         int candidates = 0;
@@ -480,8 +493,10 @@ public final class ZramDevice implements AutoCloseable {
     }
 
     /**
-     * {@code echo N > writeback_limit}: how many more 4 KiB pages writeback may write while the limit is enabled
-     * (an unsigned 64-bit count, as the kernel's {@code u64}: {@code -1} is 2<sup>64</sup> - 1).
+     * {@code echo N > writeback_limit}: how many more 4 KiB units writeback may write while the limit is enabled
+     * (an unsigned 64-bit count, as the kernel's {@code u64}: {@code -1} is 2<sup>64</sup> - 1). A page written back
+     * takes {@code PAGE_SIZE / 4096} units off it: 4 on a 16 KiB-page kernel, where a limit that is not a multiple of
+     * 4 passes 0 and wraps to a huge count, as the kernel's subtraction does.
      */
     public void writebackLimit(long pages) {
         wbLimit = pages;
@@ -497,10 +512,13 @@ public final class ZramDevice implements AutoCloseable {
         return wbLimitEnable && wbLimit == 0;
     }
 
-    /** After a page is written back: one 4 KiB page off the limit (while it is enabled and not yet 0). */
+    /**
+     * After a page is written back: {@code bd_wb_limit -= 1UL << (PAGE_SHIFT - 12)} while the limit is enabled and
+     * not yet 0 (unsigned: 2 less 4 wraps, as in the kernel).
+     */
     private void chargeLimit() {
         if (wbLimitEnable && wbLimit != 0) {
-            wbLimit--;
+            wbLimit -= fourKUnits;
         }
     }
 
@@ -598,7 +616,7 @@ public final class ZramDevice implements AutoCloseable {
         }
         // select_pp_slot's order: the largest bucket first, and within a bucket the last placed first (list_add
         // puts each entry at the head): a counting sort of the placements, read backwards
-        int buckets = PageStore.PAGE_SIZE / PP_BUCKET_SIZE_RANGE + 1;
+        int buckets = pageSize / PP_BUCKET_SIZE_RANGE + 1;
         int[] start = new int[buckets + 1];
         for (int k = 0; k < count; k++) {
             start[bucket[k]]++;
@@ -748,7 +766,7 @@ public final class ZramDevice implements AutoCloseable {
     /** Slot {@code i}'s page into block {@code blk}; its object freed (zram_free_page: no notify_free), ZRAM_WB set. */
     private void writeBack(int i, int blk) {
         long id = slots[i];
-        store.load(id, backing, blk * PageStore.PAGE_SIZE);
+        store.load(id, backing, blk * pageSize);
         bdWrites++;
         store.freeReplaced(id);
         slots[i] = -blk;
@@ -828,6 +846,11 @@ public final class ZramDevice implements AutoCloseable {
         return slots.length;
     }
 
+    /** Bytes per slot: the kernel's PAGE_SIZE. */
+    public int pageSize() {
+        return pageSize;
+    }
+
     public PageStore store() {
         return store;
     }
@@ -835,7 +858,7 @@ public final class ZramDevice implements AutoCloseable {
     /** {@code mm_stat}: the store's, with written-back slots still counted in {@code orig_data_size}. */
     public MmStat mmStat() {
         MmStat m = store.mmStat();
-        return new MmStat(m.origDataSize() + bdCount() * PageStore.PAGE_SIZE, m.comprDataSize(), m.memUsedTotal(),
+        return new MmStat(m.origDataSize() + bdCount() * pageSize, m.comprDataSize(), m.memUsedTotal(),
                 m.memLimit(), m.memUsedMax(), m.samePages(), m.pagesCompacted(), m.hugePages(), m.hugePagesSince());
     }
 
@@ -845,12 +868,12 @@ public final class ZramDevice implements AutoCloseable {
         return new IoStat(s.failedReads(), s.failedWrites(), s.invalidIo(), s.notifyFree() + extraNotifyFree.sum());
     }
 
-    /** {@code bd_stat}; all zero without a backing device. */
+    /** {@code bd_stat}, in 4 KiB units as the kernel's {@code FOUR_K} prints it; all zero without a backing device. */
     public BdStat bdStat() {
-        return new BdStat(bdCount(), bdReads.sum(), bdWrites);
+        return new BdStat(bdCount() * fourKUnits, bdReads.sum() * fourKUnits, bdWrites * fourKUnits);
     }
 
-    /** The backing device's size in 4 KiB blocks (0: none). */
+    /** The backing device's size in blocks of a page (0: none). */
     public int backingPages() {
         return backingPages;
     }

@@ -126,6 +126,29 @@ public final class TestPages {
     }
 
     /**
+     * A 16 KiB page of kind {@code i % KINDS}: pages {@code i} of the sequences seeded 1, 2, 3 and 4, one after the
+     * other, so that a zero page stays a zero page (a free in zram), a random one stays huge and the others keep
+     * their kind's compressibility, and the 4 KiB workloads' page numbers mean the same at 16 KiB
+     * (scripts/oracle/synthetic-16k.sh writes these for a 16 KiB-page kernel).
+     */
+    public static byte[] sixteenKiBPage(int i) {
+        byte[] p = new byte[16384];
+        for (int s = 0; s < 4; s++) {
+            System.arraycopy(page(s + 1, i), 0, p, s * 4096, 4096);
+        }
+        return p;
+    }
+
+    /** {@code n} of {@link #sixteenKiBPage}, concatenated. */
+    public static byte[] sixteenKiBPages(int n) {
+        byte[] all = new byte[n * 16384];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(sixteenKiBPage(i), 0, all, i * 16384, 16384);
+        }
+        return all;
+    }
+
+    /**
      * Page {@code i} of a sequence built to hit the edges of the kernel's LZO compressors: zero runs of the lengths
      * where lzo-rle's encoding changes (3, 4, 5, 2051, 2052, ...), runs reaching into the last 20 bytes where probing
      * stops, short matches at M2/M3 distance limits, literal runs of 1..3 and of 18, 19, 273, 274 bytes (where

@@ -200,8 +200,27 @@ class SizeClassTableTest {
                 .hasMessage("page size: 8192 bytes (expected 4096, 16384 or 65536)");
         assertThatThrownBy(() -> SizeClassTable.of(8, SizeClassTable.ChainRule.MIN_TAIL_WASTE, KernelArch.ARM32)
                 .withPageSize(16384)).hasMessageContaining("32-bit ARM kernels have 4 KiB pages only");
-        assertThatThrownBy(() -> new ZsPool(SizeClassTable.kernelDefault().withPageSize(16384)))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("the pool emulates 4 KiB pages; a table for 16384-byte pages");
+    }
+
+    /**
+     * The pool's handle keeps 12 bits for an object's index in its zspage (PoolHandle), and its per-zspage counts are
+     * shorts: enough for every table the kernel's rules give, at most 256 objects per zspage at 4 KiB pages, 512 at
+     * 16 KiB and 2,048 at 64 KiB (32-byte slots in one page), so a pool can be built over each.
+     */
+    @Test
+    void everyKernelTableFitsThePoolsObjectIndex() {
+        for (int page : new int[] {4096, 16384, 65536}) {
+            int most = 0;
+            for (int chain = 1; chain <= 16; chain++) {
+                for (SizeClassTable.ChainRule rule : SizeClassTable.ChainRule.values()) {
+                    SizeClassTable t = SizeClassTable.of(chain, rule).withPageSize(page);
+                    for (int c = 0; c < t.classCount(); c++) {
+                        most = Math.max(most, t.objsPerZspage(c));
+                    }
+                    new ZsPool(t);
+                }
+            }
+            assertThat(most).as("%d-byte pages", page).isEqualTo(page == 4096 ? 256 : page == 16384 ? 512 : 2048);
+        }
     }
 }

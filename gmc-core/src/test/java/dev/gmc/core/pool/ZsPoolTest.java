@@ -27,11 +27,17 @@ class ZsPoolTest {
 
     /** Sizes shaped like compressed pages: many small, a body around 1–2 KiB, a tail up to 4096. */
     static int randomSize(SplittableRandom r) {
+        return randomSize(r, 4096);
+    }
+
+    /** {@link #randomSize(SplittableRandom)} for pages of {@code page} bytes (the 4 KiB shape scaled). */
+    static int randomSize(SplittableRandom r, int page) {
+        int k = page / 4096;
         switch (r.nextInt(4)) {
-            case 0: return 1 + r.nextInt(200);
-            case 1: return 200 + r.nextInt(1800);
-            case 2: return 1 + r.nextInt(4096);
-            default: return 3000 + r.nextInt(1097);
+            case 0: return 1 + r.nextInt(200 * k);
+            case 1: return 200 * k + r.nextInt(1800 * k);
+            case 2: return 1 + r.nextInt(page);
+            default: return 3000 * k + r.nextInt(page - 3000 * k + 1);
         }
     }
 
@@ -44,19 +50,20 @@ class ZsPoolTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"4, BIT64", "8, BIT64", "16, BIT64", "4, ARM32", "8, ARM32", "4, ARM32_LPAE", "8, ARM32_LPAE",
-            "16, ARM32_LPAE"})
-    void memUsedAfterCompactionEqualsKernelFormulaForRandomMultisets(int chain, KernelArch arch) {
-        SplittableRandom r = new SplittableRandom(chain * 7919L + arch.ordinal());
+    @CsvSource({"4, BIT64, 4096", "8, BIT64, 4096", "16, BIT64, 4096", "4, ARM32, 4096", "8, ARM32, 4096",
+            "4, ARM32_LPAE, 4096", "8, ARM32_LPAE, 4096", "16, ARM32_LPAE, 4096",
+            "8, BIT64, 16384", "16, BIT64, 16384", "4, BIT64, 16384", "8, BIT64, 65536"})
+    void memUsedAfterCompactionEqualsKernelFormulaForRandomMultisets(int chain, KernelArch arch, int page) {
+        SplittableRandom r = new SplittableRandom(chain * 7919L + arch.ordinal() + page);
         for (int round = 0; round < 6; round++) {
             SizeClassTable t = SizeClassTable.of(chain, chain == 4 ? SizeClassTable.ChainRule.LEGACY_USED_PERCENT
-                    : SizeClassTable.ChainRule.MIN_TAIL_WASTE, arch);
+                    : SizeClassTable.ChainRule.MIN_TAIL_WASTE, arch).withPageSize(page);
             ZsPool pool = new ZsPool(t);
             int n = 2000 + r.nextInt(20000);
             long[] handles = new long[n];
             int[] sizes = new int[n];
             for (int i = 0; i < n; i++) {
-                sizes[i] = randomSize(r);
+                sizes[i] = randomSize(r, page);
                 handles[i] = pool.malloc(sizes[i]);
             }
             // free a random share so that zspages are fragmented before compaction
@@ -85,22 +92,26 @@ class ZsPoolTest {
      * ≥ 10^6 random malloc/write/overwrite/free/read/compact operations checked against a plain map after every
      * step; full structural invariants every 50,000 steps. Fewer on 32-bit kernels, whose slots carry 4-byte handle
      * words and free links in front of the data, and on the pool before 6.3 (the legacy rule: four fullness groups,
-     * its own insertion order and compaction loop).
+     * its own insertion order and compaction loop), and on 16 KiB and 64 KiB pages (objects to a page, zspages of up to
+     * 16 such pages, slots crossing their frame boundaries).
      */
     @ParameterizedTest
-    @CsvSource({"BIT64, 8, MIN_TAIL_WASTE, 1000000", "ARM32, 8, MIN_TAIL_WASTE, 200000",
-            "ARM32_LPAE, 8, MIN_TAIL_WASTE, 200000", "BIT64, 4, LEGACY_USED_PERCENT, 300000",
-            "ARM32, 4, LEGACY_USED_PERCENT, 200000"})
-    void randomOperationsAgreeWithAPlainMapModel(KernelArch arch, int chain, SizeClassTable.ChainRule rule, int ops) {
+    @CsvSource({"BIT64, 8, MIN_TAIL_WASTE, 4096, 1000000", "ARM32, 8, MIN_TAIL_WASTE, 4096, 200000",
+            "ARM32_LPAE, 8, MIN_TAIL_WASTE, 4096, 200000", "BIT64, 4, LEGACY_USED_PERCENT, 4096, 300000",
+            "ARM32, 4, LEGACY_USED_PERCENT, 4096, 200000", "BIT64, 8, MIN_TAIL_WASTE, 16384, 200000",
+            "BIT64, 16, MIN_TAIL_WASTE, 16384, 100000", "BIT64, 8, MIN_TAIL_WASTE, 65536, 30000"})
+    void randomOperationsAgreeWithAPlainMapModel(KernelArch arch, int chain, SizeClassTable.ChainRule rule, int page,
+                                                 int ops) {
         SplittableRandom r = new SplittableRandom(42);
-        ZsPool pool = new ZsPool(SizeClassTable.of(chain, rule, arch)); // the legacy rule: the pre-6.3 pool
+        // the legacy rule: the pre-6.3 pool
+        ZsPool pool = new ZsPool(SizeClassTable.of(chain, rule, arch).withPageSize(page));
         Map<Long, byte[]> model = new HashMap<>();
         List<Long> keys = new ArrayList<>();
-        byte[] buf = new byte[4096];
+        byte[] buf = new byte[page];
         for (int step = 0; step < ops; step++) {
             int op = r.nextInt(100);
             if (op < 35 || keys.isEmpty()) { // allocate + write
-                int size = randomSize(r);
+                int size = randomSize(r, page);
                 byte[] data = randomBytes(r, 1 + r.nextInt(size));
                 long h = pool.malloc(size);
                 assertThat(h).isNotZero();
@@ -368,9 +379,9 @@ class ZsPoolTest {
      * fresh list). Random mallocs and frees in one class, never more live objects than one zspage holds.
      */
     @ParameterizedTest
-    @ValueSource(ints = {32, 208, 1000, 2000})
-    void slotsAreHandedOutInTheKernelsFreeListOrder(int size) {
-        SizeClassTable table = SizeClassTable.withChain(8);
+    @CsvSource({"32, 4096", "208, 4096", "1000, 4096", "2000, 4096", "32, 16384", "1000, 16384", "9000, 16384"})
+    void slotsAreHandedOutInTheKernelsFreeListOrder(int size, int page) {
+        SizeClassTable table = SizeClassTable.withChain(8).withPageSize(page);
         int objs = table.objsPerZspage(table.classFor(size));
         ZsPool pool = new ZsPool(table);
         java.util.ArrayDeque<Integer> model = new java.util.ArrayDeque<>();

@@ -53,11 +53,22 @@ class ArmKernelTest {
      * 6.3), 6.12 the chain-8 default.
      */
     static SizeClassTable classesOf(String kernel) {
+        if (kernel.endsWith("-arm64-16k")) { // Debian's arm64-16k flavour: 16 KiB pages
+            return classesOf(kernel.substring(0, kernel.length() - 4)).withPageSize(16384);
+        }
         KernelArch arch = kernel.endsWith("-lpae") ? KernelArch.ARM32_LPAE
                 : kernel.endsWith("-arm64") ? KernelArch.BIT64 : KernelArch.ARM32;
         return kernel.startsWith("6.1-") || kernel.startsWith("5.10-")
                 ? SizeClassTable.of(4, ChainRule.LEGACY_USED_PERCENT, arch)
                 : SizeClassTable.of(8, ChainRule.MIN_TAIL_WASTE, arch);
+    }
+
+    /**
+     * The pages the churn and writeback workloads write ("SLOT SRC": page SRC): the 1,200 synthetic pages at 4 KiB, or
+     * their 16 KiB counterparts ({@link TestPages#sixteenKiBPage}, the same kind at each number) for a 16 KiB kernel.
+     */
+    static byte[] workloadPages(int pageSize) {
+        return pageSize == 4096 ? TestPages.pages(1, 1200) : TestPages.sixteenKiBPages(1200);
     }
 
     /** The zstd release gmc links ("1.5.2" for zstd-jni 1.5.2-5), as the class path has it at run time. */
@@ -89,32 +100,33 @@ class ArmKernelTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("lines")
+    @MethodSource({"lines", "lines16k"})
     void zramDeviceWrittenInTheSameOrderPrintsTheArmKernelsMmStat(String line) throws Exception {
         String[] f = line.trim().split("\\s+");
         byte[] pages = pageSet(f[1]);
-        int n = pages.length / 4096;
+        SizeClassTable classes = classesOf(f[0]); // a -16k kernel's: 16 KiB pages, slots and pool frames
+        int ps = classes.pageSize();
+        int n = pages.length / ps;
         assumeZstdReleaseOf(f[0], f[2]);
         int fields = f.length - 3; // 9, or 8 from 5.10
         String kernel = String.join(" ", Arrays.copyOfRange(f, 3, f.length));
-        SizeClassTable classes = classesOf(f[0]);
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse(f[2])).withClasses(classes);
         try (ZramDevice dev = new ZramDevice(config, n)) {
             for (int i = 0; i < n; i++) {
-                assertThat(dev.write(i, pages, i * 4096)).isTrue();
+                assertThat(dev.write(i, pages, i * ps)).isTrue();
             }
             assertThat(firstFields(dev.mmStat().toString(), fields)).as(line).isEqualTo(kernel);
-            byte[] back = new byte[4096];
+            byte[] back = new byte[ps];
             for (int i = 0; i < n; i++) {
                 dev.read(i, back, 0);
-                assertThat(Arrays.equals(back, 0, 4096, pages, i * 4096, i * 4096 + 4096)).as("page %d", i).isTrue();
+                assertThat(Arrays.equals(back, 0, ps, pages, i * ps, i * ps + ps)).as("page %d", i).isTrue();
             }
             dev.store().checkInvariants(); // walks every slot's 4-byte handle word and free link
         }
         // A 64-bit kernel of the same version gives other figures wherever LPAE's 2048-byte floor or the 4-byte
         // same-filled word (the synthetic set's alternating words) plays a part. (Without them the 4-byte handle
         // alone can leave the total unchanged: it does on real-mix with lz4 under 6.1.)
-        if (f[0].endsWith("-arm64") || !f[0].endsWith("-lpae") && !f[1].startsWith("synthetic")) {
+        if (f[0].endsWith("-arm64") || f[0].endsWith("-16k") || !f[0].endsWith("-lpae") && !f[1].startsWith("synthetic")) {
             return;
         }
         StoreConfig x64 = config.withClasses(SizeClassTable.of(classes.maxChain(), classes.rule()));
@@ -200,6 +212,7 @@ class ArmKernelTest {
             "churn, 6.1-armmp-lpae, lzo-rle", "churn, 6.1-armmp-lpae, lzo", "churn, 6.1-armmp-lpae, lz4",
             "churn, 6.12-armmp, lz4", "churn, 6.12-armmp-lpae, lz4", "churn, 6.12-armmp, zstd", "churn, 6.12-armmp-lpae, zstd",
             "churn, 6.18-arm64, lz4", "churn, 6.18-arm64, zstd",
+            "churn, 6.12-arm64-16k, lz4",
             "fragment, 6.1-armmp, lzo-rle", "fragment, 6.1-armmp, lzo", "fragment, 6.1-armmp, lz4",
             "fragment, 6.1-armmp-lpae, lzo-rle", "fragment, 6.1-armmp-lpae, lzo", "fragment, 6.1-armmp-lpae, lz4",
             "fragment, 6.12-armmp, lz4", "fragment, 6.12-armmp-lpae, lz4",
@@ -294,17 +307,19 @@ class ArmKernelTest {
                     .filter(l -> !l.equals("done")).toList();
         }
         assertThat(want).hasSizeGreaterThan(10).noneMatch(l -> l.contains("failed:"));
-        byte[] pages = TestPages.pages(1, 1200);
+        SizeClassTable classes = classesOf(kernel);
+        int ps = classes.pageSize();
+        byte[] pages = workloadPages(ps);
         List<String> ops;
         try (InputStream o = ArmKernelTest.class.getResourceAsStream(opsResource)) {
             ops = new String(o.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
         }
-        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"))
-                .withClasses(classesOf(kernel));
+        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel")).withClasses(classes);
         List<String> got = new ArrayList<>();
         List<String> refusals = new ArrayList<>();
         byte[][] model = new byte[1000][];
-        byte[] back = new byte[4096];
+        byte[] back = new byte[ps];
+        byte[] zero = new byte[ps];
         // 6.12 writes back in slot order; 6.18 sorts the chosen slots into size buckets, largest first
         ZramDevice.WritebackOrder order = kernel.startsWith("6.12-") ? ZramDevice.WritebackOrder.SLOT_INDEX
                 : ZramDevice.WritebackOrder.LARGEST_FIRST;
@@ -317,13 +332,13 @@ class ArmKernelTest {
                     case "W" -> {
                         int slot = Integer.parseInt(f[1]);
                         int src = Integer.parseInt(f[2]);
-                        assertThat(dev.write(slot, pages, src * 4096)).isTrue();
-                        model[slot] = Arrays.copyOfRange(pages, src * 4096, src * 4096 + 4096);
+                        assertThat(dev.write(slot, pages, src * ps)).isTrue();
+                        model[slot] = Arrays.copyOfRange(pages, src * ps, src * ps + ps);
                     }
                     case "R" -> {
                         int slot = Integer.parseInt(f[1]);
                         dev.read(slot, back, 0);
-                        assertThat(back).as("line %d", n).isEqualTo(model[slot] == null ? new byte[4096] : model[slot]);
+                        assertThat(back).as("line %d", n).isEqualTo(model[slot] == null ? zero : model[slot]);
                     }
                     case "D" -> {
                         dev.discard(Integer.parseInt(f[1]));
@@ -353,7 +368,7 @@ class ArmKernelTest {
             }
             for (int slot = 0; slot < model.length; slot++) {
                 dev.read(slot, back, 0);
-                assertThat(back).as("slot %d", slot).isEqualTo(model[slot] == null ? new byte[4096] : model[slot]);
+                assertThat(back).as("slot %d", slot).isEqualTo(model[slot] == null ? zero : model[slot]);
             }
         }
         assertThat(got).isEqualTo(want);
@@ -375,7 +390,8 @@ class ArmKernelTest {
      * invariants checked after each compaction and every page read back on the way out.
      */
     static List<String> churn(String ops, String comp, SizeClassTable classes) throws IOException {
-        byte[] pages = TestPages.pages(1, 1200);
+        int ps = classes.pageSize();
+        byte[] pages = workloadPages(ps);
         List<String> lines;
         try (InputStream o = ArmKernelTest.class.getResourceAsStream(ops)) {
             lines = new String(o.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
@@ -399,11 +415,11 @@ class ArmKernelTest {
                 String[] f = op.split(" ");
                 int slot = Integer.parseInt(f[0]);
                 int src = Integer.parseInt(f[1]);
-                assertThat(dev.write(slot, pages, src * 4096)).isTrue();
-                model[slot] = Arrays.copyOfRange(pages, src * 4096, src * 4096 + 4096);
+                assertThat(dev.write(slot, pages, src * ps)).isTrue();
+                model[slot] = Arrays.copyOfRange(pages, src * ps, src * ps + ps);
                 n++;
             }
-            byte[] back = new byte[4096];
+            byte[] back = new byte[ps];
             for (int slot = 0; slot < model.length; slot++) {
                 if (model[slot] != null) {
                     dev.read(slot, back, 0);

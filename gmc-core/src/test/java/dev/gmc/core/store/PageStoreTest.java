@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class PageStoreTest {
@@ -32,40 +33,51 @@ class PageStoreTest {
         return Arrays.equals(a, 0, 4096, b, 0, 4096);
     }
 
-    /** mm_stat computed independently from the codec and the class table, then compared with the store's. */
+    /** A test page of {@code ps} bytes: {@link TestPages#page} at 4 KiB, its 16 KiB counterpart of the same kind. */
+    static byte[] page(int ps, long seed, int i) {
+        return ps == 4096 ? TestPages.page(seed, i) : TestPages.sixteenKiBPage((int) seed * 1009 + i);
+    }
+
+    /**
+     * mm_stat computed independently from the codec and the class table, then compared with the store's; at 4 KiB
+     * and at 16 KiB pages (a 16 KiB-page table: 16 KiB objects, huge pages and frames).
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"lz4-kernel", "lz4", "lz4hc:9", "zstd:3", "lzo-rle"})
-    void mmStatFieldsFollowTheKernelsDefinitions(String codec) {
-        StoreConfig cfg = StoreConfig.defaults().withCodec(CodecSpec.parse(codec));
+    @CsvSource({"lz4-kernel, 4096", "lz4, 4096", "lz4hc:9, 4096", "zstd:3, 4096", "lzo-rle, 4096",
+            "lz4-kernel, 16384", "zstd:3, 16384", "lzo-rle, 16384"})
+    void mmStatFieldsFollowTheKernelsDefinitions(String codec, int ps) {
+        StoreConfig cfg = StoreConfig.defaults().withCodec(CodecSpec.parse(codec))
+                .withClasses(SizeClassTable.kernelDefault().withPageSize(ps));
         SizeClassTable t = cfg.classes();
+        assertThat(t.hugeClassSize()).isEqualTo(cfg.threshold());
         int n = 600;
         long same = 0;
         long huge = 0;
         long compr = 0;
         long[] perClass = new long[t.classCount()];
         try (PageStore store = new PageStore(cfg); PageCodec c = cfg.codec().newCodec()) {
-            byte[] out = new byte[8192];
+            byte[] out = new byte[2 * ps];
             List<Long> ids = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                byte[] p = TestPages.page(77, i);
+                byte[] p = page(ps, 77, i);
                 ids.add(store.store(p, 0));
-                if (SameFilled.test(p, 0)) {
+                if (SameFilled.testPage(p, 0, ps)) {
                     same++;
                     continue;
                 }
-                int len = c.compress(p, 0, 4096, out, 0, out.length);
+                int len = c.compress(p, 0, ps, out, 0, out.length);
                 if (len >= t.hugeClassSize()) {
                     huge++;
-                    len = 4096;
+                    len = ps;
                 }
                 compr += len;
                 perClass[t.classFor(len)]++;
             }
             store.compact();
             MmStat mm = store.mmStat();
-            assertThat(mm.origDataSize()).isEqualTo(n * 4096L);
+            assertThat(mm.origDataSize()).isEqualTo(n * (long) ps);
             assertThat(mm.comprDataSize()).isEqualTo(compr);
-            assertThat(mm.memUsedTotal()).isEqualTo(t.compactedPages(perClass) * 4096);
+            assertThat(mm.memUsedTotal()).isEqualTo(t.compactedPages(perClass) * ps);
             assertThat(mm.memUsedMax()).isGreaterThanOrEqualTo(mm.memUsedTotal());
             assertThat(mm.samePages()).isEqualTo(same);
             assertThat(mm.hugePages()).isEqualTo(huge).isEqualTo(mm.hugePagesSince());
@@ -75,13 +87,15 @@ class PageStoreTest {
             }
             assertThat(store.ioStat().notifyFree()).isEqualTo(n / 2);
             assertThat(store.mmStat().hugePagesSince()).isEqualTo(huge);
-            assertThat(store.mmStat().origDataSize()).isEqualTo((n - n / 2) * 4096L);
+            assertThat(store.mmStat().origDataSize()).isEqualTo((n - n / 2) * (long) ps);
             store.checkInvariants();
-            byte[] back = new byte[4096];
+            byte[] back = new byte[ps];
             for (int i = 1; i < n; i += 2) {
                 store.load(ids.get(i), back, 0);
-                assertThat(samePage(back, TestPages.page(77, i))).isTrue();
+                assertThat(back).isEqualTo(page(ps, 77, i));
             }
+            assertThat(huge).as("the set has huge pages").isPositive();
+            assertThat(same).as("and same-filled ones").isPositive();
             assertThat(store.counters().zeroPages() + store.counters().sameNonZeroPages()).isEqualTo(store.mmStat().samePages());
         }
     }
@@ -137,30 +151,33 @@ class PageStoreTest {
         }
     }
 
-    @Test
-    void memLimitIsCheckedAfterAllocationAndRefusalsKeepEveryOtherPage() {
-        StoreConfig cfg = StoreConfig.defaults().withMemLimitBytes(64 * 4096);
+    @ParameterizedTest
+    @ValueSource(ints = {4096, 16384})
+    void memLimitIsCheckedAfterAllocationAndRefusalsKeepEveryOtherPage(int ps) {
+        StoreConfig cfg = StoreConfig.defaults().withClasses(SizeClassTable.kernelDefault().withPageSize(ps))
+                .withMemLimitBytes(64 * ps + 1); // rounded up to whole pages, as zram's PAGE_ALIGN
+        long limit = 65L * ps;
         try (PageStore store = new PageStore(cfg)) {
             Map<Long, Integer> stored = new HashMap<>();
             int refused = 0;
             for (int i = 0; i < 1000; i++) {
-                long id = store.store(TestPages.page(4, i), 0);
+                long id = store.store(page(ps, 4, i), 0);
                 if (id == PageStore.NO_MEMORY) {
                     refused++;
                 } else {
                     stored.put(id, i);
                 }
-                assertThat(store.mmStat().memUsedTotal()).isLessThanOrEqualTo(64 * 4096);
+                assertThat(store.mmStat().memUsedTotal()).isLessThanOrEqualTo(limit);
             }
             assertThat(refused).isPositive();
             assertThat(store.ioStat().failedWrites()).isEqualTo(refused);
             // as in the kernel, the sample that tripped the limit included the new object
-            assertThat(store.mmStat().memUsedMax()).isGreaterThan(64 * 4096L);
-            assertThat(store.mmStat().memLimit()).isEqualTo(64 * 4096L);
-            byte[] back = new byte[4096];
+            assertThat(store.mmStat().memUsedMax()).isGreaterThan(limit);
+            assertThat(store.mmStat().memLimit()).isEqualTo(limit);
+            byte[] back = new byte[ps];
             for (Map.Entry<Long, Integer> e : stored.entrySet()) {
                 store.load(e.getKey(), back, 0);
-                assertThat(samePage(back, TestPages.page(4, e.getValue()))).isTrue();
+                assertThat(back).isEqualTo(page(ps, 4, e.getValue()));
             }
             store.checkInvariants();
         }
@@ -215,6 +232,66 @@ class PageStoreTest {
         }
     }
 
+    /**
+     * A page ID's generation is 12 bits (PageId): the entry the store hands out again and again is retired when its
+     * generation would wrap, so that no ID, however old, ever names a later page. Every ID of the run stays stale.
+     */
+    @Test
+    void anEntryWhoseGenerationWouldWrapIsRetiredAndNoOldIdComesBack() {
+        try (PageStore store = new PageStore(StoreConfig.defaults())) {
+            byte[] p = TestPages.page(3, 6);
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            java.util.Set<Integer> indices = new java.util.HashSet<>();
+            long[] ids = new long[PageId.MAX_GEN + 10];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = store.store(p, 0);
+                assertThat(seen.add(ids[i])).as("ID %d handed out twice", i).isTrue();
+                indices.add(PageId.index(ids[i]));
+                store.free(ids[i]);
+            }
+            // one entry, reused at generations 0..MAX_GEN - 1 (the thread's LIFO cache), then a fresh one
+            assertThat(PageId.index(ids[0])).isEqualTo(PageId.index(ids[PageId.MAX_GEN - 1]));
+            assertThat(PageId.index(ids[PageId.MAX_GEN])).isNotEqualTo(PageId.index(ids[0]));
+            assertThat(indices).hasSize(2);
+            long live = store.store(TestPages.page(3, 7), 0);
+            byte[] back = new byte[4096];
+            for (long old : new long[] {ids[0], ids[1], ids[PageId.MAX_GEN - 1], ids[ids.length - 1]}) {
+                assertThatThrownBy(() -> store.load(old, back, 0)).isInstanceOf(InvalidPageIdException.class)
+                        .hasMessageContaining("stale");
+            }
+            store.load(live, back, 0);
+            assertThat(back).isEqualTo(TestPages.page(3, 7));
+            store.checkInvariants();
+        }
+    }
+
+    /** A store of 16 KiB pages takes 16 KiB pages only and restores them whole. */
+    @Test
+    void aSixteenKiBStoreTakesSixteenKiBPagesOnly() {
+        StoreConfig cfg = StoreConfig.defaults().withClasses(SizeClassTable.kernelDefault().withPageSize(16384));
+        try (PageStore store = new PageStore(cfg)) {
+            assertThat(store.pageSize()).isEqualTo(16384);
+            assertThatThrownBy(() -> store.store(new byte[4096], 0)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.store(new byte[16384], 0, 4096)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("page: 4096 bytes (expected 16384)");
+            byte[] p = TestPages.sixteenKiBPage(9); // random: stored raw in the huge class
+            long id = store.store(p, 0);
+            assertThat(store.storedLength(id)).isEqualTo(16384);
+            assertThatThrownBy(() -> store.load(id, new byte[4096], 0)).isInstanceOf(IllegalArgumentException.class);
+            byte[] back = new byte[16384];
+            store.load(id, back, 0);
+            assertThat(back).isEqualTo(p);
+            byte[] same = new byte[16384];
+            SameFilled.fill(same, 0, 0x5a5a_0102_0304_a5a5L, 16384); // one word repeated over 16 KiB
+            long sid = store.store(same, 0);
+            assertThat(store.storedLength(sid)).isZero();
+            store.load(sid, back, 0);
+            assertThat(back).isEqualTo(same);
+            assertThat(store.mmStat().origDataSize()).isEqualTo(2 * 16384L);
+            assertThat(store.mmStat().memUsedTotal()).isEqualTo(16384L);
+        }
+    }
+
     static long valueOf(PageStore store, long id) {
         // the pool handle is the only live pool object created for this page: find it through the entry
         try {
@@ -229,20 +306,22 @@ class PageStoreTest {
     }
 
     /** A zram device against a plain array model: writes, overwrites, discards, reads and compaction. */
-    @Test
-    void zramDeviceAgreesWithAnArrayModelOverRandomOperations() {
+    @ParameterizedTest
+    @CsvSource({"4096, 120000", "16384, 40000"})
+    void zramDeviceAgreesWithAnArrayModelOverRandomOperations(int ps, int steps) {
         int slots = 512;
         SplittableRandom r = new SplittableRandom(99);
         byte[][] model = new byte[slots][];
-        byte[] zero = new byte[4096];
-        byte[] back = new byte[4096];
+        byte[] zero = new byte[ps];
+        byte[] back = new byte[ps];
         long discards = 0;
-        try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), slots)) {
-            for (int step = 0; step < 120_000; step++) {
+        StoreConfig cfg = StoreConfig.defaults().withClasses(SizeClassTable.kernelDefault().withPageSize(ps));
+        try (ZramDevice dev = new ZramDevice(cfg, slots)) {
+            for (int step = 0; step < steps; step++) {
                 int i = r.nextInt(slots);
                 int op = r.nextInt(100);
                 if (op < 40) {
-                    byte[] p = TestPages.page(r.nextInt(4), r.nextInt(96));
+                    byte[] p = page(ps, r.nextInt(4), r.nextInt(96));
                     assertThat(dev.write(i, p, 0)).isTrue();
                     model[i] = p;
                 } else if (op < 50) {
@@ -251,14 +330,14 @@ class PageStoreTest {
                     discards++;
                 } else if (op < 99) {
                     dev.read(i, back, 0);
-                    if (!samePage(back, model[i] == null ? zero : model[i])) {
+                    if (!Arrays.equals(back, model[i] == null ? zero : model[i])) {
                         throw new AssertionError("step " + step + ": slot " + i + " differs");
                     }
                 } else {
                     dev.store().compact();
                 }
                 long live = Arrays.stream(model).filter(m -> m != null).count();
-                assertThat(dev.mmStat().origDataSize()).isEqualTo(live * 4096);
+                assertThat(dev.mmStat().origDataSize()).isEqualTo(live * ps);
             }
             assertThat(dev.ioStat().notifyFree()).as("one per discarded page, none per overwrite").isEqualTo(discards);
             dev.store().checkInvariants();
