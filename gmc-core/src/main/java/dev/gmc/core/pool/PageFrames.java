@@ -6,14 +6,14 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * A size class's page frames: 4 KiB (or 16 KiB) frames carved out of byte arrays of 15 frames (61,440 bytes at
+ * A size class's page frames: frames of the table's PAGE_SIZE carved out of byte arrays of 15 frames (61,440 bytes at
  * 4 KiB: small enough that a class with few zspages wastes little in its last chunk; 15 rather than 16 because a
  * 64 KiB array plus its header packs only 31 to a 2 MiB G1 region, wasting 3 %, while 15-frame arrays waste 0.4 % in
- * regions of any size; at 16 KiB a chunk is 240 KiB, the same count kept so that the frame-to-chunk division stays one
- * by a constant on the store path), so the
- * heap holds arrays of many frames, not an object per page. Frames are numbered from 0; the class decides which frame belongs to
- * which zspage (frame {@code zs * ppz + k}), so no frame allocator or per-zspage page list is needed. Chunks are
- * never returned to the heap.
+ * regions of any size; at 16 KiB a chunk is 240 KiB and at 64 KiB 960 KiB, the same count kept so that the
+ * frame-to-chunk division stays one by a constant on the store path), so the heap holds arrays of many frames, not
+ * an object per page. Frames are numbered from 0; the class decides which frame belongs to which zspage (frame
+ * {@code zs * ppz + k}), so no frame allocator or per-zspage page list is needed. Chunks are never returned to the
+ * heap.
  *
  * <p>Thread-safety: written under its size class's lock; the chunk directory is volatile so that a chunk, once
  * published, is seen whole. Optimistic readers (ZsPool "Reads") read chunks without the lock: chunks never move

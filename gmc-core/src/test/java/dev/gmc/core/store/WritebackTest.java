@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
 import dev.gmc.core.codec.TestPages;
+import dev.gmc.core.pool.SizeClassTable;
 import dev.gmc.core.store.ZramDevice.WritebackMode;
 import dev.gmc.core.store.ZramDevice.WritebackOrder;
 import dev.gmc.core.store.ZramDevice.WritebackReport;
@@ -35,7 +36,7 @@ class WritebackTest {
     /** One slot of the model: what zram's table entry holds. */
     private static final class Slot {
         byte[] content; // null: empty
-        int len; // object length: 4096 huge, 0 same-filled or written back
+        int len; // object length: the page size if huge, 0 same-filled or written back
         boolean huge;
         boolean same;
         boolean idle;
@@ -46,14 +47,18 @@ class WritebackTest {
         final Slot[] slots = new Slot[PAGES];
         final BitSet used = new BitSet();
         final int blocks;
+        final int ps; // PAGE_SIZE
+        final int units; // 1 << (PAGE_SHIFT - 12): what a page counts in bd_stat and the limit
         long bdCount;
         long bdReads;
         long bdWrites;
         boolean limitOn; // writeback_limit_enable
         long limit; // bd_wb_limit
 
-        Model(int blocks) {
+        Model(int blocks, int ps) {
             this.blocks = blocks;
+            this.ps = ps;
+            this.units = ps / 4096;
             for (int i = 0; i < PAGES; i++) {
                 slots[i] = new Slot();
             }
@@ -103,11 +108,11 @@ class WritebackTest {
 
         /**
          * 6.18: scan_slots_for_writeback puts each chosen slot at the head of its bucket's list (size / 64; huge =
-         * 4096); zram_writeback_slots takes the first slot of the highest non-empty bucket, a block for it, and so on.
+         * PAGE_SIZE); zram_writeback_slots takes the first slot of the highest non-empty bucket, a block for it, and so on.
          */
         WritebackReport writebackLargestFirst(WritebackMode mode, int page) {
             List<List<Integer>> buckets = new ArrayList<>();
-            for (int b = 0; b <= 64; b++) {
+            for (int b = 0; b <= ps / 64; b++) {
                 buckets.add(new ArrayList<>());
             }
             int from = mode == WritebackMode.PAGE ? page : 0;
@@ -118,7 +123,7 @@ class WritebackTest {
                 }
             }
             int written = 0;
-            for (int b = 64; b >= 0; b--) {
+            for (int b = ps / 64; b >= 0; b--) {
                 for (int index : buckets.get(b)) {
                     if (limitOn && limit == 0) {
                         return new WritebackReport(written, "EIO");
@@ -129,8 +134,8 @@ class WritebackTest {
                     }
                     writeTo(slots[index], blk);
                     written++;
-                    if (limitOn && limit > 0) {
-                        limit -= 1; // 1UL << (PAGE_SHIFT - 12)
+                    if (limitOn && limit != 0) { // u64: a limit below a page's units wraps, as in the kernel
+                        limit -= units; // 1UL << (PAGE_SHIFT - 12)
                     }
                 }
             }
@@ -163,8 +168,8 @@ class WritebackTest {
                 writeTo(s, blk);
                 blk = 0;
                 written++;
-                if (limitOn && limit > 0) {
-                    limit -= 1;
+                if (limitOn && limit != 0) {
+                    limit -= units;
                 }
             }
             if (blk != 0) {
@@ -175,45 +180,55 @@ class WritebackTest {
         }
     }
 
-    @ParameterizedTest(name = "{2}, seed {0}, backing device of {1} blocks")
-    @CsvSource({"1, 400, SLOT_INDEX", "2, 40, SLOT_INDEX", "3, 2, SLOT_INDEX", "4, 1, SLOT_INDEX",
-            "1, 400, LARGEST_FIRST", "2, 40, LARGEST_FIRST", "3, 2, LARGEST_FIRST", "4, 1, LARGEST_FIRST"})
-    void randomOperationsMatchTheKernelsRules(long seed, int blocks, WritebackOrder order) {
-        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"));
+    @ParameterizedTest(name = "{2}, seed {0}, backing device of {1} blocks, {3}-byte pages")
+    @CsvSource({"1, 400, SLOT_INDEX, 4096", "2, 40, SLOT_INDEX, 4096", "3, 2, SLOT_INDEX, 4096",
+            "4, 1, SLOT_INDEX, 4096", "1, 400, LARGEST_FIRST, 4096", "2, 40, LARGEST_FIRST, 4096",
+            "3, 2, LARGEST_FIRST, 4096", "4, 1, LARGEST_FIRST, 4096",
+            "5, 400, SLOT_INDEX, 16384", "6, 40, LARGEST_FIRST, 16384", "7, 2, LARGEST_FIRST, 16384"})
+    void randomOperationsMatchTheKernelsRules(long seed, int blocks, WritebackOrder order, int ps) {
+        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"))
+                .withClasses(SizeClassTable.kernelDefault().withPageSize(ps));
         int hugeClass = config.threshold(); // store-raw at this compressed length (huge_class_size)
-        byte[] src = TestPages.pages(seed, 200); // compressible, huge and same-filled pages
+        byte[] src = new byte[200 * ps]; // compressible, huge and same-filled pages
+        for (int p = 0; p < 200; p++) {
+            System.arraycopy(PageStoreTest.page(ps, seed, p), 0, src, p * ps, ps);
+        }
+        for (int p = 1; p < 200; p += 12) { // same-filled at any page size (at 16 KiB the 4 quarters' words differ)
+            SameFilled.fill(src, p * ps, 0x0101_0101_0101_0101L * p, ps);
+        }
         PageCodec codec = config.codec().newCodec();
-        byte[] out = new byte[8192];
+        byte[] out = new byte[2 * ps];
         int[] objLen = new int[200];
         boolean[] same = new boolean[200];
         for (int p = 0; p < 200; p++) {
-            same[p] = SameFilled.test(src, p * 4096, 8);
-            int len = codec.compress(src, p * 4096, 4096, out, 0, out.length);
-            objLen[p] = same[p] ? 0 : len >= hugeClass ? 4096 : len;
+            same[p] = SameFilled.test(src, p * ps, 8, ps);
+            int len = codec.compress(src, p * ps, ps, out, 0, out.length);
+            objLen[p] = same[p] ? 0 : len >= hugeClass ? ps : len;
         }
-        Model m = new Model(blocks);
+        Model m = new Model(blocks, ps);
         SplittableRandom rnd = new SplittableRandom(seed);
         int enospc = 0;
         int eio = 0;
         int writtenBack = 0;
         try (ZramDevice dev = new ZramDevice(config, PAGES, blocks, order)) {
-            byte[] back = new byte[4096];
+            byte[] back = new byte[ps];
+            byte[] zero = new byte[ps];
             for (int step = 0; step < 6000; step++) {
                 int op = rnd.nextInt(100);
                 int i = rnd.nextInt(PAGES);
                 Slot s = m.slots[i];
                 if (op < 45) {
                     int p = rnd.nextInt(200);
-                    assertThat(dev.write(i, src, p * 4096)).isTrue();
+                    assertThat(dev.write(i, src, p * ps)).isTrue();
                     m.free(s);
-                    s.content = Arrays.copyOfRange(src, p * 4096, p * 4096 + 4096);
+                    s.content = Arrays.copyOfRange(src, p * ps, p * ps + ps);
                     s.same = same[p];
                     s.len = objLen[p];
-                    s.huge = objLen[p] == 4096;
+                    s.huge = objLen[p] == ps;
                 } else if (op < 65) {
                     dev.read(i, back, 0);
                     assertThat(back).as("step %d slot %d", step, i)
-                            .isEqualTo(s.content == null ? new byte[4096] : s.content);
+                            .isEqualTo(s.content == null ? zero : s.content);
                     if (s.block > 0) {
                         m.bdReads++;
                     }
@@ -251,8 +266,7 @@ class WritebackTest {
             }
             for (int i = 0; i < PAGES; i++) { // every page, pool or backing device, reads back
                 dev.read(i, back, 0);
-                assertThat(back).as("slot %d", i).isEqualTo(m.slots[i].content == null ? new byte[4096]
-                        : m.slots[i].content);
+                assertThat(back).as("slot %d", i).isEqualTo(m.slots[i].content == null ? zero : m.slots[i].content);
             }
             dev.store().checkInvariants();
         }
@@ -281,12 +295,13 @@ class WritebackTest {
                 }
             }
         }
-        assertThat(dev.bdStat()).as("step %d bd_stat", step).isEqualTo(new BdStat(m.bdCount, m.bdReads, m.bdWrites));
+        assertThat(dev.bdStat()).as("step %d bd_stat", step)
+                .isEqualTo(new BdStat(m.bdCount * m.units, m.bdReads * m.units, m.bdWrites * m.units));
         assertThat(dev.writebackLimit()).as("step %d writeback_limit", step).isEqualTo(m.limit);
         MmStat mm = dev.mmStat();
         assertThat(new long[] {mm.origDataSize(), mm.comprDataSize(), mm.samePages(), mm.hugePages()})
                 .as("step %d mm_stat orig, compr, same, huge", step)
-                .containsExactly(stored * 4096, compr, sameCount, huge);
+                .containsExactly(stored * m.ps, compr, sameCount, huge);
     }
 
     @Test
