@@ -212,7 +212,8 @@ class ArmKernelTest {
             "churn, 6.1-armmp-lpae, lzo-rle", "churn, 6.1-armmp-lpae, lzo", "churn, 6.1-armmp-lpae, lz4",
             "churn, 6.12-armmp, lz4", "churn, 6.12-armmp-lpae, lz4", "churn, 6.12-armmp, zstd", "churn, 6.12-armmp-lpae, zstd",
             "churn, 6.18-arm64, lz4", "churn, 6.18-arm64, zstd",
-            "churn, 6.12-arm64-16k, lz4", "churn, 6.12-arm64-16k, zstd",
+            "churn, 6.12-arm64-16k, lz4", "churn, 6.12-arm64-16k, zstd", "churn, 6.18-arm64-16k, lz4",
+            "churn, 6.18-arm64-16k, zstd",
             "fragment, 6.1-armmp, lzo-rle", "fragment, 6.1-armmp, lzo", "fragment, 6.1-armmp, lz4",
             "fragment, 6.1-armmp-lpae, lzo-rle", "fragment, 6.1-armmp-lpae, lzo", "fragment, 6.1-armmp-lpae, lz4",
             "fragment, 6.12-armmp, lz4", "fragment, 6.12-armmp-lpae, lz4",
@@ -242,7 +243,7 @@ class ArmKernelTest {
      */
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.12-armmp-lpae", "6.18-arm64",
-            "6.12-arm64-16k"})
+            "6.12-arm64-16k", "6.18-arm64-16k"})
     void writebackGivesTheKernelsMmStatAndBdStat(String kernel) throws IOException {
         replayWriteback(kernel, "/golden/zram-writeback.ops", "/golden/arm-writeback." + kernel + ".txt");
     }
