@@ -26,7 +26,7 @@ public final class PageFrames {
 
     private volatile byte[][] chunks = new byte[4][];
     private int chunkCount;
-    /** PAGE_SHIFT of the frames: 12 or 14. */
+    /** PAGE_SHIFT of the frames: 12, 14 or 16. */
     private final int shift;
 
     PageFrames(int pageShift) {

@@ -149,8 +149,9 @@ public final class SizeClassTable {
 
     /**
      * This table for a kernel with {@code pageSize}-byte pages (4096, or 16384 / 65536 on arm64:
-     * {@code CONFIG_ARM64_16K_PAGES}, {@code CONFIG_ARM64_64K_PAGES}). Only the figures of a write-once store
-     * ({@code WriteOnceModel}) are computed for other page sizes; {@link ZsPool} emulates 4 KiB pages.
+     * {@code CONFIG_ARM64_16K_PAGES}, {@code CONFIG_ARM64_64K_PAGES}). {@code WriteOnceModel} and {@link ZsPool}
+     * follow the table's page size, and {@code PageStore} and {@code ZramDevice} up to 16 KiB (checked against
+     * 16 KiB-page kernels; 64 KiB pages are derived from the same rules).
      */
     public SizeClassTable withPageSize(int pageSize) {
         return pageSize == this.pageSize ? this : new SizeClassTable(maxChain, rule, arch, pageSize);

@@ -7,8 +7,8 @@
  *       rule (legacy used-percent for chain 4, minimum tail waste since 6.3), class merging and
  *       {@code huge_class_size}, computed once into primitive arrays; for 16 KiB (or 64 KiB) pages, 257 indices
  *       {@code PAGE_SIZE >> 8} apart.</li>
- *   <li>{@link dev.gmc.core.pool.ZsPool}: zspages of 1..16 page frames (of the table's page size) per class, 12 fullness groups (4 before
- *       Linux 6.3, with that kernel's list order and compaction loop), allocation from the fullest non-full zspage,
+ *   <li>{@link dev.gmc.core.pool.ZsPool}: zspages of 1..16 page frames (of the table's page size) per class, 12
+ *       fullness groups (4 before Linux 6.3, with that kernel's list order and compaction loop), allocation from the fullest non-full zspage,
  *       LIFO free slots linked through the slots themselves, the handle word (8 or 4 bytes) at the start of each
  *       non-huge slot, empty zspages freed at once, compaction with the kernel's source/destination choice and
  *       {@code pages_compacted}.</li>

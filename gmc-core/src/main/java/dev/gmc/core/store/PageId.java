@@ -22,7 +22,7 @@ package dev.gmc.core.store;
  * </pre>
  * size is the stored object length (compressed length, PAGE_SIZE for huge, 0 for same-filled), as the low
  * {@code ZRAM_FLAG_SHIFT = PAGE_SHIFT + 1} bits of zram's flags word: 13 bits at 4 KiB, 15 at 16 KiB, the width kept
- * here for both. A generation is 12 bits: an entry is retired after 4,095 reuses, which leaks one 12-byte entry per
+ * here for both (a 64 KiB page would need 17: {@link PageStore} refuses such a table). A generation is 12 bits: an entry is retired after 4,095 reuses, which leaks one 12-byte entry per
  * 4,095 frees at most. prio is the codec that wrote the object, as zram's
  * {@code ZRAM_COMP_PRIORITY} bits: 0 the store's codec, 1..3 its recompression codecs
  * ({@link StoreConfig#recompressCodecs()}).

@@ -103,6 +103,11 @@ public final class PageStore implements AutoCloseable {
     public PageStore(StoreConfig config) {
         this.config = config;
         this.pageSize = config.classes().pageSize();
+        if (pageSize > PageId.SIZE_MASK) {
+            throw new IllegalArgumentException("a page store holds pages of up to 16 KiB (a page's object length is"
+                    + " kept in " + PageId.SIZE_BITS + " bits); a table for " + pageSize + "-byte pages gives pool"
+                    + " (ZsPool) and write-once (WriteOnceModel) figures only");
+        }
         this.sameWordBytes = config.classes().arch().wordBytes();
         this.pool = new ZsPool(config.classes(), config.capacityPages());
         this.threshold = config.threshold();

@@ -290,6 +290,11 @@ class PageStoreTest {
             assertThat(store.mmStat().origDataSize()).isEqualTo(2 * 16384L);
             assertThat(store.mmStat().memUsedTotal()).isEqualTo(16384L);
         }
+        // a 64 KiB page's length does not fit the entry's 15-bit size field: refused by name, not stored wrong
+        assertThatThrownBy(() -> new PageStore(StoreConfig.defaults().withClasses(
+                SizeClassTable.kernelDefault().withPageSize(65536)))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("a page store holds pages of up to 16 KiB")
+                .hasMessageContaining("65536-byte pages");
     }
 
     static long valueOf(PageStore store, long id) {
