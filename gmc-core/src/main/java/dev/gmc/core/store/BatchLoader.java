@@ -19,7 +19,7 @@ import java.util.List;
  */
 @FunctionalInterface
 public interface BatchLoader {
-    /** Where page {@code i} of a batch goes: {@code array(i)[offset(i), offset(i) + 4096)}. */
+    /** Where page {@code i} of a batch goes: {@code array(i)[offset(i), offset(i) + page size)}. */
     interface Destinations {
         byte[] array(int i);
 

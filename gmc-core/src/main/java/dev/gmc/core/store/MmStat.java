@@ -3,9 +3,9 @@ package dev.gmc.core.store;
 /**
  * zram's {@code /sys/block/zramX/mm_stat}, nine fields with the kernel's semantics (kernel-facts §2.2).
  *
- * @param origDataSize bytes: pages stored (compressed, huge and same-filled) × 4096
- * @param comprDataSize bytes: Σ stored object lengths (compressed length, 4096 for huge, 0 for same-filled)
- * @param memUsedTotal bytes: zsmalloc pages × 4096 (fragmentation included; handles and tables excluded)
+ * @param origDataSize bytes: pages stored (compressed, huge and same-filled) × PAGE_SIZE (4096, or 16384)
+ * @param comprDataSize bytes: Σ stored object lengths (compressed length, PAGE_SIZE for huge, 0 for same-filled)
+ * @param memUsedTotal bytes: zsmalloc pages × PAGE_SIZE (fragmentation included; handles and tables excluded)
  * @param memLimit bytes: the mem_limit (0 = none)
  * @param memUsedMax bytes: high-water mark of memUsedTotal sampled at each pool allocation
  * @param samePages count of slots now same-filled
