@@ -218,7 +218,8 @@ class ArmKernelTest {
             "fragment, 6.1-armmp-lpae, lzo-rle", "fragment, 6.1-armmp-lpae, lzo", "fragment, 6.1-armmp-lpae, lz4",
             "fragment, 6.12-armmp, lz4", "fragment, 6.12-armmp-lpae, lz4",
             "fragment, 6.12-armmp, zstd", "fragment, 6.12-armmp-lpae, zstd",
-            "fragment, 6.18-arm64, lz4", "fragment, 6.18-arm64, zstd", "fragment, 6.18-arm64-16k, lz4",
+            "fragment, 6.18-arm64, lz4", "fragment, 6.18-arm64, zstd", "fragment, 6.12-arm64-16k, lz4",
+            "fragment, 6.18-arm64-16k, lz4",
             "fragment, 6.1-arm64, lzo-rle", "fragment, 6.1-arm64, lzo", "fragment, 6.1-arm64, lz4",
             "fragment, 5.10-armmp, lzo-rle", "fragment, 5.10-armmp, lzo", "fragment, 5.10-armmp, lz4",
             "fragment, 5.10-armmp-lpae, lzo-rle", "fragment, 5.10-armmp-lpae, lzo", "fragment, 5.10-armmp-lpae, lz4",
@@ -257,7 +258,8 @@ class ArmKernelTest {
      * EIO or ENOSPC, must be the kernel's.
      */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.18-arm64", "6.18-arm64-16k"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.18-arm64", "6.12-arm64-16k",
+            "6.18-arm64-16k"})
     void theWritebackLimitStopsWritebackWhereTheKernelsDoes(String kernel) throws IOException {
         List<String> refusals = replayWriteback(kernel, "/golden/zram-writeback-limit.ops",
                 "/golden/arm-writeback-limit." + kernel + ".txt");
