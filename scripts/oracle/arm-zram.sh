@@ -9,6 +9,8 @@
 # usage: scripts/oracle/arm-zram.sh OUTDIR FILE...     (root, Debian 12; downloads ~240 MB of .deb packages)
 #   KERNELS="6.1-armmp ... 6.18-arm64 6.12-arm64-16k 6.18-arm64-16k" (the default: all of them) picks kernels;
 #   the -16k ones are arm64 kernels with 16 KiB pages (written one 16 KiB page per write; `gmc measure --page-size 16k`).
+#   6.8-x86-64 is not ARM: Ubuntu 24.04's generic x86-64 kernel (from archive.ubuntu.com, ~170 MB), a kernel between
+#   6.3 and 6.11, whose zstd goes through the crypto API (`gmc measure --algo zstd-crypto`; docs/results/x86-64-zram/).
 #   FILE: raw pages (a multiple of 4096 bytes; decompress .gz samples first). Output: OUTDIR/linux-KERNEL.txt
 #   A compressor written ALGO:N (6.12: zstd:1, zstd:7, zstd:-1) is given "algo=ALGO level=N" in algorithm_params.
 #   CHURN_OPS=ops CHURN_SRC=pages: also replay OPS on a fresh 1000-page device per compressor: a line "SLOT SRC"
@@ -106,6 +108,24 @@ if [ ! -d k618-arm64-16k ]; then
   mkdir -p k618-arm64-16k && dpkg-deb -x dl618-16k/linux-image-*_arm64.deb k618-arm64-16k
 fi
 
+# Ubuntu 24.04's generic x86-64 kernel (6.8): a kernel between 6.3 and 6.11 (the current class rule, zram on the
+# crypto API, zstd 1.5.2 through it), under TCG
+if [ ! -d k68-x86-64 ]; then
+  command -v qemu-system-x86_64 >/dev/null || apt-get install -y -q qemu-system-x86 >/dev/null
+  u=http://archive.ubuntu.com/ubuntu
+  curl -fsS "$u/dists/noble-updates/main/binary-amd64/Packages.xz" | xz -dc > noble-packages.txt
+  v=$(grep -oE '^Package: linux-modules-extra-6\.8\.0-[0-9]+-generic$' noble-packages.txt | sed 's/.*extra-//' | sort -V | tail -1)
+  mkdir -p dl68 k68-x86-64
+  for p in "linux-image-unsigned-$v" "linux-modules-$v" "linux-modules-extra-$v"; do
+    f=$(awk -v p="$p" '$1 == "Package:" { on = ($2 == p) } on && $1 == "Filename:" { print $2; exit }' noble-packages.txt)
+    (cd dl68 && curl -fsS -O "$u/$f") && dpkg-deb -x "dl68/${f##*/}" k68-x86-64
+  done
+fi
+if [ ! -d bbx86 ]; then
+  (mkdir -p dlx86 && cd dlx86 && apt-get download -q busybox-static:amd64)
+  mkdir -p bbx86 && dpkg-deb -x dlx86/busybox-static_*_amd64.deb bbx86
+fi
+
 cat > init <<'EOF'
 #!/bin/sh
 export PATH=/bin
@@ -180,19 +200,21 @@ EOF
 
 # run NAME KERNEL_DIR "MODULES" "ALGOS": one initramfs (busybox, the modules, the files) and one boot
 run() {
-  local name=$1 kdir=$2 mods=$3 algos=$4 r=root-$1 bb=bb qemu=(qemu-system-arm -M virt -cpu cortex-a15)
-  case " ${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64 6.18-arm64 6.12-arm64-16k 6.18-arm64-16k} " in *" $name "*) ;; *) return 0 ;; esac
+  local name=$1 kdir=$2 mods=$3 algos=$4 r=root-$1 bb=bb qemu=(qemu-system-arm -M virt -cpu cortex-a15) console=ttyAMA0
+  case " ${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64 6.18-arm64 6.12-arm64-16k 6.18-arm64-16k 6.8-x86-64} " in *" $name "*) ;; *) return 0 ;; esac
   case $name in
     *-arm64) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57) ;;
     *-arm64-16k) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu max) ;;
+    *-x86-64) bb=bbx86 qemu=(qemu-system-x86_64 -M q35); console=ttyS0
+      ;;  # TCG: under nested KVM the boot stub stops on an "emulation failure" (a VEX-coded shrx)
   esac
   rm -rf "$r"; mkdir -p "$r"/{bin,m,data,proc,sys,dev}
   cp $bb/bin/busybox "$r/bin/"
   for l in sh mount insmod cat echo dd stat basename uname poweroff; do ln -s busybox "$r/bin/$l"; done
   : > "$r/m/order"
   for m in $mods; do
-    f=$(find "$kdir" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
-    case $f in *.xz) xz -dc "$f" > "$r/m/$m.ko" ;; *) cp "$f" "$r/m/$m.ko" ;; esac
+    f=$(find "$kdir" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" | head -1)
+    case $f in *.xz) xz -dc "$f" > "$r/m/$m.ko" ;; *.zst) zstd -qdc "$f" > "$r/m/$m.ko" ;; *) cp "$f" "$r/m/$m.ko" ;; esac
     echo "$m" >> "$r/m/order"
   done
   echo "$algos" > "$r/algos"; cp init "$r/init"; chmod +x "$r/init"
@@ -207,16 +229,16 @@ run() {
     cp "$WB_OPS" "$r/wb.ops"; cp "$CHURN_SRC" "$r/churn.src"; echo "${CHURN_ALGOS:-$algos}" > "$r/churn.algos"
     echo "${WB_BLOCKS:-300}" > "$r/wb.blocks"
     for l in losetup blkdiscard; do ln -sf busybox "$r/bin/$l"; done
-    f=$(find "$kdir" -name "loop.ko" -o -name "loop.ko.xz" | head -1)
+    f=$(find "$kdir" -name "loop.ko" -o -name "loop.ko.xz" -o -name "loop.ko.zst" | head -1)
     if [ -n "$f" ]; then
-      case $f in *.xz) xz -dc "$f" > "$r/m/loop.ko" ;; *) cp "$f" "$r/m/loop.ko" ;; esac
+      case $f in *.xz) xz -dc "$f" > "$r/m/loop.ko" ;; *.zst) zstd -qdc "$f" > "$r/m/loop.ko" ;; *) cp "$f" "$r/m/loop.ko" ;; esac
       echo loop >> "$r/m/order"
     fi
   fi
   (cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "../initrd-$name.gz")
   timeout 1800 "${qemu[@]}" -m 1024 -nographic -no-reboot \
     -kernel "$(ls "$kdir"/boot/vmlinuz-*)" -initrd "initrd-$name.gz" \
-    -append "console=ttyAMA0 rdinit=/init panic=-1 quiet" > "boot-$name.log" 2>&1
+    -append "console=$console rdinit=/init panic=-1 quiet" > "boot-$name.log" 2>&1
   grep '^### ' "boot-$name.log" | sed 's/^### //' | tr -d '\r' > "$out/linux-$name.txt"
   grep -q '^done' "$out/linux-$name.txt" || { echo "$name: the guest did not finish (boot-$name.log)" >&2; exit 1; }
   echo "$out/linux-$name.txt"
@@ -229,7 +251,9 @@ run 6.1-armmp-lpae k61-armmp-lpae "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo 
 run 6.12-armmp k612-armmp "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
 run 6.12-armmp-lpae k612-armmp-lpae "lz4_compress lz4hc_compress zlib_deflate zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
 run 5.10-arm64 k510-arm64 "zsmalloc lz4 zram" "lzo-rle lzo lz4"
-run 6.1-arm64 k61-arm64 "zsmalloc lz4_compress lz4 zram" "lzo-rle lzo lz4"
+run 6.1-arm64 k61-arm64 "zsmalloc lz4_compress lz4 zstd_compress zstd zram" "lzo-rle lzo lz4 zstd"
 run 6.18-arm64 k618-arm64 "lz4_compress lz4hc_compress zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
 run 6.12-arm64-16k k612-arm64-16k "lz4_compress lz4hc_compress zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
 run 6.18-arm64-16k k618-arm64-16k "lz4_compress lz4hc_compress zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
+# 6.8: zsmalloc and zstd built in, zram and the lz4 crypto backend modules
+run 6.8-x86-64 k68-x86-64 "lz4_compress lz4 zstd zram" "lzo-rle lzo lz4 zstd"

@@ -66,7 +66,7 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     @Option(names = "--kernel-algo",
             description = "The kernel's comp_algorithm (default: the kernel's name for --algo: lz4 for lz4-kernel "
-                    + "and lz4, lzo, lzo-rle, lz4hc, zstd).")
+                    + "and lz4, lzo, lzo-rle, lz4hc, zstd for zstd and zstd-crypto).")
     String kernelAlgo;
 
     @Option(names = "--algo", defaultValue = "lz4-kernel",
@@ -284,7 +284,7 @@ final class KernelCheckCommand implements Callable<Integer> {
         return switch (codec.algorithm()) {
             case LZ4, LZ4_KERNEL -> "lz4";
             case LZ4HC -> "lz4hc";
-            case ZSTD -> "zstd";
+            case ZSTD, ZSTD_CRYPTO -> "zstd";
             case LZO -> "lzo";
             case LZO_RLE -> "lzo-rle";
         };

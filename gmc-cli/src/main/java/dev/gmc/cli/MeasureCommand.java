@@ -47,7 +47,9 @@ final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--algo", split = ",", paramLabel = "ALGO",
             description = "Codecs to compare, e.g. lz4-kernel,lzo-rle,lz4,lz4hc:9,zstd:3 (default: ${DEFAULT-VALUE}). "
                     + "lz4-kernel:N is zram's lz4 with algorithm_params level=N (acceleration N); lzo-rle and lzo "
-                    + "are zram's (lzo-rle is its default compressor), byte for byte.",
+                    + "are zram's (lzo-rle is its default compressor), byte for byte. zstd:N is zram's zstd from "
+                    + "Linux 6.12 on (algorithm_params level=N); zstd-crypto is its zstd in 6.2-6.11 (through the "
+                    + "crypto API: level 3 only, with other parameters, so other sizes).",
             defaultValue = "lz4-kernel")
     List<String> algos;
 
@@ -169,6 +171,11 @@ final class MeasureCommand implements Callable<Integer> {
         for (String a : algos) {
             String t = a.trim();
             if (t.endsWith("+dict")) {
+                CodecSpec base = CodecSpec.parse(t.substring(0, t.length() - 5));
+                if (base.algorithm() != CodecSpec.Algorithm.ZSTD) { // refuse before spending the training time
+                    throw new IllegalArgumentException("--algo: '" + t + "': only zstd takes a dictionary, not "
+                            + base.algorithm().id());
+                }
                 if (dict == null) {
                     dict = trainDictionary(units, images, err, classes.pageSize());
                 }
@@ -511,6 +518,11 @@ final class MeasureCommand implements Callable<Integer> {
                 || c.recompressCodecs().stream().anyMatch(r -> r.algorithm() == CodecSpec.Algorithm.ZSTD);
         if (zstd) {
             base += ", " + CodecSpec.zstdLibrary();
+        }
+        boolean crypto = c.codec().algorithm() == CodecSpec.Algorithm.ZSTD_CRYPTO
+                || c.recompressCodecs().stream().anyMatch(r -> r.algorithm() == CodecSpec.Algorithm.ZSTD_CRYPTO);
+        if (crypto) {
+            base += ", zstd-crypto: zstd " + CodecSpec.zstdCryptoRelease() + " (Linux 6.2-6.11's output)";
         }
         if (c.recompressCodecs().isEmpty()) {
             return base;

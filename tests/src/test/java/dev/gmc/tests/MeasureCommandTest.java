@@ -149,6 +149,26 @@ class MeasureCommandTest {
     }
 
     /**
+     * A kernel between 6.3 and 6.11: Ubuntu 24.04's x86-64 6.8 wrote the bundled samples through its zram
+     * (scripts/oracle/arm-zram.sh, docs/results/x86-64-zram/). Its zstd goes through the crypto API (level 3 at the
+     * parameters for an unknown size): {@code zstd-crypto} must print its line, and 6.12's {@code zstd} must not.
+     */
+    @Test
+    void linux68OnTheSamplesGivesItsMmStatWithZstdThroughTheCryptoApi() throws Exception {
+        Run run = gmc("measure", "--format", "json", "--algo", "lzo-rle,lzo,lz4-kernel,zstd-crypto,zstd", "../samples");
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode results = new ObjectMapper().readTree(run.out()).get("results");
+        String[] want = {"11845632 771442 1515520 0 1515520 1362 0 55 55", "11845632 766884 1486848 0 1486848 1362 0 55 55",
+            "11845632 749481 1429504 0 1429504 1362 0 51 51", "11845632 492054 1355776 0 1355776 1362 0 0 0"};
+        for (int i = 0; i < want.length; i++) {
+            assertThat(results.get(i).get("mm_stat").asText()).as(results.get(i).get("algorithm").asText())
+                    .isEqualTo(want[i]);
+        }
+        assertThat(results.get(3).get("settings").asText()).contains("zstd-crypto: zstd 1.5.6 (Linux 6.2-6.11's output)");
+        assertThat(results.get(4).get("mm_stat").asText()).isNotEqualTo(want[3]);
+    }
+
+    /**
      * arm64 with 16 KiB pages: Debian's arm64-16k kernels 6.12 and 6.18 wrote the bundled samples through their zram,
      * one 16 KiB page per write (scripts/oracle/arm-zram.sh; docs/results/arm64-16k-zram/). {@code --page-size 16k}
      * must print their mm_stat lines: 723 pages, 335 same-filled (of the 4 KiB run's 1,362), a pool of 2.5 MiB where
@@ -482,6 +502,12 @@ class MeasureCommandTest {
         Run nothing = gmc("measure", "--algo", "zstd:3+dict", dir.toString());
         assertThat(nothing.code()).isNotZero();
         assertThat(nothing.err()).contains("0 sample pages").doesNotContain("Exception");
+        // a codec that takes no dictionary is refused before any training
+        Files.write(dir.resolve("a.bin"), buffer(400, 9));
+        Run crypto = gmc("measure", "--algo", "zstd-crypto+dict", dir.toString());
+        assertThat(crypto.code()).isEqualTo(1);
+        assertThat(crypto.err()).contains("--algo: 'zstd-crypto+dict': only zstd takes a dictionary, not zstd-crypto")
+                .doesNotContain("trained");
     }
 
     @Test

@@ -9,8 +9,8 @@ import java.util.Objects;
  * Immutable and thread-safe; {@link #newCodec()} makes a fresh, single-threaded codec.
  *
  * <p>Text form (as on the command line): {@code lz4}, {@code lz4:ACCEL}, {@code lz4-kernel},
- * {@code lz4-kernel:ACCEL}, {@code lz4hc}, {@code lz4hc:LEVEL}, {@code zstd}, {@code zstd:LEVEL}, {@code lzo},
- * {@code lzo-rle}. A
+ * {@code lz4-kernel:ACCEL}, {@code lz4hc}, {@code lz4hc:LEVEL}, {@code zstd}, {@code zstd:LEVEL},
+ * {@code zstd-crypto}, {@code lzo}, {@code lzo-rle}. A
  * dictionary is attached with {@link #withDictionary(byte[])} and shows as a {@code +dict} suffix.
  */
 public final class CodecSpec {
@@ -23,8 +23,13 @@ public final class CodecSpec {
         LZ4_KERNEL("lz4-kernel", 1, 1, 65537),
         /** lz4-java JNI high-compression mode, level 1..12. */
         LZ4HC("lz4hc", 9, 1, 12),
-        /** zstd-jni, level -7..22 (negative = fast levels). */
+        /** zstd-jni, level -7..22 (negative = fast levels): zram's zstd from Linux 6.12 on. */
         ZSTD("zstd", 3, -7, 22),
+        /**
+         * zram's zstd in Linux 6.2 to 6.11, through the crypto API: level 3 only, with the parameters for a source of
+         * unknown size ({@link ZstdCryptoCodec}).
+         */
+        ZSTD_CRYPTO("zstd-crypto", 3, 3, 3),
         /** Port of the kernel's lib/lzo LZO1X-1 compressor (zram {@code lzo}); no levels. */
         LZO("lzo", 1, 1, 1),
         /** The same with the kernel's zero-run extension, bitstream version 1 (zram {@code lzo-rle}, its default). */
@@ -62,7 +67,12 @@ public final class CodecSpec {
          * the object moved meanwhile; zstd decodes under the lock.
          */
         public boolean decodesArbitraryBytesSafely() {
-            return this != ZSTD;
+            return this != ZSTD && this != ZSTD_CRYPTO;
+        }
+
+        /** True for the zstd frame format (zstd, zstd-crypto). */
+        public boolean isZstdFormat() {
+            return this == ZSTD || this == ZSTD_CRYPTO;
         }
 
         static Algorithm byId(String id) {
@@ -71,7 +81,8 @@ public final class CodecSpec {
                     return a;
                 }
             }
-            throw new IllegalArgumentException("codec: '" + id + "' (expected one of lz4, lz4-kernel, lz4hc, zstd, lzo, lzo-rle)");
+            throw new IllegalArgumentException("codec: '" + id + "' (expected one of lz4, lz4-kernel, lz4hc, zstd, zstd-crypto, lzo,"
+                    + " lzo-rle)");
         }
     }
 
@@ -105,6 +116,14 @@ public final class CodecSpec {
         } catch (ReflectiveOperationException | LinkageError e) {
             return "unknown";
         }
+    }
+
+    /**
+     * The zstd release that {@code zstd-crypto} compresses with ("1.5.6": a second zstd-jni, loaded apart, whose output
+     * at 6.2-6.11's parameters equals their 1.5.2's), or "unavailable" when it cannot load.
+     */
+    public static String zstdCryptoRelease() {
+        return CryptoZstd.release();
     }
 
     /** {@link #zstdRelease()} for reports, with the checked kernel that carries it: "zstd 1.5.2 (Linux 6.12's)". */
@@ -175,6 +194,8 @@ public final class CodecSpec {
                 return new KernelLz4Codec(this);
             case ZSTD:
                 return new ZstdCodec(this);
+            case ZSTD_CRYPTO:
+                return new ZstdCryptoCodec(this);
             case LZO:
             case LZO_RLE:
                 return new KernelLzoCodec(this);

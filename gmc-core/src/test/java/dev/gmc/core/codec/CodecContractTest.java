@@ -24,7 +24,8 @@ class CodecContractTest {
         return Stream.of(CodecSpec.parse("lz4"), CodecSpec.parse("lz4:8"), CodecSpec.parse("lz4-kernel"),
                 CodecSpec.parse("lz4-kernel:4"), CodecSpec.parse("lz4hc:9"), CodecSpec.parse("lz4hc:3"),
                 CodecSpec.parse("zstd:1"), CodecSpec.parse("zstd:3"), CodecSpec.parse("zstd:3").withDictionary(dict),
-                CodecSpec.parse("zstd:3").withDictionary(ZstdDictionaryTest.trained()), CodecSpec.parse("lzo"),
+                CodecSpec.parse("zstd:3").withDictionary(ZstdDictionaryTest.trained()), CodecSpec.parse("zstd-crypto"),
+                CodecSpec.parse("lzo"),
                 CodecSpec.parse("lzo-rle"));
     }
 
