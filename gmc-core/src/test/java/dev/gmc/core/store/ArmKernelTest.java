@@ -214,7 +214,7 @@ class ArmKernelTest {
             "churn, 6.12-armmp, lz4", "churn, 6.12-armmp-lpae, lz4", "churn, 6.12-armmp, zstd", "churn, 6.12-armmp-lpae, zstd",
             "churn, 6.18-arm64, lz4", "churn, 6.18-arm64, zstd",
             "churn, 6.12-arm64-16k, lz4", "churn, 6.12-arm64-16k, zstd", "churn, 6.18-arm64-16k, lz4",
-            "churn, 6.18-arm64-16k, zstd",
+            "churn, 6.18-arm64-16k, zstd", "churn, 6.8-x86-64, lz4", "churn, 6.8-x86-64, zstd-crypto",
             "fragment, 6.1-armmp, lzo-rle", "fragment, 6.1-armmp, lzo", "fragment, 6.1-armmp, lz4",
             "fragment, 6.1-armmp-lpae, lzo-rle", "fragment, 6.1-armmp-lpae, lzo", "fragment, 6.1-armmp-lpae, lz4",
             "fragment, 6.12-armmp, lz4", "fragment, 6.12-armmp-lpae, lz4",
