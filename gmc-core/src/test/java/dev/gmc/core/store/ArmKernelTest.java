@@ -220,7 +220,7 @@ class ArmKernelTest {
             "fragment, 6.12-armmp, lz4", "fragment, 6.12-armmp-lpae, lz4",
             "fragment, 6.12-armmp, zstd", "fragment, 6.12-armmp-lpae, zstd",
             "fragment, 6.18-arm64, lz4", "fragment, 6.18-arm64, zstd", "fragment, 6.12-arm64-16k, lz4",
-            "fragment, 6.18-arm64-16k, lz4",
+            "fragment, 6.18-arm64-16k, lz4", "fragment, 6.8-x86-64, lz4",
             "fragment, 6.1-arm64, lzo-rle", "fragment, 6.1-arm64, lzo", "fragment, 6.1-arm64, lz4",
             "fragment, 5.10-armmp, lzo-rle", "fragment, 5.10-armmp, lzo", "fragment, 5.10-armmp, lz4",
             "fragment, 5.10-armmp-lpae, lzo-rle", "fragment, 5.10-armmp-lpae, lzo", "fragment, 5.10-armmp-lpae, lz4",
@@ -235,7 +235,8 @@ class ArmKernelTest {
     }
 
     /**
-     * Writeback (CONFIG_ZRAM_WRITEBACK), replayed on Debian's 6.12 armhf kernels and its 6.18 arm64 kernel with lz4:
+     * Writeback (CONFIG_ZRAM_WRITEBACK), replayed on Debian's 6.12 armhf kernels and its 6.18 arm64 kernel, and on
+     * Ubuntu's 6.8 x86-64 kernel (slot order, as 6.12), with lz4:
      * a 1,000-page device whose backing_dev is a loop device of 300 blocks (block 0 unused) is filled, written back
      * ({@code huge}, {@code idle} after {@code echo all > idle} and reads, {@code page_index=N}, {@code huge_idle}),
      * overwritten, discarded, read and compacted ({@code zram-writeback.ops}; "S" lines print mm_stat and bd_stat).
@@ -245,7 +246,7 @@ class ArmKernelTest {
      */
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.12-armmp-lpae", "6.18-arm64",
-            "6.12-arm64-16k", "6.18-arm64-16k"})
+            "6.12-arm64-16k", "6.18-arm64-16k", "6.8-x86-64"})
     void writebackGivesTheKernelsMmStatAndBdStat(String kernel) throws IOException {
         replayWriteback(kernel, "/golden/zram-writeback.ops", "/golden/arm-writeback." + kernel + ".txt");
     }
@@ -325,9 +326,9 @@ class ArmKernelTest {
         byte[][] model = new byte[1000][];
         byte[] back = new byte[ps];
         byte[] zero = new byte[ps];
-        // 6.12 writes back in slot order; 6.18 sorts the chosen slots into size buckets, largest first
-        ZramDevice.WritebackOrder order = kernel.startsWith("6.12-") ? ZramDevice.WritebackOrder.SLOT_INDEX
-                : ZramDevice.WritebackOrder.LARGEST_FIRST;
+        // 6.12 and earlier (6.8) write back in slot order; 6.18 sorts the chosen slots into size buckets, largest first
+        ZramDevice.WritebackOrder order = kernel.startsWith("6.18-") ? ZramDevice.WritebackOrder.LARGEST_FIRST
+                : ZramDevice.WritebackOrder.SLOT_INDEX;
         try (ZramDevice dev = new ZramDevice(config, 1000, 300, order)) {
             int n = 0;
             for (String op : ops) {
