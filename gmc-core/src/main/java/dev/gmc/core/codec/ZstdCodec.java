@@ -58,16 +58,22 @@ final class ZstdCodec implements PageCodec {
 
     @Override
     public void decompress(byte[] src, int srcOff, int srcLen, byte[] dst, int dstOff, int dstLen) {
+        decompressFrame(dctx, name, src, srcOff, srcLen, dst, dstOff, dstLen);
+    }
+
+    /** One zstd frame into exactly {@code dstLen} bytes; {@link CorruptPageException} naming {@code codec} if not. */
+    static void decompressFrame(ZstdDecompressCtx dctx, String codec, byte[] src, int srcOff, int srcLen, byte[] dst,
+                                int dstOff, int dstLen) {
         PageCodec.checkRange("src", src, srcOff, srcLen);
         PageCodec.checkRange("dst", dst, dstOff, dstLen);
         int n;
         try {
             n = dctx.decompressByteArray(dst, dstOff, dstLen, src, srcOff, srcLen);
         } catch (ZstdException e) {
-            throw new CorruptPageException(name, srcLen, dstLen, "zstd error: " + e.getMessage(), e);
+            throw new CorruptPageException(codec, srcLen, dstLen, "zstd error: " + e.getMessage(), e);
         }
         if (n != dstLen) {
-            throw new CorruptPageException(name, srcLen, dstLen, "decoded " + n + " bytes", null);
+            throw new CorruptPageException(codec, srcLen, dstLen, "decoded " + n + " bytes", null);
         }
     }
 

@@ -86,17 +86,7 @@ final class ZstdCryptoCodec implements PageCodec {
 
     @Override
     public void decompress(byte[] src, int srcOff, int srcLen, byte[] dst, int dstOff, int dstLen) {
-        PageCodec.checkRange("src", src, srcOff, srcLen);
-        PageCodec.checkRange("dst", dst, dstOff, dstLen);
-        int n;
-        try {
-            n = dctx.decompressByteArray(dst, dstOff, dstLen, src, srcOff, srcLen);
-        } catch (ZstdException e) {
-            throw new CorruptPageException(name, srcLen, dstLen, "zstd error: " + e.getMessage(), e);
-        }
-        if (n != dstLen) {
-            throw new CorruptPageException(name, srcLen, dstLen, "decoded " + n + " bytes", null);
-        }
+        ZstdCodec.decompressFrame(dctx, name, src, srcOff, srcLen, dst, dstOff, dstLen); // gmc's zstd 1.5.2 decodes
     }
 
     @Override
