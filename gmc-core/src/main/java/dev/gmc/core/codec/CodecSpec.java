@@ -70,10 +70,6 @@ public final class CodecSpec {
             return this != ZSTD && this != ZSTD_CRYPTO;
         }
 
-        /** True for the zstd frame format (zstd, zstd-crypto). */
-        public boolean isZstdFormat() {
-            return this == ZSTD || this == ZSTD_CRYPTO;
-        }
 
         static Algorithm byId(String id) {
             for (Algorithm a : values()) {
