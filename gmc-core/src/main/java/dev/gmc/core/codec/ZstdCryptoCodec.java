@@ -32,15 +32,8 @@ final class ZstdCryptoCodec implements PageCodec {
     ZstdCryptoCodec(CodecSpec spec) {
         this.spec = spec;
         this.name = spec.toString();
-        CryptoZstd.Api a;
         try {
-            a = CryptoZstd.api(); // IllegalStateException naming the jar if it cannot load
-        } catch (RuntimeException e) {
-            dctx.close();
-            throw e;
-        }
-        this.api = a;
-        try {
+            this.api = CryptoZstd.api(); // IllegalStateException naming the jar if it cannot load
             Object c = api.newCtx.invokeExact();
             // zstd_cctx_init: level 3 (ZSTD_reset_session_and_parameters leaves the default), the kernel's fParams
             // (content size on, checksum off, dictID on), then the seven compression parameters.
