@@ -31,6 +31,8 @@ files=(); for f in "$@"; do files+=("$(realpath "$f")"); done
 if [ -n "${CHURN_OPS:-}" ]; then CHURN_OPS=$(realpath "$CHURN_OPS"); CHURN_SRC=$(realpath "$CHURN_SRC"); fi
 if [ -n "${WB_OPS:-}" ]; then WB_OPS=$(realpath "$WB_OPS"); CHURN_SRC=$(realpath "$CHURN_SRC"); fi
 work=${GMC_ARM32_WORK:-/tmp/gmc-arm32-zram}
+KERNELS=${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64 \
+6.18-arm64 6.12-arm64-16k 6.18-arm64-16k 6.8-x86-64 6.11-x86-64 6.14-x86-64 6.17-x86-64}
 mkdir -p "$out" "$work" && cd "$work"
 
 if ! command -v qemu-system-arm >/dev/null || ! command -v cpio >/dev/null; then
@@ -108,19 +110,26 @@ if [ ! -d k618-arm64-16k ]; then
   mkdir -p k618-arm64-16k && dpkg-deb -x dl618-16k/linux-image-*_arm64.deb k618-arm64-16k
 fi
 
-# Ubuntu 24.04's generic x86-64 kernel (6.8): a kernel between 6.3 and 6.11 (the current class rule, zram on the
-# crypto API, zstd 1.5.2 through it), under TCG
-if [ ! -d k68-x86-64 ]; then
+# Ubuntu 24.04's generic x86-64 kernels, under TCG: 6.8 (a kernel between 6.3 and 6.11: the current class rule,
+# zram on the crypto API, zstd 1.5.2 through it) and the HWE kernels of noble-updates: 6.11 (the last one on the
+# crypto API), 6.14 and 6.17 (zram's own backends, as 6.12)
+# ubuntu_kernel SERIES: the newest SERIES.0-N-generic kernel with its modules, unpacked into kSERIES-x86-64
+ubuntu_kernel() {
+  local d=k${1//./}-x86-64 u=http://archive.ubuntu.com/ubuntu v p f
+  [ -d "$d" ] && return 0
   command -v qemu-system-x86_64 >/dev/null || apt-get install -y -q qemu-system-x86 >/dev/null
-  u=http://archive.ubuntu.com/ubuntu
   curl -fsS "$u/dists/noble-updates/main/binary-amd64/Packages.xz" | xz -dc > noble-packages.txt
-  v=$(grep -oE '^Package: linux-modules-extra-6\.8\.0-[0-9]+-generic$' noble-packages.txt | sed 's/.*extra-//' | sort -V | tail -1)
-  mkdir -p dl68 k68-x86-64
+  v=$(grep -oE "^Package: linux-modules-extra-${1//./\\.}\.0-[0-9]+-generic\$" noble-packages.txt | sed 's/.*extra-//' | sort -V | tail -1)
+  mkdir -p "dl${1//./}" "$d.part"
   for p in "linux-image-unsigned-$v" "linux-modules-$v" "linux-modules-extra-$v"; do
     f=$(awk -v p="$p" '$1 == "Package:" { on = ($2 == p) } on && $1 == "Filename:" { print $2; exit }' noble-packages.txt)
-    (cd dl68 && curl -fsS -O "$u/$f") && dpkg-deb -x "dl68/${f##*/}" k68-x86-64
+    (cd "dl${1//./}" && curl -fsS -O "$u/$f") && dpkg-deb -x "dl${1//./}/${f##*/}" "$d.part"
   done
-fi
+  mv "$d.part" "$d"
+}
+for s in 6.8 6.11 6.14 6.17; do
+  case " $KERNELS " in *" $s-x86-64 "*) ubuntu_kernel $s ;; esac
+done
 if [ ! -d bbx86 ]; then
   (mkdir -p dlx86 && cd dlx86 && apt-get download -q busybox-static:amd64)
   mkdir -p bbx86 && dpkg-deb -x dlx86/busybox-static_*_amd64.deb bbx86
@@ -201,7 +210,7 @@ EOF
 # run NAME KERNEL_DIR "MODULES" "ALGOS": one initramfs (busybox, the modules, the files) and one boot
 run() {
   local name=$1 kdir=$2 mods=$3 algos=$4 r=root-$1 bb=bb qemu=(qemu-system-arm -M virt -cpu cortex-a15) console=ttyAMA0
-  case " ${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64 6.18-arm64 6.12-arm64-16k 6.18-arm64-16k 6.8-x86-64} " in *" $name "*) ;; *) return 0 ;; esac
+  case " $KERNELS " in *" $name "*) ;; *) return 0 ;; esac
   case $name in
     *-arm64) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57) ;;
     *-arm64-16k) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu max) ;;
@@ -257,3 +266,11 @@ run 6.12-arm64-16k k612-arm64-16k "lz4_compress lz4hc_compress zram" "lz4 zstd z
 run 6.18-arm64-16k k618-arm64-16k "lz4_compress lz4hc_compress zram" "lz4 zstd zstd:1 zstd:7 zstd:-1"
 # 6.8: zsmalloc and zstd built in, zram and the lz4 crypto backend modules
 run 6.8-x86-64 k68-x86-64 "lz4_compress lz4 zstd zram" "lzo-rle lzo lz4 zstd"
+# 6.11: as 6.8, with the lz4hc and 842 crypto modules (deflate is built in); 6.14 and 6.17: zram's backends (all
+# built in, linking lz4, lz4hc and 842 modules), zstd levels through algorithm_params as on 6.12
+run 6.11-x86-64 k611-x86-64 "lz4_compress lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd zram" \
+  "lzo-rle lzo lz4 lz4hc zstd deflate 842"
+run 6.14-x86-64 k614-x86-64 "842_compress 842_decompress lz4_compress lz4hc_compress zram" \
+  "lzo-rle lzo lz4 lz4hc zstd zstd:1 zstd:7 zstd:-1 deflate 842"
+run 6.17-x86-64 k617-x86-64 "842_compress 842_decompress lz4_compress lz4hc_compress zram" \
+  "lzo-rle lzo lz4 lz4hc zstd zstd:1 zstd:7 zstd:-1 deflate 842"
