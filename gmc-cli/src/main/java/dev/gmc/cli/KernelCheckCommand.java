@@ -66,7 +66,7 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     @Option(names = "--kernel-algo",
             description = "The kernel's comp_algorithm (default: the kernel's name for --algo: lz4 for lz4-kernel "
-                    + "and lz4, lzo, lzo-rle, lz4hc, zstd for zstd and zstd-crypto).")
+                    + "and lz4, lzo, lzo-rle, lz4hc, zstd for zstd and zstd-crypto, deflate).")
     String kernelAlgo;
 
     @Option(names = "--algo", defaultValue = "lz4-kernel",
@@ -287,6 +287,7 @@ final class KernelCheckCommand implements Callable<Integer> {
             case ZSTD, ZSTD_CRYPTO -> "zstd";
             case LZO -> "lzo";
             case LZO_RLE -> "lzo-rle";
+            case DEFLATE -> "deflate";
         };
     }
 
@@ -294,7 +295,8 @@ final class KernelCheckCommand implements Callable<Integer> {
      * What to write to {@code algorithm_params}, or null for nothing: the explicit {@code --kernel-params} (empty =
      * nothing), else the acceleration of an LZ4 prediction codec when the kernel runs lz4 (zram's lz4 backend passes
      * {@code level} to {@code LZ4_compress_fast} as its acceleration), or the level of a zstd prediction codec when the
-     * kernel runs zstd (its backend uses {@code zstd_get_params(level, PAGE_SIZE)}, level 3 when none is given).
+     * kernel runs zstd (its backend uses {@code zstd_get_params(level, PAGE_SIZE)}, level 3 when none is given), or
+     * of a deflate prediction codec when the kernel runs deflate (6, {@code Z_DEFAULT_COMPRESSION}, when none is given).
      */
     static String algorithmParams(String kernelAlgo, CodecSpec gmcCodec, String explicit) {
         if (explicit != null) {
@@ -307,6 +309,10 @@ final class KernelCheckCommand implements Callable<Integer> {
         }
         if (kernelAlgo.equals("zstd") && gmcCodec.algorithm() == CodecSpec.Algorithm.ZSTD && gmcCodec.level() != 3) {
             return "algo=zstd level=" + gmcCodec.level();
+        }
+        if (kernelAlgo.equals("deflate") && gmcCodec.algorithm() == CodecSpec.Algorithm.DEFLATE
+                && gmcCodec.level() != CodecSpec.Algorithm.DEFLATE.defaultLevel()) {
+            return "algo=deflate level=" + gmcCodec.level();
         }
         return null;
     }

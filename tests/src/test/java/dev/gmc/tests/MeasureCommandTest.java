@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
@@ -166,6 +167,38 @@ class MeasureCommandTest {
         }
         assertThat(results.get(3).get("settings").asText()).contains("zstd-crypto: zstd 1.5.6 (Linux 6.2-6.11's output)");
         assertThat(results.get(4).get("mm_stat").asText()).isNotEqualTo(want[3]);
+    }
+
+    /**
+     * Linux 6.14 and 6.17 (Ubuntu 24.04's HWE x86-64 kernels): zram's own backends, with deflate. Both wrote the
+     * bundled samples through their zram (scripts/oracle/arm-zram.sh, docs/results/x86-64-zram/); {@code deflate} must
+     * print their deflate line. Their zstd lines hold for the kernel's lib/zstd release (6.14: 1.5.2, the pom's;
+     * 6.17: 1.5.7) and are checked when this build links it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "6.14 | 1.5.2 | 11845632 480729 1372160 0 1372160 1362 0 0 0;11845632 495686 1429504 0 1429504 1362 0 0 0;"
+                    + "11845632 479157 1290240 0 1290240 1362 0 0 0;11845632 612205 1556480 0 1556480 1362 0 44 44",
+            "6.17 | 1.5.7 | 11845632 480748 1339392 0 1339392 1362 0 0 0;11845632 495687 1429504 0 1429504 1362 0 0 0;"
+                    + "11845632 479157 1290240 0 1290240 1362 0 0 0;11845632 612205 1556480 0 1556480 1362 0 44 44"})
+    void linux614And617OnTheSamplesGiveTheirMmStatWithDeflate(String kernel, String release, String zstdLines)
+            throws Exception {
+        boolean zstd = CodecSpec.zstdRelease().equals(release);
+        String algos = "lzo-rle,lzo,lz4-kernel,deflate" + (zstd ? ",zstd:3,zstd:1,zstd:7,zstd:-1" : "");
+        Run run = gmc("measure", "--format", "json", "--algo", algos, "../samples");
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode results = new ObjectMapper().readTree(run.out()).get("results");
+        List<String> want = new ArrayList<>(List.of("11845632 771442 1515520 0 1515520 1362 0 55 55",
+                "11845632 766884 1486848 0 1486848 1362 0 55 55", "11845632 749481 1429504 0 1429504 1362 0 51 51",
+                "11845632 537036 1605632 0 1605632 1362 0 0 0"));
+        if (zstd) {
+            want.addAll(List.of(zstdLines.split(";")));
+        }
+        assertThat(results.size()).isEqualTo(want.size());
+        for (int i = 0; i < want.size(); i++) {
+            assertThat(results.get(i).get("mm_stat").asText()).as("%s %s", kernel, algos.split(",")[i])
+                    .isEqualTo(want.get(i));
+        }
     }
 
     /**

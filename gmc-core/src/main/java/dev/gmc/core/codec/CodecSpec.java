@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * <p>Text form (as on the command line): {@code lz4}, {@code lz4:ACCEL}, {@code lz4-kernel},
  * {@code lz4-kernel:ACCEL}, {@code lz4hc}, {@code lz4hc:LEVEL}, {@code zstd}, {@code zstd:LEVEL},
- * {@code zstd-crypto}, {@code lzo}, {@code lzo-rle}. A
+ * {@code zstd-crypto}, {@code lzo}, {@code lzo-rle}, {@code deflate}, {@code deflate:LEVEL}. A
  * dictionary is attached with {@link #withDictionary(byte[])} and shows as a {@code +dict} suffix.
  */
 public final class CodecSpec {
@@ -33,7 +33,12 @@ public final class CodecSpec {
         /** Port of the kernel's lib/lzo LZO1X-1 compressor (zram {@code lzo}); no levels. */
         LZO("lzo", 1, 1, 1),
         /** The same with the kernel's zero-run extension, bitstream version 1 (zram {@code lzo-rle}, its default). */
-        LZO_RLE("lzo-rle", 1, 1, 1);
+        LZO_RLE("lzo-rle", 1, 1, 1),
+        /**
+         * zram's deflate (raw deflate, window bits 11, memLevel 8) through JZlib, a port of the zlib the kernel's
+         * derives from; level 1..9 as {@code algorithm_params level=N}, default 6 ({@link DeflateCodec}).
+         */
+        DEFLATE("deflate", 6, 1, 9);
 
         private final String id;
         private final int defaultLevel;
@@ -64,10 +69,10 @@ public final class CodecSpec {
          * True when the decoder is bounds-checked Java or JNI code that turns any input bytes, however garbled, into
          * a page or an exception in bounded time: lz4-java's safe decoder and gmc's LZO1X decoder (checked against
          * the kernel's on 2 million mutated streams). The store then decodes without the class lock and retries if
-         * the object moved meanwhile; zstd decodes under the lock.
+         * the object moved meanwhile; zstd and deflate (native decoders) decode under the lock.
          */
         public boolean decodesArbitraryBytesSafely() {
-            return this != ZSTD && this != ZSTD_CRYPTO;
+            return this != ZSTD && this != ZSTD_CRYPTO && this != DEFLATE;
         }
 
 
@@ -78,7 +83,7 @@ public final class CodecSpec {
                 }
             }
             throw new IllegalArgumentException("codec: '" + id + "' (expected one of lz4, lz4-kernel, lz4hc, zstd, zstd-crypto, lzo,"
-                    + " lzo-rle)");
+                    + " lzo-rle, deflate)");
         }
     }
 
@@ -195,6 +200,8 @@ public final class CodecSpec {
             case LZO:
             case LZO_RLE:
                 return new KernelLzoCodec(this);
+            case DEFLATE:
+                return new DeflateCodec(this);
             default:
                 throw new AssertionError(algorithm);
         }

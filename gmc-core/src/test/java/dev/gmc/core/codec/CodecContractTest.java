@@ -26,7 +26,8 @@ class CodecContractTest {
                 CodecSpec.parse("zstd:1"), CodecSpec.parse("zstd:3"), CodecSpec.parse("zstd:3").withDictionary(dict),
                 CodecSpec.parse("zstd:3").withDictionary(ZstdDictionaryTest.trained()), CodecSpec.parse("zstd-crypto"),
                 CodecSpec.parse("lzo"),
-                CodecSpec.parse("lzo-rle"));
+                CodecSpec.parse("lzo-rle"), CodecSpec.parse("deflate"), CodecSpec.parse("deflate:1"),
+                CodecSpec.parse("deflate:9"));
     }
 
     @ParameterizedTest

@@ -75,12 +75,13 @@ class ArmKernelTest {
     static final String LINKED_ZSTD = CodecSpec.zstdRelease();
 
     /**
-     * The zstd release in a kernel's lib/zstd: 1.5.2 in 6.12 (Debian 6.12.107's include/linux/zstd_lib.h), 1.5.7 in
-     * 6.18 (its zram gives zstd 1.5.7's sizes and no other release's). A zstd line can hold only when gmc links the
-     * same release; the root pom pins 6.12's, and {@code -Dzstd.version=1.5.7-6} builds a gmc for 6.18.
+     * The zstd release in a kernel's lib/zstd: 1.5.2 in 6.12 (Debian 6.12.107's include/linux/zstd_lib.h) and 6.14,
+     * 1.5.7 in 6.17 and 6.18 (their zram gives zstd 1.5.7's sizes and no other release's). A zstd line can hold only
+     * when gmc links the same release; the root pom pins 6.12's, and {@code -Dzstd.version=1.5.7-6} builds a gmc for
+     * 6.17 and 6.18.
      */
     static String zstdReleaseOf(String kernel) {
-        return kernel.startsWith("6.12-") ? "1.5.2" : "1.5.7";
+        return kernel.startsWith("6.12-") || kernel.startsWith("6.14-") ? "1.5.2" : "1.5.7";
     }
 
     static void assumeZstdReleaseOf(String kernel, String codec) {
