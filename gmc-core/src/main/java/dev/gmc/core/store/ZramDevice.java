@@ -54,6 +54,7 @@ public final class ZramDevice implements AutoCloseable {
     private final BitSet blocksUsed;
     private final int backingPages;
     private final WritebackOrder writebackOrder;
+    private final SlotFree slotFree;
     // bd_count changes under the bitmap's lock (frees come from writes and discards of distinct slots, any thread);
     // bd_writes only in writeback, which has the device to itself.
     private long bdCount;
@@ -82,6 +83,23 @@ public final class ZramDevice implements AutoCloseable {
         LARGEST_FIRST
     }
 
+    /** When a write frees what its slot held; the kernel moved it in 6.14 and back by 6.17. */
+    public enum SlotFree {
+        /**
+         * Every checked kernel but 6.14 (5.10, 6.1, 6.8, 6.11, 6.12, 6.17, 6.18): the page is compressed and its new
+         * object allocated and written, then the slot's old contents are freed, so the old object still holds its
+         * slot while the new one is placed.
+         */
+        AFTER_STORE,
+        /**
+         * Linux 6.14 ({@code zram_write_page} begins with "First, free memory allocated to this slot"): the old
+         * object, written-back block or same-filled mark is freed before the page is compressed, so the new object
+         * may take the slot just freed in its class. A write refused after that (the pool over {@code mem_limit})
+         * leaves the slot empty: its old page is gone, as in that kernel.
+         */
+        BEFORE_COMPRESSION
+    }
+
     /** The largest backing device gmc emulates at 4 KiB pages (its blocks live in one Java array). */
     public static final int MAX_BACKING_PAGES = maxBackingPages(PageStore.PAGE_SIZE);
 
@@ -101,6 +119,11 @@ public final class ZramDevice implements AutoCloseable {
      * written back.
      */
     public ZramDevice(StoreConfig config, int pages, int backingPages, WritebackOrder order) {
+        this(config, pages, backingPages, order, SlotFree.AFTER_STORE);
+    }
+
+    /** As above, freeing a slot's old contents at the point {@code slotFree} says (Linux 6.14: before). */
+    public ZramDevice(StoreConfig config, int pages, int backingPages, WritebackOrder order, SlotFree slotFree) {
         if (config.policy() != IncompressiblePolicy.STORE_RAW) {
             throw new IllegalArgumentException("policy: " + config.policy()
                     + " (a zram device stores every page; use store-raw)");
@@ -117,26 +140,39 @@ public final class ZramDevice implements AutoCloseable {
         this.flags = new byte[pages];
         this.backingPages = backingPages;
         this.writebackOrder = Objects.requireNonNull(order, "order");
+        this.slotFree = Objects.requireNonNull(slotFree, "slotFree");
         this.backing = backingPages == 0 ? null : new byte[backingPages * pageSize];
         this.blocksUsed = backingPages == 0 ? null : new BitSet(backingPages);
     }
 
-    /** Writes a page to slot {@code index}; returns false (old contents kept) when the store refused it. */
+    /**
+     * Writes a page to slot {@code index}; returns false when the store refused it (the pool over {@code mem_limit}):
+     * the slot then keeps its old contents, or is empty under {@link SlotFree#BEFORE_COMPRESSION}.
+     */
     public boolean write(int index, byte[] page, int off) {
         checkIndex(index);
+        if (slotFree == SlotFree.BEFORE_COMPRESSION) {
+            freeSlot(index);
+        }
         long id = store.store(page, off);
         if (id < 0) {
             return false;
         }
-        long old = slots[index];
+        freeSlot(index);
         slots[index] = id;
+        return true;
+    }
+
+    /** {@code zram_free_page} of a write: clears the flags, frees the object or block; no notify_free. */
+    private void freeSlot(int index) {
+        long old = slots[index];
+        slots[index] = 0;
         flags[index] = 0; // slot_free clears IDLE and INCOMPRESSIBLE; mark_slot_accessed clears IDLE
         if (old > 0) {
             store.freeReplaced(old); // no notify_free: the kernel counts those for discards only
         } else if (old < 0) {
             freeBlock(-old);
         }
-        return true;
     }
 
     /** Reads slot {@code index} into {@code dst}; a never-written or discarded slot reads as zeros. */

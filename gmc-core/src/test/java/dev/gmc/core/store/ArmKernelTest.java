@@ -84,6 +84,25 @@ class ArmKernelTest {
         return kernel.startsWith("6.12-") || kernel.startsWith("6.14-") ? "1.5.2" : "1.5.7";
     }
 
+    /** A kernel name's version as 100 * major + minor: "6.12-armmp" is 612. */
+    static int versionOf(String kernel) {
+        String[] v = kernel.substring(0, kernel.indexOf('-')).split("\\.");
+        return 100 * Integer.parseInt(v[0]) + Integer.parseInt(v[1]);
+    }
+
+    /**
+     * The order a kernel writes back in: slot order up to 6.12 (checked: 6.8, 6.11, 6.12), size buckets largest
+     * first from 6.14 (checked: 6.14, 6.17, 6.18; 6.13 was not booted).
+     */
+    static ZramDevice.WritebackOrder writebackOrderOf(String kernel) {
+        return versionOf(kernel) >= 614 ? ZramDevice.WritebackOrder.LARGEST_FIRST : ZramDevice.WritebackOrder.SLOT_INDEX;
+    }
+
+    /** When a kernel's write frees the slot's old contents: first in 6.14 only, of the kernels checked. */
+    static ZramDevice.SlotFree slotFreeOf(String kernel) {
+        return versionOf(kernel) == 614 ? ZramDevice.SlotFree.BEFORE_COMPRESSION : ZramDevice.SlotFree.AFTER_STORE;
+    }
+
     static void assumeZstdReleaseOf(String kernel, String codec) {
         if (codec.startsWith("zstd") && !codec.startsWith("zstd-crypto")) { // zstd-crypto brings its own release
             Assumptions.assumeTrue(LINKED_ZSTD.equals(zstdReleaseOf(kernel)), () -> kernel + "'s lib/zstd is "
@@ -221,7 +240,8 @@ class ArmKernelTest {
             "fragment, 6.12-armmp, lz4", "fragment, 6.12-armmp-lpae, lz4",
             "fragment, 6.12-armmp, zstd", "fragment, 6.12-armmp-lpae, zstd",
             "fragment, 6.18-arm64, lz4", "fragment, 6.18-arm64, zstd", "fragment, 6.12-arm64-16k, lz4",
-            "fragment, 6.18-arm64-16k, lz4", "fragment, 6.8-x86-64, lz4",
+            "fragment, 6.18-arm64-16k, lz4", "fragment, 6.8-x86-64, lz4", "fragment, 6.11-x86-64, lz4",
+            "fragment, 6.14-x86-64, lz4", "fragment, 6.17-x86-64, lz4",
             "fragment, 6.1-arm64, lzo-rle", "fragment, 6.1-arm64, lzo", "fragment, 6.1-arm64, lz4",
             "fragment, 5.10-armmp, lzo-rle", "fragment, 5.10-armmp, lzo", "fragment, 5.10-armmp, lz4",
             "fragment, 5.10-armmp-lpae, lzo-rle", "fragment, 5.10-armmp-lpae, lzo", "fragment, 5.10-armmp-lpae, lz4",
@@ -230,7 +250,7 @@ class ArmKernelTest {
         assumeZstdReleaseOf(kernel, comp);
         List<String> want = golden("/golden/arm-" + workload + "." + kernel + ".txt", comp);
         int tokens = want.get(0).split(" ").length; // "churn COMP N written|compacted" and 9 numbers, or 8 from 5.10
-        List<String> got = churn("/golden/arm-" + workload + ".ops", comp, classesOf(kernel)).stream()
+        List<String> got = churn("/golden/arm-" + workload + ".ops", comp, kernel).stream()
                 .map(l -> firstFields(l, tokens)).toList();
         assertThat(got).isEqualTo(want);
     }
@@ -247,7 +267,7 @@ class ArmKernelTest {
      */
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.12-armmp-lpae", "6.18-arm64",
-            "6.12-arm64-16k", "6.18-arm64-16k", "6.8-x86-64"})
+            "6.12-arm64-16k", "6.18-arm64-16k", "6.8-x86-64", "6.11-x86-64", "6.14-x86-64", "6.17-x86-64"})
     void writebackGivesTheKernelsMmStatAndBdStat(String kernel) throws IOException {
         replayWriteback(kernel, "/golden/zram-writeback.ops", "/golden/arm-writeback." + kernel + ".txt");
     }
@@ -327,10 +347,7 @@ class ArmKernelTest {
         byte[][] model = new byte[1000][];
         byte[] back = new byte[ps];
         byte[] zero = new byte[ps];
-        // 6.12 and earlier (6.8) write back in slot order; 6.18 sorts the chosen slots into size buckets, largest first
-        ZramDevice.WritebackOrder order = kernel.startsWith("6.18-") ? ZramDevice.WritebackOrder.LARGEST_FIRST
-                : ZramDevice.WritebackOrder.SLOT_INDEX;
-        try (ZramDevice dev = new ZramDevice(config, 1000, 300, order)) {
+        try (ZramDevice dev = new ZramDevice(config, 1000, 300, writebackOrderOf(kernel), slotFreeOf(kernel))) {
             int n = 0;
             for (String op : ops) {
                 n++;
@@ -396,7 +413,8 @@ class ArmKernelTest {
      * Replays an ops resource on a fresh 1,000-page device; the mm_stat lines at its checkpoints, the pool's
      * invariants checked after each compaction and every page read back on the way out.
      */
-    static List<String> churn(String ops, String comp, SizeClassTable classes) throws IOException {
+    static List<String> churn(String ops, String comp, String kernel) throws IOException {
+        SizeClassTable classes = classesOf(kernel);
         int ps = classes.pageSize();
         byte[] pages = workloadPages(ps);
         List<String> lines;
@@ -409,7 +427,7 @@ class ArmKernelTest {
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse(codec)).withClasses(classes);
         List<String> got = new ArrayList<>();
         byte[][] model = new byte[1000][];
-        try (ZramDevice dev = new ZramDevice(config, 1000)) {
+        try (ZramDevice dev = new ZramDevice(config, 1000, 0, writebackOrderOf(kernel), slotFreeOf(kernel))) {
             int n = 0;
             for (String op : lines) {
                 if (op.equals("C")) {
