@@ -66,7 +66,7 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     @Option(names = "--kernel-algo",
             description = "The kernel's comp_algorithm (default: the kernel's name for --algo: lz4 for lz4-kernel "
-                    + "and lz4, lzo, lzo-rle, lz4hc, zstd for zstd and zstd-crypto, deflate).")
+                    + "and lz4, lzo, lzo-rle, lz4hc for lz4hc and lz4hc-kernel, zstd for zstd and zstd-crypto, deflate).")
     String kernelAlgo;
 
     @Option(names = "--algo", defaultValue = "lz4-kernel",
@@ -283,7 +283,7 @@ final class KernelCheckCommand implements Callable<Integer> {
     static String kernelAlgoFor(CodecSpec codec) {
         return switch (codec.algorithm()) {
             case LZ4, LZ4_KERNEL -> "lz4";
-            case LZ4HC -> "lz4hc";
+            case LZ4HC, LZ4HC_KERNEL -> "lz4hc";
             case ZSTD, ZSTD_CRYPTO -> "zstd";
             case LZO -> "lzo";
             case LZO_RLE -> "lzo-rle";
@@ -296,7 +296,8 @@ final class KernelCheckCommand implements Callable<Integer> {
      * nothing), else the acceleration of an LZ4 prediction codec when the kernel runs lz4 (zram's lz4 backend passes
      * {@code level} to {@code LZ4_compress_fast} as its acceleration), or the level of a zstd prediction codec when the
      * kernel runs zstd (its backend uses {@code zstd_get_params(level, PAGE_SIZE)}, level 3 when none is given), or
-     * of a deflate prediction codec when the kernel runs deflate (6, {@code Z_DEFAULT_COMPRESSION}, when none is given).
+     * of an lz4hc-kernel or deflate prediction codec when the kernel runs lz4hc or deflate (their defaults: 9, and 6
+     * = {@code Z_DEFAULT_COMPRESSION}).
      */
     static String algorithmParams(String kernelAlgo, CodecSpec gmcCodec, String explicit) {
         if (explicit != null) {
@@ -309,6 +310,10 @@ final class KernelCheckCommand implements Callable<Integer> {
         }
         if (kernelAlgo.equals("zstd") && gmcCodec.algorithm() == CodecSpec.Algorithm.ZSTD && gmcCodec.level() != 3) {
             return "algo=zstd level=" + gmcCodec.level();
+        }
+        if (kernelAlgo.equals("lz4hc") && gmcCodec.algorithm() == CodecSpec.Algorithm.LZ4HC_KERNEL
+                && gmcCodec.level() != CodecSpec.Algorithm.LZ4HC_KERNEL.defaultLevel()) {
+            return "algo=lz4hc level=" + gmcCodec.level();
         }
         if (kernelAlgo.equals("deflate") && gmcCodec.algorithm() == CodecSpec.Algorithm.DEFLATE
                 && gmcCodec.level() != CodecSpec.Algorithm.DEFLATE.defaultLevel()) {

@@ -9,7 +9,8 @@ import java.util.Objects;
  * Immutable and thread-safe; {@link #newCodec()} makes a fresh, single-threaded codec.
  *
  * <p>Text form (as on the command line): {@code lz4}, {@code lz4:ACCEL}, {@code lz4-kernel},
- * {@code lz4-kernel:ACCEL}, {@code lz4hc}, {@code lz4hc:LEVEL}, {@code zstd}, {@code zstd:LEVEL},
+ * {@code lz4-kernel:ACCEL}, {@code lz4hc}, {@code lz4hc:LEVEL}, {@code lz4hc-kernel}, {@code lz4hc-kernel:LEVEL},
+ * {@code zstd}, {@code zstd:LEVEL},
  * {@code zstd-crypto}, {@code lzo}, {@code lzo-rle}, {@code deflate}, {@code deflate:LEVEL}. A
  * dictionary is attached with {@link #withDictionary(byte[])} and shows as a {@code +dict} suffix.
  */
@@ -23,6 +24,8 @@ public final class CodecSpec {
         LZ4_KERNEL("lz4-kernel", 1, 1, 65537),
         /** lz4-java JNI high-compression mode, level 1..12. */
         LZ4HC("lz4hc", 9, 1, 12),
+        /** Port of the kernel's lib/lz4 HC compressor (LZ4 HC v1.7.3: zram's {@code lz4hc}), level 1..16, default 9. */
+        LZ4HC_KERNEL("lz4hc-kernel", 9, 1, 16),
         /** zstd-jni, level -7..22 (negative = fast levels): zram's zstd from Linux 6.12 on. */
         ZSTD("zstd", 3, -7, 22),
         /**
@@ -62,7 +65,7 @@ public final class CodecSpec {
 
         /** True for the LZ4 block format (any LZ4 decoder restores the output). */
         public boolean isLz4Format() {
-            return this == LZ4 || this == LZ4_KERNEL || this == LZ4HC;
+            return this == LZ4 || this == LZ4_KERNEL || this == LZ4HC || this == LZ4HC_KERNEL;
         }
 
         /**
@@ -82,8 +85,8 @@ public final class CodecSpec {
                     return a;
                 }
             }
-            throw new IllegalArgumentException("codec: '" + id + "' (expected one of lz4, lz4-kernel, lz4hc, zstd, zstd-crypto, lzo,"
-                    + " lzo-rle, deflate)");
+            throw new IllegalArgumentException("codec: '" + id + "' (expected one of lz4, lz4-kernel, lz4hc, lz4hc-kernel, zstd, zstd-crypto,"
+                    + " lzo, lzo-rle, deflate)");
         }
     }
 
@@ -192,6 +195,7 @@ public final class CodecSpec {
             case LZ4HC:
                 return new Lz4JavaCodec(this);
             case LZ4_KERNEL:
+            case LZ4HC_KERNEL:
                 return new KernelLz4Codec(this);
             case ZSTD:
                 return new ZstdCodec(this);

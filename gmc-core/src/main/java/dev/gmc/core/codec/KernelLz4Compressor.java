@@ -235,7 +235,7 @@ public final class KernelLz4Compressor {
      * step with AVX2). The count is the same by definition; the surfaces' long matches (2 a page of 512 bytes or
      * more on {@code samples}) get 1.07–1.14× faster to compress (four side-by-side runs) (docs/PERFORMANCE.md, stop 26).
      */
-    private static int count(byte[] b, int in, int match, int limit) {
+    static int count(byte[] b, int in, int match, int limit) {
         if (in < limit - 7) {
             long diff = (long) LONG.get(b, match) ^ (long) LONG.get(b, in);
             if (diff != 0) {

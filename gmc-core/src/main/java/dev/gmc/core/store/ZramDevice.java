@@ -55,6 +55,7 @@ public final class ZramDevice implements AutoCloseable {
     private final int backingPages;
     private final WritebackOrder writebackOrder;
     private final SlotFree slotFree;
+    private final boolean writebackParameters;
     // bd_count changes under the bitmap's lock (frees come from writes and discards of distinct slots, any thread);
     // bd_writes only in writeback, which has the device to itself.
     private long bdCount;
@@ -68,7 +69,7 @@ public final class ZramDevice implements AutoCloseable {
     private static final byte IDLE = 1;
     private static final byte INCOMPRESSIBLE = 2;
 
-    /** In which order {@link #writeback} takes the slots it chose; the kernel changed it after 6.12. */
+    /** In which order {@link #writeback} takes the slots it chose; the kernel changed it between 6.12 and 6.14. */
     public enum WritebackOrder {
         /**
          * Linux 6.12 and earlier: ascending slot index, a free block taken before each slot is looked at (so a full
@@ -76,7 +77,8 @@ public final class ZramDevice implements AutoCloseable {
          */
         SLOT_INDEX,
         /**
-         * Linux 6.18 (the post-processing rework after 6.12): every chosen slot is first placed in a 64-byte bucket of
+         * Linux 6.14 and later (the post-processing rework after 6.12; checked on 6.14, 6.17 and 6.18): every chosen
+         * slot is first placed in a 64-byte bucket of
          * its object size (a huge page's is PAGE_SIZE), then the largest bucket goes first, within a bucket the highest
          * index first, as recompression does; a block is taken only for a slot about to be written.
          */
@@ -100,6 +102,31 @@ public final class ZramDevice implements AutoCloseable {
         BEFORE_COMPRESSION
     }
 
+    /**
+     * What a device does where the kernels gmc was checked against differ (ArmKernelTest's golden runs): the order
+     * of writeback, how {@code writeback} reads what is written to it, and when a write frees the slot's old
+     * contents. The kernels between the checked ones (6.13, 6.15, 6.16) were not booted.
+     *
+     * @param order               the order in which writeback takes the slots it chose
+     * @param writebackParameters true: several space-separated parameters ({@code page_indexes=A-B type=huge}, 6.17
+     *                            and later); false: one word ({@code huge}, {@code page_index=N}; 6.14 and earlier)
+     * @param slotFree            when a write frees the slot's old contents
+     */
+    public record Behaviour(WritebackOrder order, boolean writebackParameters, SlotFree slotFree) {
+        /** Linux 5.10 to 6.12 (checked: 5.10, 6.1, 6.8, 6.11, 6.12). */
+        public static final Behaviour LINUX_6_12 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE);
+        /** Linux 6.14: 6.18's writeback order and limit check with the one-word grammar, and the early free. */
+        public static final Behaviour LINUX_6_14 =
+                new Behaviour(WritebackOrder.LARGEST_FIRST, false, SlotFree.BEFORE_COMPRESSION);
+        /** Linux 6.17 and 6.18, the default. */
+        public static final Behaviour LINUX_6_18 = new Behaviour(WritebackOrder.LARGEST_FIRST, true, SlotFree.AFTER_STORE);
+
+        public Behaviour {
+            Objects.requireNonNull(order, "order");
+            Objects.requireNonNull(slotFree, "slotFree");
+        }
+    }
+
     /** The largest backing device gmc emulates at 4 KiB pages (its blocks live in one Java array). */
     public static final int MAX_BACKING_PAGES = maxBackingPages(PageStore.PAGE_SIZE);
 
@@ -109,7 +136,7 @@ public final class ZramDevice implements AutoCloseable {
     }
 
     public ZramDevice(StoreConfig config, int pages) {
-        this(config, pages, 0, WritebackOrder.LARGEST_FIRST);
+        this(config, pages, 0, Behaviour.LINUX_6_18);
     }
 
     /**
@@ -119,11 +146,11 @@ public final class ZramDevice implements AutoCloseable {
      * written back.
      */
     public ZramDevice(StoreConfig config, int pages, int backingPages, WritebackOrder order) {
-        this(config, pages, backingPages, order, SlotFree.AFTER_STORE);
+        this(config, pages, backingPages, order == WritebackOrder.SLOT_INDEX ? Behaviour.LINUX_6_12 : Behaviour.LINUX_6_18);
     }
 
-    /** As above, freeing a slot's old contents at the point {@code slotFree} says (Linux 6.14: before). */
-    public ZramDevice(StoreConfig config, int pages, int backingPages, WritebackOrder order, SlotFree slotFree) {
+    /** As above, behaving as the kernels of {@code behaviour}. */
+    public ZramDevice(StoreConfig config, int pages, int backingPages, Behaviour behaviour) {
         if (config.policy() != IncompressiblePolicy.STORE_RAW) {
             throw new IllegalArgumentException("policy: " + config.policy()
                     + " (a zram device stores every page; use store-raw)");
@@ -139,8 +166,9 @@ public final class ZramDevice implements AutoCloseable {
         this.slots = new long[pages];
         this.flags = new byte[pages];
         this.backingPages = backingPages;
-        this.writebackOrder = Objects.requireNonNull(order, "order");
-        this.slotFree = Objects.requireNonNull(slotFree, "slotFree");
+        this.writebackOrder = behaviour.order();
+        this.slotFree = behaviour.slotFree();
+        this.writebackParameters = behaviour.writebackParameters();
         this.backing = backingPages == 0 ? null : new byte[backingPages * pageSize];
         this.blocksUsed = backingPages == 0 ? null : new BitSet(backingPages);
     }
@@ -677,9 +705,9 @@ public final class ZramDevice implements AutoCloseable {
      * {@code echo TEXT > writeback} as this device's kernel parses it, with the kernel's refusals as the report's
      * error ({@code "EINVAL"}, {@code "ERANGE"}; nothing is written then).
      * <ul>
-     *   <li>{@link WritebackOrder#SLOT_INDEX} (6.12): one word, {@link WritebackRequest#parse}; anything else is
-     *       EINVAL.</li>
-     *   <li>{@link WritebackOrder#LARGEST_FIRST} (6.18): space-separated parameters, read in order.
+     *   <li>6.14 and earlier ({@link Behaviour#writebackParameters} false): one word, {@link WritebackRequest#parse};
+     *       anything else is EINVAL.</li>
+     *   <li>6.17 and later: space-separated parameters, read in order.
      *       {@code page_index=N} and {@code page_indexes=A-B} (inclusive) each scan their range at once, taking any
      *       stored slot, and become the range of what follows; {@code type=MODE}, or a bare mode word (the older
      *       form), scans the current range (the whole device if none was given) for that mode and ends the parsing.
@@ -695,7 +723,7 @@ public final class ZramDevice implements AutoCloseable {
         if (backing == null) {
             throw new IllegalStateException("writeback: this zram device has no backing device (ENODEV)");
         }
-        if (writebackOrder == WritebackOrder.SLOT_INDEX) {
+        if (!writebackParameters) {
             WritebackRequest req;
             try {
                 req = WritebackRequest.parse(text.endsWith("\n") ? text.substring(0, text.length() - 1) : text,

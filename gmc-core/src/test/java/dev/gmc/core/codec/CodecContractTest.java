@@ -23,6 +23,7 @@ class CodecContractTest {
         byte[] dict = TestPages.pages(9, 24);
         return Stream.of(CodecSpec.parse("lz4"), CodecSpec.parse("lz4:8"), CodecSpec.parse("lz4-kernel"),
                 CodecSpec.parse("lz4-kernel:4"), CodecSpec.parse("lz4hc:9"), CodecSpec.parse("lz4hc:3"),
+                CodecSpec.parse("lz4hc-kernel"), CodecSpec.parse("lz4hc-kernel:1"), CodecSpec.parse("lz4hc-kernel:16"),
                 CodecSpec.parse("zstd:1"), CodecSpec.parse("zstd:3"), CodecSpec.parse("zstd:3").withDictionary(dict),
                 CodecSpec.parse("zstd:3").withDictionary(ZstdDictionaryTest.trained()), CodecSpec.parse("zstd-crypto"),
                 CodecSpec.parse("lzo"),
@@ -117,7 +118,8 @@ class CodecContractTest {
 
     @Test
     void lz4FormatCodecsCrossDecodeWithEveryOtherLz4Decoder() {
-        List<CodecSpec> lz4s = List.of(CodecSpec.parse("lz4"), CodecSpec.parse("lz4-kernel"), CodecSpec.parse("lz4hc:9"));
+        List<CodecSpec> lz4s = List.of(CodecSpec.parse("lz4"), CodecSpec.parse("lz4-kernel"), CodecSpec.parse("lz4hc:9"),
+                CodecSpec.parse("lz4hc-kernel"));
         List<net.jpountz.lz4.LZ4SafeDecompressor> decoders = List.of(LZ4Factory.nativeInstance().safeDecompressor(),
                 LZ4Factory.safeInstance().safeDecompressor());
         byte[] back = new byte[4096];

@@ -91,16 +91,14 @@ class ArmKernelTest {
     }
 
     /**
-     * The order a kernel writes back in: slot order up to 6.12 (checked: 6.8, 6.11, 6.12), size buckets largest
-     * first from 6.14 (checked: 6.14, 6.17, 6.18; 6.13 was not booted).
+     * The zram behaviours of a kernel: 6.12 and earlier (checked: 5.10, 6.1, 6.8, 6.11, 6.12) write back in slot order
+     * and read one word; 6.14 sorts into size buckets, reads one word and frees a slot's old object first; 6.17 and
+     * 6.18 sort into buckets and read parameters.
      */
-    static ZramDevice.WritebackOrder writebackOrderOf(String kernel) {
-        return versionOf(kernel) >= 614 ? ZramDevice.WritebackOrder.LARGEST_FIRST : ZramDevice.WritebackOrder.SLOT_INDEX;
-    }
-
-    /** When a kernel's write frees the slot's old contents: first in 6.14 only, of the kernels checked. */
-    static ZramDevice.SlotFree slotFreeOf(String kernel) {
-        return versionOf(kernel) == 614 ? ZramDevice.SlotFree.BEFORE_COMPRESSION : ZramDevice.SlotFree.AFTER_STORE;
+    static ZramDevice.Behaviour behaviourOf(String kernel) {
+        int v = versionOf(kernel);
+        return v <= 612 ? ZramDevice.Behaviour.LINUX_6_12 : v == 614 ? ZramDevice.Behaviour.LINUX_6_14
+                : ZramDevice.Behaviour.LINUX_6_18;
     }
 
     static void assumeZstdReleaseOf(String kernel, String codec) {
@@ -235,6 +233,8 @@ class ArmKernelTest {
             "churn, 6.18-arm64, lz4", "churn, 6.18-arm64, zstd",
             "churn, 6.12-arm64-16k, lz4", "churn, 6.12-arm64-16k, zstd", "churn, 6.18-arm64-16k, lz4",
             "churn, 6.18-arm64-16k, zstd", "churn, 6.8-x86-64, lz4", "churn, 6.8-x86-64, zstd-crypto",
+            "churn, 6.14-x86-64, lz4", "churn, 6.14-x86-64, zstd", "churn, 6.14-x86-64, deflate",
+            "churn, 6.17-x86-64, lz4", "churn, 6.17-x86-64, zstd", "churn, 6.17-x86-64, deflate",
             "fragment, 6.1-armmp, lzo-rle", "fragment, 6.1-armmp, lzo", "fragment, 6.1-armmp, lz4",
             "fragment, 6.1-armmp-lpae, lzo-rle", "fragment, 6.1-armmp-lpae, lzo", "fragment, 6.1-armmp-lpae, lz4",
             "fragment, 6.12-armmp, lz4", "fragment, 6.12-armmp-lpae, lz4",
@@ -282,7 +282,7 @@ class ArmKernelTest {
      */
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.18-arm64", "6.12-arm64-16k",
-            "6.18-arm64-16k"})
+            "6.18-arm64-16k", "6.14-x86-64", "6.17-x86-64"})
     void theWritebackLimitStopsWritebackWhereTheKernelsDoes(String kernel) throws IOException {
         List<String> refusals = replayWriteback(kernel, "/golden/zram-writeback-limit.ops",
                 "/golden/arm-writeback-limit." + kernel + ".txt");
@@ -290,20 +290,21 @@ class ArmKernelTest {
     }
 
     /**
-     * What one may write to {@code writeback} ({@code zram-writeback-grammar.ops}): 6.18 reads several parameters in
+     * What one may write to {@code writeback} ({@code zram-writeback-grammar.ops}): 6.17 and 6.18 read several parameters in
      * order ({@code page_index=N}, {@code page_indexes=A-B}, {@code type=MODE} or a bare mode), scanning each range
      * as it is read, so that {@code page_indexes=50-59 type=huge} writes back every stored slot of 50..59 and
      * overlapping ranges list a slot twice (its second entry still meets the limit check: EIO with the limit used
      * up, though nothing is left to write); bad numbers are EINVAL, ranges past the device or reversed ERANGE, and
-     * unknown parameters are ignored. 6.12 takes one word and refuses all of that with EINVAL, but accepts
-     * {@code page_index=+95}. Every S and Q line and every refusal, with its errno, must be the kernel's.
+     * unknown parameters are ignored. 6.12 and 6.14 take one word and refuse all of that with EINVAL, but accept
+     * {@code page_index=+95} (6.14 then writes back in 6.18's order). Every S and Q line and every refusal, with its
+     * errno, must be the kernel's.
      */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.18-arm64"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.18-arm64", "6.14-x86-64", "6.17-x86-64"})
     void writebackParametersAreReadAsTheKernelReadsThem(String kernel) throws IOException {
         List<String> refusals = replayWriteback(kernel, "/golden/zram-writeback-grammar.ops",
                 "/golden/arm-writeback-grammar." + kernel + ".txt");
-        if (kernel.startsWith("6.18-")) {
+        if (behaviourOf(kernel).writebackParameters()) {
             assertThat(refusals).anyMatch(l -> l.endsWith("EINVAL")).anyMatch(l -> l.endsWith("ERANGE"))
                     .anyMatch(l -> l.contains("page_index=601 page_index=601 failed EIO"))
                     .anyMatch(l -> l.contains("page_index=604 page_index=604 failed ENOSPC"))
@@ -347,7 +348,7 @@ class ArmKernelTest {
         byte[][] model = new byte[1000][];
         byte[] back = new byte[ps];
         byte[] zero = new byte[ps];
-        try (ZramDevice dev = new ZramDevice(config, 1000, 300, writebackOrderOf(kernel), slotFreeOf(kernel))) {
+        try (ZramDevice dev = new ZramDevice(config, 1000, 300, behaviourOf(kernel))) {
             int n = 0;
             for (String op : ops) {
                 n++;
@@ -427,7 +428,7 @@ class ArmKernelTest {
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse(codec)).withClasses(classes);
         List<String> got = new ArrayList<>();
         byte[][] model = new byte[1000][];
-        try (ZramDevice dev = new ZramDevice(config, 1000, 0, writebackOrderOf(kernel), slotFreeOf(kernel))) {
+        try (ZramDevice dev = new ZramDevice(config, 1000, 0, behaviourOf(kernel))) {
             int n = 0;
             for (String op : lines) {
                 if (op.equals("C")) {

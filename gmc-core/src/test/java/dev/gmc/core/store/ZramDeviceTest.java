@@ -27,7 +27,8 @@ class ZramDeviceTest {
     }
 
     private static ZramDevice device(long memLimit, SlotFree free) {
-        return new ZramDevice(LZ4.withMemLimitBytes(memLimit), 4, 0, WritebackOrder.LARGEST_FIRST, free);
+        return new ZramDevice(LZ4.withMemLimitBytes(memLimit), 4, 0, new ZramDevice.Behaviour(
+                WritebackOrder.LARGEST_FIRST, true, free));
     }
 
     @Test
