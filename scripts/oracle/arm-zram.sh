@@ -9,8 +9,9 @@
 # usage: scripts/oracle/arm-zram.sh OUTDIR FILE...     (root, Debian 12; downloads ~240 MB of .deb packages)
 #   KERNELS="6.1-armmp ... 6.18-arm64 6.12-arm64-16k 6.18-arm64-16k" (the default: all of them) picks kernels;
 #   the -16k ones are arm64 kernels with 16 KiB pages (written one 16 KiB page per write; `gmc measure --page-size 16k`).
-#   6.8-x86-64 is not ARM: Ubuntu 24.04's generic x86-64 kernel (from archive.ubuntu.com, ~170 MB), a kernel between
-#   6.3 and 6.11, whose zstd goes through the crypto API (`gmc measure --algo zstd-crypto`; docs/results/x86-64-zram/).
+#   6.8-x86-64, 6.11-x86-64, 6.14-x86-64 and 6.17-x86-64 are not ARM: Ubuntu 24.04's generic x86-64 kernel and its HWE
+#   kernels (from archive.ubuntu.com's noble-updates, ~170 MB each). 6.8 and 6.11 reach zstd through the crypto API
+#   (`gmc measure --algo zstd-crypto`); all four also run lz4hc, deflate and 842 (docs/results/x86-64-zram/).
 #   FILE: raw pages (a multiple of 4096 bytes; decompress .gz samples first). Output: OUTDIR/linux-KERNEL.txt
 #   A compressor written ALGO:N (6.12: zstd:1, zstd:7, zstd:-1) is given "algo=ALGO level=N" in algorithm_params.
 #   CHURN_OPS=ops CHURN_SRC=pages: also replay OPS on a fresh 1000-page device per compressor: a line "SLOT SRC"

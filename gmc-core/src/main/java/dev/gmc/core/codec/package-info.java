@@ -15,6 +15,10 @@
  * to the kernel's, so compressed sizes equal what zram reports. All LZ4 variants share the standard block
  * format and decode with lz4-java's safe decompressor. {@code lzo} and {@code lzo-rle} (zram's default) are
  * {@link dev.gmc.core.codec.KernelLzoCompressor}, a port of the kernel's lib/lzo LZO1X-1 compressor, likewise
- * bit-identical, with gmc's own bounds-checked LZO1X decoder.
+ * bit-identical, with gmc's own bounds-checked LZO1X decoder. {@code lz4hc-kernel:L} (zram's {@code lz4hc}) is
+ * {@link dev.gmc.core.codec.KernelLz4HcCompressor}, a port of the kernel's LZ4 HC v1.7.3 compressor, bit-identical
+ * too. {@code deflate:L} (zram's deflate: raw deflate, window bits 11, memLevel 8) is {@link
+ * dev.gmc.core.codec.DeflateCodec}: JZlib, a Java port of the zlib the kernel's derives from, whose output equals the
+ * kernel's, decoded by the JDK's {@link java.util.zip.Inflater}.
  */
 package dev.gmc.core.codec;
