@@ -1,0 +1,113 @@
+package dev.gmc.bench;
+
+import static dev.gmc.bench.Medians.max;
+import static dev.gmc.bench.Medians.median;
+import static dev.gmc.bench.Medians.min;
+
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.codec.PageCodec;
+import java.util.zip.Deflater;
+
+/**
+ * gmc's {@code lz4hc-kernel} (a pure-Java port of the kernel's LZ4 HC v1.7.3) against lz4-java's JNI {@code lz4hc:9}
+ * (liblz4 1.10), and its {@code deflate} (JZlib, pure Java, the kernel's window bits 11 and memLevel 8) against the
+ * JDK's native {@link Deflater} at the same level (zlib, 32 KiB window: other output, the same work per byte), timed
+ * back to back on the same pages in paired rounds (see {@link StorePathPaired} for why), with decompression
+ * (lz4-java's safe decoder; the JDK's {@code Inflater}).
+ *
+ * <p>Run from the repository root: {@code java -cp gmc-bench/target/gmc-bench.jar dev.gmc.bench.KernelHcDeflatePaired [rounds]}
+ */
+public final class KernelHcDeflatePaired {
+    private KernelHcDeflatePaired() {
+    }
+
+    private interface Op {
+        int run(byte[] page, int index);
+    }
+
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 11;
+        System.out.printf("paired rounds: %d (after 3 warm-up rounds); median [min, max] of each round's speed ratio "
+                + "to its reference%n", rounds);
+        for (String name : new String[] {"samples", "real-mix"}) {
+            byte[][] pages = Datasets.load(name);
+            int reps = Math.max(1, 6_000 / pages.length);
+            PageCodec javaHc = CodecSpec.parse("lz4hc:9").newCodec();
+            PageCodec kernelHc = CodecSpec.parse("lz4hc-kernel").newCodec();
+            PageCodec deflate = CodecSpec.parse("deflate").newCodec();
+            Deflater jdk = new Deflater(6, true);
+            byte[] out = new byte[16384];
+            byte[] back = new byte[4096];
+            byte[][] hcBlocks = blocks(pages, (p, i) -> kernelHc.compress(p, 0, 4096, out, 0, out.length), out);
+            byte[][] dfBlocks = blocks(pages, (p, i) -> deflate.compress(p, 0, 4096, out, 0, out.length), out);
+            String[] names = {"lz4-java lz4hc:9 compress (reference)", "gmc lz4hc-kernel compress",
+                "JDK Deflater level 6 (reference)", "gmc deflate compress (JZlib)",
+                "lz4-java decompress of lz4hc-kernel blocks", "gmc deflate decompress (JDK Inflater)"};
+            Op[] ops = {
+                (p, i) -> javaHc.compress(p, 0, 4096, out, 0, out.length),
+                (p, i) -> kernelHc.compress(p, 0, 4096, out, 0, out.length),
+                (p, i) -> {
+                    jdk.reset();
+                    jdk.setInput(p, 0, 4096);
+                    jdk.finish();
+                    return jdk.deflate(out, 0, out.length);
+                },
+                (p, i) -> deflate.compress(p, 0, 4096, out, 0, out.length),
+                (p, i) -> {
+                    kernelHc.decompress(hcBlocks[i], 0, hcBlocks[i].length, back, 0, 4096);
+                    return back[i & 4095];
+                },
+                (p, i) -> {
+                    deflate.decompress(dfBlocks[i], 0, dfBlocks[i].length, back, 0, 4096);
+                    return back[i & 4095];
+                },
+            };
+            int[] ref = {0, 0, 2, 2, 4, 5};
+            double[][] ns = new double[ops.length][rounds];
+            long sink = 0;
+            for (int r = -3; r < rounds; r++) {
+                for (int o = 0; o < ops.length; o++) {
+                    long t0 = System.nanoTime();
+                    for (int k = 0; k < reps; k++) {
+                        for (int i = 0; i < pages.length; i++) {
+                            sink += ops[o].run(pages[i], i);
+                        }
+                    }
+                    if (r >= 0) {
+                        ns[o][r] = (System.nanoTime() - t0) / ((double) reps * pages.length);
+                    }
+                }
+            }
+            System.out.printf("%s (%d pages): compressed bytes lz4hc-kernel %d, deflate %d%n", name, pages.length,
+                    total(hcBlocks), total(dfBlocks));
+            for (int o = 0; o < ops.length; o++) {
+                double[] ratio = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    ratio[r] = ns[ref[o]][r] / ns[o][r];
+                }
+                System.out.printf("  %-44s %8.0f ns/page   speed vs reference %.2f [%.2f, %.2f]%n", names[o],
+                        median(ns[o]), median(ratio), min(ratio), max(ratio));
+            }
+            if (sink == 42) {
+                System.out.println();
+            }
+            jdk.end();
+        }
+    }
+
+    private static byte[][] blocks(byte[][] pages, Op compress, byte[] out) {
+        byte[][] b = new byte[pages.length][];
+        for (int i = 0; i < pages.length; i++) {
+            b[i] = java.util.Arrays.copyOf(out, compress.run(pages[i], i));
+        }
+        return b;
+    }
+
+    private static long total(byte[][] blocks) {
+        long t = 0;
+        for (byte[] b : blocks) {
+            t += b.length;
+        }
+        return t;
+    }
+}
