@@ -66,7 +66,7 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     @Option(names = "--kernel-algo",
             description = "The kernel's comp_algorithm (default: the kernel's name for --algo: lz4 for lz4-kernel "
-                    + "and lz4, lzo, lzo-rle, lz4hc for lz4hc and lz4hc-kernel, zstd for zstd and zstd-crypto, deflate).")
+                    + "and lz4, lzo, lzo-rle, lz4hc for lz4hc and lz4hc-kernel, zstd for zstd and zstd-crypto, deflate, 842).")
     String kernelAlgo;
 
     @Option(names = "--algo", defaultValue = "lz4-kernel",
@@ -288,6 +288,7 @@ final class KernelCheckCommand implements Callable<Integer> {
             case LZO -> "lzo";
             case LZO_RLE -> "lzo-rle";
             case DEFLATE -> "deflate";
+            case SW842 -> "842";
         };
     }
 

@@ -49,8 +49,8 @@ final class MeasureCommand implements Callable<Integer> {
                     + "lz4-kernel:N is zram's lz4 with algorithm_params level=N (acceleration N); lzo-rle and lzo "
                     + "are zram's (lzo-rle is its default compressor), byte for byte. zstd:N is zram's zstd from "
                     + "Linux 6.12 on (algorithm_params level=N); zstd-crypto is its zstd in 6.2-6.11 (through the "
-                    + "crypto API: level 3 only, with other parameters, so other sizes). lz4hc-kernel:N and deflate:N "
-                    + "are zram's lz4hc (level N, default 9) and deflate (default 6), byte for byte.",
+                    + "crypto API: level 3 only, with other parameters, so other sizes). lz4hc-kernel:N, deflate:N and "
+                    + "842 are zram's lz4hc (level N, default 9), deflate (default 6) and 842, byte for byte.",
             defaultValue = "lz4-kernel")
     List<String> algos;
 

@@ -170,9 +170,9 @@ class MeasureCommandTest {
     }
 
     /**
-     * Linux 6.14 and 6.17 (Ubuntu 24.04's HWE x86-64 kernels): zram's own backends, with lz4hc and deflate. Both
+     * Linux 6.14 and 6.17 (Ubuntu 24.04's HWE x86-64 kernels): zram's own backends, with lz4hc, deflate and 842. Both
      * wrote the bundled samples through their zram (scripts/oracle/arm-zram.sh, docs/results/x86-64-zram/);
-     * {@code lz4hc-kernel} and {@code deflate} must print their lz4hc and deflate lines. Their zstd lines hold for the kernel's lib/zstd release (6.14: 1.5.2, the pom's;
+     * {@code lz4hc-kernel}, {@code deflate} and {@code 842} must print their lines. Their zstd lines hold for the kernel's lib/zstd release (6.14: 1.5.2, the pom's;
      * 6.17: 1.5.7) and are checked when this build links it.
      */
     @ParameterizedTest(name = "{0}")
@@ -181,16 +181,17 @@ class MeasureCommandTest {
                     + "11845632 479157 1290240 0 1290240 1362 0 0 0;11845632 612205 1556480 0 1556480 1362 0 44 44",
             "6.17 | 1.5.7 | 11845632 480748 1339392 0 1339392 1362 0 0 0;11845632 495687 1429504 0 1429504 1362 0 0 0;"
                     + "11845632 479157 1290240 0 1290240 1362 0 0 0;11845632 612205 1556480 0 1556480 1362 0 44 44"})
-    void linux614And617OnTheSamplesGiveTheirMmStatWithLz4hcAndDeflate(String kernel, String release, String zstdLines)
+    void linux614And617OnTheSamplesGiveTheirMmStatWithLz4hcDeflateAnd842(String kernel, String release, String zstdLines)
             throws Exception {
         boolean zstd = CodecSpec.zstdRelease().equals(release);
-        String algos = "lzo-rle,lzo,lz4-kernel,lz4hc-kernel,deflate" + (zstd ? ",zstd:3,zstd:1,zstd:7,zstd:-1" : "");
+        String algos = "lzo-rle,lzo,lz4-kernel,lz4hc-kernel,deflate,842" + (zstd ? ",zstd:3,zstd:1,zstd:7,zstd:-1" : "");
         Run run = gmc("measure", "--format", "json", "--algo", algos, "../samples");
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode results = new ObjectMapper().readTree(run.out()).get("results");
         List<String> want = new ArrayList<>(List.of("11845632 771442 1515520 0 1515520 1362 0 55 55",
                 "11845632 766884 1486848 0 1486848 1362 0 55 55", "11845632 749481 1429504 0 1429504 1362 0 51 51",
-                "11845632 699728 1241088 0 1241088 1362 0 49 49", "11845632 537036 1605632 0 1605632 1362 0 0 0"));
+                "11845632 699728 1241088 0 1241088 1362 0 49 49", "11845632 537036 1605632 0 1605632 1362 0 0 0",
+                "11845632 926840 2117632 0 2117632 1362 0 0 0"));
         if (zstd) {
             want.addAll(List.of(zstdLines.split(";")));
         }

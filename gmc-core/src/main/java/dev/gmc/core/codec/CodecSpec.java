@@ -11,7 +11,7 @@ import java.util.Objects;
  * <p>Text form (as on the command line): {@code lz4}, {@code lz4:ACCEL}, {@code lz4-kernel},
  * {@code lz4-kernel:ACCEL}, {@code lz4hc}, {@code lz4hc:LEVEL}, {@code lz4hc-kernel}, {@code lz4hc-kernel:LEVEL},
  * {@code zstd}, {@code zstd:LEVEL},
- * {@code zstd-crypto}, {@code lzo}, {@code lzo-rle}, {@code deflate}, {@code deflate:LEVEL}. A
+ * {@code zstd-crypto}, {@code lzo}, {@code lzo-rle}, {@code deflate}, {@code deflate:LEVEL}, {@code 842}. A
  * dictionary is attached with {@link #withDictionary(byte[])} and shows as a {@code +dict} suffix.
  */
 public final class CodecSpec {
@@ -41,7 +41,9 @@ public final class CodecSpec {
          * zram's deflate (raw deflate, window bits 11, memLevel 8) through JZlib, a port of the zlib the kernel's
          * derives from; level 1..9 as {@code algorithm_params level=N}, default 6 ({@link DeflateCodec}).
          */
-        DEFLATE("deflate", 6, 1, 9);
+        DEFLATE("deflate", 6, 1, 9),
+        /** Port of the kernel's software 842 compressor and decompressor (zram {@code 842}, {@link Sw842}); no levels. */
+        SW842("842", 1, 1, 1);
 
         private final String id;
         private final int defaultLevel;
@@ -86,7 +88,7 @@ public final class CodecSpec {
                 }
             }
             throw new IllegalArgumentException("codec: '" + id + "' (expected one of lz4, lz4-kernel, lz4hc, lz4hc-kernel, zstd, zstd-crypto,"
-                    + " lzo, lzo-rle, deflate)");
+                    + " lzo, lzo-rle, deflate, 842)");
         }
     }
 
@@ -206,6 +208,8 @@ public final class CodecSpec {
                 return new KernelLzoCodec(this);
             case DEFLATE:
                 return new DeflateCodec(this);
+            case SW842:
+                return new Sw842Codec(this);
             default:
                 throw new AssertionError(algorithm);
         }

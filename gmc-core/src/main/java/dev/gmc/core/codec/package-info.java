@@ -19,6 +19,7 @@
  * {@link dev.gmc.core.codec.KernelLz4HcCompressor}, a port of the kernel's LZ4 HC v1.7.3 compressor, bit-identical
  * too. {@code deflate:L} (zram's deflate: raw deflate, window bits 11, memLevel 8) is {@link
  * dev.gmc.core.codec.DeflateCodec}: JZlib, a Java port of the zlib the kernel's derives from, whose output equals the
- * kernel's, decoded by the JDK's {@link java.util.zip.Inflater}.
+ * kernel's, decoded by the JDK's {@link java.util.zip.Inflater}. {@code 842} is {@link dev.gmc.core.codec.Sw842}, a
+ * port of the kernel's software 842 compressor and decompressor, bit-identical as well.
  */
 package dev.gmc.core.codec;

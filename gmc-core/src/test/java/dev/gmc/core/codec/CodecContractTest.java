@@ -28,7 +28,7 @@ class CodecContractTest {
                 CodecSpec.parse("zstd:3").withDictionary(ZstdDictionaryTest.trained()), CodecSpec.parse("zstd-crypto"),
                 CodecSpec.parse("lzo"),
                 CodecSpec.parse("lzo-rle"), CodecSpec.parse("deflate"), CodecSpec.parse("deflate:1"),
-                CodecSpec.parse("deflate:9"));
+                CodecSpec.parse("deflate:9"), CodecSpec.parse("842"));
     }
 
     @ParameterizedTest
