@@ -9,9 +9,10 @@
 # usage: scripts/oracle/arm-zram.sh OUTDIR FILE...     (root, Debian 12; downloads ~240 MB of .deb packages)
 #   KERNELS="6.1-armmp ... 6.18-arm64 6.12-arm64-16k 6.18-arm64-16k" (the default: all of them) picks kernels;
 #   the -16k ones are arm64 kernels with 16 KiB pages (written one 16 KiB page per write; `gmc measure --page-size 16k`).
-#   6.8-x86-64, 6.11-x86-64, 6.14-x86-64 and 6.17-x86-64 are not ARM: Ubuntu 24.04's generic x86-64 kernel and its HWE
-#   kernels (from archive.ubuntu.com's noble-updates, ~170 MB each). 6.8 and 6.11 reach zstd through the crypto API
-#   (`gmc measure --algo zstd-crypto`); all four also run lz4hc, deflate and 842 (docs/results/x86-64-zram/).
+#   The -x86-64 kernels are not ARM: Ubuntu's generic x86-64 kernels 5.4 (20.04), 5.15, 6.2, 6.5 (22.04), 6.8, 6.11,
+#   6.14 and 6.17 (24.04), from archive.ubuntu.com's -updates suites (~170 MB each). Up to 6.11 zram reaches its
+#   compressors through the crypto API (zstd: `gmc measure --algo zstd-crypto` from 6.2); all of them also run lz4hc,
+#   deflate and 842 (docs/results/x86-64-zram/).
 #   FILE: raw pages (a multiple of 4096 bytes; decompress .gz samples first). Output: OUTDIR/linux-KERNEL.txt
 #   A compressor written ALGO:N (6.12: zstd:1, zstd:7, zstd:-1) is given "algo=ALGO level=N" in algorithm_params.
 #   CHURN_OPS=ops CHURN_SRC=pages: also replay OPS on a fresh 1000-page device per compressor: a line "SLOT SRC"
@@ -33,7 +34,8 @@ if [ -n "${CHURN_OPS:-}" ]; then CHURN_OPS=$(realpath "$CHURN_OPS"); CHURN_SRC=$
 if [ -n "${WB_OPS:-}" ]; then WB_OPS=$(realpath "$WB_OPS"); CHURN_SRC=$(realpath "$CHURN_SRC"); fi
 work=${GMC_ARM32_WORK:-/tmp/gmc-arm32-zram}
 KERNELS=${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64 \
-6.18-arm64 6.12-arm64-16k 6.18-arm64-16k 6.8-x86-64 6.11-x86-64 6.14-x86-64 6.17-x86-64}
+6.18-arm64 6.12-arm64-16k 6.18-arm64-16k 6.8-x86-64 6.11-x86-64 6.14-x86-64 6.17-x86-64 5.4-x86-64 5.15-x86-64 6.2-x86-64 \
+6.5-x86-64}
 mkdir -p "$out" "$work" && cd "$work"
 
 if ! command -v qemu-system-arm >/dev/null || ! command -v cpio >/dev/null; then
@@ -111,25 +113,27 @@ if [ ! -d k618-arm64-16k ]; then
   mkdir -p k618-arm64-16k && dpkg-deb -x dl618-16k/linux-image-*_arm64.deb k618-arm64-16k
 fi
 
-# Ubuntu 24.04's generic x86-64 kernels, under TCG: 6.8 (a kernel between 6.3 and 6.11: the current class rule,
-# zram on the crypto API, zstd 1.5.2 through it) and the HWE kernels of noble-updates: 6.11 (the last one on the
-# crypto API), 6.14 and 6.17 (zram's own backends, as 6.12)
-# ubuntu_kernel SERIES: the newest SERIES.0-N-generic kernel with its modules, unpacked into kSERIES-x86-64
+# Ubuntu's generic x86-64 kernels, under TCG. From 24.04 (noble-updates): 6.8 (a kernel between 6.3 and 6.11: the
+# current class rule, zram on the crypto API, zstd 1.5.2 through it) and the HWE kernels 6.11 (the last one on the
+# crypto API), 6.14 and 6.17 (zram's own backends, as 6.12). From 22.04 (jammy-updates): 5.15 (android13/14-5.15's
+# base) and the HWE kernels 6.2 (the last with the pre-6.3 pool) and 6.5. From 20.04 (focal-updates): 5.4
+# (android11-5.4's base).
+# ubuntu_kernel SERIES SUITE: the newest SERIES.0-N-generic kernel of SUITE with its modules, in kSERIES-x86-64
 ubuntu_kernel() {
   local d=k${1//./}-x86-64 u=http://archive.ubuntu.com/ubuntu v p f
   [ -d "$d" ] && return 0
   command -v qemu-system-x86_64 >/dev/null || apt-get install -y -q qemu-system-x86 >/dev/null
-  curl -fsS "$u/dists/noble-updates/main/binary-amd64/Packages.xz" | xz -dc > noble-packages.txt
-  v=$(grep -oE "^Package: linux-modules-extra-${1//./\\.}\.0-[0-9]+-generic\$" noble-packages.txt | sed 's/.*extra-//' | sort -V | tail -1)
-  mkdir -p "dl${1//./}" "$d.part"
+  curl -fsS "$u/dists/$2/main/binary-amd64/Packages.xz" | xz -dc > "$2-packages.txt"
+  v=$(grep -oE "^Package: linux-modules-extra-${1//./\\.}\.0-[0-9]+-generic\$" "$2-packages.txt" | sed 's/.*extra-//' | sort -V | tail -1)
+  mkdir -p "dl${1//./}x86" "$d.part"
   for p in "linux-image-unsigned-$v" "linux-modules-$v" "linux-modules-extra-$v"; do
-    f=$(awk -v p="$p" '$1 == "Package:" { on = ($2 == p) } on && $1 == "Filename:" { print $2; exit }' noble-packages.txt)
-    (cd "dl${1//./}" && curl -fsS -O "$u/$f") && dpkg-deb -x "dl${1//./}/${f##*/}" "$d.part"
+    f=$(awk -v p="$p" '$1 == "Package:" { on = ($2 == p) } on && $1 == "Filename:" { print $2; exit }' "$2-packages.txt")
+    (cd "dl${1//./}x86" && curl -fsS -O "$u/$f") && dpkg-deb -x "dl${1//./}x86/${f##*/}" "$d.part"
   done
   mv "$d.part" "$d"
 }
-for s in 6.8 6.11 6.14 6.17; do
-  case " $KERNELS " in *" $s-x86-64 "*) ubuntu_kernel $s ;; esac
+for s in 6.8:noble 6.11:noble 6.14:noble 6.17:noble 5.15:jammy 6.2:jammy 6.5:jammy 5.4:focal; do
+  case " $KERNELS " in *" ${s%%:*}-x86-64 "*) ubuntu_kernel "${s%%:*}" "${s#*:}-updates" ;; esac
 done
 if [ ! -d bbx86 ]; then
   (mkdir -p dlx86 && cd dlx86 && apt-get download -q busybox-static:amd64)
@@ -275,3 +279,12 @@ run 6.14-x86-64 k614-x86-64 "842_compress 842_decompress lz4_compress lz4hc_comp
   "lzo-rle lzo lz4 lz4hc zstd zstd:1 zstd:7 zstd:-1 deflate 842"
 run 6.17-x86-64 k617-x86-64 "842_compress 842_decompress lz4_compress lz4hc_compress zram" \
   "lzo-rle lzo lz4 lz4hc zstd zstd:1 zstd:7 zstd:-1 deflate 842"
+# 5.4 and 5.15 (zram on the crypto API, zstd and its library as modules), 6.2 and 6.5 (zstd built in)
+run 5.4-x86-64 k54-x86-64 "lz4_compress lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd_compress zstd zram" \
+  "lzo-rle lzo lz4 lz4hc zstd deflate 842"
+run 5.15-x86-64 k515-x86-64 "lz4_compress lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd_compress zstd zram" \
+  "lzo-rle lzo lz4 lz4hc zstd deflate 842"
+run 6.2-x86-64 k62-x86-64 "lz4_compress lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd zram" \
+  "lzo-rle lzo lz4 lz4hc zstd deflate 842"
+run 6.5-x86-64 k65-x86-64 "lz4_compress lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd zram" \
+  "lzo-rle lzo lz4 lz4hc zstd deflate 842"

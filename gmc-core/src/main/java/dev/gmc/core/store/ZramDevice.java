@@ -3,9 +3,11 @@ package dev.gmc.core.store;
 import dev.gmc.core.codec.CodecSpec;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -56,6 +58,7 @@ public final class ZramDevice implements AutoCloseable {
     private final WritebackOrder writebackOrder;
     private final SlotFree slotFree;
     private final boolean writebackParameters;
+    private final Set<WritebackMode> writebackModes;
     // bd_count changes under the bitmap's lock (frees come from writes and discards of distinct slots, any thread);
     // bd_writes only in writeback, which has the device to itself.
     private long bdCount;
@@ -104,26 +107,38 @@ public final class ZramDevice implements AutoCloseable {
 
     /**
      * What a device does where the kernels gmc was checked against differ (ArmKernelTest's golden runs): the order
-     * of writeback, how {@code writeback} reads what is written to it, and when a write frees the slot's old
-     * contents. The kernels between the checked ones (6.13, 6.15, 6.16) were not booted.
+     * of writeback, how {@code writeback} reads what is written to it and which modes it knows, and when a write frees
+     * the slot's old contents. The kernels between the checked ones (5.5-5.9, 5.11-5.14, 5.16-6.0, 6.3, 6.4, 6.6, 6.7,
+     * 6.9, 6.10, 6.13, 6.15, 6.16) were not booted.
      *
      * @param order               the order in which writeback takes the slots it chose
      * @param writebackParameters true: several space-separated parameters ({@code page_indexes=A-B type=huge}, 6.17
      *                            and later); false: one word ({@code huge}, {@code page_index=N}; 6.14 and earlier)
      * @param slotFree            when a write frees the slot's old contents
+     * @param writebackModes      the modes {@code writeback} accepts; any other is EINVAL
      */
-    public record Behaviour(WritebackOrder order, boolean writebackParameters, SlotFree slotFree) {
-        /** Linux 5.10 to 6.12 (checked: 5.10, 6.1, 6.8, 6.11, 6.12). */
-        public static final Behaviour LINUX_6_12 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE);
+    public record Behaviour(WritebackOrder order, boolean writebackParameters, SlotFree slotFree,
+                            Set<WritebackMode> writebackModes) {
+        /** Linux 5.4: writeback knows {@code idle} and {@code huge} only. */
+        public static final Behaviour LINUX_5_4 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
+                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE));
+        /** Linux 5.15: writeback knows {@code idle}, {@code huge} and {@code page_index=N}. */
+        public static final Behaviour LINUX_5_15 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
+                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.PAGE));
+        /** Linux 6.2 to 6.12 (checked: 6.2, 6.5, 6.8, 6.11, 6.12; 6.1's writeback was not run). */
+        public static final Behaviour LINUX_6_12 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
+                EnumSet.allOf(WritebackMode.class));
         /** Linux 6.14: 6.18's writeback order and limit check with the one-word grammar, and the early free. */
-        public static final Behaviour LINUX_6_14 =
-                new Behaviour(WritebackOrder.LARGEST_FIRST, false, SlotFree.BEFORE_COMPRESSION);
+        public static final Behaviour LINUX_6_14 = new Behaviour(WritebackOrder.LARGEST_FIRST, false,
+                SlotFree.BEFORE_COMPRESSION, EnumSet.allOf(WritebackMode.class));
         /** Linux 6.17 and 6.18, the default. */
-        public static final Behaviour LINUX_6_18 = new Behaviour(WritebackOrder.LARGEST_FIRST, true, SlotFree.AFTER_STORE);
+        public static final Behaviour LINUX_6_18 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
+                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class));
 
         public Behaviour {
             Objects.requireNonNull(order, "order");
             Objects.requireNonNull(slotFree, "slotFree");
+            writebackModes = Set.copyOf(writebackModes);
         }
     }
 
@@ -169,6 +184,7 @@ public final class ZramDevice implements AutoCloseable {
         this.writebackOrder = behaviour.order();
         this.slotFree = behaviour.slotFree();
         this.writebackParameters = behaviour.writebackParameters();
+        this.writebackModes = behaviour.writebackModes();
         this.backing = backingPages == 0 ? null : new byte[backingPages * pageSize];
         this.blocksUsed = backingPages == 0 ? null : new BitSet(backingPages);
     }
@@ -596,13 +612,17 @@ public final class ZramDevice implements AutoCloseable {
      * its flags cleared. With {@link #writebackLimitEnable} on, each written page takes one off
      * {@link #writebackLimit}, and a limit of 0 stops the pass with EIO: 6.12 checks it before every slot index it
      * scans (so a pass that has used up the limit ends in EIO while any index is left, chosen or not, and a pass
-     * begun at 0 fails at once), 6.18 before every chosen slot only.
+     * begun at 0 fails at once), 6.18 before every chosen slot only. A mode the device's kernel does not know
+     * ({@link Behaviour#writebackModes}) is refused with EINVAL and changes nothing.
      *
      * @throws IllegalStateException without a backing device (the kernel's -ENODEV)
      */
     public WritebackReport writeback(WritebackRequest req) {
         if (backing == null) {
             throw new IllegalStateException("writeback: this zram device has no backing device (ENODEV)");
+        }
+        if (!writebackModes.contains(req.mode())) { // this kernel's writeback_store does not know the word
+            return new WritebackReport(0, "EINVAL");
         }
         int from = req.mode() == WritebackMode.PAGE ? req.page() : 0;
         int to = req.mode() == WritebackMode.PAGE ? req.page() + 1 : slots.length;
