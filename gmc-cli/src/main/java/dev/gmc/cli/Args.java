@@ -38,6 +38,15 @@ final class Args {
         }
     }
 
+    /** --kernel VERSION, its refusal named after the option. */
+    static dev.gmc.core.store.ZramKernel kernel(String text) {
+        try {
+            return dev.gmc.core.store.ZramKernel.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--kernel: " + e.getMessage(), e);
+        }
+    }
+
     static final String ARCH_HELP = "The kernel whose zram/zsmalloc figures to reproduce: 64 (x86-64, arm64), arm32 "
             + "(4-byte handles and same-filled words) or arm32-lpae (also 40-bit physical addresses: no class under "
             + "2048 B) (default: ${DEFAULT-VALUE}).";

@@ -10,6 +10,7 @@ import dev.gmc.core.store.MmStat;
 import dev.gmc.core.store.IoStat;
 import dev.gmc.core.store.SameFilled;
 import dev.gmc.core.store.StoreConfig;
+import dev.gmc.core.store.ZramKernel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -61,6 +62,14 @@ final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--legacy-classes", description = "A <=6.2 kernel's zsmalloc: the used-percent size-class rule with chain 4, "
             + "and its older pool (four fullness groups) where --recompress frees and compacts.")
     boolean legacy;
+
+    @Option(names = "--kernel", paramLabel = "VERSION",
+            description = "The Linux version whose zram to reproduce, e.g. 6.6 or 5.15.148: 6.2 and earlier get "
+                    + "--legacy-classes; lz4 and lz4hc become the kernel's own (lz4-kernel, lz4hc-kernel); zstd becomes "
+                    + "zstd-crypto on 6.2-6.11 and is refused where gmc lacks the kernel's zstd release; levels, "
+                    + "dictionaries and --recompress are refused where that kernel has none. Checked: 5.4, 5.10, 5.15, "
+                    + "6.1, 6.2, 6.5, 6.8, 6.11, 6.12, 6.14, 6.17, 6.18.")
+    String kernel;
 
     @Option(names = "--arch", defaultValue = "64", paramLabel = "ARCH", description = Args.ARCH_HELP)
     String arch;
@@ -153,7 +162,15 @@ final class MeasureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Args.legacyChain(spec, "--legacy-classes", legacy, chain);
+        ZramKernel zk = kernel == null ? null : Args.kernel(kernel);
+        if (zk != null) {
+            if (legacy && !zk.legacyClasses()) {
+                throw new IllegalArgumentException("--legacy-classes: Linux " + zk + " has the classes of 6.3 and later"
+                        + " (drop one of --kernel and --legacy-classes)");
+            }
+            legacy = zk.legacyClasses();
+        }
+        Args.legacyChain(spec, zk != null ? "--kernel " + zk : "--legacy-classes", legacy, chain);
         Args.atLeast("--threads", threads, 0);
         if (algos.isEmpty() || algos.stream().anyMatch(a -> a.isBlank())) {
             throw new IllegalArgumentException("--algo: '" + String.join(",", algos)
@@ -185,6 +202,9 @@ final class MeasureCommand implements Callable<Integer> {
                 specs.add(CodecSpec.parse(t));
             }
         }
+        if (zk != null) {
+            specs.replaceAll(c -> forKernel(zk, "--algo", c));
+        }
         List<CodecSpec> secondary = new ArrayList<>();
         for (String a : recompress) {
             if (a.isBlank()) {
@@ -192,6 +212,13 @@ final class MeasureCommand implements Callable<Integer> {
                         + "' has an empty entry (expected e.g. zstd:9)");
             }
             secondary.add(CodecSpec.parse(a.trim()));
+        }
+        if (zk != null && !secondary.isEmpty()) {
+            if (!zk.recompression()) {
+                throw new IllegalArgumentException("--recompress: Linux " + zk + "'s zram has no recompression (6.2 "
+                        + "and later do)");
+            }
+            secondary.replaceAll(c -> forKernel(zk, "--recompress", c));
         }
         MeasurePipeline.Recompress rc = null;
         if (!secondary.isEmpty()) {
@@ -509,8 +536,19 @@ final class MeasureCommand implements Callable<Integer> {
         return out;
     }
 
+    /** {@link ZramKernel#codecFor}, its refusal named after the option. */
+    private static CodecSpec forKernel(ZramKernel k, String option, CodecSpec c) {
+        try {
+            return k.codecFor(c);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
+    }
+
     private String settings(StoreConfig c) {
-        String base = String.format(Locale.ROOT, "%s%schain %d%s, %s at >= %d B, same-filled %s",
+        String base = String.format(Locale.ROOT, "%s%s%schain %d%s, %s at >= %d B, same-filled %s",
+                kernel == null ? "" : "Linux " + Args.kernel(kernel)
+                        + (Args.kernel(kernel).checked() ? "" : " (not checked)") + ", ",
                 c.classes().arch() == KernelArch.BIT64 ? "" : c.classes().arch() + " kernel, ",
                 c.classes().pageSize() == 4096 ? "" : c.classes().pageSize() / 1024 + " KiB pages, ",
                 c.classes().maxChain(),

@@ -203,6 +203,54 @@ class MeasureCommandTest {
     }
 
     /**
+     * {@code --kernel VERSION} picks what that kernel's zram does: Ubuntu's 6.8 (the new pool, zstd through the crypto
+     * API) and 5.15 (the pre-6.3 pool) wrote the bundled samples through their zram (docs/results/x86-64-zram/), and
+     * plain {@code lz4}, {@code lz4hc} and {@code zstd} must print their lines, as the kernels' own codecs. What a
+     * kernel cannot do is refused naming it.
+     */
+    @Test
+    void kernelOptionGivesThatKernelsLinesFromPlainCodecNames() throws Exception {
+        Run run68 = gmc("measure", "--format", "json", "--kernel", "6.8.0-151-generic", "--algo", "lzo-rle,lz4,zstd",
+                "../samples");
+        assertThat(run68.code()).as(run68.err()).isZero();
+        JsonNode r68 = new ObjectMapper().readTree(run68.out()).get("results");
+        assertThat(r68.get(1).get("algorithm").asText()).isEqualTo("lz4-kernel");
+        assertThat(r68.get(2).get("algorithm").asText()).isEqualTo("zstd-crypto");
+        String[] want68 = {"11845632 771442 1515520 0 1515520 1362 0 55 55", "11845632 749481 1429504 0 1429504 1362 0 51 51",
+            "11845632 492054 1355776 0 1355776 1362 0 0 0"};
+        for (int i = 0; i < want68.length; i++) {
+            assertThat(r68.get(i).get("mm_stat").asText()).isEqualTo(want68[i]);
+            assertThat(r68.get(i).get("settings").asText()).startsWith("Linux 6.8, chain 8, ");
+        }
+        Run run515 = gmc("measure", "--format", "json", "--kernel", "5.15", "--algo", "lzo-rle,lz4,lz4hc,deflate,842",
+                "../samples");
+        assertThat(run515.code()).as(run515.err()).isZero();
+        JsonNode r515 = new ObjectMapper().readTree(run515.out()).get("results");
+        String[] want515 = {"11845632 773852 1089536 0 1089536 1362 0 59 59",
+            "11845632 754861 1024000 0 1024000 1362 0 60 60", "11845632 706620 942080 0 942080 1362 0 60 60",
+            "11845632 537036 884736 0 884736 1362 0 0 0", "11845632 952488 1355776 0 1355776 1362 0 43 43"};
+        for (int i = 0; i < want515.length; i++) {
+            assertThat(r515.get(i).get("mm_stat").asText()).as(r515.get(i).get("algorithm").asText())
+                    .isEqualTo(want515[i]);
+            assertThat(r515.get(i).get("settings").asText()).startsWith("Linux 5.15, chain 4 legacy, ");
+        }
+        Run zstd515 = gmc("measure", "--kernel", "5.15", "--algo", "zstd", "../samples");
+        assertThat(zstd515.code()).isEqualTo(1);
+        assertThat(zstd515.err()).contains("--algo: zstd: Linux 5.15's zstd is zstd 1.3.1, which gmc does not reproduce");
+        Run level61 = gmc("measure", "--kernel", "6.1", "--algo", "lz4:3", "../samples");
+        assertThat(level61.err()).contains("Linux 6.1's zram takes no compression level");
+        Run rc61 = gmc("measure", "--kernel", "6.1", "--recompress", "zstd", "../samples");
+        assertThat(rc61.err()).contains("--recompress: Linux 6.1's zram has no recompression");
+        Run legacy68 = gmc("measure", "--kernel", "6.8", "--legacy-classes", "../samples");
+        assertThat(legacy68.err()).contains("Linux 6.8 has the classes of 6.3 and later");
+        Run old = gmc("measure", "--kernel", "4.19", "../samples");
+        assertThat(old.err()).contains("--kernel: Linux 4.19 (gmc emulates 5.4 and later)");
+        Run unchecked = gmc("measure", "--format", "json", "--kernel", "6.6", "../samples");
+        assertThat(new ObjectMapper().readTree(unchecked.out()).get("results").get(0).get("settings").asText())
+                .startsWith("Linux 6.6 (not checked), ");
+    }
+
+    /**
      * arm64 with 16 KiB pages: Debian's arm64-16k kernels 6.12 and 6.18 wrote the bundled samples through their zram,
      * one 16 KiB page per write (scripts/oracle/arm-zram.sh; docs/results/arm64-16k-zram/). {@code --page-size 16k}
      * must print their mm_stat lines: 723 pages, 335 same-filled (of the 4 KiB run's 1,362), a pool of 2.5 MiB where

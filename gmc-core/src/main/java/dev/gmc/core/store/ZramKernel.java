@@ -1,0 +1,134 @@
+package dev.gmc.core.store;
+
+import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.codec.CodecSpec.Algorithm;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Linux version, as its zram and zsmalloc behave: the size-class rule, the {@link ZramDevice.Behaviour}, and which
+ * of gmc's codecs gives what its compressors store. What it says comes from the kernels booted against gmc
+ * ({@link #CHECKED}; docs/results/); a version between two of them takes the earlier one's behaviour, which is a
+ * guess where something changed in between (6.13, 6.15 and 6.16 for writeback; 5.16 to 6.1 for the writeback modes).
+ *
+ * @param major e.g. 6
+ * @param minor e.g. 12
+ */
+public record ZramKernel(int major, int minor) {
+    /** The kernels whose zram printed the figures gmc is tested against. */
+    public static final List<String> CHECKED =
+            List.of("5.4", "5.10", "5.15", "6.1", "6.2", "6.5", "6.8", "6.11", "6.12", "6.14", "6.17", "6.18");
+
+    private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)(?:[.\\-+~].*)?");
+
+    public ZramKernel {
+        if (major < 5 || major == 5 && minor < 4) {
+            throw new IllegalArgumentException("Linux " + major + "." + minor + " (gmc emulates 5.4 and later)");
+        }
+    }
+
+    /** Parses "6.6", "6.6.30" or "6.6.30-android15-8": the major and minor version count. */
+    public static ZramKernel parse(String text) {
+        Matcher m = VERSION.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' (expected a version such as 6.6 or 5.15.148)");
+        }
+        return new ZramKernel(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+    }
+
+    private boolean before(int maj, int min) {
+        return major < maj || major == maj && minor < min;
+    }
+
+    /** True for 6.2 and earlier: the used-percent class rule with chain 4 and the pool before 6.3. */
+    public boolean legacyClasses() {
+        return before(6, 3);
+    }
+
+    /** True if this version was booted against gmc. */
+    public boolean checked() {
+        return CHECKED.contains(toString());
+    }
+
+    /** The writeback order and grammar and the moment a write frees its slot's old object. */
+    public ZramDevice.Behaviour behaviour() {
+        if (before(5, 15)) {
+            return ZramDevice.Behaviour.LINUX_5_4;
+        }
+        if (before(6, 2)) {
+            return ZramDevice.Behaviour.LINUX_5_15;
+        }
+        if (before(6, 14)) {
+            return ZramDevice.Behaviour.LINUX_6_12;
+        }
+        return before(6, 17) ? ZramDevice.Behaviour.LINUX_6_14 : ZramDevice.Behaviour.LINUX_6_18;
+    }
+
+    /** The zstd release in its lib/zstd (1.3.1 before 5.16, 1.4.10 before 6.2, 1.5.2 before 6.15, then 1.5.7). */
+    public String zstdRelease() {
+        return before(5, 16) ? "1.3.1" : before(6, 2) ? "1.4.10" : before(6, 15) ? "1.5.2" : "1.5.7";
+    }
+
+    /** True from 6.12 on: zram's own backends, with {@code algorithm_params} (levels, dictionaries). */
+    public boolean compressorParams() {
+        return !before(6, 12);
+    }
+
+    /** True from 6.2 on: {@code recomp_algorithm} and {@code recompress}. */
+    public boolean recompression() {
+        return !before(6, 2);
+    }
+
+    /**
+     * The codec that gives what this kernel's zram stores for {@code asked}: {@code lz4} and {@code lz4hc} become the
+     * kernel's own ports ({@code lz4-kernel}, {@code lz4hc-kernel}), {@code zstd} becomes {@code zstd-crypto} on 6.2 to
+     * 6.11. Levels and dictionaries need {@code algorithm_params} (6.12 and later).
+     *
+     * @throws IllegalArgumentException naming what this kernel cannot do, or a zstd that gmc does not reproduce
+     */
+    public CodecSpec codecFor(CodecSpec asked) {
+        Algorithm a = asked.algorithm();
+        boolean dict = asked.dictionary() != null;
+        if (dict && !compressorParams()) {
+            throw new IllegalArgumentException(asked + ": Linux " + this + "'s zram takes no dictionary (6.12 and "
+                    + "later do)");
+        }
+        if (asked.level() != a.defaultLevel() && a != Algorithm.ZSTD_CRYPTO && !compressorParams()) {
+            throw new IllegalArgumentException(asked + ": Linux " + this + "'s zram takes no compression level "
+                    + "(algorithm_params came with 6.12)");
+        }
+        switch (a) {
+            case LZ4:
+                return CodecSpec.of(Algorithm.LZ4_KERNEL, asked.level());
+            case LZ4HC:
+                return CodecSpec.of(Algorithm.LZ4HC_KERNEL, asked.level());
+            case ZSTD:
+            case ZSTD_CRYPTO:
+                if (before(6, 2)) {
+                    throw new IllegalArgumentException(asked + ": Linux " + this + "'s zstd is zstd " + zstdRelease()
+                            + ", which gmc does not reproduce (its sizes differ by 0.03-0.5 %; docs/results/)");
+                }
+                if (!compressorParams()) {
+                    return CodecSpec.of(Algorithm.ZSTD_CRYPTO);
+                }
+                if (a == Algorithm.ZSTD_CRYPTO) {
+                    throw new IllegalArgumentException(asked + ": Linux " + this + " compresses zstd with its own "
+                            + "backend (zstd-crypto is 6.2 to 6.11's); use zstd");
+                }
+                if (!zstdRelease().equals(CodecSpec.zstdRelease())) {
+                    throw new IllegalArgumentException(asked + ": Linux " + this + "'s lib/zstd is " + zstdRelease()
+                            + ", and this gmc links zstd " + CodecSpec.zstdRelease() + " (build with -Dzstd.version="
+                            + (zstdRelease().equals("1.5.7") ? "1.5.7-6" : "1.5.2-5") + " for it)");
+                }
+                return asked;
+            default:
+                return asked;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return major + "." + minor;
+    }
+}

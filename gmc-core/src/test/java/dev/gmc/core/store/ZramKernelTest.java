@@ -1,0 +1,79 @@
+package dev.gmc.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gmc.core.codec.CodecSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@link ZramKernel}: versions as they are written, and the codec each kernel's zram compresses with. (Its class
+ * rule and {@link ZramDevice.Behaviour} for the checked kernels are ArmKernelTest's golden runs, which take them from
+ * here.)
+ */
+class ZramKernelTest {
+
+    @Test
+    void versionsParseFromTheFormsUnameAndPackagesUse() {
+        assertThat(ZramKernel.parse("6.6")).isEqualTo(new ZramKernel(6, 6));
+        assertThat(ZramKernel.parse("5.15.148")).isEqualTo(new ZramKernel(5, 15));
+        assertThat(ZramKernel.parse("6.6.30-android15-8-g1234")).isEqualTo(new ZramKernel(6, 6));
+        assertThat(ZramKernel.parse("6.12-arm64-16k").toString()).isEqualTo("6.12");
+        assertThat(ZramKernel.parse(" 6.18.44-fc-v595 ").toString()).isEqualTo("6.18");
+        assertThatThrownBy(() -> ZramKernel.parse("six")).hasMessageContaining("'six' (expected a version");
+        assertThatThrownBy(() -> ZramKernel.parse("6")).hasMessageContaining("'6'");
+        assertThatThrownBy(() -> ZramKernel.parse("4.19")).hasMessageContaining("Linux 4.19 (gmc emulates 5.4");
+        assertThat(ZramKernel.parse("6.6").checked()).isFalse();
+        assertThat(ZramKernel.CHECKED).allMatch(v -> ZramKernel.parse(v).checked());
+    }
+
+    @Test
+    void classesAndReleasesChangeWhereTheKernelChangedThem() {
+        assertThat(ZramKernel.parse("6.2").legacyClasses()).isTrue();
+        assertThat(ZramKernel.parse("6.3").legacyClasses()).isFalse();
+        assertThat(ZramKernel.parse("5.15").zstdRelease()).isEqualTo("1.3.1");
+        assertThat(ZramKernel.parse("6.1").zstdRelease()).isEqualTo("1.4.10");
+        assertThat(ZramKernel.parse("6.14").zstdRelease()).isEqualTo("1.5.2");
+        assertThat(ZramKernel.parse("6.17").zstdRelease()).isEqualTo("1.5.7");
+        assertThat(ZramKernel.parse("6.13").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_12);
+        assertThat(ZramKernel.parse("6.16").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_14);
+        assertThat(ZramKernel.parse("7.0").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_18);
+        assertThat(ZramKernel.parse("6.1").recompression()).isFalse();
+        assertThat(ZramKernel.parse("6.2").recompression()).isTrue();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "5.4  | lz4        | lz4-kernel",
+            "5.4  | lzo-rle    | lzo-rle",
+            "6.6  | lz4hc      | lz4hc-kernel",
+            "6.6  | zstd       | zstd-crypto",
+            "6.2  | zstd       | zstd-crypto",
+            "6.11 | zstd-crypto | zstd-crypto",
+            "6.12 | lz4:4      | lz4-kernel:4",
+            "6.12 | lz4hc:12   | lz4hc-kernel:12",
+            "6.14 | deflate:1  | deflate:1",
+            "6.8  | 842        | 842"})
+    void codecsBecomeTheKernelsOwn(String kernel, String asked, String want) {
+        assertThat(ZramKernel.parse(kernel).codecFor(CodecSpec.parse(asked)).toString()).isEqualTo(want);
+    }
+
+    @Test
+    void whatAKernelCannotDoIsRefusedNamingIt() {
+        assertThatThrownBy(() -> ZramKernel.parse("6.1").codecFor(CodecSpec.parse("zstd")))
+                .hasMessageContaining("Linux 6.1's zstd is zstd 1.4.10, which gmc does not reproduce");
+        assertThatThrownBy(() -> ZramKernel.parse("6.8").codecFor(CodecSpec.parse("zstd:7")))
+                .hasMessageContaining("Linux 6.8's zram takes no compression level");
+        assertThatThrownBy(() -> ZramKernel.parse("6.8").codecFor(CodecSpec.parse("zstd").withDictionary(new byte[64])))
+                .hasMessageContaining("takes no dictionary");
+        assertThatThrownBy(() -> ZramKernel.parse("6.12").codecFor(CodecSpec.parse("zstd-crypto")))
+                .hasMessageContaining("use zstd");
+        String other = CodecSpec.zstdRelease().equals("1.5.2") ? "6.17" : "6.12";
+        assertThatThrownBy(() -> ZramKernel.parse(other).codecFor(CodecSpec.parse("zstd")))
+                .hasMessageContaining("this gmc links zstd " + CodecSpec.zstdRelease());
+        String same = CodecSpec.zstdRelease().equals("1.5.2") ? "6.12" : "6.17";
+        assertThat(ZramKernel.parse(same).codecFor(CodecSpec.parse("zstd:-1")).toString()).isEqualTo("zstd:-1");
+    }
+}
