@@ -83,7 +83,8 @@ final class KernelCheckCommand implements Callable<Integer> {
     String kernelParams;
 
     @Option(names = "--chain", defaultValue = "8",
-            description = "zsmalloc chain size of the running kernel (default: ${DEFAULT-VALUE}).")
+            description = "zsmalloc chain size of the running kernel (default: ${DEFAULT-VALUE}; 4 with the <=6.2 "
+                    + "class rule, which gmc takes for a running kernel of 6.2 or earlier).")
     int chain;
 
     @Option(names = "--churn", defaultValue = "0", paramLabel = "OPS",
@@ -112,6 +113,9 @@ final class KernelCheckCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ImageSurface.Mixin imageOptions;
 
+    /** The running kernel (from {@code os.version}), or null if it cannot be read. */
+    private dev.gmc.core.store.ZramKernel running;
+
     /** What {@link #algorithmParams} gives for the options; set once at the start of {@link #call()}. */
     private String params;
 
@@ -127,6 +131,18 @@ final class KernelCheckCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--format: '" + format + "' (expected table or json)");
         }
         CodecSpec gmcCodec = CodecSpec.parse(algo); // --algo checked before hot_add
+        // the running kernel's pool and write path: the legacy class rule (chain 4 unless --chain) up to 6.2, and its
+        // ZramDevice behaviour (when a write frees the slot's old object)
+        try {
+            running = dev.gmc.core.store.ZramKernel.parse(System.getProperty("os.version", ""));
+        } catch (IllegalArgumentException e) {
+            running = null;
+            spec.commandLine().getErr().println("gmc kernel-check: cannot read the running kernel's version ("
+                    + e.getMessage() + "); predicting with Linux 6.18's rules");
+        }
+        if (running != null && running.legacyClasses() && !Args.given(spec, "--chain")) {
+            chain = 4;
+        }
         if (kernelAlgo == null) {
             kernelAlgo = kernelAlgoFor(gmcCodec);
         }
@@ -201,10 +217,13 @@ final class KernelCheckCommand implements Callable<Integer> {
             }
             write(sys.resolve("disksize"), String.valueOf(pages * PageInput.PAGE));
             StoreConfig cfg = StoreConfig.defaults().withCodec(CodecSpec.parse(algo)).withMemLimitBytes(memLimit);
-            cfg = cfg.withClasses(dev.gmc.core.pool.SizeClassTable.withChain(chain));
+            cfg = cfg.withClasses(running != null && running.legacyClasses()
+                    ? dev.gmc.core.pool.SizeClassTable.of(chain, dev.gmc.core.pool.SizeClassTable.ChainRule.LEGACY_USED_PERCENT)
+                    : dev.gmc.core.pool.SizeClassTable.withChain(chain));
             WriteOnceModel counting = new WriteOnceModel(cfg);
             byte[] comp = new byte[2 * PageInput.PAGE];
-            try (ZramDevice model = new ZramDevice(cfg, (int) pages);
+            try (ZramDevice model = new ZramDevice(cfg, (int) pages, 0,
+                    running == null ? ZramDevice.Behaviour.LINUX_6_18 : running.behaviour());
                  PageCodec codec = cfg.codec().newCodec();
                  FileChannel dev = FileChannel.open(node, StandardOpenOption.READ, StandardOpenOption.WRITE,
                          ExtendedOpenOption.DIRECT)) {
@@ -330,7 +349,7 @@ final class KernelCheckCommand implements Callable<Integer> {
         root.put("pages", pages).put("files", fileCount).put("device", "zram" + id).put("kernelAlgo", kernelAlgo)
                 .put("kernelParams", params)
                 .put("algo", algo).put("chain", chain).put("churn", churn).put("checkpoints", checkpoints)
-                .put("seed", seed).put("memLimit", memLimit);
+                .put("seed", seed).put("memLimit", memLimit).put("kernel", running == null ? null : running.toString());
         ArrayNode cps = root.putArray("results");
         for (Checkpoint c : results) {
             ObjectNode n = cps.addObject().put("at", c.what()).put("equal", c.same());
@@ -375,9 +394,9 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     private void print(PrintWriter out, int id, long pages, int fileCount, List<Checkpoint> results, MmStat measured,
                        long refusalMismatches, long readMismatches, boolean same) {
-        out.printf("%d pages from %d file(s) through zram%d (%s, created and removed by gmc) and gmc (%s, chain %d)%s%n",
+        out.printf("%d pages from %d file(s) through zram%d (%s, created and removed by gmc) and gmc (%s, chain %d%s)%s%n",
                 pages, fileCount, id, kernelAlgo + (params == null ? "" : ", algorithm_params '" + params + "'"), algo,
-                chain, churn > 0
+                chain, running == null ? "" : ", Linux " + running + " rules", churn > 0
                         ? String.format(Locale.ROOT, "; then %d churn operations (seed %d)", churn, seed) : "");
         if (results.size() > 1) {
             out.printf("%-22s %s%n", "checkpoint", "mm_stat and io_stat, kernel against gmc");
