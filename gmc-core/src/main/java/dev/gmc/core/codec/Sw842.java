@@ -1,7 +1,5 @@
 package dev.gmc.core.codec;
 
-import java.util.HashMap;
-
 /**
  * The Linux kernel's software 842 compressor and decompressor ({@code lib/842/842_compress.c} and
  * {@code 842_decompress.c}, Dan Streetman, IBM), re-implemented in Java so that its output is <b>bit-identical</b> to
@@ -96,37 +94,80 @@ public final class Sw842 {
 
     /**
      * One hash table of the kernel's: {@code slots} ring slots, each holding the last value written to it. For each
-     * value, its slots in order of when they last took it, newest first (the order the kernel's bucket lists them).
+     * value, its slots in order of when they last took it, newest first (the order the kernel's bucket lists them):
+     * a doubly linked list per value, whose newest slot an open-addressing map (linear probing, deletion by backward
+     * shift, so no tombstones pile up over a page's thousands of replacements) finds by value.
      */
     private static final class Table {
         final long[] data;
         final boolean[] added;
         final int[] newer;
         final int[] older;
-        final HashMap<Long, Integer> newest = new HashMap<>();
+        // value -> newest slot
+        final long[] keys;
+        final int[] heads;
+        final boolean[] used;
+        final int mask;
 
         Table(int slots) {
             data = new long[slots];
             added = new boolean[slots];
             newer = new int[slots];
             older = new int[slots];
+            int cap = Integer.highestOneBit(slots) * 4; // at most `slots` live values: a load of 1/4 or less
+            keys = new long[cap];
+            heads = new int[cap];
+            used = new boolean[cap];
+            mask = cap - 1;
         }
 
         void reset() {
             java.util.Arrays.fill(added, false);
-            newest.clear();
+            java.util.Arrays.fill(used, false);
+        }
+
+        private int home(long key) {
+            long h = key * 0x9E3779B97F4A7C15L;
+            return (int) (h ^ (h >>> 32)) & mask;
+        }
+
+        /** The map's index of {@code key}, or of the free entry where it would go. */
+        private int indexOf(long key) {
+            int i = home(key);
+            while (used[i] && keys[i] != key) {
+                i = (i + 1) & mask;
+            }
+            return i;
+        }
+
+        private void removeKey(long key) {
+            int i = indexOf(key);
+            int j = i;
+            while (true) { // backward shift: pull later entries of the run into the hole when they may live there
+                j = (j + 1) & mask;
+                if (!used[j]) {
+                    break;
+                }
+                int k = home(keys[j]);
+                if (i <= j ? i < k && k <= j : i < k || k <= j) {
+                    continue; // keys[j]'s home lies between the hole and j: it must stay
+                }
+                keys[i] = keys[j];
+                heads[i] = heads[j];
+                i = j;
+            }
+            used[i] = false;
         }
 
         /** {@code replace_hash}: slot {@code s} takes {@code value} and becomes its newest slot. */
         void replace(int s, long value) {
             if (added[s]) { // hash_del
-                long old = data[s];
                 if (newer[s] >= 0) {
                     older[newer[s]] = older[s];
                 } else if (older[s] >= 0) {
-                    newest.put(old, older[s]);
+                    heads[indexOf(data[s])] = older[s];
                 } else {
-                    newest.remove(old);
+                    removeKey(data[s]);
                 }
                 if (older[s] >= 0) {
                     newer[older[s]] = newer[s];
@@ -134,18 +175,22 @@ public final class Sw842 {
             }
             data[s] = value; // hash_add: at the head
             added[s] = true;
-            Integer head = newest.put(value, s);
+            int i = indexOf(value);
+            int head = used[i] ? heads[i] : -1;
+            used[i] = true;
+            keys[i] = value;
+            heads[i] = s;
             newer[s] = -1;
-            older[s] = head == null ? -1 : head;
-            if (head != null) {
+            older[s] = head;
+            if (head >= 0) {
                 newer[head] = s;
             }
         }
 
         /** {@code find_index}: the slot that most recently took {@code value}, or -1. */
         int find(long value) {
-            Integer s = newest.get(value);
-            return s == null ? -1 : s;
+            int i = indexOf(value);
+            return used[i] ? heads[i] : -1;
         }
     }
 
@@ -372,13 +417,19 @@ public final class Sw842 {
         }
 
         long next(int n) throws Corrupt {
-            if ((long) (pos - 0) * 8 + bit + n > (long) end * 8) {
+            if ((long) pos * 8 + bit + n > (long) end * 8) {
                 throw new Corrupt("the stream ends inside a " + n + "-bit field (EOVERFLOW)");
             }
             long v = 0;
-            for (int i = 0; i < n; i++) {
-                v = (v << 1) | ((in[pos] >>> (7 - bit)) & 1);
-                if (++bit == 8) {
+            int left = n;
+            while (left > 0) { // whole or partial bytes, most significant bit first
+                int avail = 8 - bit;
+                int take = Math.min(avail, left);
+                int b = (in[pos] & 0xFF) >>> (avail - take) & ((1 << take) - 1);
+                v = (v << take) | b;
+                left -= take;
+                bit += take;
+                if (bit == 8) {
                     bit = 0;
                     pos++;
                 }
