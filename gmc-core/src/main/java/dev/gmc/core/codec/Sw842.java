@@ -98,7 +98,7 @@ public final class Sw842 {
      * a doubly linked list per value, whose newest slot an open-addressing map (linear probing, deletion by backward
      * shift, so no tombstones pile up over a page's thousands of replacements) finds by value.
      */
-    private static final class Table {
+    static final class Table {
         final long[] data;
         final boolean[] added;
         final int[] newer;

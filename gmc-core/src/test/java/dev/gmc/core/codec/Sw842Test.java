@@ -110,4 +110,38 @@ class Sw842Test {
             assertThatThrownBy(() -> c.decompress(out, 0, n, back, 0, 2048)).hasMessageContaining("ENOSPC");
         }
     }
+
+    /**
+     * The compressor's hash lists against the kernel's rule stated plainly: the slot found for a value is, among the
+     * slots that hold it now, the one that took it last (a scan of all slots with their stamps). Random replacements
+     * over a small value range (long chains, values coming and going) and a large one (map collisions).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {4, 300, 1 << 30})
+    void recencyListsFindTheSlotThatTookTheValueLast(int values) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(values);
+        for (int slots : new int[] {256, 512}) {
+            Sw842.Table t = new Sw842.Table(slots);
+            for (int round = 0; round < 3; round++) {
+                t.reset();
+                long[] value = new long[slots];
+                long[] stamp = new long[slots]; // 0: never added since the reset
+                for (int step = 1; step <= 20_000; step++) {
+                    int s = r.nextInt(slots);
+                    long v = r.nextInt(values) * 0x1_0000_0001L; // spread over the key's bits
+                    t.replace(s, v);
+                    value[s] = v;
+                    stamp[s] = step;
+                    long probe = r.nextBoolean() ? v : r.nextInt(values) * 0x1_0000_0001L;
+                    int want = -1;
+                    for (int k = 0; k < slots; k++) {
+                        if (stamp[k] != 0 && value[k] == probe && (want < 0 || stamp[k] > stamp[want])) {
+                            want = k;
+                        }
+                    }
+                    assertThat(t.find(probe)).as("slots %d step %d value %d", slots, step, probe).isEqualTo(want);
+                }
+            }
+        }
+    }
 }
