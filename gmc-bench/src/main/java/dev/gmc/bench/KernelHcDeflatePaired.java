@@ -22,10 +22,6 @@ public final class KernelHcDeflatePaired {
     private KernelHcDeflatePaired() {
     }
 
-    private interface Op {
-        int run(byte[] page, int index);
-    }
-
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 11;
         System.out.printf("paired rounds: %d (after 3 warm-up rounds); median [min, max] of each round's speed ratio "
@@ -41,16 +37,20 @@ public final class KernelHcDeflatePaired {
             Deflater jdk = new Deflater(6, true);
             byte[] out = new byte[16384];
             byte[] back = new byte[4096];
-            byte[][] hcBlocks = blocks(pages, (p, i) -> kernelHc.compress(p, 0, 4096, out, 0, out.length), out);
-            byte[][] dfBlocks = blocks(pages, (p, i) -> deflate.compress(p, 0, 4096, out, 0, out.length), out);
-            byte[][] lz4Blocks = blocks(pages, (p, i) -> lz4.compress(p, 0, 4096, out, 0, out.length), out);
-            byte[][] b842 = blocks(pages, (p, i) -> sw842.compress(p, 0, 4096, out, 0, out.length), out);
+            byte[][] hcBlocks = PairedOps.blocks(pages,
+                    (p, i) -> kernelHc.compress(p, 0, 4096, out, 0, out.length), out);
+            byte[][] dfBlocks = PairedOps.blocks(pages,
+                    (p, i) -> deflate.compress(p, 0, 4096, out, 0, out.length), out);
+            byte[][] lz4Blocks = PairedOps.blocks(pages,
+                    (p, i) -> lz4.compress(p, 0, 4096, out, 0, out.length), out);
+            byte[][] b842 = PairedOps.blocks(pages,
+                    (p, i) -> sw842.compress(p, 0, 4096, out, 0, out.length), out);
             String[] names = {"lz4-java lz4hc:9 compress (reference)", "gmc lz4hc-kernel compress",
                 "JDK Deflater level 6 (reference)", "gmc deflate compress (JZlib)",
                 "lz4-java decompress of lz4hc-kernel blocks", "gmc deflate decompress (JDK Inflater)",
                 "lz4-java lz4 compress (reference)", "gmc 842 compress", "lz4-java lz4 decompress (reference)",
                 "gmc 842 decompress"};
-            Op[] ops = {
+            PairedOps.Op[] ops = {
                 (p, i) -> javaHc.compress(p, 0, 4096, out, 0, out.length),
                 (p, i) -> kernelHc.compress(p, 0, 4096, out, 0, out.length),
                 (p, i) -> {
@@ -80,23 +80,9 @@ public final class KernelHcDeflatePaired {
                 },
             };
             int[] ref = {0, 0, 2, 2, 4, 5, 6, 6, 8, 8};
-            double[][] ns = new double[ops.length][rounds];
-            long sink = 0;
-            for (int r = -3; r < rounds; r++) {
-                for (int o = 0; o < ops.length; o++) {
-                    long t0 = System.nanoTime();
-                    for (int k = 0; k < reps; k++) {
-                        for (int i = 0; i < pages.length; i++) {
-                            sink += ops[o].run(pages[i], i);
-                        }
-                    }
-                    if (r >= 0) {
-                        ns[o][r] = (System.nanoTime() - t0) / ((double) reps * pages.length);
-                    }
-                }
-            }
+            double[][] ns = PairedOps.time(ops, pages, reps, rounds);
             System.out.printf("%s (%d pages): compressed bytes lz4hc-kernel %d, deflate %d, 842 %d, lz4 %d%n", name,
-                    pages.length, total(hcBlocks), total(dfBlocks), total(b842), total(lz4Blocks));
+                    pages.length, PairedOps.total(hcBlocks), PairedOps.total(dfBlocks), PairedOps.total(b842), PairedOps.total(lz4Blocks));
             for (int o = 0; o < ops.length; o++) {
                 double[] ratio = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
@@ -105,26 +91,7 @@ public final class KernelHcDeflatePaired {
                 System.out.printf("  %-44s %8.0f ns/page   speed vs reference %.2f [%.2f, %.2f]%n", names[o],
                         median(ns[o]), median(ratio), min(ratio), max(ratio));
             }
-            if (sink == 42) {
-                System.out.println();
-            }
             jdk.end();
         }
-    }
-
-    private static byte[][] blocks(byte[][] pages, Op compress, byte[] out) {
-        byte[][] b = new byte[pages.length][];
-        for (int i = 0; i < pages.length; i++) {
-            b[i] = java.util.Arrays.copyOf(out, compress.run(pages[i], i));
-        }
-        return b;
-    }
-
-    private static long total(byte[][] blocks) {
-        long t = 0;
-        for (byte[] b : blocks) {
-            t += b.length;
-        }
-        return t;
     }
 }

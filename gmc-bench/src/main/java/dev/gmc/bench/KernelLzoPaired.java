@@ -21,10 +21,6 @@ public final class KernelLzoPaired {
     private KernelLzoPaired() {
     }
 
-    private interface Op {
-        int run(byte[] page, int index);
-    }
-
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 11;
         System.out.printf("paired rounds: %d (after 3 warm-up rounds); median [min, max] of each round's ratio to "
@@ -39,14 +35,14 @@ public final class KernelLzoPaired {
             LzoDecompressor airD = new LzoDecompressor();
             byte[] out = new byte[16384];
             byte[] back = new byte[4096];
-            byte[][] lz4Blocks = blocks(pages, (p, i) -> lz4.compress(p, 0, 4096, out, 0, out.length), out);
-            byte[][] rleBlocks = blocks(pages, (p, i) -> rle.compress(p, 0, 4096, out, 0, out.length), out);
-            byte[][] lzoBlocks = blocks(pages, (p, i) -> lzo.compress(p, 0, 4096, out, 0, out.length), out);
-            byte[][] airBlocks = blocks(pages, (p, i) -> airC.compress(p, 0, 4096, out, 0, out.length), out);
+            byte[][] lz4Blocks = PairedOps.blocks(pages, (p, i) -> lz4.compress(p, 0, 4096, out, 0, out.length), out);
+            byte[][] rleBlocks = PairedOps.blocks(pages, (p, i) -> rle.compress(p, 0, 4096, out, 0, out.length), out);
+            byte[][] lzoBlocks = PairedOps.blocks(pages, (p, i) -> lzo.compress(p, 0, 4096, out, 0, out.length), out);
+            byte[][] airBlocks = PairedOps.blocks(pages, (p, i) -> airC.compress(p, 0, 4096, out, 0, out.length), out);
             String[] names = {"lz4-java JNI compress", "gmc lzo-rle compress", "gmc lzo compress",
                 "aircompressor lzo compress", "lz4-java JNI decompress", "gmc lzo-rle decompress",
                 "gmc lzo decompress", "aircompressor decompress (gmc's lzo blocks)"};
-            Op[] ops = {
+            PairedOps.Op[] ops = {
                 (p, i) -> lz4.compress(p, 0, 4096, out, 0, out.length),
                 (p, i) -> rle.compress(p, 0, 4096, out, 0, out.length),
                 (p, i) -> lzo.compress(p, 0, 4096, out, 0, out.length),
@@ -65,26 +61,12 @@ public final class KernelLzoPaired {
                 },
                 (p, i) -> airD.decompress(lzoBlocks[i], 0, lzoBlocks[i].length, back, 0, 4096),
             };
-            double[][] ns = new double[ops.length][rounds];
-            long sink = 0;
-            for (int r = -3; r < rounds; r++) {
-                for (int o = 0; o < ops.length; o++) {
-                    long t0 = System.nanoTime();
-                    for (int k = 0; k < reps; k++) {
-                        for (int i = 0; i < pages.length; i++) {
-                            sink += ops[o].run(pages[i], i);
-                        }
-                    }
-                    if (r >= 0) {
-                        ns[o][r] = (System.nanoTime() - t0) / ((double) reps * pages.length);
-                    }
-                }
-            }
-            long lz4Bytes = total(lz4Blocks);
-            long rleBytes = total(rleBlocks);
-            long airBytes = total(airBlocks);
+            double[][] ns = PairedOps.time(ops, pages, reps, rounds);
+            long lz4Bytes = PairedOps.total(lz4Blocks);
+            long rleBytes = PairedOps.total(rleBlocks);
+            long airBytes = PairedOps.total(airBlocks);
             System.out.printf("%s (%d pages): compressed bytes lz4 %d, lzo-rle %d, lzo %d, aircompressor lzo %d%n",
-                    name, pages.length, lz4Bytes, rleBytes, total(lzoBlocks), airBytes);
+                    name, pages.length, lz4Bytes, rleBytes, PairedOps.total(lzoBlocks), airBytes);
             for (int o = 0; o < ops.length; o++) {
                 int ref = o < 4 ? 0 : 4;
                 double[] ratio = new double[rounds];
@@ -94,25 +76,6 @@ public final class KernelLzoPaired {
                 System.out.printf("  %-42s %7.0f ns/page   speed vs lz4-java %.2f [%.2f, %.2f]%n", names[o],
                         median(ns[o]), median(ratio), min(ratio), max(ratio));
             }
-            if (sink == 42) {
-                System.out.println();
-            }
         }
-    }
-
-    private static byte[][] blocks(byte[][] pages, Op compress, byte[] out) {
-        byte[][] b = new byte[pages.length][];
-        for (int i = 0; i < pages.length; i++) {
-            b[i] = java.util.Arrays.copyOf(out, compress.run(pages[i], i));
-        }
-        return b;
-    }
-
-    private static long total(byte[][] blocks) {
-        long t = 0;
-        for (byte[] b : blocks) {
-            t += b.length;
-        }
-        return t;
     }
 }
