@@ -81,9 +81,9 @@ public final class ZramDevice implements AutoCloseable {
         SLOT_INDEX,
         /**
          * Linux 6.14 and later (the post-processing rework after 6.12; checked on 6.14, 6.17 and 6.18): every chosen
-         * slot is first placed in a 64-byte bucket of
-         * its object size (a huge page's is PAGE_SIZE), then the largest bucket goes first, within a bucket the highest
-         * index first, as recompression does; a block is taken only for a slot about to be written.
+         * slot is first placed in a 64-byte bucket of its object size (a huge page's is PAGE_SIZE), then the largest
+         * bucket goes first, within a bucket the highest index first, as recompression does; a block is taken only
+         * for a slot about to be written.
          */
         LARGEST_FIRST
     }
@@ -91,9 +91,9 @@ public final class ZramDevice implements AutoCloseable {
     /** When a write frees what its slot held; the kernel moved it in 6.14 and back by 6.17. */
     public enum SlotFree {
         /**
-         * Every checked kernel but 6.14 (5.10, 6.1, 6.8, 6.11, 6.12, 6.17, 6.18): the page is compressed and its new
-         * object allocated and written, then the slot's old contents are freed, so the old object still holds its
-         * slot while the new one is placed.
+         * Every checked kernel but 6.14 (5.4, 5.10, 5.15, 6.1, 6.2, 6.5, 6.8, 6.11, 6.12, 6.17, 6.18): the page is
+         * compressed and its new object allocated and written, then the slot's old contents are freed, so the old
+         * object still holds its slot while the new one is placed.
          */
         AFTER_STORE,
         /**
