@@ -44,7 +44,8 @@ class PageStoreTest {
      */
     @ParameterizedTest
     @CsvSource({"lz4-kernel, 4096", "lz4, 4096", "lz4hc:9, 4096", "zstd:3, 4096", "lzo-rle, 4096",
-            "lz4-kernel, 16384", "zstd:3, 16384", "lzo-rle, 16384"})
+            "lz4hc-kernel, 4096", "deflate, 4096", "842, 4096",
+            "lz4-kernel, 16384", "zstd:3, 16384", "lzo-rle, 16384", "deflate, 16384", "842, 16384"})
     void mmStatFieldsFollowTheKernelsDefinitions(String codec, int ps) {
         StoreConfig cfg = StoreConfig.defaults().withCodec(CodecSpec.parse(codec))
                 .withClasses(SizeClassTable.kernelDefault().withPageSize(ps));
@@ -426,11 +427,11 @@ class PageStoreTest {
      * Frees and loads of the same IDs race while freed entries are reused for new pages at once (each thread stores a
      * new page after every free it wins, on the entry it just freed). Every load must return exactly its own page's
      * bytes or fail as stale — never a later page's bytes — and of racing frees of one ID exactly one must win.
-     * Both codecs decode without the class lock (lz4-java's safe decoder, gmc's LZO1X decoder), so their decoders
-     * see bytes that other threads overwrite.
+     * The first three codecs decode without the class lock (lz4-java's safe decoder, gmc's LZO1X and 842 decoders),
+     * so their decoders see bytes that other threads overwrite; deflate decodes under it.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"lz4-kernel", "lzo-rle"})
+    @ValueSource(strings = {"lz4-kernel", "lzo-rle", "842", "deflate"})
     void racingFreesAndLoadsOfOneIdNeverSeeAnotherPagesBytesAndFreeExactlyOnce(String codec) throws Exception {
         int threads = 4 * STRESS;
         int perRound = 2_000;
