@@ -35,7 +35,7 @@ if [ -n "${WB_OPS:-}" ]; then WB_OPS=$(realpath "$WB_OPS"); CHURN_SRC=$(realpath
 work=${GMC_ARM32_WORK:-/tmp/gmc-arm32-zram}
 KERNELS=${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64 \
 6.18-arm64 6.12-arm64-16k 6.18-arm64-16k 6.8-x86-64 6.11-x86-64 6.14-x86-64 6.17-x86-64 5.4-x86-64 5.15-x86-64 6.2-x86-64 \
-6.5-x86-64}
+6.5-x86-64 5.8-x86-64 5.11-x86-64 5.13-x86-64 5.19-x86-64}
 mkdir -p "$out" "$work" && cd "$work"
 
 if ! command -v qemu-system-arm >/dev/null || ! command -v cpio >/dev/null; then
@@ -116,8 +116,8 @@ fi
 # Ubuntu's generic x86-64 kernels, under TCG. From 24.04 (noble-updates): 6.8 (a kernel between 6.3 and 6.11: the
 # current class rule, zram on the crypto API, zstd 1.5.2 through it) and the HWE kernels 6.11 (the last one on the
 # crypto API), 6.14 and 6.17 (zram's own backends, as 6.12). From 22.04 (jammy-updates): 5.15 (android13/14-5.15's
-# base) and the HWE kernels 6.2 (the last with the pre-6.3 pool) and 6.5. From 20.04 (focal-updates): 5.4
-# (android11-5.4's base).
+# base) and the HWE kernels 5.19, 6.2 (the last with the pre-6.3 pool) and 6.5. From 20.04 (focal-updates): 5.4
+# (android11-5.4's base) and the HWE kernels 5.8, 5.11 and 5.13 (either side of android12-5.10).
 # ubuntu_kernel SERIES SUITE: the newest SERIES.0-N-generic kernel of SUITE with its modules, in kSERIES-x86-64
 ubuntu_kernel() {
   local d=k${1//./}-x86-64 u=http://archive.ubuntu.com/ubuntu v p f
@@ -132,7 +132,8 @@ ubuntu_kernel() {
   done
   mv "$d.part" "$d"
 }
-for s in 6.8:noble 6.11:noble 6.14:noble 6.17:noble 5.15:jammy 6.2:jammy 6.5:jammy 5.4:focal; do
+for s in 6.8:noble 6.11:noble 6.14:noble 6.17:noble 5.15:jammy 5.19:jammy 6.2:jammy 6.5:jammy 5.4:focal 5.8:focal \
+    5.11:focal 5.13:focal; do
   case " $KERNELS " in *" ${s%%:*}-x86-64 "*) ubuntu_kernel "${s%%:*}" "${s#*:}-updates" ;; esac
 done
 if [ ! -d bbx86 ]; then
@@ -287,4 +288,13 @@ run 5.15-x86-64 k515-x86-64 "lz4_compress lz4 lz4hc_compress lz4hc 842_compress 
 run 6.2-x86-64 k62-x86-64 "lz4_compress lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd zram" \
   "lzo-rle lzo lz4 lz4hc zstd deflate 842"
 run 6.5-x86-64 k65-x86-64 "lz4_compress lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd zram" \
+  "lzo-rle lzo lz4 lz4hc zstd deflate 842"
+# 5.8 and 5.11 (lz4 and zstd libraries built in), 5.13 (as 5.15), 5.19 (zstd built in)
+run 5.8-x86-64 k58-x86-64 "lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd zram" \
+  "lzo-rle lzo lz4 lz4hc zstd deflate 842"
+run 5.11-x86-64 k511-x86-64 "lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd zram" \
+  "lzo-rle lzo lz4 lz4hc zstd deflate 842"
+run 5.13-x86-64 k513-x86-64 "lz4_compress lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd_compress zstd zram" \
+  "lzo-rle lzo lz4 lz4hc zstd deflate 842"
+run 5.19-x86-64 k519-x86-64 "lz4_compress lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd zram" \
   "lzo-rle lzo lz4 lz4hc zstd deflate 842"

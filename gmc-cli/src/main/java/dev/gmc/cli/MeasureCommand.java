@@ -67,8 +67,8 @@ final class MeasureCommand implements Callable<Integer> {
             description = "The Linux version whose zram to reproduce, e.g. 6.6 or 5.15.148: 6.2 and earlier get "
                     + "--legacy-classes; lz4 and lz4hc become the kernel's own (lz4-kernel, lz4hc-kernel); zstd becomes "
                     + "zstd-crypto on 6.2-6.11 and is refused where gmc lacks the kernel's zstd release; levels, "
-                    + "dictionaries and --recompress are refused where that kernel has none. Checked: 5.4, 5.10, 5.15, "
-                    + "6.1, 6.2, 6.5, 6.8, 6.11, 6.12, 6.14, 6.17, 6.18.")
+                    + "dictionaries and --recompress are refused where that kernel has none. Checked: 5.4, 5.8, 5.10, "
+                    + "5.11, 5.13, 5.15, 5.19, 6.1, 6.2, 6.5, 6.8, 6.11, 6.12, 6.14, 6.17, 6.18.")
     String kernel;
 
     @Option(names = "--arch", defaultValue = "64", paramLabel = "ARCH", description = Args.ARCH_HELP)

@@ -91,7 +91,7 @@ public final class ZramDevice implements AutoCloseable {
     /** When a write frees what its slot held; the kernel moved it in 6.14 and back by 6.17. */
     public enum SlotFree {
         /**
-         * Every checked kernel but 6.14 (5.4, 5.10, 5.15, 6.1, 6.2, 6.5, 6.8, 6.11, 6.12, 6.17, 6.18): the page is
+         * Every checked kernel but 6.14 (5.4 to 6.12, 6.17, 6.18): the page is
          * compressed and its new object allocated and written, then the slot's old contents are freed, so the old
          * object still holds its slot while the new one is placed.
          */
@@ -108,8 +108,8 @@ public final class ZramDevice implements AutoCloseable {
     /**
      * What a device does where the kernels gmc was checked against differ (ArmKernelTest's golden runs): the order
      * of writeback, how {@code writeback} reads what is written to it and which modes it knows, and when a write frees
-     * the slot's old contents. The kernels between the checked ones (5.5-5.9, 5.11-5.14, 5.16-6.0, 6.3, 6.4, 6.6, 6.7,
-     * 6.9, 6.10, 6.13, 6.15, 6.16) were not booted.
+     * the slot's old contents. The kernels between the checked ones (5.5-5.7, 5.9, 5.12, 5.14, 5.16-5.18, 6.0, 6.3,
+     * 6.4, 6.6, 6.7, 6.9, 6.10, 6.13, 6.15, 6.16) were not booted.
      *
      * @param order               the order in which writeback takes the slots it chose
      * @param writebackParameters true: several space-separated parameters ({@code page_indexes=A-B type=huge}, 6.17
@@ -119,13 +119,19 @@ public final class ZramDevice implements AutoCloseable {
      */
     public record Behaviour(WritebackOrder order, boolean writebackParameters, SlotFree slotFree,
                             Set<WritebackMode> writebackModes) {
-        /** Linux 5.4: writeback knows {@code idle} and {@code huge} only. */
+        /** Linux 5.4 to 5.10 (checked: 5.4, 5.8, 5.10 arm64): writeback knows {@code idle} and {@code huge} only. */
         public static final Behaviour LINUX_5_4 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
                 EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE));
-        /** Linux 5.15: writeback knows {@code idle}, {@code huge} and {@code page_index=N}. */
+        /** Linux 5.11 to 5.15 (checked: 5.11, 5.13, 5.15): writeback also knows {@code page_index=N}. */
         public static final Behaviour LINUX_5_15 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
                 EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.PAGE));
-        /** Linux 6.2 to 6.12 (checked: 6.2, 6.5, 6.8, 6.11, 6.12; 6.1's writeback was not run). */
+        /**
+         * Linux 5.19 (checked; 5.16 to 6.1 take it): writeback also knows {@code huge_idle}. {@code incompressible}
+         * (the ZRAM_INCOMPRESSIBLE mark of recompression, 6.2) is taken as unknown; no run asked for it.
+         */
+        public static final Behaviour LINUX_5_19 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
+                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.HUGE_IDLE, WritebackMode.PAGE));
+        /** Linux 6.2 to 6.12 (checked: 6.2, 6.5, 6.8, 6.11, 6.12). */
         public static final Behaviour LINUX_6_12 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
                 EnumSet.allOf(WritebackMode.class));
         /** Linux 6.14: 6.18's writeback order and limit check with the one-word grammar, and the early free. */

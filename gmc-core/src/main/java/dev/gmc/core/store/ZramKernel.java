@@ -10,15 +10,15 @@ import java.util.regex.Pattern;
  * A Linux version, as its zram and zsmalloc behave: the size-class rule, the {@link ZramDevice.Behaviour}, and which
  * of gmc's codecs gives what its compressors store. What it says comes from the kernels booted against gmc
  * ({@link #CHECKED}; docs/results/); a version between two of them takes the earlier one's behaviour, which is a
- * guess where something changed in between (6.13, 6.15 and 6.16 for writeback; 5.16 to 6.1 for the writeback modes).
+ * guess where something changed in between (6.13, 6.15 and 6.16 for writeback; 5.16 to 5.18 for {@code huge_idle}).
  *
  * @param major e.g. 6
  * @param minor e.g. 12
  */
 public record ZramKernel(int major, int minor) {
     /** The kernels whose zram printed the figures gmc is tested against. */
-    public static final List<String> CHECKED =
-            List.of("5.4", "5.10", "5.15", "6.1", "6.2", "6.5", "6.8", "6.11", "6.12", "6.14", "6.17", "6.18");
+    public static final List<String> CHECKED = List.of("5.4", "5.8", "5.10", "5.11", "5.13", "5.15", "5.19", "6.1", "6.2",
+            "6.5", "6.8", "6.11", "6.12", "6.14", "6.17", "6.18");
 
     private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)(?:[.\\-+~].*)?");
 
@@ -53,11 +53,14 @@ public record ZramKernel(int major, int minor) {
 
     /** The writeback order and grammar and the moment a write frees its slot's old object. */
     public ZramDevice.Behaviour behaviour() {
-        if (before(5, 15)) {
+        if (before(5, 11)) {
             return ZramDevice.Behaviour.LINUX_5_4;
         }
-        if (before(6, 2)) {
+        if (before(5, 16)) {
             return ZramDevice.Behaviour.LINUX_5_15;
+        }
+        if (before(6, 2)) {
+            return ZramDevice.Behaviour.LINUX_5_19;
         }
         if (before(6, 14)) {
             return ZramDevice.Behaviour.LINUX_6_12;

@@ -92,7 +92,8 @@ class ArmKernelTest {
 
     /**
      * The zram behaviours of a kernel ({@link ZramKernel#behaviour}, which these golden runs check): slot order and one
-     * word up to 6.12 (5.4 knowing only {@code idle} and {@code huge}, 5.15 also {@code page_index=N}); size buckets,
+     * word up to 6.12 (5.4 to 5.10 knowing only {@code idle} and {@code huge}, 5.11 to 5.15 also {@code page_index=N},
+     * 5.19 also {@code huge_idle}); size buckets,
      * one word and the early free in 6.14; size buckets and parameters in 6.17 and 6.18.
      */
     static ZramDevice.Behaviour behaviourOf(String kernel) {
@@ -241,6 +242,8 @@ class ArmKernelTest {
             "fragment, 6.18-arm64-16k, lz4", "fragment, 6.8-x86-64, lz4", "fragment, 6.11-x86-64, lz4",
             "fragment, 6.14-x86-64, lz4", "fragment, 6.17-x86-64, lz4", "fragment, 5.4-x86-64, lz4",
             "fragment, 5.15-x86-64, lz4", "fragment, 6.2-x86-64, lz4", "fragment, 6.5-x86-64, lz4",
+            "fragment, 5.8-x86-64, lz4", "fragment, 5.11-x86-64, lz4", "fragment, 5.13-x86-64, lz4",
+            "fragment, 5.19-x86-64, lz4",
             "fragment, 6.1-arm64, lzo-rle", "fragment, 6.1-arm64, lzo", "fragment, 6.1-arm64, lz4",
             "fragment, 5.10-armmp, lzo-rle", "fragment, 5.10-armmp, lzo", "fragment, 5.10-armmp, lz4",
             "fragment, 5.10-armmp-lpae, lzo-rle", "fragment, 5.10-armmp-lpae, lzo", "fragment, 5.10-armmp-lpae, lz4",
@@ -267,7 +270,8 @@ class ArmKernelTest {
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.12-armmp-lpae", "6.18-arm64",
             "6.12-arm64-16k", "6.18-arm64-16k", "6.8-x86-64", "6.11-x86-64", "6.14-x86-64", "6.17-x86-64", "5.4-x86-64",
-            "5.15-x86-64", "6.2-x86-64", "6.5-x86-64"})
+            "5.15-x86-64", "6.2-x86-64", "6.5-x86-64", "5.8-x86-64", "5.11-x86-64", "5.13-x86-64", "5.19-x86-64",
+            "5.10-arm64"})
     void writebackGivesTheKernelsMmStatAndBdStat(String kernel) throws IOException {
         replayWriteback(kernel, "/golden/zram-writeback.ops", "/golden/arm-writeback." + kernel + ".txt");
     }
@@ -351,7 +355,7 @@ class ArmKernelTest {
         byte[][] model = new byte[1000][];
         byte[] back = new byte[ps];
         byte[] zero = new byte[ps];
-        int mmFields = versionOf(kernel) < 515 ? 8 : 9; // huge_pages_since came with 5.15 (5.10 and 5.4 print 8)
+        int mmFields = versionOf(kernel) < 511 ? 8 : 9; // huge_pages_since came with 5.11 (5.10, 5.8 and 5.4 print 8)
         try (ZramDevice dev = new ZramDevice(config, 1000, 300, behaviourOf(kernel))) {
             int n = 0;
             for (String op : ops) {
