@@ -126,7 +126,7 @@ public final class ZramDevice implements AutoCloseable {
         public static final Behaviour LINUX_5_15 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
                 EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.PAGE));
         /**
-         * Linux 5.19 (checked; 5.16 to 6.1 take it): writeback also knows {@code huge_idle}. {@code incompressible}
+         * Linux 5.16 to 6.1 (checked: 5.19, 6.1 arm64): writeback also knows {@code huge_idle}. {@code incompressible}
          * (the ZRAM_INCOMPRESSIBLE mark of recompression, 6.2) is taken as unknown; no run asked for it.
          */
         public static final Behaviour LINUX_5_19 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,

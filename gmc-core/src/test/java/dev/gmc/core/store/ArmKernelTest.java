@@ -271,7 +271,7 @@ class ArmKernelTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.12-armmp-lpae", "6.18-arm64",
             "6.12-arm64-16k", "6.18-arm64-16k", "6.8-x86-64", "6.11-x86-64", "6.14-x86-64", "6.17-x86-64", "5.4-x86-64",
             "5.15-x86-64", "6.2-x86-64", "6.5-x86-64", "5.8-x86-64", "5.11-x86-64", "5.13-x86-64", "5.19-x86-64",
-            "5.10-arm64"})
+            "5.10-arm64", "6.1-arm64"})
     void writebackGivesTheKernelsMmStatAndBdStat(String kernel) throws IOException {
         replayWriteback(kernel, "/golden/zram-writeback.ops", "/golden/arm-writeback." + kernel + ".txt");
     }
