@@ -2,6 +2,7 @@ package dev.gmc.cli;
 
 import dev.gmc.core.pool.KernelArch;
 import dev.gmc.core.pool.SizeClassTable;
+import dev.gmc.core.store.ZramKernel;
 
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -39,9 +40,9 @@ final class Args {
     }
 
     /** --kernel VERSION, its refusal named after the option. */
-    static dev.gmc.core.store.ZramKernel kernel(String text) {
+    static ZramKernel kernel(String text) {
         try {
-            return dev.gmc.core.store.ZramKernel.parse(text);
+            return ZramKernel.parse(text);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--kernel: " + e.getMessage(), e);
         }

@@ -7,12 +7,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
+import dev.gmc.core.pool.SizeClassTable;
 import dev.gmc.core.store.IoStat;
 import dev.gmc.core.store.MmStat;
 import dev.gmc.core.store.SameFilled;
 import dev.gmc.core.store.StoreConfig;
 import dev.gmc.core.store.WriteOnceModel;
 import dev.gmc.core.store.ZramDevice;
+import dev.gmc.core.store.ZramKernel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -114,7 +116,7 @@ final class KernelCheckCommand implements Callable<Integer> {
     ImageSurface.Mixin imageOptions;
 
     /** The running kernel (from {@code os.version}), or null if it cannot be read. */
-    private dev.gmc.core.store.ZramKernel running;
+    private ZramKernel running;
 
     /** What {@link #algorithmParams} gives for the options; set once at the start of {@link #call()}. */
     private String params;
@@ -134,7 +136,7 @@ final class KernelCheckCommand implements Callable<Integer> {
         // the running kernel's pool and write path: the legacy class rule (chain 4 unless --chain) up to 6.2, and its
         // ZramDevice behaviour (when a write frees the slot's old object)
         try {
-            running = dev.gmc.core.store.ZramKernel.parse(System.getProperty("os.version", ""));
+            running = ZramKernel.parse(System.getProperty("os.version", ""));
         } catch (IllegalArgumentException e) {
             running = null;
             spec.commandLine().getErr().println("gmc kernel-check: cannot read the running kernel's version ("
@@ -218,8 +220,8 @@ final class KernelCheckCommand implements Callable<Integer> {
             write(sys.resolve("disksize"), String.valueOf(pages * PageInput.PAGE));
             StoreConfig cfg = StoreConfig.defaults().withCodec(CodecSpec.parse(algo)).withMemLimitBytes(memLimit);
             cfg = cfg.withClasses(running != null && running.legacyClasses()
-                    ? dev.gmc.core.pool.SizeClassTable.of(chain, dev.gmc.core.pool.SizeClassTable.ChainRule.LEGACY_USED_PERCENT)
-                    : dev.gmc.core.pool.SizeClassTable.withChain(chain));
+                    ? SizeClassTable.of(chain, SizeClassTable.ChainRule.LEGACY_USED_PERCENT)
+                    : SizeClassTable.withChain(chain));
             WriteOnceModel counting = new WriteOnceModel(cfg);
             byte[] comp = new byte[2 * PageInput.PAGE];
             try (ZramDevice model = new ZramDevice(cfg, (int) pages, 0,

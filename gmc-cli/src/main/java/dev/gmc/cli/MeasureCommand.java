@@ -71,6 +71,9 @@ final class MeasureCommand implements Callable<Integer> {
                     + "5.11, 5.13, 5.15, 5.19, 6.1, 6.2, 6.5, 6.8, 6.11, 6.12, 6.14, 6.17, 6.18.")
     String kernel;
 
+    /** {@link #kernel}, parsed once at the start of {@link #call()}; null without --kernel. */
+    private ZramKernel zk;
+
     @Option(names = "--arch", defaultValue = "64", paramLabel = "ARCH", description = Args.ARCH_HELP)
     String arch;
 
@@ -162,7 +165,7 @@ final class MeasureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ZramKernel zk = kernel == null ? null : Args.kernel(kernel);
+        zk = kernel == null ? null : Args.kernel(kernel);
         if (zk != null) {
             if (legacy && !zk.legacyClasses()) {
                 throw new IllegalArgumentException("--legacy-classes: Linux " + zk + " has the classes of 6.3 and later"
@@ -547,8 +550,7 @@ final class MeasureCommand implements Callable<Integer> {
 
     private String settings(StoreConfig c) {
         String base = String.format(Locale.ROOT, "%s%s%schain %d%s, %s at >= %d B, same-filled %s",
-                kernel == null ? "" : "Linux " + Args.kernel(kernel)
-                        + (Args.kernel(kernel).checked() ? "" : " (not checked)") + ", ",
+                zk == null ? "" : "Linux " + zk + (zk.checked() ? "" : " (not checked)") + ", ",
                 c.classes().arch() == KernelArch.BIT64 ? "" : c.classes().arch() + " kernel, ",
                 c.classes().pageSize() == 4096 ? "" : c.classes().pageSize() / 1024 + " KiB pages, ",
                 c.classes().maxChain(),
