@@ -35,19 +35,24 @@ if [ -n "${WB_OPS:-}" ]; then WB_OPS=$(realpath "$WB_OPS"); CHURN_SRC=$(realpath
 work=${GMC_ARM32_WORK:-/tmp/gmc-arm32-zram}
 KERNELS=${KERNELS:-5.10-armmp 5.10-armmp-lpae 6.1-armmp 6.1-armmp-lpae 6.12-armmp 6.12-armmp-lpae 5.10-arm64 6.1-arm64 \
 6.18-arm64 6.12-arm64-16k 6.18-arm64-16k 6.8-x86-64 6.11-x86-64 6.14-x86-64 6.17-x86-64 5.4-x86-64 5.15-x86-64 6.2-x86-64 \
-6.5-x86-64 5.8-x86-64 5.11-x86-64 5.13-x86-64 5.19-x86-64}
+6.5-x86-64 5.8-x86-64 5.11-x86-64 5.13-x86-64 5.19-x86-64 7.0-x86-64 6.16-x86-64 6.19-x86-64 7.1-x86-64 7.2-x86-64 \
+7.3-x86-64}
 mkdir -p "$out" "$work" && cd "$work"
 
 if ! command -v qemu-system-arm >/dev/null || ! command -v cpio >/dev/null; then
   apt-get install -y -q qemu-system-arm cpio xz-utils >/dev/null
 fi
-dpkg --print-foreign-architectures | grep -qx armhf || { dpkg --add-architecture armhf; apt-get update -q >/dev/null; }
+# wants GLOB: whether KERNELS names a kernel matching GLOB (so that a run of Ubuntu's kernels downloads no Debian one)
+wants() { local k; for k in $KERNELS; do case $k in $1) return 0 ;; esac; done; return 1; }
+if wants "*-armmp*"; then
+  dpkg --print-foreign-architectures | grep -qx armhf || { dpkg --add-architecture armhf; apt-get update -q >/dev/null; }
+fi
 
 # bookworm (the machine's own sources): 6.1 kernels and a static busybox
 # newest NAME-VERSION-armmp in an apt-cache listing, rt kernels left out: prints VERSION
 newest() { awk '{print $1}' | grep -E -- "^linux-image-$1.*-armmp\$" | grep -v -- '-rt-' | sort -V | tail -1 |
   sed -e 's/^linux-image-//' -e 's/-armmp$//'; }
-if [ ! -d bb ]; then
+if [ ! -d bb ] && wants "*-armmp*"; then
   v61=$(apt-cache search '^linux-image-6\.1\.0-.*-armmp$' | newest '6\.1\.0-')
   apt-get download -q "linux-image-$v61-armmp:armhf" "linux-image-$v61-armmp-lpae:armhf" busybox-static:armhf
   mkdir -p bb && dpkg-deb -x busybox-static_*_armhf.deb bb
@@ -64,35 +69,35 @@ private_apt() {
   apt-get "${O[@]}" update -q >/dev/null
 }
 # trixie: 6.12 kernels
-if [ ! -d k612-armmp ]; then
+if [ ! -d k612-armmp ] && wants "6.12-armmp*"; then
   private_apt trixie trixie armhf
   ver=$(apt-cache "${O[@]}" search '^linux-image-6\.12\..*-armmp$' | newest '6\.12\.')
   apt-get "${O[@]}" download -q "linux-image-$ver-armmp" "linux-image-$ver-armmp-lpae"
   for v in armmp armmp-lpae; do mkdir -p k612-$v && dpkg-deb -x "linux-image-$ver-${v}"_*_armhf.deb k612-$v; done
 fi
 # bookworm for arm64: the 6.1 arm64 kernel and its busybox
-if [ ! -d k61-arm64 ]; then
+if [ ! -d k61-arm64 ] && wants "*-arm64*"; then
   private_apt bw64 bookworm arm64
   v=$(apt-cache "${O[@]}" search '^linux-image-6\.1\.0-[0-9]*-arm64$' | awk '{print $1}' | sort -V | tail -1)
   (mkdir -p dl64 && cd dl64 && apt-get "${O[@]}" download -q "$v" busybox-static)
   mkdir -p k61-arm64 bb64 && dpkg-deb -x dl64/linux-image-*_arm64.deb k61-arm64 && dpkg-deb -x dl64/busybox-static_*_arm64.deb bb64
 fi
 # bullseye: 5.10 kernels (armhf without and with LPAE, arm64), the pre-6.3 pool of android12/13-5.10 phones
-if [ ! -d k510-armmp ]; then
+if [ ! -d k510-armmp ] && wants "5.10-armmp*"; then
   private_apt bullseye bullseye armhf
   v=$(apt-cache "${O[@]}" search '^linux-image-5\.10\.0-[0-9]*-armmp$' | awk '{print $1}' | sort -V | tail -1)
   v=${v%-armmp}
   (mkdir -p dl510 && cd dl510 && apt-get "${O[@]}" download -q "$v-armmp" "$v-armmp-lpae")
   for f in armmp armmp-lpae; do mkdir -p k510-$f && dpkg-deb -x dl510/"$v-$f"_*_armhf.deb k510-$f; done
 fi
-if [ ! -d k510-arm64 ]; then
+if [ ! -d k510-arm64 ] && wants "5.10-arm64"; then
   private_apt bullseye64 bullseye arm64
   v=$(apt-cache "${O[@]}" search '^linux-image-5\.10\.0-[0-9]*-arm64$' | awk '{print $1}' | sort -V | tail -1)
   (mkdir -p dl510a64 && cd dl510a64 && apt-get "${O[@]}" download -q "$v")
   mkdir -p k510-arm64 && dpkg-deb -x dl510a64/linux-image-*_arm64.deb k510-arm64
 fi
 # trixie-backports: a current arm64 kernel (6.18), for the zstd release of kernels after 6.12
-if [ ! -d k618-arm64 ]; then
+if [ ! -d k618-arm64 ] && wants "6.18-arm64"; then
   private_apt tbp64 trixie-backports arm64
   v=$(apt-cache "${O[@]}" search '^linux-image-6\.18\.[0-9.]*.deb13-arm64$' | awk '{print $1}' | sort -V | tail -1)
   (mkdir -p dl618 && cd dl618 && apt-get "${O[@]}" download -q "$v")
@@ -100,13 +105,13 @@ if [ ! -d k618-arm64 ]; then
 fi
 # arm64 with 16 KiB pages (Debian's arm64-16k flavour, as on Android's 16K-page devices): 6.12 (trixie) and 6.18
 # (trixie-backports)
-if [ ! -d k612-arm64-16k ]; then
+if [ ! -d k612-arm64-16k ] && wants "6.12-arm64-16k"; then
   private_apt tx64 trixie arm64
   v=$(apt-cache "${O[@]}" search '^linux-image-6\.12\.[0-9.]*.deb13-arm64-16k-unsigned$' | awk '{print $1}' | sort -V | tail -1)
   (mkdir -p dl612-16k && cd dl612-16k && apt-get "${O[@]}" download -q "$v")
   mkdir -p k612-arm64-16k && dpkg-deb -x dl612-16k/linux-image-*_arm64.deb k612-arm64-16k
 fi
-if [ ! -d k618-arm64-16k ]; then
+if [ ! -d k618-arm64-16k ] && wants "6.18-arm64-16k"; then
   private_apt tbp64 trixie-backports arm64
   v=$(apt-cache "${O[@]}" search '^linux-image-6\.18\.[0-9.]*.deb13-arm64-16k$' | awk '{print $1}' | sort -V | tail -1)
   (mkdir -p dl618-16k && cd dl618-16k && apt-get "${O[@]}" download -q "$v")
@@ -122,19 +127,46 @@ fi
 ubuntu_kernel() {
   local d=k${1//./}-x86-64 u=http://archive.ubuntu.com/ubuntu v p f
   [ -d "$d" ] && return 0
-  command -v qemu-system-x86_64 >/dev/null || apt-get install -y -q qemu-system-x86 >/dev/null
   curl -fsS "$u/dists/$2/main/binary-amd64/Packages.xz" | xz -dc > "$2-packages.txt"
-  v=$(grep -oE "^Package: linux-modules-extra-${1//./\\.}\.0-[0-9]+-generic\$" "$2-packages.txt" | sed 's/.*extra-//' | sort -V | tail -1)
+  v=$(grep -oE "^Package: linux-image-unsigned-${1//./\\.}\.0-[0-9]+-generic\$" "$2-packages.txt" | sed 's/.*unsigned-//' | sort -V | tail -1)
   mkdir -p "dl${1//./}x86" "$d.part"
   for p in "linux-image-unsigned-$v" "linux-modules-$v" "linux-modules-extra-$v"; do
     f=$(awk -v p="$p" '$1 == "Package:" { on = ($2 == p) } on && $1 == "Filename:" { print $2; exit }' "$2-packages.txt")
+    [ -n "$f" ] || continue  # 7.0 has no linux-modules-extra: zram is in linux-modules
     (cd "dl${1//./}x86" && curl -fsS -O "$u/$f") && dpkg-deb -x "dl${1//./}x86/${f##*/}" "$d.part"
   done
   mv "$d.part" "$d"
 }
-for s in 6.8:noble 6.11:noble 6.14:noble 6.17:noble 5.15:jammy 5.19:jammy 6.2:jammy 6.5:jammy 5.4:focal 5.8:focal \
+for s in 6.8:noble 6.11:noble 6.14:noble 6.17:noble 7.0:noble 5.15:jammy 5.19:jammy 6.2:jammy 6.5:jammy 5.4:focal 5.8:focal \
     5.11:focal 5.13:focal; do
   case " $KERNELS " in *" ${s%%:*}-x86-64 "*) ubuntu_kernel "${s%%:*}" "${s#*:}-updates" ;; esac
+done
+# debian_tbp SERIES ARCH FLAVOUR DIR: the newest SERIES.N+deb13-FLAVOUR kernel of Debian's trixie-backports (6.16 to
+# 7.3 there in November 2026) for ARCH with its modules, in DIR. From 6.19 the image is split into linux-binary and
+# linux-modules.
+debian_tbp() {
+  local d=$4 u=http://deb.debian.org/debian v p f idx=tbp-$2-packages.txt
+  [ -d "$d" ] && return 0
+  [ -s $idx ] || curl -fsS "$u/dists/trixie-backports/main/binary-$2/Packages.xz" | xz -dc > $idx
+  v=$(grep -oE "^Package: linux-image-${1//./\\.}\.[0-9]+\+deb13-$3\$" $idx | sed 's/.*image-//' | sort -V | tail -1)
+  mkdir -p "dl-$d" "$d.part"
+  # the image's Depends name its linux-binary and linux-modules (6.19 and later); the index may no longer list them
+  # while the pool still holds them, so their file names are made from the version there
+  local deps=$(awk -v p="linux-image-$v" '$1 == "Package:" { on = ($2 == p) } on && $1 == "Depends:" { print; exit }' $idx)
+  for p in "linux-image-$v" "linux-binary-$v" "linux-modules-$v"; do
+    f=$(awk -v p="$p" '$1 == "Package:" { on = ($2 == p) } on && $1 == "Filename:" { print $2; exit }' $idx)
+    if [ -z "$f" ]; then
+      local ver=$(echo "${deps#Depends:}" | tr ',' '\n' | awk -v p="$p" '$1 == p { gsub(/[()=]/, ""); print $2 }')
+      [ -n "$ver" ] || continue
+      f=pool/main/l/linux/${p}_${ver}_$2.deb
+    fi
+    (cd "dl-$d" && curl -fsS -O "$u/$f") && dpkg-deb -x "dl-$d/${f##*/}" "$d.part"
+  done
+  mv "$d.part" "$d"
+}
+for s in 6.16 6.19 7.1 7.2 7.3; do
+  case " $KERNELS " in *" $s-x86-64 "*) debian_tbp "$s" amd64 amd64 "k${s//./}-x86-64" ;; esac
+  case " $KERNELS " in *" $s-arm64-16k "*) debian_tbp "$s" arm64 arm64-16k "k${s//./}-arm64-16k" ;; esac
 done
 if [ ! -d bbx86 ]; then
   (mkdir -p dlx86 && cd dlx86 && apt-get download -q busybox-static:amd64)
@@ -155,6 +187,8 @@ for f in /data/*; do
            echo "algo=${a%%:*} level=${a#*:}" > /sys/block/zram0/algorithm_params ;;
       *) echo $a > /sys/block/zram0/comp_algorithm ;;
     esac
+    # a kernel built without this compressor keeps the old one: say so rather than print its figures under $a
+    grep -q "\[${a%%:*}\]" /sys/block/zram0/comp_algorithm || { echo "### $(basename $f) $a refused"; continue; }
     stat -c %s $f > /sys/block/zram0/disksize
     dd if=$f of=/dev/zram0 bs=$(cat /bs) oflag=direct 2>/dev/null
     echo "### $(basename $f) $a written $(cat /sys/block/zram0/mm_stat)"
@@ -168,6 +202,7 @@ if [ -f /churn.ops ]; then
            echo "algo=${a%%:*} level=${a#*:}" > /sys/block/zram0/algorithm_params ;;
       *) echo $a > /sys/block/zram0/comp_algorithm ;;
     esac
+    grep -q "\[${a%%:*}\]" /sys/block/zram0/comp_algorithm || { echo "### churn $a refused"; continue; }
     echo $((1000 * $(cat /bs))) > /sys/block/zram0/disksize
     n=0
     while read slot src; do
@@ -189,6 +224,7 @@ if [ -f /wb.ops ]; then
   for a in $(cat /churn.algos); do
     echo 1 > /sys/block/zram0/reset
     echo $a > /sys/block/zram0/comp_algorithm
+    grep -q "\[$a\]" /sys/block/zram0/comp_algorithm || { echo "### wb $a refused"; continue; }
     echo /dev/loop0 > /sys/block/zram0/backing_dev
     echo $((1000 * bs)) > /sys/block/zram0/disksize
     n=0
@@ -213,7 +249,23 @@ echo "### done"
 poweroff -f
 EOF
 
+# mod_file KDIR MOD: the module's file (.ko, .ko.xz or .ko.zst; none when built in)
+mod_file() { find "$1" -name "$2.ko" -o -name "$2.ko.xz" -o -name "$2.ko.zst" | head -1; }
+# closure KDIR MOD...: the MODs that are modules, each after the modules it needs (their .modinfo "depends=")
+closure() {
+  local k=$1 m f; shift
+  for m in "$@"; do
+    case " $seen " in *" $m "*) continue ;; esac
+    seen="$seen $m"
+    f=$(mod_file "$k" "$m"); [ -n "$f" ] || continue
+    closure "$k" $(case $f in *.xz) xz -dc "$f" ;; *.zst) zstd -qdc "$f" ;; *) cat "$f" ;; esac |
+      tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' ')
+    echo "$m"
+  done
+}
+
 # run NAME KERNEL_DIR "MODULES" "ALGOS": one initramfs (busybox, the modules, the files) and one boot
+# (MODULES "@zram": zram and what it links, found from the modules themselves: zram's own backends since 6.12)
 run() {
   local name=$1 kdir=$2 mods=$3 algos=$4 r=root-$1 bb=bb qemu=(qemu-system-arm -M virt -cpu cortex-a15) console=ttyAMA0
   case " $KERNELS " in *" $name "*) ;; *) return 0 ;; esac
@@ -221,12 +273,14 @@ run() {
     *-arm64) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57) ;;
     *-arm64-16k) bb=bb64 qemu=(qemu-system-aarch64 -M virt -cpu max) ;;
     *-x86-64) bb=bbx86 qemu=(qemu-system-x86_64 -M q35); console=ttyS0
+      command -v qemu-system-x86_64 >/dev/null || apt-get install -y -q qemu-system-x86 >/dev/null
       ;;  # TCG: under nested KVM the boot stub stops on an "emulation failure" (a VEX-coded shrx)
   esac
   rm -rf "$r"; mkdir -p "$r"/{bin,m,data,proc,sys,dev}
   cp $bb/bin/busybox "$r/bin/"
-  for l in sh mount insmod cat echo dd stat basename uname poweroff; do ln -s busybox "$r/bin/$l"; done
+  for l in sh mount insmod cat echo dd stat basename uname poweroff grep; do ln -s busybox "$r/bin/$l"; done
   : > "$r/m/order"
+  [ "$mods" = @zram ] && mods=$(seen=; closure "$kdir" zram)
   for m in $mods; do
     f=$(find "$kdir" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" | head -1)
     case $f in *.xz) xz -dc "$f" > "$r/m/$m.ko" ;; *.zst) zstd -qdc "$f" > "$r/m/$m.ko" ;; *) cp "$f" "$r/m/$m.ko" ;; esac
@@ -252,7 +306,7 @@ run() {
   fi
   (cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "../initrd-$name.gz")
   timeout 1800 "${qemu[@]}" -m 1024 -nographic -no-reboot \
-    -kernel "$(ls "$kdir"/boot/vmlinuz-*)" -initrd "initrd-$name.gz" \
+    -kernel "$(ls "$kdir"/boot/vmlinuz-* "$kdir"/usr/lib/modules/*/vmlinuz 2>/dev/null | head -1)" -initrd "initrd-$name.gz" \
     -append "console=$console rdinit=/init panic=-1 quiet" > "boot-$name.log" 2>&1
   grep '^### ' "boot-$name.log" | sed 's/^### //' | tr -d '\r' > "$out/linux-$name.txt"
   grep -q '^done' "$out/linux-$name.txt" || { echo "$name: the guest did not finish (boot-$name.log)" >&2; exit 1; }
@@ -280,6 +334,14 @@ run 6.14-x86-64 k614-x86-64 "842_compress 842_decompress lz4_compress lz4hc_comp
   "lzo-rle lzo lz4 lz4hc zstd zstd:1 zstd:7 zstd:-1 deflate 842"
 run 6.17-x86-64 k617-x86-64 "842_compress 842_decompress lz4_compress lz4hc_compress zram" \
   "lzo-rle lzo lz4 lz4hc zstd zstd:1 zstd:7 zstd:-1 deflate 842"
+# 7.0 (noble-updates' HWE kernel of 2026): as 6.17
+run 7.0-x86-64 k70-x86-64 "842_compress 842_decompress lz4_compress lz4hc_compress zram" \
+  "lzo-rle lzo lz4 lz4hc zstd zstd:1 zstd:7 zstd:-1 deflate 842"
+# Debian's 6.16, 6.19, 7.1, 7.2 and 7.3 (trixie-backports, amd64)
+for k in 6.16 6.19 7.1 7.2 7.3; do
+  run $k-x86-64 k${k//./}-x86-64 @zram "lzo-rle lzo lz4 lz4hc zstd zstd:1 zstd:7 zstd:-1 deflate 842"
+  run $k-arm64-16k k${k//./}-arm64-16k @zram "lz4 zstd zstd:1 zstd:7 zstd:-1"
+done
 # 5.4 and 5.15 (zram on the crypto API, zstd and its library as modules), 6.2 and 6.5 (zstd built in)
 run 5.4-x86-64 k54-x86-64 "lz4_compress lz4 lz4hc_compress lz4hc 842_compress 842_decompress 842 zstd_compress zstd zram" \
   "lzo-rle lzo lz4 lz4hc zstd deflate 842"

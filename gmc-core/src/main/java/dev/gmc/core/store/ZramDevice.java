@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Writeback as with CONFIG_ZRAM_WRITEBACK, when the device is made with a backing device of {@code backingPages}
  * 4 KiB blocks ({@code backing_dev}): {@link #writeback} ({@code echo idle|huge|huge_idle|incompressible|page_index=N >
- * writeback}) decompresses each chosen slot's page into the next free block (block 0 is never used, as the kernel's
- * bitmap skips it), frees its object and marks the slot ZRAM_WB; reads of such a slot come from the block
+ * writeback}) decompresses each chosen slot's page into the next free block (up to 6.18 block 0 is never used, as
+ * the kernel's bitmap skips it; from 6.19 it is: {@link Behaviour#blockZero}), frees its object and marks the slot ZRAM_WB; reads of such a slot come from the block
  * ({@code bd_reads}), and a rewrite or discard frees the block. {@code pages_stored} keeps counting written-back
  * slots, as in the kernel; {@link #bdStat} is {@code bd_stat}. {@link #writebackLimitEnable} and
  * {@link #writebackLimit} are {@code writeback_limit_enable} and {@code writeback_limit}: each written page takes one
@@ -44,7 +44,8 @@ public final class ZramDevice implements AutoCloseable {
     private final int pageSize;
     /** {@code 1 << (PAGE_SHIFT - 12)}: what a page counts in bd_stat and writeback_limit (4 KiB units). */
     private final int fourKUnits;
-    // Per slot: 0 = empty, > 0 = the store's page ID, < 0 = ZRAM_WB: minus the backing-device block that holds it.
+    // Per slot: 0 = empty, > 0 = the store's page ID, < 0 = ZRAM_WB: ~block, the backing-device block that holds it
+    // (block 0 is used from 6.19 on, so not minus the block).
     private final long[] slots;
     // zram's per-slot post-processing flags (ZRAM_IDLE, ZRAM_INCOMPRESSIBLE); one byte a slot.
     private final byte[] flags;
@@ -59,6 +60,12 @@ public final class ZramDevice implements AutoCloseable {
     private final SlotFree slotFree;
     private final boolean writebackParameters;
     private final Set<WritebackMode> writebackModes;
+    // The lowest block writeback takes: 1 up to 6.18 (0 meant "no block"), 0 from 6.19 (INVALID_BDEV_BLOCK).
+    private final int firstBlock;
+    private final boolean limitRoundedDown;
+    private final boolean batchedWriteback;
+    // writeback_batch_size (6.19 and later): how many writes one writeback keeps in flight.
+    private volatile int writebackBatchSize = 32;
     // bd_count changes under the bitmap's lock (frees come from writes and discards of distinct slots, any thread);
     // bd_writes only in writeback, which has the device to itself.
     private long bdCount;
@@ -116,30 +123,49 @@ public final class ZramDevice implements AutoCloseable {
      *                            and later); false: one word ({@code huge}, {@code page_index=N}; 6.14 and earlier)
      * @param slotFree            when a write frees the slot's old contents
      * @param writebackModes      the modes {@code writeback} accepts; any other is EINVAL
+     * @param blockZero           true: writeback uses block 0 of the backing device too (6.19 and later, where
+     *                            {@code INVALID_BDEV_BLOCK} marks "no block"); false: block 0 is never used (6.18 and
+     *                            earlier, where {@code alloc_block_bdev} skips it), so one block fewer is usable
+     * @param limitRoundedDown    true: {@code writeback_limit} rounds what is written to it down to a multiple of
+     *                            {@code PAGE_SIZE / 4096} (6.19 and later), so that a 16 KiB-page kernel's limit
+     *                            reaches 0 and never wraps; false: it keeps the number, and the subtraction can wrap
+     * @param batchedWriteback    true: writeback submits up to {@link #writebackBatchSize} pages before it completes
+     *                            any (6.19 and later), and a slot frees its object and loses its post-processing mark
+     *                            only when its write completes, so a slot listed twice in one pass can be written
+     *                            twice; false: each page is written and its slot updated before the next
      */
     public record Behaviour(WritebackOrder order, boolean writebackParameters, SlotFree slotFree,
-                            Set<WritebackMode> writebackModes) {
+                            Set<WritebackMode> writebackModes, boolean blockZero, boolean limitRoundedDown,
+                            boolean batchedWriteback) {
         /** Linux 5.4 to 5.10 (checked: 5.4, 5.8, 5.10 arm64): writeback knows {@code idle} and {@code huge} only. */
         public static final Behaviour LINUX_5_4 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
-                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE));
+                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE), false, false, false);
         /** Linux 5.11 to 5.15 (checked: 5.11, 5.13, 5.15): writeback also knows {@code page_index=N}. */
         public static final Behaviour LINUX_5_15 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
-                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.PAGE));
+                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.PAGE), false, false, false);
         /**
          * Linux 5.16 to 6.1 (checked: 5.19, 6.1 arm64): writeback also knows {@code huge_idle}. {@code incompressible}
          * (the ZRAM_INCOMPRESSIBLE mark of recompression, 6.2) is taken as unknown; no run asked for it.
          */
         public static final Behaviour LINUX_5_19 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
-                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.HUGE_IDLE, WritebackMode.PAGE));
+                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.HUGE_IDLE, WritebackMode.PAGE), false, false, false);
         /** Linux 6.2 to 6.12 (checked: 6.2, 6.5, 6.8, 6.11, 6.12). */
         public static final Behaviour LINUX_6_12 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
-                EnumSet.allOf(WritebackMode.class));
+                EnumSet.allOf(WritebackMode.class), false, false, false);
         /** Linux 6.14: 6.18's writeback order and limit check with the one-word grammar, and the early free. */
         public static final Behaviour LINUX_6_14 = new Behaviour(WritebackOrder.LARGEST_FIRST, false,
-                SlotFree.BEFORE_COMPRESSION, EnumSet.allOf(WritebackMode.class));
-        /** Linux 6.17 and 6.18, the default. */
+                SlotFree.BEFORE_COMPRESSION, EnumSet.allOf(WritebackMode.class), false, false, false);
+        /** Linux 6.17 and 6.18. */
         public static final Behaviour LINUX_6_18 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
-                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class));
+                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), false, false, false);
+
+        /**
+         * Linux 6.19 and later (checked: 6.19, 7.0, 7.1, 7.2, 7.3), the default: 6.18's writeback order and grammar,
+         * with batched writes, block 0 of the backing device used and {@code writeback_limit} rounded down to whole
+         * pages.
+         */
+        public static final Behaviour LINUX_6_19 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
+                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true);
 
         public Behaviour {
             Objects.requireNonNull(order, "order");
@@ -157,14 +183,14 @@ public final class ZramDevice implements AutoCloseable {
     }
 
     public ZramDevice(StoreConfig config, int pages) {
-        this(config, pages, 0, Behaviour.LINUX_6_18);
+        this(config, pages, 0, Behaviour.LINUX_6_19);
     }
 
     /**
      * A device of {@code pages} slots with a backing device of {@code backingPages} blocks of a page each
      * ({@link #pageSize()}; zram writes back one page per block) for writeback (0: none), written back in
-     * {@code order}. Block 0 is never used, so at most {@code backingPages - 1} slots can be
-     * written back.
+     * {@code order}, as 6.12 ({@code SLOT_INDEX}) or 6.18 ({@code LARGEST_FIRST}) do: block 0 is never used, so at
+     * most {@code backingPages - 1} slots can be written back.
      */
     public ZramDevice(StoreConfig config, int pages, int backingPages, WritebackOrder order) {
         this(config, pages, backingPages, order == WritebackOrder.SLOT_INDEX ? Behaviour.LINUX_6_12 : Behaviour.LINUX_6_18);
@@ -191,6 +217,9 @@ public final class ZramDevice implements AutoCloseable {
         this.slotFree = behaviour.slotFree();
         this.writebackParameters = behaviour.writebackParameters();
         this.writebackModes = behaviour.writebackModes();
+        this.firstBlock = behaviour.blockZero() ? 0 : 1;
+        this.limitRoundedDown = behaviour.limitRoundedDown();
+        this.batchedWriteback = behaviour.batchedWriteback();
         this.backing = backingPages == 0 ? null : new byte[backingPages * pageSize];
         this.blocksUsed = backingPages == 0 ? null : new BitSet(backingPages);
     }
@@ -221,7 +250,7 @@ public final class ZramDevice implements AutoCloseable {
         if (old > 0) {
             store.freeReplaced(old); // no notify_free: the kernel counts those for discards only
         } else if (old < 0) {
-            freeBlock(-old);
+            freeBlock(~old);
         }
     }
 
@@ -232,7 +261,7 @@ public final class ZramDevice implements AutoCloseable {
         if (id == 0) {
             Arrays.fill(dst, off, off + pageSize, (byte) 0);
         } else if (id < 0) { // read_from_bdev
-            System.arraycopy(backing, Math.toIntExact(-id) * pageSize, dst, off, pageSize);
+            System.arraycopy(backing, Math.toIntExact(~id) * pageSize, dst, off, pageSize);
             bdReads.increment();
         } else {
             store.load(id, dst, off);
@@ -254,7 +283,7 @@ public final class ZramDevice implements AutoCloseable {
             store.free(id);
         } else {
             if (id < 0) {
-                freeBlock(-id);
+                freeBlock(~id);
             }
             extraNotifyFree.increment();
         }
@@ -582,10 +611,11 @@ public final class ZramDevice implements AutoCloseable {
      * {@code echo N > writeback_limit}: how many more 4 KiB units writeback may write while the limit is enabled
      * (an unsigned 64-bit count, as the kernel's {@code u64}: {@code -1} is 2<sup>64</sup> - 1). A page written back
      * takes {@code PAGE_SIZE / 4096} units off it: 4 on a 16 KiB-page kernel, where a limit that is not a multiple of
-     * 4 passes 0 and wraps to a huge count, as the kernel's subtraction does.
+     * 4 passes 0 and wraps to a huge count, as the kernel's subtraction does up to 6.18; from 6.19 the number is
+     * rounded down to a multiple of 4 there ({@code rounddown(val, PAGE_SIZE / 4096)}), so it reaches 0.
      */
     public void writebackLimit(long pages) {
-        wbLimit = pages;
+        wbLimit = limitRoundedDown ? Long.divideUnsigned(pages, fourKUnits) * fourKUnits : pages;
     }
 
     /** {@code cat writeback_limit} (unsigned; see {@link #writebackLimit(long)}). */
@@ -647,31 +677,122 @@ public final class ZramDevice implements AutoCloseable {
      */
     private WritebackReport writeEntries(int[] entries, java.util.function.IntPredicate take) {
         int written = 0;
-        int blk = 0;
+        int blk = NO_BLOCK;
         String error = null;
         for (int i : entries) {
             if (limitReached()) {
                 error = "EIO";
                 break;
             }
-            if (blk == 0) {
+            if (blk == NO_BLOCK) {
                 blk = allocBlock();
-                if (blk == 0) {
+                if (blk == NO_BLOCK) {
                     error = "ENOSPC";
                     break;
                 }
             }
             if (take.test(i)) {
                 writeBack(i, blk);
-                blk = 0;
+                blk = NO_BLOCK;
                 written++;
                 chargeLimit();
             }
         }
-        if (blk != 0) {
+        if (blk != NO_BLOCK) {
             freeBlock(blk);
         }
         return new WritebackReport(written, error);
+    }
+
+    /**
+     * 6.19's {@code zram_writeback_slots}: the same checks per entry as {@link #writeEntries} (limit, then a free
+     * request, then a block, then the slot's mark), but a write only starts there: the page is copied out and the
+     * limit charged at submission, while {@code bd_writes}, the object's free and the end of the slot's mark come with
+     * {@code zram_writeback_complete}. Completions are handled when all {@link #writebackBatchSize} requests are in
+     * flight and at the end of the pass. The kernel then completes what the backing device has finished; gmc
+     * completes every write in flight, newest first (the done list is LIFO), as a device that has finished them all.
+     * So an entry whose slot is still in flight (a slot listed twice, within one batch) writes it a second time: both
+     * count in {@code bd_writes} and in the limit, and the write completed second gives its block back.
+     */
+    private WritebackReport writeBatched(int[] entries, boolean[] marked) {
+        int batch = writebackBatchSize;
+        int[] flightSlot = new int[batch];
+        int[] flightBlock = new int[batch];
+        int inFlight = 0;
+        int written = 0;
+        int blk = NO_BLOCK;
+        String error = null;
+        for (int i : entries) {
+            if (limitReached()) {
+                error = "EIO";
+                break;
+            }
+            if (inFlight == batch) {
+                written += complete(flightSlot, flightBlock, inFlight, marked);
+                inFlight = 0;
+            }
+            if (blk == NO_BLOCK) {
+                blk = allocBlock();
+                if (blk == NO_BLOCK) {
+                    error = "ENOSPC";
+                    break;
+                }
+            }
+            if (marked[i]) { // the slot was neither freed nor written back since it was placed
+                store.load(slots[i], backing, blk * pageSize);
+                chargeLimit();
+                flightSlot[inFlight] = i;
+                flightBlock[inFlight++] = blk;
+                blk = NO_BLOCK;
+            }
+        }
+        if (blk != NO_BLOCK) {
+            freeBlock(blk);
+        }
+        written += complete(flightSlot, flightBlock, inFlight, marked);
+        return new WritebackReport(written, error);
+    }
+
+    /** {@code zram_complete_done_reqs} over the first {@code n} writes in flight, newest first: slots written back. */
+    private int complete(int[] flightSlot, int[] flightBlock, int n, boolean[] marked) {
+        int written = 0;
+        for (int k = n - 1; k >= 0; k--) {
+            int i = flightSlot[k];
+            bdWrites++;
+            if (marked[i]) {
+                long id = slots[i];
+                store.freeReplaced(id);
+                slots[i] = ~flightBlock[k];
+                flags[i] = 0;
+                marked[i] = false; // release_pp_slot
+                written++;
+            } else {
+                freeBlock(flightBlock[k]);
+            }
+        }
+        return written;
+    }
+
+    /**
+     * {@code echo N > writeback_batch_size} (6.19 and later): how many writes one writeback keeps in flight before it
+     * completes them (32 by default).
+     *
+     * @throws IllegalArgumentException for 0 or less (EINVAL), or on a kernel without the attribute
+     */
+    public void writebackBatchSize(int n) {
+        if (!batchedWriteback) {
+            throw new IllegalArgumentException("writeback_batch_size: this device's kernel has no such attribute "
+                    + "(it came with 6.19)");
+        }
+        if (n <= 0) {
+            throw new IllegalArgumentException("writeback_batch_size: " + n + " (EINVAL: at least 1)");
+        }
+        writebackBatchSize = n;
+    }
+
+    /** {@code cat writeback_batch_size}. */
+    public int writebackBatchSize() {
+        return writebackBatchSize;
     }
 
     /** One {@code scan_slots_for_writeback} of slots {@code [lo, hi)} in {@code mode} ({@code PAGE}: any slot). */
@@ -719,6 +840,9 @@ public final class ZramDevice implements AutoCloseable {
         int[] order = new int[count];
         for (int k = count - 1; k >= 0; k--) {
             order[start[bucket[k]]++] = placed[k];
+        }
+        if (batchedWriteback) {
+            return writeBatched(order, marked);
         }
         return writeEntries(order, i -> { // a second entry of a slot already written back is skipped
             boolean take = marked[i];
@@ -859,16 +983,22 @@ public final class ZramDevice implements AutoCloseable {
         store.load(id, backing, blk * pageSize);
         bdWrites++;
         store.freeReplaced(id);
-        slots[i] = -blk;
+        slots[i] = ~blk;
         flags[i] = 0;
     }
 
-    /** {@code alloc_block_bdev}: the lowest free block above 0, or 0 when none is left. */
+    /** No block free ({@code alloc_block_bdev}'s 0, {@code zram_reserve_bdev_block}'s INVALID_BDEV_BLOCK). */
+    private static final int NO_BLOCK = -1;
+
+    /**
+     * {@code alloc_block_bdev} (6.18 and earlier: the lowest free block above 0) or {@code zram_reserve_bdev_block}
+     * (6.19 and later: the lowest free block), or {@link #NO_BLOCK} when none is left.
+     */
     private int allocBlock() {
         synchronized (blocksUsed) {
-            int b = blocksUsed.nextClearBit(1);
+            int b = blocksUsed.nextClearBit(firstBlock);
             if (b >= backingPages) {
-                return 0;
+                return NO_BLOCK;
             }
             blocksUsed.set(b);
             bdCount++;

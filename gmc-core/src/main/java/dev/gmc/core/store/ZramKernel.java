@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 public record ZramKernel(int major, int minor) {
     /** The kernels whose zram printed the figures gmc is tested against. */
     public static final List<String> CHECKED = List.of("5.4", "5.8", "5.10", "5.11", "5.13", "5.15", "5.19", "6.1", "6.2",
-            "6.5", "6.8", "6.11", "6.12", "6.14", "6.17", "6.18");
+            "6.5", "6.8", "6.11", "6.12", "6.14", "6.16", "6.17", "6.18", "6.19", "7.0", "7.1", "7.2", "7.3");
 
     private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)(?:[.\\-+~].*)?");
 
@@ -65,7 +65,10 @@ public record ZramKernel(int major, int minor) {
         if (before(6, 14)) {
             return ZramDevice.Behaviour.LINUX_6_12;
         }
-        return before(6, 17) ? ZramDevice.Behaviour.LINUX_6_14 : ZramDevice.Behaviour.LINUX_6_18;
+        if (before(6, 17)) {
+            return ZramDevice.Behaviour.LINUX_6_14;
+        }
+        return before(6, 19) ? ZramDevice.Behaviour.LINUX_6_18 : ZramDevice.Behaviour.LINUX_6_19;
     }
 
     /** The zstd release in its lib/zstd (1.3.1 before 5.16, 1.4.10 before 6.2, 1.5.2 before 6.15, then 1.5.7). */

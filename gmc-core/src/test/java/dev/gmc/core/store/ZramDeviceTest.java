@@ -28,7 +28,8 @@ class ZramDeviceTest {
 
     private static ZramDevice device(long memLimit, SlotFree free) {
         return new ZramDevice(LZ4.withMemLimitBytes(memLimit), 4, 0, new ZramDevice.Behaviour(
-                WritebackOrder.LARGEST_FIRST, true, free, java.util.EnumSet.allOf(ZramDevice.WritebackMode.class)));
+                WritebackOrder.LARGEST_FIRST, true, free, java.util.EnumSet.allOf(ZramDevice.WritebackMode.class), false,
+                false, false));
     }
 
     @Test

@@ -39,7 +39,9 @@ class ZramKernelTest {
         assertThat(ZramKernel.parse("6.17").zstdRelease()).isEqualTo("1.5.7");
         assertThat(ZramKernel.parse("6.13").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_12);
         assertThat(ZramKernel.parse("6.16").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_14);
-        assertThat(ZramKernel.parse("7.0").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_18);
+        assertThat(ZramKernel.parse("6.18").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_18);
+        assertThat(ZramKernel.parse("6.19").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_19);
+        assertThat(ZramKernel.parse("7.3.4").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_19);
         assertThat(ZramKernel.parse("6.1").recompression()).isFalse();
         assertThat(ZramKernel.parse("6.2").recompression()).isTrue();
     }
