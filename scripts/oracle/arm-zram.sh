@@ -24,6 +24,8 @@
 #   backing_dev is a loop device of WB_BLOCKS blocks of a page each: lines "W SLOT SRC" (write), "R SLOT" (read), "D SLOT"
 #   (discard), "I" (echo all > idle), "B TEXT" (echo TEXT > writeback; 6.18 takes several parameters), "C" (compact), "S" (print mm_stat, bd_stat),
 #   "E N" (echo N > writeback_limit_enable), "L N" (echo N > writeback_limit), "Q" (print both).
+#   WB_BATCH=N sets writeback_batch_size (6.19 and later) and WB_COMPRESSED=1 compressed_writeback (7.0 and later)
+#   on the device before the ops run.
 #
 # Nothing downloaded here is kept in the repository (GPL kernel binaries); only this script and its output are.
 set -euo pipefail
@@ -226,6 +228,8 @@ if [ -f /wb.ops ]; then
     echo $a > /sys/block/zram0/comp_algorithm
     grep -q "\[$a\]" /sys/block/zram0/comp_algorithm || { echo "### wb $a refused"; continue; }
     echo /dev/loop0 > /sys/block/zram0/backing_dev
+    [ -f /wb.compressed ] && { echo 1 > /sys/block/zram0/compressed_writeback || echo "### wb $a compressed_writeback refused"; }
+    [ -f /wb.batch ] && { cat /wb.batch > /sys/block/zram0/writeback_batch_size || echo "### wb $a writeback_batch_size refused"; }
     echo $((1000 * bs)) > /sys/block/zram0/disksize
     n=0
     while read op x y; do
@@ -297,6 +301,8 @@ run() {
   if [ -n "${WB_OPS:-}" ]; then
     cp "$WB_OPS" "$r/wb.ops"; cp "$CHURN_SRC" "$r/churn.src"; echo "${CHURN_ALGOS:-$algos}" > "$r/churn.algos"
     echo "${WB_BLOCKS:-300}" > "$r/wb.blocks"
+    [ -z "${WB_BATCH:-}" ] || echo "$WB_BATCH" > "$r/wb.batch"
+    [ -z "${WB_COMPRESSED:-}" ] || echo 1 > "$r/wb.compressed"
     for l in losetup blkdiscard; do ln -sf busybox "$r/bin/$l"; done
     f=$(find "$kdir" -name "loop.ko" -o -name "loop.ko.xz" -o -name "loop.ko.zst" | head -1)
     if [ -n "$f" ]; then

@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Writeback as with CONFIG_ZRAM_WRITEBACK, when the device is made with a backing device of {@code backingPages}
  * 4 KiB blocks ({@code backing_dev}): {@link #writeback} ({@code echo idle|huge|huge_idle|incompressible|page_index=N >
  * writeback}) decompresses each chosen slot's page into the next free block (up to 6.18 block 0 is never used, as
- * the kernel's bitmap skips it; from 6.19 it is: {@link Behaviour#blockZero}), frees its object and marks the slot ZRAM_WB; reads of such a slot come from the block
- * ({@code bd_reads}), and a rewrite or discard frees the block. {@code pages_stored} keeps counting written-back
+ * the kernel's bitmap skips it; from 6.19 it is: {@link Behaviour#blockZero}), frees its object and marks the slot
+ * ZRAM_WB; reads of such a slot come from the block ({@code bd_reads}), and a rewrite or discard frees the block. {@code pages_stored} keeps counting written-back
  * slots, as in the kernel; {@link #bdStat} is {@code bd_stat}. {@link #writebackLimitEnable} and
  * {@link #writebackLimit} are {@code writeback_limit_enable} and {@code writeback_limit}: each written page takes one
  * off the limit, and a used-up limit ends a writeback with EIO.
@@ -87,7 +87,7 @@ public final class ZramDevice implements AutoCloseable {
          */
         SLOT_INDEX,
         /**
-         * Linux 6.14 and later (the post-processing rework after 6.12; checked on 6.14, 6.17 and 6.18): every chosen
+         * Linux 6.14 and later (the post-processing rework after 6.12; checked on 6.14 and 6.16 to 7.3): every chosen
          * slot is first placed in a 64-byte bucket of its object size (a huge page's is PAGE_SIZE), then the largest
          * bucket goes first, within a bucket the highest index first, as recompression does; a block is taken only
          * for a slot about to be written.
@@ -95,10 +95,10 @@ public final class ZramDevice implements AutoCloseable {
         LARGEST_FIRST
     }
 
-    /** When a write frees what its slot held; the kernel moved it in 6.14 and back by 6.17. */
+    /** When a write frees what its slot held; the kernel moved it in 6.14 and back by 6.16. */
     public enum SlotFree {
         /**
-         * Every checked kernel but 6.14 (5.4 to 6.12, 6.17, 6.18): the page is
+         * Every checked kernel but 6.14 (5.4 to 6.12, 6.16 to 7.3): the page is
          * compressed and its new object allocated and written, then the slot's old contents are freed, so the old
          * object still holds its slot while the new one is placed.
          */
@@ -115,11 +115,12 @@ public final class ZramDevice implements AutoCloseable {
     /**
      * What a device does where the kernels gmc was checked against differ (ArmKernelTest's golden runs): the order
      * of writeback, how {@code writeback} reads what is written to it and which modes it knows, and when a write frees
-     * the slot's old contents. The kernels between the checked ones (5.5-5.7, 5.9, 5.12, 5.14, 5.16-5.18, 6.0, 6.3,
-     * 6.4, 6.6, 6.7, 6.9, 6.10, 6.13, 6.15, 6.16) were not booted.
+     * the slot's old contents, and, from 6.19, how writeback submits its writes and uses the backing device. The
+     * kernels between the checked ones (5.5-5.7, 5.9, 5.12, 5.14, 5.16-5.18, 6.0, 6.3, 6.4, 6.6, 6.7, 6.9, 6.10, 6.13,
+     * 6.15) were not booted.
      *
      * @param order               the order in which writeback takes the slots it chose
-     * @param writebackParameters true: several space-separated parameters ({@code page_indexes=A-B type=huge}, 6.17
+     * @param writebackParameters true: several space-separated parameters ({@code page_indexes=A-B type=huge}, 6.16
      *                            and later); false: one word ({@code huge}, {@code page_index=N}; 6.14 and earlier)
      * @param slotFree            when a write frees the slot's old contents
      * @param writebackModes      the modes {@code writeback} accepts; any other is EINVAL
@@ -148,14 +149,15 @@ public final class ZramDevice implements AutoCloseable {
          * (the ZRAM_INCOMPRESSIBLE mark of recompression, 6.2) is taken as unknown; no run asked for it.
          */
         public static final Behaviour LINUX_5_19 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
-                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.HUGE_IDLE, WritebackMode.PAGE), false, false, false);
+                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.HUGE_IDLE, WritebackMode.PAGE), false,
+                false, false);
         /** Linux 6.2 to 6.12 (checked: 6.2, 6.5, 6.8, 6.11, 6.12). */
         public static final Behaviour LINUX_6_12 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
                 EnumSet.allOf(WritebackMode.class), false, false, false);
         /** Linux 6.14: 6.18's writeback order and limit check with the one-word grammar, and the early free. */
         public static final Behaviour LINUX_6_14 = new Behaviour(WritebackOrder.LARGEST_FIRST, false,
                 SlotFree.BEFORE_COMPRESSION, EnumSet.allOf(WritebackMode.class), false, false, false);
-        /** Linux 6.17 and 6.18. */
+        /** Linux 6.16 to 6.18 (checked: 6.16, 6.17, 6.18). */
         public static final Behaviour LINUX_6_18 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
                 SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), false, false, false);
 

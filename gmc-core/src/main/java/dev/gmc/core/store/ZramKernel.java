@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * A Linux version, as its zram and zsmalloc behave: the size-class rule, the {@link ZramDevice.Behaviour}, and which
  * of gmc's codecs gives what its compressors store. What it says comes from the kernels booted against gmc
  * ({@link #CHECKED}; docs/results/); a version between two of them takes the earlier one's behaviour, which is a
- * guess where something changed in between (6.13, 6.15 and 6.16 for writeback; 5.16 to 5.18 for {@code huge_idle}).
+ * guess where something changed in between (6.13 and 6.15 for writeback; 5.16 to 5.18 for {@code huge_idle}).
  *
  * @param major e.g. 6
  * @param minor e.g. 12
@@ -65,7 +65,7 @@ public record ZramKernel(int major, int minor) {
         if (before(6, 14)) {
             return ZramDevice.Behaviour.LINUX_6_12;
         }
-        if (before(6, 17)) {
+        if (before(6, 16)) {
             return ZramDevice.Behaviour.LINUX_6_14;
         }
         return before(6, 19) ? ZramDevice.Behaviour.LINUX_6_18 : ZramDevice.Behaviour.LINUX_6_19;

@@ -234,6 +234,7 @@ class ArmKernelTest {
             "churn, 6.18-arm64-16k, zstd", "churn, 6.8-x86-64, lz4", "churn, 6.8-x86-64, zstd-crypto",
             "churn, 6.14-x86-64, lz4", "churn, 6.14-x86-64, zstd", "churn, 6.14-x86-64, deflate",
             "churn, 6.17-x86-64, lz4", "churn, 6.17-x86-64, zstd", "churn, 6.17-x86-64, deflate",
+            "churn, 7.0-x86-64, lz4", "churn, 7.0-x86-64, zstd", "churn, 7.0-x86-64, deflate",
             "fragment, 6.1-armmp, lzo-rle", "fragment, 6.1-armmp, lzo", "fragment, 6.1-armmp, lz4",
             "fragment, 6.1-armmp-lpae, lzo-rle", "fragment, 6.1-armmp-lpae, lzo", "fragment, 6.1-armmp-lpae, lz4",
             "fragment, 6.12-armmp, lz4", "fragment, 6.12-armmp-lpae, lz4",
@@ -243,7 +244,7 @@ class ArmKernelTest {
             "fragment, 6.14-x86-64, lz4", "fragment, 6.17-x86-64, lz4", "fragment, 5.4-x86-64, lz4",
             "fragment, 5.15-x86-64, lz4", "fragment, 6.2-x86-64, lz4", "fragment, 6.5-x86-64, lz4",
             "fragment, 5.8-x86-64, lz4", "fragment, 5.11-x86-64, lz4", "fragment, 5.13-x86-64, lz4",
-            "fragment, 5.19-x86-64, lz4", "fragment, 7.0-x86-64, lz4", "fragment, 6.19-x86-64, lz4",
+            "fragment, 5.19-x86-64, lz4", "fragment, 7.0-x86-64, lz4", "fragment, 6.19-x86-64, lz4", "fragment, 6.16-x86-64, lz4",
             "fragment, 7.3-x86-64, lz4",
             "fragment, 6.1-arm64, lzo-rle", "fragment, 6.1-arm64, lzo", "fragment, 6.1-arm64, lz4",
             "fragment, 5.10-armmp, lzo-rle", "fragment, 5.10-armmp, lzo", "fragment, 5.10-armmp, lz4",
@@ -272,7 +273,7 @@ class ArmKernelTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.12-armmp-lpae", "6.18-arm64",
             "6.12-arm64-16k", "6.18-arm64-16k", "6.8-x86-64", "6.11-x86-64", "6.14-x86-64", "6.17-x86-64", "5.4-x86-64",
             "5.15-x86-64", "6.2-x86-64", "6.5-x86-64", "5.8-x86-64", "5.11-x86-64", "5.13-x86-64", "5.19-x86-64",
-            "5.10-arm64", "6.1-arm64", "6.19-x86-64", "7.0-x86-64", "7.3-x86-64"})
+            "5.10-arm64", "6.1-arm64", "6.16-x86-64", "6.19-x86-64", "7.0-x86-64", "7.3-x86-64"})
     void writebackGivesTheKernelsMmStatAndBdStat(String kernel) throws IOException {
         replayWriteback(kernel, "/golden/zram-writeback.ops", "/golden/arm-writeback." + kernel + ".txt");
     }
@@ -287,8 +288,8 @@ class ArmKernelTest {
      */
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.18-arm64", "6.12-arm64-16k",
-            "6.18-arm64-16k", "6.14-x86-64", "6.17-x86-64", "6.19-x86-64", "7.0-x86-64",
-            "7.3-x86-64"})
+            "6.18-arm64-16k", "6.14-x86-64", "6.16-x86-64", "6.17-x86-64", "6.19-x86-64",
+            "7.0-x86-64", "7.3-x86-64"})
     void theWritebackLimitStopsWritebackWhereTheKernelsDoes(String kernel) throws IOException {
         List<String> refusals = replayWriteback(kernel, "/golden/zram-writeback-limit.ops",
                 "/golden/arm-writeback-limit." + kernel + ".txt");
@@ -307,7 +308,8 @@ class ArmKernelTest {
      */
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"6.12-armmp", "6.18-arm64", "6.14-x86-64", "6.17-x86-64",
-            "6.12-arm64-16k", "6.18-arm64-16k", "6.19-x86-64", "7.0-x86-64", "7.3-x86-64"})
+            "6.12-arm64-16k", "6.18-arm64-16k", "6.16-x86-64", "6.19-x86-64", "7.0-x86-64",
+            "7.3-x86-64"})
     void writebackParametersAreReadAsTheKernelReadsThem(String kernel) throws IOException {
         List<String> refusals = replayWriteback(kernel, "/golden/zram-writeback-grammar.ops",
                 "/golden/arm-writeback-grammar." + kernel + ".txt");

@@ -38,7 +38,8 @@ class ZramKernelTest {
         assertThat(ZramKernel.parse("6.14").zstdRelease()).isEqualTo("1.5.2");
         assertThat(ZramKernel.parse("6.17").zstdRelease()).isEqualTo("1.5.7");
         assertThat(ZramKernel.parse("6.13").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_12);
-        assertThat(ZramKernel.parse("6.16").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_14);
+        assertThat(ZramKernel.parse("6.15").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_14);
+        assertThat(ZramKernel.parse("6.16").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_18);
         assertThat(ZramKernel.parse("6.18").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_18);
         assertThat(ZramKernel.parse("6.19").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_19);
         assertThat(ZramKernel.parse("7.3.4").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_19);
