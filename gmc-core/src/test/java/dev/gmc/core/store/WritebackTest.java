@@ -40,7 +40,7 @@ class WritebackTest {
         boolean huge;
         boolean same;
         boolean idle;
-        int block; // > 0: ZRAM_WB, the block that holds it
+        int block = -1; // >= 0: ZRAM_WB, the block that holds it
     }
 
     private static final class Model {
@@ -49,16 +49,20 @@ class WritebackTest {
         final int blocks;
         final int ps; // PAGE_SIZE
         final int units; // 1 << (PAGE_SHIFT - 12): what a page counts in bd_stat and the limit
+        final int firstBlock; // 1 up to 6.18 (alloc_block_bdev skips block 0), 0 from 6.19
+        final boolean rounded; // 6.19: writeback_limit_store rounds down to a multiple of units
         long bdCount;
         long bdReads;
         long bdWrites;
         boolean limitOn; // writeback_limit_enable
         long limit; // bd_wb_limit
 
-        Model(int blocks, int ps) {
+        Model(int blocks, int ps, boolean from619) {
             this.blocks = blocks;
             this.ps = ps;
             this.units = ps / 4096;
+            this.firstBlock = from619 ? 0 : 1;
+            this.rounded = from619;
             for (int i = 0; i < PAGES; i++) {
                 slots[i] = new Slot();
             }
@@ -66,7 +70,7 @@ class WritebackTest {
 
         /** zram_free_page. */
         void free(Slot s) {
-            if (s.block > 0) {
+            if (s.block >= 0) {
                 used.clear(s.block);
                 bdCount--;
             }
@@ -75,13 +79,14 @@ class WritebackTest {
             s.huge = false;
             s.same = false;
             s.idle = false;
-            s.block = 0;
+            s.block = -1;
         }
 
+        /** The lowest free block from firstBlock, or -1. */
         int alloc() {
-            int b = used.nextClearBit(1); // block 0 is never handed out
+            int b = used.nextClearBit(firstBlock);
             if (b >= blocks) {
-                return 0;
+                return -1;
             }
             used.set(b);
             bdCount++;
@@ -89,7 +94,7 @@ class WritebackTest {
         }
 
         boolean chosen(Slot s, WritebackMode mode) {
-            if (s.content == null || s.block > 0 || s.same) {
+            if (s.content == null || s.block >= 0 || s.same) {
                 return false;
             }
             boolean idleMode = mode == WritebackMode.IDLE || mode == WritebackMode.HUGE_IDLE;
@@ -129,7 +134,7 @@ class WritebackTest {
                         return new WritebackReport(written, "EIO");
                     }
                     int blk = alloc();
-                    if (blk == 0) {
+                    if (blk < 0) {
                         return new WritebackReport(written, "ENOSPC");
                     }
                     writeTo(slots[index], blk);
@@ -146,7 +151,7 @@ class WritebackTest {
         WritebackReport writeback(WritebackMode mode, int page) {
             int from = mode == WritebackMode.PAGE ? page : 0;
             int n = mode == WritebackMode.PAGE ? 1 : PAGES;
-            int blk = 0;
+            int blk = -1;
             int written = 0;
             String error = null;
             for (int index = from; n != 0; index++, n--) {
@@ -154,9 +159,9 @@ class WritebackTest {
                     error = "EIO";
                     break;
                 }
-                if (blk == 0) {
+                if (blk < 0) {
                     blk = alloc();
-                    if (blk == 0) {
+                    if (blk < 0) {
                         error = "ENOSPC";
                         break;
                     }
@@ -166,13 +171,13 @@ class WritebackTest {
                     continue;
                 }
                 writeTo(s, blk);
-                blk = 0;
+                blk = -1;
                 written++;
                 if (limitOn && limit != 0) {
                     limit -= units;
                 }
             }
-            if (blk != 0) {
+            if (blk >= 0) {
                 used.clear(blk);
                 bdCount--;
             }
@@ -180,12 +185,23 @@ class WritebackTest {
         }
     }
 
+    /**
+     * 6.12 ({@code SLOT_INDEX}), 6.18 ({@code LARGEST_FIRST}) and 6.19 ({@code BATCHED}: 6.18's order with block 0
+     * used and the limit rounded down; one scan per request lists no slot twice, so completing writes later changes
+     * nothing here).
+     */
     @ParameterizedTest(name = "{2}, seed {0}, backing device of {1} blocks, {3}-byte pages")
     @CsvSource({"1, 400, SLOT_INDEX, 4096", "2, 40, SLOT_INDEX, 4096", "3, 2, SLOT_INDEX, 4096",
             "4, 1, SLOT_INDEX, 4096", "1, 400, LARGEST_FIRST, 4096", "2, 40, LARGEST_FIRST, 4096",
             "3, 2, LARGEST_FIRST, 4096", "4, 1, LARGEST_FIRST, 4096",
-            "5, 400, SLOT_INDEX, 16384", "6, 40, LARGEST_FIRST, 16384", "7, 2, LARGEST_FIRST, 16384"})
-    void randomOperationsMatchTheKernelsRules(long seed, int blocks, WritebackOrder order, int ps) {
+            "5, 400, SLOT_INDEX, 16384", "6, 40, LARGEST_FIRST, 16384", "7, 2, LARGEST_FIRST, 16384",
+            "1, 400, BATCHED, 4096", "2, 40, BATCHED, 4096", "3, 2, BATCHED, 4096", "4, 1, BATCHED, 4096",
+            "6, 40, BATCHED, 16384", "7, 2, BATCHED, 16384"})
+    void randomOperationsMatchTheKernelsRules(long seed, int blocks, String kind, int ps) {
+        boolean from619 = kind.equals("BATCHED");
+        WritebackOrder order = kind.equals("SLOT_INDEX") ? WritebackOrder.SLOT_INDEX : WritebackOrder.LARGEST_FIRST;
+        ZramDevice.Behaviour behaviour = from619 ? ZramDevice.Behaviour.LINUX_6_19
+                : order == WritebackOrder.SLOT_INDEX ? ZramDevice.Behaviour.LINUX_6_12 : ZramDevice.Behaviour.LINUX_6_18;
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"))
                 .withClasses(SizeClassTable.kernelDefault().withPageSize(ps));
         int hugeClass = config.threshold(); // store-raw at this compressed length (huge_class_size)
@@ -205,12 +221,12 @@ class WritebackTest {
             int len = codec.compress(src, p * ps, ps, out, 0, out.length);
             objLen[p] = same[p] ? 0 : len >= hugeClass ? ps : len;
         }
-        Model m = new Model(blocks, ps);
+        Model m = new Model(blocks, ps, from619);
         SplittableRandom rnd = new SplittableRandom(seed);
         int enospc = 0;
         int eio = 0;
         int writtenBack = 0;
-        try (ZramDevice dev = new ZramDevice(config, PAGES, blocks, order)) {
+        try (ZramDevice dev = new ZramDevice(config, PAGES, blocks, behaviour)) {
             byte[] back = new byte[ps];
             byte[] zero = new byte[ps];
             for (int step = 0; step < 6000; step++) {
@@ -229,7 +245,7 @@ class WritebackTest {
                     dev.read(i, back, 0);
                     assertThat(back).as("step %d slot %d", step, i)
                             .isEqualTo(s.content == null ? zero : s.content);
-                    if (s.block > 0) {
+                    if (s.block >= 0) {
                         m.bdReads++;
                     }
                     s.idle = false;
@@ -239,7 +255,7 @@ class WritebackTest {
                 } else if (op < 80) {
                     dev.markIdle();
                     for (Slot t : m.slots) {
-                        t.idle |= t.content != null && t.block == 0 && !t.same;
+                        t.idle |= t.content != null && t.block < 0 && !t.same;
                     }
                 } else if (op < 96) {
                     WritebackMode mode = WritebackMode.values()[rnd.nextInt(WritebackMode.values().length)];
@@ -255,8 +271,9 @@ class WritebackTest {
                         m.limitOn = rnd.nextInt(3) > 0;
                         dev.writebackLimitEnable(m.limitOn);
                     } else {
-                        m.limit = rnd.nextInt(6);
-                        dev.writebackLimit(m.limit);
+                        long limit = rnd.nextInt(6);
+                        m.limit = m.rounded ? limit / m.units * m.units : limit;
+                        dev.writebackLimit(limit);
                     }
                 } else {
                     dev.compact();
@@ -284,11 +301,11 @@ class WritebackTest {
         long huge = 0;
         for (int i = 0; i < PAGES; i++) {
             Slot s = m.slots[i];
-            assertThat(dev.isWrittenBack(i)).as("step %d slot %d ZRAM_WB", step, i).isEqualTo(s.block > 0);
+            assertThat(dev.isWrittenBack(i)).as("step %d slot %d ZRAM_WB", step, i).isEqualTo(s.block >= 0);
             assertThat(dev.isIdle(i)).as("step %d slot %d ZRAM_IDLE", step, i).isEqualTo(s.idle);
             if (s.content != null) {
                 stored++;
-                if (s.block == 0) {
+                if (s.block < 0) {
                     compr += s.len;
                     sameCount += s.same ? 1 : 0;
                     huge += s.huge ? 1 : 0;
@@ -312,6 +329,69 @@ class WritebackTest {
         for (String bad : new String[] {"page_index=10", "page_index=-1", "page_index=x", "all", "", "page=9"}) {
             assertThatThrownBy(() -> WritebackRequest.parse(bad, 10)).as(bad)
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("writeback: '" + bad + "'");
+        }
+    }
+
+    /**
+     * 6.19's batched writeback ({@code zram_writeback_slots} with {@code writeback_batch_size}): a slot listed twice
+     * in one pass ({@code page_index=5 page_index=5} scans it twice) is still marked while its first write is in
+     * flight, so a batch of two or more writes it twice (both writes count in bd_writes and in the limit, the second
+     * to complete gives its block back), and a batch of one completes the first write before it looks at the second
+     * entry, which it then skips, as 6.18 does. The page reads back from its block either way.
+     */
+    @ParameterizedTest(name = "batch {0}")
+    @CsvSource({"32, 2", "2, 2", "1, 1"})
+    void aSlotListedTwiceIsWrittenTwiceWithinOneBatch(int batch, int writes) {
+        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"));
+        byte[] src = TestPages.pages(3, 8);
+        try (ZramDevice dev = new ZramDevice(config, 8, 4, ZramDevice.Behaviour.LINUX_6_19)) {
+            for (int i = 0; i < 8; i++) {
+                dev.write(i, src, i * 4096);
+            }
+            dev.writebackBatchSize(batch);
+            dev.writebackLimitEnable(true);
+            dev.writebackLimit(10);
+            int slot = SameFilled.testPage(src, 5 * 4096, 4096) ? 6 : 5;
+            assertThat(dev.writeback("page_index=" + slot + " page_index=" + slot))
+                    .isEqualTo(new WritebackReport(1, null));
+            assertThat(dev.bdStat()).isEqualTo(new BdStat(1, 0, writes));
+            assertThat(dev.writebackLimit()).isEqualTo(10 - writes);
+            assertThat(dev.isWrittenBack(slot)).isTrue();
+            byte[] back = new byte[4096];
+            dev.read(slot, back, 0);
+            assertThat(back).isEqualTo(Arrays.copyOfRange(src, slot * 4096, slot * 4096 + 4096));
+            // 4 blocks, block 0 among them: three more pages fit, the fourth finds none
+            assertThat(dev.markIdle()).isGreaterThanOrEqualTo(4);
+            WritebackReport idle = dev.writeback("idle");
+            assertThat(dev.bdStat().bdCount()).isEqualTo(4);
+            assertThat(idle.written()).isEqualTo(3);
+            assertThat(idle.error()).isEqualTo("ENOSPC");
+        }
+    }
+
+    @Test
+    void theBatchSizeIsAtLeastOneAndOnlyOn619AndLater() {
+        try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), 4, 4, ZramDevice.Behaviour.LINUX_6_19);
+             ZramDevice old = new ZramDevice(StoreConfig.defaults(), 4, 4, ZramDevice.Behaviour.LINUX_6_18)) {
+            assertThat(dev.writebackBatchSize()).isEqualTo(32);
+            assertThatThrownBy(() -> dev.writebackBatchSize(0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("EINVAL");
+            assertThatThrownBy(() -> old.writebackBatchSize(8)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("came with 6.19");
+        }
+    }
+
+    @Test
+    void theLimitIsRoundedDownToWholePagesFrom619() {
+        StoreConfig sixteen = StoreConfig.defaults().withClasses(SizeClassTable.kernelDefault().withPageSize(16384));
+        try (ZramDevice dev = new ZramDevice(sixteen, 4, 4, ZramDevice.Behaviour.LINUX_6_19);
+             ZramDevice old = new ZramDevice(sixteen, 4, 4, ZramDevice.Behaviour.LINUX_6_18)) {
+            dev.writebackLimit(7);
+            old.writebackLimit(7);
+            assertThat(dev.writebackLimit()).isEqualTo(4);
+            assertThat(old.writebackLimit()).isEqualTo(7);
+            dev.writebackLimit(-1); // u64: 2^64 - 1 rounds down to 2^64 - 4
+            assertThat(Long.toUnsignedString(dev.writebackLimit())).isEqualTo("18446744073709551612");
         }
     }
 
