@@ -23,7 +23,8 @@
 #   WB_OPS=ops CHURN_SRC=pages [WB_BLOCKS=300]: writeback (CONFIG_ZRAM_WRITEBACK) on a 1000-page device whose
 #   backing_dev is a loop device of WB_BLOCKS blocks of a page each: lines "W SLOT SRC" (write), "R SLOT" (read), "D SLOT"
 #   (discard), "I" (echo all > idle), "B TEXT" (echo TEXT > writeback; 6.18 takes several parameters), "C" (compact), "S" (print mm_stat, bd_stat),
-#   "E N" (echo N > writeback_limit_enable), "L N" (echo N > writeback_limit), "Q" (print both).
+#   "E N" (echo N > writeback_limit_enable), "L N" (echo N > writeback_limit), "Q" (print both), "T N" (sleep N
+#   seconds), "A TEXT" (echo TEXT > idle: an age in seconds with CONFIG_ZRAM_TRACK_ENTRY_ACTIME).
 #   WB_BATCH=N sets writeback_batch_size (6.19 and later) and WB_COMPRESSED=1 compressed_writeback (7.0 and later)
 #   on the device before the ops run.
 #
@@ -245,6 +246,8 @@ if [ -f /wb.ops ]; then
         E) echo $x > /sys/block/zram0/writeback_limit_enable ;;
         L) echo $x > /sys/block/zram0/writeback_limit ;;
         Q) echo "### wb $a $n limit $(cat /sys/block/zram0/writeback_limit_enable) $(cat /sys/block/zram0/writeback_limit)" ;;
+        T) sleep $x ;;
+        A) r=$(echo "$x${y:+ $y}" 2>&1 > /sys/block/zram0/idle) || echo "### wb $a $n idle $x${y:+ $y} failed: $r" ;;
       esac
     done < /wb.ops
   done
@@ -282,7 +285,7 @@ run() {
   esac
   rm -rf "$r"; mkdir -p "$r"/{bin,m,data,proc,sys,dev}
   cp $bb/bin/busybox "$r/bin/"
-  for l in sh mount insmod cat echo dd stat basename uname poweroff grep; do ln -s busybox "$r/bin/$l"; done
+  for l in sh mount insmod cat echo dd stat basename uname poweroff grep sleep; do ln -s busybox "$r/bin/$l"; done
   : > "$r/m/order"
   [ "$mods" = @zram ] && mods=$(seen=; closure "$kdir" zram)
   for m in $mods; do

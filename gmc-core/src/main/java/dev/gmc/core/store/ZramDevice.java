@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * zram's block-device view over a {@link PageStore}: a fixed number of 4 KiB slots addressed by index, where a
@@ -49,6 +50,11 @@ public final class ZramDevice implements AutoCloseable {
     private final long[] slots;
     // zram's per-slot post-processing flags (ZRAM_IDLE, ZRAM_INCOMPRESSIBLE); one byte a slot.
     private final byte[] flags;
+    // ac_time (CONFIG_ZRAM_TRACK_ENTRY_ACTIME): the clock's second of the slot's last read or write, a u32 as the
+    // kernel's; 0 once the slot is freed.
+    private final int[] acTime;
+    // ktime_get_boottime_seconds(): by default the seconds since this device was made, from 1; replays set their own.
+    private volatile LongSupplier clock;
     // Free notifications the store does not count: discards of empty or written-back slots.
     private final LongAdder extraNotifyFree = new LongAdder();
 
@@ -214,6 +220,9 @@ public final class ZramDevice implements AutoCloseable {
         this.fourKUnits = pageSize / 4096;
         this.slots = new long[pages];
         this.flags = new byte[pages];
+        this.acTime = new int[pages];
+        long made = System.nanoTime();
+        this.clock = () -> 1 + (System.nanoTime() - made) / 1_000_000_000L;
         this.backingPages = backingPages;
         this.writebackOrder = behaviour.order();
         this.slotFree = behaviour.slotFree();
@@ -241,6 +250,7 @@ public final class ZramDevice implements AutoCloseable {
         }
         freeSlot(index);
         slots[index] = id;
+        acTime[index] = (int) clock.getAsLong(); // mark_slot_accessed
         return true;
     }
 
@@ -249,6 +259,7 @@ public final class ZramDevice implements AutoCloseable {
         long old = slots[index];
         slots[index] = 0;
         flags[index] = 0; // slot_free clears IDLE and INCOMPRESSIBLE; mark_slot_accessed clears IDLE
+        acTime[index] = 0;
         if (old > 0) {
             store.freeReplaced(old); // no notify_free: the kernel counts those for discards only
         } else if (old < 0) {
@@ -269,6 +280,7 @@ public final class ZramDevice implements AutoCloseable {
             store.load(id, dst, off);
         }
         flags[index] &= ~IDLE; // mark_slot_accessed
+        acTime[index] = (int) clock.getAsLong();
     }
 
     /**
@@ -281,6 +293,7 @@ public final class ZramDevice implements AutoCloseable {
         long id = slots[index];
         slots[index] = 0;
         flags[index] = 0;
+        acTime[index] = 0;
         if (id > 0) {
             store.free(id);
         } else {
@@ -292,9 +305,91 @@ public final class ZramDevice implements AutoCloseable {
     }
 
     /**
+     * The clock that {@code ac_time} and {@link #markIdle(long)} read: whole seconds, as
+     * {@code ktime_get_boottime_seconds()}. By default the seconds since this device was made, counted from 1; a
+     * replay or a policy prototype gives its own (a trace's timestamps, a simulated day).
+     */
+    public void clock(LongSupplier secondsNow) {
+        this.clock = Objects.requireNonNull(secondsNow, "clock");
+    }
+
+    /** The slot's {@code ac_time}: the clock's second of its last read or write (0: freed or never used). */
+    public long accessTime(int index) {
+        checkIndex(index);
+        return Integer.toUnsignedLong(acTime[index]);
+    }
+
+    /**
+     * {@code echo AGE > idle} (CONFIG_ZRAM_TRACK_ENTRY_ACTIME): {@code mark_idle} with a cutoff of
+     * {@code now - ageSeconds}, both u32 seconds (so an age beyond the clock wraps to a cutoff near 2<sup>32</sup>,
+     * which every slot is older than). A slot that holds a page, other than a same-filled or written-back one, is
+     * ZRAM_IDLE if its {@code ac_time} is before the cutoff; otherwise its mark is cleared. A cutoff of 0 is "all".
+     *
+     * @param ageSeconds 0 to 2<sup>32</sup> - 1 ({@code kstrtouint})
+     * @return how many slots are idle now
+     * @throws IllegalArgumentException for an age outside a u32 (the kernel's EINVAL)
+     */
+    public int markIdle(long ageSeconds) {
+        if (ageSeconds < 0 || ageSeconds > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("idle: " + ageSeconds + " (EINVAL: an age in seconds, 0 to 4294967295)");
+        }
+        long cutoff = (clock.getAsLong() - ageSeconds) & 0xFFFF_FFFFL;
+        int idle = 0;
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] > 0 && (store.metaOf(slots[i]) & PageId.SAME) == 0) {
+                if (cutoff == 0 || cutoff > Integer.toUnsignedLong(acTime[i])) {
+                    flags[i] |= IDLE;
+                    idle++;
+                } else {
+                    flags[i] &= ~IDLE;
+                }
+            }
+        }
+        return idle;
+    }
+
+    /**
+     * {@code echo TEXT > idle} as {@code idle_store} reads it: {@code all} (a trailing newline allowed), or an age in
+     * seconds as {@code kstrtouint(buf, 0, ...)} reads it (decimal, {@code 0x} hex or {@code 0} octal, a leading
+     * {@code +} and a trailing newline allowed, at most 2<sup>32</sup> - 1).
+     *
+     * @return how many slots are idle now
+     * @throws IllegalArgumentException for anything else (the kernel's EINVAL), naming the text
+     */
+    public int markIdle(String text) {
+        String t = text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+        if (t.equals("all")) {
+            return markIdle();
+        }
+        if (t.startsWith("+")) {
+            t = t.substring(1);
+        }
+        int radix = 10;
+        if (t.length() > 2 && t.charAt(0) == '0' && (t.charAt(1) | 0x20) == 'x'
+                && Character.digit(t.charAt(2), 16) >= 0) {
+            radix = 16;
+            t = t.substring(2);
+        } else if (t.startsWith("0")) {
+            radix = 8;
+        }
+        long age = -1;
+        if (!t.isEmpty() && t.chars().allMatch(c -> Character.digit(c, 16) >= 0 && Character.digit(c, 16) < 16)) {
+            try {
+                age = Long.parseLong(t, radix);
+            } catch (NumberFormatException e) {
+                age = -1; // a digit of another base, or past a long: kstrtouint fails
+            }
+        }
+        if (age < 0 || age > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("idle: '" + text.strip() + "' (EINVAL: \"all\" or an age in seconds, 0 to "
+                    + "4294967295)");
+        }
+        return markIdle(age);
+    }
+
+    /**
      * {@code echo all > idle} ({@code mark_idle} with no cutoff): every slot that holds a page, other than a
-     * same-filled or written-back one, becomes ZRAM_IDLE. (The age form needs CONFIG_ZRAM_TRACK_ENTRY_ACTIME; not
-     * emulated.)
+     * same-filled or written-back one, becomes ZRAM_IDLE ({@link #markIdle(long)} marks by age).
      *
      * @return how many slots are idle now
      */
