@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
  * ({@code gmc kernel-check}, whose churn mode also overwrites, discards and compacts).
  *
  * <p>Post-processing as zram's sysfs offers it with CONFIG_ZRAM_MULTI_COMP: {@link #markIdle} ({@code echo all >
- * idle}) and {@link #recompress} ({@code echo "type=... max_pages=... threshold=... algo=... priority=..." >
+ * idle}, or by age, {@code echo SECONDS > idle}, with CONFIG_ZRAM_TRACK_ENTRY_ACTIME's per-slot {@code ac_time} read
+ * from a {@link #clock settable clock}) and {@link #recompress} ({@code echo "type=... max_pages=... threshold=... algo=... priority=..." >
  * recompress}) with the store's {@link StoreConfig#recompressCodecs() recompression codecs}. Per-slot flags are
  * zram's: ZRAM_IDLE (set by markIdle, cleared by any read or write of the slot and by a recompression attempt) and
  * ZRAM_INCOMPRESSIBLE (set when the last recompression codec could not shrink the page; cleared when the slot is
@@ -29,8 +30,8 @@ import java.util.function.LongSupplier;
  * 4 KiB blocks ({@code backing_dev}): {@link #writeback} ({@code echo idle|huge|huge_idle|incompressible|page_index=N >
  * writeback}) decompresses each chosen slot's page into the next free block (up to 6.18 block 0 is never used, as
  * the kernel's bitmap skips it; from 6.19 it is: {@link Behaviour#blockZero}), frees its object and marks the slot
- * ZRAM_WB; reads of such a slot come from the block ({@code bd_reads}), and a rewrite or discard frees the block. {@code pages_stored} keeps counting written-back
- * slots, as in the kernel; {@link #bdStat} is {@code bd_stat}. {@link #writebackLimitEnable} and
+ * ZRAM_WB; reads of such a slot come from the block ({@code bd_reads}), and a rewrite or discard frees the block.
+ * {@code pages_stored} keeps counting written-back slots, as in the kernel; {@link #bdStat} is {@code bd_stat}. {@link #writebackLimitEnable} and
  * {@link #writebackLimit} are {@code writeback_limit_enable} and {@code writeback_limit}: each written page takes one
  * off the limit, and a used-up limit ends a writeback with EIO.
  *
