@@ -71,6 +71,7 @@ public final class ZramDevice implements AutoCloseable {
     private final int firstBlock;
     private final boolean limitRoundedDown;
     private final boolean batchedWriteback;
+    private final IdleAge idleAge;
     // writeback_batch_size (6.19 and later): how many writes one writeback keeps in flight.
     private volatile int writebackBatchSize = 32;
     // bd_count changes under the bitmap's lock (frees come from writes and discards of distinct slots, any thread);
@@ -119,6 +120,29 @@ public final class ZramDevice implements AutoCloseable {
         BEFORE_COMPRESSION
     }
 
+    /** What {@code echo AGE > idle} does (CONFIG_ZRAM_TRACK_ENTRY_ACTIME); the kernels changed it twice after 6.2. */
+    public enum IdleAge {
+        /** Before 6.2: {@code idle} takes {@code all} only, and an age is EINVAL. */
+        NONE,
+        /**
+         * 6.2 to 6.7 (checked: 6.2): the age is a u64 ({@code kstrtoull}) taken off the boot clock in nanoseconds
+         * ({@code ac_time} is a {@code ktime_t}); slots last used before that cutoff are marked, younger ones keep
+         * whatever mark they had, and an age beyond the clock marks nothing.
+         */
+        MARKS,
+        /**
+         * 6.8 to 6.19 (checked: 6.8, 6.14, 6.16, 6.19): as {@link #MARKS}, and the mark of a younger slot is cleared
+         * ({@code mark_idle}'s else branch).
+         */
+        MARKS_AND_CLEARS,
+        /**
+         * 7.0 and later (checked: 7.0): as {@link #MARKS_AND_CLEARS} in u32 seconds ({@code ac_time} is a u32 of boot
+         * seconds): the age is a u32 ({@code kstrtouint}; more is EINVAL) and {@code (u32) now - age} wraps, so an
+         * age beyond the clock marks every slot, and a cutoff of exactly 0 is {@code all}.
+         */
+        U32_SECONDS
+    }
+
     /**
      * What a device does where the kernels gmc was checked against differ (ArmKernelTest's golden runs): the order
      * of writeback, how {@code writeback} reads what is written to it and which modes it knows, and when a write frees
@@ -141,44 +165,57 @@ public final class ZramDevice implements AutoCloseable {
      *                            any (6.19 and later), and a slot frees its object and loses its post-processing mark
      *                            only when its write completes, so a slot listed twice in one pass can be written
      *                            twice; false: each page is written and its slot updated before the next
+     * @param idleAge             what an age written to {@code idle} does
      */
     public record Behaviour(WritebackOrder order, boolean writebackParameters, SlotFree slotFree,
                             Set<WritebackMode> writebackModes, boolean blockZero, boolean limitRoundedDown,
-                            boolean batchedWriteback) {
+                            boolean batchedWriteback, IdleAge idleAge) {
         /** Linux 5.4 to 5.10 (checked: 5.4, 5.8, 5.10 arm64): writeback knows {@code idle} and {@code huge} only. */
         public static final Behaviour LINUX_5_4 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
-                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE), false, false, false);
+                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE), false, false, false, IdleAge.NONE);
         /** Linux 5.11 to 5.15 (checked: 5.11, 5.13, 5.15): writeback also knows {@code page_index=N}. */
         public static final Behaviour LINUX_5_15 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
-                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.PAGE), false, false, false);
+                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.PAGE), false, false, false,
+                IdleAge.NONE);
         /**
          * Linux 5.16 to 6.1 (checked: 5.19, 6.1 arm64): writeback also knows {@code huge_idle}. {@code incompressible}
          * (the ZRAM_INCOMPRESSIBLE mark of recompression, 6.2) is taken as unknown; no run asked for it.
          */
         public static final Behaviour LINUX_5_19 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
                 EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.HUGE_IDLE, WritebackMode.PAGE), false,
-                false, false);
-        /** Linux 6.2 to 6.12 (checked: 6.2, 6.5, 6.8, 6.11, 6.12). */
+                false, false, IdleAge.NONE);
+        /** Linux 6.2 to 6.7 (checked: 6.2, 6.5): 6.12's, with ages that mark but never clear. */
+        public static final Behaviour LINUX_6_2 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
+                EnumSet.allOf(WritebackMode.class), false, false, false, IdleAge.MARKS);
+        /** Linux 6.8 to 6.12 (checked: 6.8, 6.11, 6.12). */
         public static final Behaviour LINUX_6_12 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
-                EnumSet.allOf(WritebackMode.class), false, false, false);
+                EnumSet.allOf(WritebackMode.class), false, false, false, IdleAge.MARKS_AND_CLEARS);
         /** Linux 6.14: 6.18's writeback order and limit check with the one-word grammar, and the early free. */
         public static final Behaviour LINUX_6_14 = new Behaviour(WritebackOrder.LARGEST_FIRST, false,
-                SlotFree.BEFORE_COMPRESSION, EnumSet.allOf(WritebackMode.class), false, false, false);
+                SlotFree.BEFORE_COMPRESSION, EnumSet.allOf(WritebackMode.class), false, false, false,
+                IdleAge.MARKS_AND_CLEARS);
         /** Linux 6.16 to 6.18 (checked: 6.16, 6.17, 6.18). */
         public static final Behaviour LINUX_6_18 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
-                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), false, false, false);
+                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), false, false, false,
+                IdleAge.MARKS_AND_CLEARS);
 
         /**
-         * Linux 6.19 and later (checked: 6.19, 7.0, 7.1, 7.2, 7.3), the default: 6.18's writeback order and grammar,
-         * with batched writes, block 0 of the backing device used and {@code writeback_limit} rounded down to whole
-         * pages.
+         * Linux 6.19 (checked): 6.18's writeback order and grammar, with batched writes, block 0 of the backing device
+         * used and {@code writeback_limit} rounded down to whole pages.
          */
         public static final Behaviour LINUX_6_19 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
-                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true);
+                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true, IdleAge.MARKS_AND_CLEARS);
+        /**
+         * Linux 7.0 and later (checked: 7.0, 7.1, 7.2, 7.3), the default: 6.19's, with {@code ac_time} in u32
+         * seconds ({@link IdleAge#U32_SECONDS}).
+         */
+        public static final Behaviour LINUX_7_0 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
+                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true, IdleAge.U32_SECONDS);
 
         public Behaviour {
             Objects.requireNonNull(order, "order");
             Objects.requireNonNull(slotFree, "slotFree");
+            Objects.requireNonNull(idleAge, "idleAge");
             writebackModes = Set.copyOf(writebackModes);
         }
     }
@@ -192,7 +229,7 @@ public final class ZramDevice implements AutoCloseable {
     }
 
     public ZramDevice(StoreConfig config, int pages) {
-        this(config, pages, 0, Behaviour.LINUX_6_19);
+        this(config, pages, 0, Behaviour.LINUX_7_0);
     }
 
     /**
@@ -232,6 +269,7 @@ public final class ZramDevice implements AutoCloseable {
         this.firstBlock = behaviour.blockZero() ? 0 : 1;
         this.limitRoundedDown = behaviour.limitRoundedDown();
         this.batchedWriteback = behaviour.batchedWriteback();
+        this.idleAge = behaviour.idleAge();
         this.backing = backingPages == 0 ? null : new byte[backingPages * pageSize];
         this.blocksUsed = backingPages == 0 ? null : new BitSet(backingPages);
     }
@@ -321,29 +359,41 @@ public final class ZramDevice implements AutoCloseable {
     }
 
     /**
-     * {@code echo AGE > idle} (CONFIG_ZRAM_TRACK_ENTRY_ACTIME): {@code mark_idle} with a cutoff of
-     * {@code now - ageSeconds}, both u32 seconds (so an age beyond the clock wraps to a cutoff near 2<sup>32</sup>,
-     * which every slot is older than). A slot that holds a page, other than a same-filled or written-back one, is
-     * ZRAM_IDLE if its {@code ac_time} is before the cutoff; otherwise its mark is cleared. A cutoff of 0 is "all".
+     * {@code echo AGE > idle} (CONFIG_ZRAM_TRACK_ENTRY_ACTIME; 6.2 and later): {@code mark_idle} with a cutoff of
+     * {@code now - ageSeconds}. A slot that holds a page, other than a same-filled or written-back one, is ZRAM_IDLE
+     * if its {@code ac_time} is before the cutoff; a younger slot's mark is cleared from 6.8 on and kept before. The
+     * arithmetic is the device's kernel's ({@link IdleAge}): in 6.2 to 6.19 an age beyond the clock marks nothing,
+     * from 7.0 the u32 cutoff wraps and marks every slot, and a cutoff of exactly 0 is "all". gmc's clock counts
+     * whole seconds, so a slot used in the cutoff's second is younger, where the kernel's nanoseconds may say older.
      *
-     * @param ageSeconds 0 to 2<sup>32</sup> - 1 ({@code kstrtouint})
+     * @param ageSeconds an unsigned 64-bit age (at most 2<sup>32</sup> - 1 from 7.0)
      * @return how many slots are idle now
-     * @throws IllegalArgumentException for an age outside a u32 (the kernel's EINVAL)
+     * @throws IllegalArgumentException where the kernel gives EINVAL: an age out of range, or any age before 6.2
      */
     public int markIdle(long ageSeconds) {
-        if (ageSeconds < 0 || ageSeconds > 0xFFFF_FFFFL) {
-            throw new IllegalArgumentException("idle: " + ageSeconds + " (EINVAL: an age in seconds, 0 to 4294967295)");
+        if (idleAge == IdleAge.NONE) {
+            throw new IllegalArgumentException("idle: " + Long.toUnsignedString(ageSeconds) + " (EINVAL: this "
+                    + "device's kernel marks 'all' only; ages came with 6.2)");
         }
-        long cutoff = (clock.getAsLong() - ageSeconds) & 0xFFFF_FFFFL;
+        boolean u32 = idleAge == IdleAge.U32_SECONDS;
+        if (u32 && (ageSeconds < 0 || ageSeconds > 0xFFFF_FFFFL)) {
+            throw new IllegalArgumentException("idle: " + Long.toUnsignedString(ageSeconds) + " (EINVAL: an age in "
+                    + "seconds, 0 to 4294967295)");
+        }
+        long now = clock.getAsLong();
+        // u32: (u32) now - age, wrapping; before: boot time less the age, below 0 when the age is beyond the clock
+        long cutoff = u32 ? (now - ageSeconds) & 0xFFFF_FFFFL
+                : Long.compareUnsigned(ageSeconds, now) > 0 ? -1 : now - ageSeconds;
+        boolean clears = idleAge != IdleAge.MARKS;
         int idle = 0;
         for (int i = 0; i < slots.length; i++) {
             if (slots[i] > 0 && (store.metaOf(slots[i]) & PageId.SAME) == 0) {
-                if (cutoff == 0 || cutoff > Integer.toUnsignedLong(acTime[i])) {
+                if (u32 && cutoff == 0 || cutoff > Integer.toUnsignedLong(acTime[i])) {
                     flags[i] |= IDLE;
-                    idle++;
-                } else {
+                } else if (clears) {
                     flags[i] &= ~IDLE;
                 }
+                idle += (flags[i] & IDLE) != 0 ? 1 : 0;
             }
         }
         return idle;
@@ -373,17 +423,18 @@ public final class ZramDevice implements AutoCloseable {
         } else if (t.startsWith("0")) {
             radix = 8;
         }
-        long age = -1;
-        if (!t.isEmpty() && t.chars().allMatch(c -> Character.digit(c, 16) >= 0 && Character.digit(c, 16) < 16)) {
-            try {
-                age = Long.parseLong(t, radix);
-            } catch (NumberFormatException e) {
-                age = -1; // a digit of another base, or past a long: kstrtouint fails
-            }
+        // kstrtouint from 7.0 (a u32 age), kstrtoull before (u64)
+        String max = idleAge == IdleAge.U32_SECONDS ? "4294967295" : "18446744073709551615";
+        long age = 0;
+        boolean parsed = !t.isEmpty() && Character.digit(t.charAt(0), radix) >= 0; // no second sign
+        try {
+            age = parsed ? Long.parseUnsignedLong(t, radix) : 0;
+        } catch (NumberFormatException e) {
+            parsed = false; // not digits of the base, or past a u64
         }
-        if (age < 0 || age > 0xFFFF_FFFFL) {
+        if (!parsed || Long.compareUnsigned(age, Long.parseUnsignedLong(max)) > 0 || idleAge == IdleAge.NONE) {
             throw new IllegalArgumentException("idle: '" + text.strip() + "' (EINVAL: \"all\" or an age in seconds, 0 to "
-                    + "4294967295)");
+                    + max + (idleAge == IdleAge.NONE ? "; this device's kernel takes 'all' only" : "") + ")");
         }
         return markIdle(age);
     }

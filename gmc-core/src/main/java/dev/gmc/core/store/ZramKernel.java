@@ -62,13 +62,19 @@ public record ZramKernel(int major, int minor) {
         if (before(6, 2)) {
             return ZramDevice.Behaviour.LINUX_5_19;
         }
+        if (before(6, 8)) {
+            return ZramDevice.Behaviour.LINUX_6_2;
+        }
         if (before(6, 14)) {
             return ZramDevice.Behaviour.LINUX_6_12;
         }
         if (before(6, 16)) {
             return ZramDevice.Behaviour.LINUX_6_14;
         }
-        return before(6, 19) ? ZramDevice.Behaviour.LINUX_6_18 : ZramDevice.Behaviour.LINUX_6_19;
+        if (before(6, 19)) {
+            return ZramDevice.Behaviour.LINUX_6_18;
+        }
+        return before(7, 0) ? ZramDevice.Behaviour.LINUX_6_19 : ZramDevice.Behaviour.LINUX_7_0;
     }
 
     /** The zstd release in its lib/zstd (1.3.1 before 5.16, 1.4.10 before 6.2, 1.5.2 before 6.15, then 1.5.7). */
