@@ -120,18 +120,18 @@ public final class ZramDevice implements AutoCloseable {
         BEFORE_COMPRESSION
     }
 
-    /** What {@code echo AGE > idle} does (CONFIG_ZRAM_TRACK_ENTRY_ACTIME); the kernels changed it twice after 6.2. */
+    /** What {@code echo AGE > idle} does (CONFIG_ZRAM_TRACK_ENTRY_ACTIME); the kernels changed it twice since. */
     public enum IdleAge {
-        /** Before 6.2: {@code idle} takes {@code all} only, and an age is EINVAL. */
+        /** Before 5.16 (a guess until checked): {@code idle} takes {@code all} only, and an age is EINVAL. */
         NONE,
         /**
-         * 6.2 to 6.7 (checked: 6.2): the age is a u64 ({@code kstrtoull}) taken off the boot clock in nanoseconds
+         * 5.16 to 6.7 (checked: 5.19, 6.2, 6.5): the age is a u64 ({@code kstrtoull}) taken off the boot clock in nanoseconds
          * ({@code ac_time} is a {@code ktime_t}); slots last used before that cutoff are marked, younger ones keep
          * whatever mark they had, and an age beyond the clock marks nothing.
          */
         MARKS,
         /**
-         * 6.8 to 6.19 (checked: 6.8, 6.14, 6.16, 6.19): as {@link #MARKS}, and the mark of a younger slot is cleared
+         * 6.8 to 6.19 (checked: 6.8, 6.11, 6.14, 6.16, 6.19): as {@link #MARKS}, and the mark of a younger slot is cleared
          * ({@code mark_idle}'s else branch).
          */
         MARKS_AND_CLEARS,
@@ -179,12 +179,13 @@ public final class ZramDevice implements AutoCloseable {
                 IdleAge.NONE);
         /**
          * Linux 5.16 to 6.1 (checked: 5.19, 6.1 arm64): writeback also knows {@code huge_idle}. {@code incompressible}
-         * (the ZRAM_INCOMPRESSIBLE mark of recompression, 6.2) is taken as unknown; no run asked for it.
+         * (the ZRAM_INCOMPRESSIBLE mark of recompression, 6.2) is taken as unknown; no run asked for it. {@code idle}
+         * takes an age ({@link IdleAge#MARKS}).
          */
         public static final Behaviour LINUX_5_19 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
                 EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.HUGE_IDLE, WritebackMode.PAGE), false,
-                false, false, IdleAge.NONE);
-        /** Linux 6.2 to 6.7 (checked: 6.2, 6.5): 6.12's, with ages that mark but never clear. */
+                false, false, IdleAge.MARKS);
+        /** Linux 6.2 to 6.7 (checked: 6.2, 6.5): 6.12's, with ages that mark but never clear (as 5.19's). */
         public static final Behaviour LINUX_6_2 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
                 EnumSet.allOf(WritebackMode.class), false, false, false, IdleAge.MARKS);
         /** Linux 6.8 to 6.12 (checked: 6.8, 6.11, 6.12). */
@@ -359,21 +360,22 @@ public final class ZramDevice implements AutoCloseable {
     }
 
     /**
-     * {@code echo AGE > idle} (CONFIG_ZRAM_TRACK_ENTRY_ACTIME; 6.2 and later): {@code mark_idle} with a cutoff of
+     * {@code echo AGE > idle} (CONFIG_ZRAM_TRACK_ENTRY_ACTIME; 5.19 and later): {@code mark_idle} with a cutoff of
      * {@code now - ageSeconds}. A slot that holds a page, other than a same-filled or written-back one, is ZRAM_IDLE
      * if its {@code ac_time} is before the cutoff; a younger slot's mark is cleared from 6.8 on and kept before. The
-     * arithmetic is the device's kernel's ({@link IdleAge}): in 6.2 to 6.19 an age beyond the clock marks nothing,
+     * arithmetic is the device's kernel's ({@link IdleAge}): up to 6.19 an age beyond the clock marks nothing,
      * from 7.0 the u32 cutoff wraps and marks every slot, and a cutoff of exactly 0 is "all". gmc's clock counts
      * whole seconds, so a slot used in the cutoff's second is younger, where the kernel's nanoseconds may say older.
      *
      * @param ageSeconds an unsigned 64-bit age (at most 2<sup>32</sup> - 1 from 7.0)
      * @return how many slots are idle now
-     * @throws IllegalArgumentException where the kernel gives EINVAL: an age out of range, or any age before 6.2
+     * @throws IllegalArgumentException where the kernel gives EINVAL: an age out of range, or any age where the
+     *                                  kernel has none ({@link IdleAge#NONE})
      */
     public int markIdle(long ageSeconds) {
         if (idleAge == IdleAge.NONE) {
             throw new IllegalArgumentException("idle: " + Long.toUnsignedString(ageSeconds) + " (EINVAL: this "
-                    + "device's kernel marks 'all' only; ages came with 6.2)");
+                    + "device's kernel marks 'all' only)");
         }
         boolean u32 = idleAge == IdleAge.U32_SECONDS;
         if (u32 && (ageSeconds < 0 || ageSeconds > 0xFFFF_FFFFL)) {

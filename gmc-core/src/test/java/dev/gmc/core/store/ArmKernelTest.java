@@ -341,12 +341,12 @@ class ArmKernelTest {
      * written in three phases 20 seconds apart (the guest sleeps; gmc's clock moves by as much), some read again,
      * then {@code idle} by ages that fall between the phases, each followed by {@code writeback idle}: which pages
      * are idle shows in mm_stat and bd_stat. Also {@code echo all > idle} then an age that only older pages meet,
-     * and two texts the kernel refuses with EINVAL. 6.2 keeps the mark of a slot read after {@code echo all > idle}
-     * (it writes 16 more pages back), 6.8 and later clear it.
+     * and two texts the kernel refuses with EINVAL. 5.19 to 6.5 keep the mark of a slot read after {@code echo all >
+     * idle} (they write 16 more pages back), 6.8 and later clear it.
      */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"7.0-x86-64", "6.16-x86-64", "6.14-x86-64", "6.8-x86-64",
-            "6.2-x86-64"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"7.0-x86-64", "6.16-x86-64", "6.14-x86-64", "6.11-x86-64",
+            "6.8-x86-64", "6.5-x86-64", "6.2-x86-64", "5.19-x86-64"})
     void idleByAgeMarksWhatTheKernelMarks(String kernel) throws IOException {
         List<String> refusals = replayWriteback(kernel, "/golden/zram-idle-age.ops",
                 "/golden/arm-idle-age." + kernel + ".txt");
