@@ -234,6 +234,17 @@ class MeasureCommandTest {
                     .isEqualTo(want515[i]);
             assertThat(r515.get(i).get("settings").asText()).startsWith("Linux 5.15, chain 4 legacy, ");
         }
+        // Debian's 7.3 (docs/results/x86-64-zram/linux-7.3-x86-64.txt: the samples lines)
+        Run run73 = gmc("measure", "--format", "json", "--kernel", "7.3.4+deb13-amd64", "--algo", "lz4,lz4hc,deflate",
+                "../samples");
+        assertThat(run73.code()).as(run73.err()).isZero();
+        JsonNode r73 = new ObjectMapper().readTree(run73.out()).get("results");
+        String[] want73 = {"11845632 749481 1429504 0 1429504 1362 0 51 51",
+            "11845632 699728 1241088 0 1241088 1362 0 49 49", "11845632 537036 1605632 0 1605632 1362 0 0 0"};
+        for (int i = 0; i < want73.length; i++) {
+            assertThat(r73.get(i).get("mm_stat").asText()).isEqualTo(want73[i]);
+            assertThat(r73.get(i).get("settings").asText()).startsWith("Linux 7.3, chain 8, ");
+        }
         Run zstd515 = gmc("measure", "--kernel", "5.15", "--algo", "zstd", "../samples");
         assertThat(zstd515.code()).isEqualTo(1);
         assertThat(zstd515.err()).contains("--algo: zstd: Linux 5.15's zstd is zstd 1.3.1, which gmc does not reproduce");

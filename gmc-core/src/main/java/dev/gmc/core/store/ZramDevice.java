@@ -122,7 +122,7 @@ public final class ZramDevice implements AutoCloseable {
 
     /** What {@code echo AGE > idle} does (CONFIG_ZRAM_TRACK_ENTRY_ACTIME); the kernels changed it twice since. */
     public enum IdleAge {
-        /** Before 5.16 (a guess until checked): {@code idle} takes {@code all} only, and an age is EINVAL. */
+        /** 5.15 and earlier (checked: 5.11, 5.15): {@code idle} takes {@code all} only, and an age is EINVAL. */
         NONE,
         /**
          * 5.16 to 6.7 (checked: 5.19, 6.2, 6.5): the age is a u64 ({@code kstrtoull}) taken off the boot clock in nanoseconds

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * A Linux version, as its zram and zsmalloc behave: the size-class rule, the {@link ZramDevice.Behaviour}, and which
  * of gmc's codecs gives what its compressors store. What it says comes from the kernels booted against gmc
  * ({@link #CHECKED}; docs/results/); a version between two of them takes the earlier one's behaviour, which is a
- * guess where something changed in between (6.13 and 6.15 for writeback; 5.16 to 5.18 for {@code huge_idle}).
+ * guess where something changed in between (6.13 and 6.15 for writeback; 5.16 to 5.18 for {@code huge_idle} and
+ * for ages written to {@code idle}; 6.6 and 6.7 for clearing younger slots' idle marks).
  *
  * @param major e.g. 6
  * @param minor e.g. 12
