@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -815,58 +817,30 @@ public final class ZramDevice implements AutoCloseable {
         int to = req.mode() == WritebackMode.PAGE ? req.page() + 1 : slots.length;
         if (writebackOrder == WritebackOrder.SLOT_INDEX) {
             // writeback_store's loop visits every slot index of the range and looks at the slot last
-            return writeEntries(java.util.stream.IntStream.range(from, to).toArray(), i -> chosen(req.mode(), i));
+            return writeEntries(java.util.stream.IntStream.range(from, to).toArray(), i -> chosen(req.mode(), i),
+                    i -> { }, 1);
         }
         return writebackScans(List.of(new Scan(req.mode(), from, to)));
     }
 
     /**
-     * The loop both kernels run over their entries (6.12: every slot index of the range; 6.18: the placed slots in
-     * bucket order): a used-up limit ends it with EIO, then a block is taken if none is held (ENOSPC when none is
-     * free), and only then is the entry looked at; {@code take} says whether its slot is written back. A block taken
-     * for an entry that is not written serves the next one, and one left at the end is given back.
+     * The loop every kernel runs over its entries (6.12: every slot index of the range; 6.18 and later: the placed
+     * slots in bucket order): a used-up limit ends it with EIO, then (6.19, with {@code batch} writes in flight) the
+     * writes in flight are completed, then a block is taken if none is held (ENOSPC when none is free), and only then
+     * is the entry looked at: {@code take} says whether its slot is to be written. A block taken for an entry that is
+     * not written serves the next one, and one left at the end is given back.
+     *
+     * <p>Up to 6.18 a write completes at once ({@code batch} 1). From 6.19 ({@code zram_writeback_slots} with
+     * {@code writeback_batch_size}) a write only starts there: the page is copied out and the limit charged at
+     * submission, while {@code bd_writes}, the object's free and the end of the slot's post-processing mark
+     * ({@code release}) come with {@code zram_writeback_complete}, when all {@code batch} requests are in flight and
+     * at the end of the pass. The kernel then completes what the backing device has finished; gmc completes every
+     * write in flight, newest first (the done list is LIFO), as a device that has finished them all. So an entry
+     * whose slot is still in flight (a slot listed twice, within one batch) writes it a second time: both count in
+     * {@code bd_writes} and in the limit, and the write completed second finds the slot released and gives its block
+     * back.
      */
-    private WritebackReport writeEntries(int[] entries, java.util.function.IntPredicate take) {
-        int written = 0;
-        int blk = NO_BLOCK;
-        String error = null;
-        for (int i : entries) {
-            if (limitReached()) {
-                error = "EIO";
-                break;
-            }
-            if (blk == NO_BLOCK) {
-                blk = allocBlock();
-                if (blk == NO_BLOCK) {
-                    error = "ENOSPC";
-                    break;
-                }
-            }
-            if (take.test(i)) {
-                writeBack(i, blk);
-                blk = NO_BLOCK;
-                written++;
-                chargeLimit();
-            }
-        }
-        if (blk != NO_BLOCK) {
-            freeBlock(blk);
-        }
-        return new WritebackReport(written, error);
-    }
-
-    /**
-     * 6.19's {@code zram_writeback_slots}: the same checks per entry as {@link #writeEntries} (limit, then a free
-     * request, then a block, then the slot's mark), but a write only starts there: the page is copied out and the
-     * limit charged at submission, while {@code bd_writes}, the object's free and the end of the slot's mark come with
-     * {@code zram_writeback_complete}. Completions are handled when all {@link #writebackBatchSize} requests are in
-     * flight and at the end of the pass. The kernel then completes what the backing device has finished; gmc
-     * completes every write in flight, newest first (the done list is LIFO), as a device that has finished them all.
-     * So an entry whose slot is still in flight (a slot listed twice, within one batch) writes it a second time: both
-     * count in {@code bd_writes} and in the limit, and the write completed second gives its block back.
-     */
-    private WritebackReport writeBatched(int[] entries, boolean[] marked) {
-        int batch = writebackBatchSize;
+    private WritebackReport writeEntries(int[] entries, IntPredicate take, IntConsumer release, int batch) {
         int[] flightSlot = new int[batch];
         int[] flightBlock = new int[batch];
         int inFlight = 0;
@@ -879,7 +853,7 @@ public final class ZramDevice implements AutoCloseable {
                 break;
             }
             if (inFlight == batch) {
-                written += complete(flightSlot, flightBlock, inFlight, marked);
+                written += complete(flightSlot, flightBlock, inFlight, take, release);
                 inFlight = 0;
             }
             if (blk == NO_BLOCK) {
@@ -889,7 +863,7 @@ public final class ZramDevice implements AutoCloseable {
                     break;
                 }
             }
-            if (marked[i]) { // the slot was neither freed nor written back since it was placed
+            if (take.test(i)) {
                 store.load(slots[i], backing, blk * pageSize);
                 chargeLimit();
                 flightSlot[inFlight] = i;
@@ -900,22 +874,25 @@ public final class ZramDevice implements AutoCloseable {
         if (blk != NO_BLOCK) {
             freeBlock(blk);
         }
-        written += complete(flightSlot, flightBlock, inFlight, marked);
+        written += complete(flightSlot, flightBlock, inFlight, take, release);
         return new WritebackReport(written, error);
     }
 
-    /** {@code zram_complete_done_reqs} over the first {@code n} writes in flight, newest first: slots written back. */
-    private int complete(int[] flightSlot, int[] flightBlock, int n, boolean[] marked) {
+    /**
+     * {@code zram_writeback_complete} of the first {@code n} writes in flight, newest first: a slot still taken (still
+     * marked) frees its object (zram_free_page: no notify_free) and becomes ZRAM_WB in its block; otherwise the block
+     * goes back. Returns the slots written back.
+     */
+    private int complete(int[] flightSlot, int[] flightBlock, int n, IntPredicate take, IntConsumer release) {
         int written = 0;
         for (int k = n - 1; k >= 0; k--) {
             int i = flightSlot[k];
             bdWrites++;
-            if (marked[i]) {
-                long id = slots[i];
-                store.freeReplaced(id);
+            if (take.test(i)) {
+                store.freeReplaced(slots[i]);
                 slots[i] = ~flightBlock[k];
                 flags[i] = 0;
-                marked[i] = false; // release_pp_slot
+                release.accept(i); // release_pp_slot
                 written++;
             } else {
                 freeBlock(flightBlock[k]);
@@ -992,14 +969,8 @@ public final class ZramDevice implements AutoCloseable {
         for (int k = count - 1; k >= 0; k--) {
             order[start[bucket[k]]++] = placed[k];
         }
-        if (batchedWriteback) {
-            return writeBatched(order, marked);
-        }
-        return writeEntries(order, i -> { // a second entry of a slot already written back is skipped
-            boolean take = marked[i];
-            marked[i] = false;
-            return take;
-        });
+        // a second entry of a slot already written back (no longer marked) is skipped
+        return writeEntries(order, i -> marked[i], i -> marked[i] = false, batchedWriteback ? writebackBatchSize : 1);
     }
 
     /**
@@ -1126,16 +1097,6 @@ public final class ZramDevice implements AutoCloseable {
         return (meta & PageId.SAME) == 0 && !(mode.idle && (flags[i] & IDLE) == 0)
                 && !(mode.huge && (meta & PageId.HUGE) == 0)
                 && !(mode.incompressible && (flags[i] & INCOMPRESSIBLE) == 0);
-    }
-
-    /** Slot {@code i}'s page into block {@code blk}; its object freed (zram_free_page: no notify_free), ZRAM_WB set. */
-    private void writeBack(int i, int blk) {
-        long id = slots[i];
-        store.load(id, backing, blk * pageSize);
-        bdWrites++;
-        store.freeReplaced(id);
-        slots[i] = ~blk;
-        flags[i] = 0;
     }
 
     /** No block free ({@code alloc_block_bdev}'s 0, {@code zram_reserve_bdev_block}'s INVALID_BDEV_BLOCK). */
