@@ -74,6 +74,7 @@ public final class ZramDevice implements AutoCloseable {
     private final boolean limitRoundedDown;
     private final boolean batchedWriteback;
     private final IdleAge idleAge;
+    private final Behaviour behaviour;
     // writeback_batch_size (6.19 and later): how many writes one writeback keeps in flight.
     private volatile int writebackBatchSize = 32;
     // bd_count changes under the bitmap's lock (frees come from writes and discards of distinct slots, any thread);
@@ -273,6 +274,7 @@ public final class ZramDevice implements AutoCloseable {
         this.limitRoundedDown = behaviour.limitRoundedDown();
         this.batchedWriteback = behaviour.batchedWriteback();
         this.idleAge = behaviour.idleAge();
+        this.behaviour = behaviour;
         this.backing = backingPages == 0 ? null : new byte[backingPages * pageSize];
         this.blocksUsed = backingPages == 0 ? null : new BitSet(backingPages);
     }
@@ -1176,6 +1178,11 @@ public final class ZramDevice implements AutoCloseable {
 
     public int size() {
         return slots.length;
+    }
+
+    /** The kernels this device behaves as. */
+    public Behaviour behaviour() {
+        return behaviour;
     }
 
     /** Bytes per slot: the kernel's PAGE_SIZE. */

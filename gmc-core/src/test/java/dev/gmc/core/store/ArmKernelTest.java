@@ -389,94 +389,29 @@ class ArmKernelTest {
         try (InputStream k = ArmKernelTest.class.getResourceAsStream(goldenResource)) {
             // a refused writeback: the shell's words for the kernel's error number
             want = new String(k.readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .map(l -> l.trim().replaceAll("\\s+", " ")
-                            .replaceFirst(" failed: .*No space left on device$", " failed ENOSPC")
-                            .replaceFirst(" failed: .*I/O error$", " failed EIO")
-                            .replaceFirst(" failed: .*Input/output error$", " failed EIO")
-                            .replaceFirst(" failed: .*Invalid argument$", " failed EINVAL")
-                            .replaceFirst(" failed: .*(Numerical result out of range|Result not representable)$",
-                                    " failed ERANGE"))
-                    .filter(l -> !l.equals("done")).toList();
+                    .map(l -> ZramScript.kernelLine(l, "lz4")).filter(java.util.Objects::nonNull).toList();
         }
         assertThat(want).hasSizeGreaterThan(3).noneMatch(l -> l.contains("failed:"));
         SizeClassTable classes = classesOf(kernel);
-        int ps = classes.pageSize();
-        byte[] pages = workloadPages(ps);
+        byte[] pages = workloadPages(classes.pageSize());
         List<String> ops;
         try (InputStream o = ArmKernelTest.class.getResourceAsStream(opsResource)) {
-            ops = new String(o.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+            ops = new String(o.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
         }
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel")).withClasses(classes);
-        List<String> got = new ArrayList<>();
-        List<String> refusals = new ArrayList<>();
-        byte[][] model = new byte[1000][];
-        byte[] back = new byte[ps];
-        byte[] zero = new byte[ps];
         int mmFields = versionOf(kernel) < 511 ? 8 : 9; // huge_pages_since came with 5.11 (5.10, 5.8 and 5.4 print 8)
+        ZramScript.Outcome run;
         try (ZramDevice dev = new ZramDevice(config, 1000, 300, behaviourOf(kernel))) {
             if (batch > 0) {
                 dev.writebackBatchSize(batch);
             }
-            long[] now = {1000}; // the guest's boot clock: only the "T N" sleeps move it (an operation takes 0 s)
-            dev.clock(() -> now[0]);
-            int n = 0;
-            for (String op : ops) {
-                n++;
-                String[] f = op.split(" ");
-                switch (f[0]) {
-                    case "W" -> {
-                        int slot = Integer.parseInt(f[1]);
-                        int src = Integer.parseInt(f[2]);
-                        assertThat(dev.write(slot, pages, src * ps)).isTrue();
-                        model[slot] = Arrays.copyOfRange(pages, src * ps, src * ps + ps);
-                    }
-                    case "R" -> {
-                        int slot = Integer.parseInt(f[1]);
-                        dev.read(slot, back, 0);
-                        assertThat(back).as("line %d", n).isEqualTo(model[slot] == null ? zero : model[slot]);
-                    }
-                    case "D" -> {
-                        dev.discard(Integer.parseInt(f[1]));
-                        model[Integer.parseInt(f[1])] = null;
-                    }
-                    case "I" -> dev.markIdle();
-                    case "B" -> {
-                        String text = op.substring(2); // what the script echoes into writeback
-                        ZramDevice.WritebackReport r = dev.writeback(text);
-                        if (r.error() != null) {
-                            got.add("wb lz4 " + n + " " + text + " failed " + r.error());
-                            refusals.add(got.get(got.size() - 1));
-                        }
-                    }
-                    case "C" -> {
-                        dev.compact();
-                        dev.store().checkInvariants();
-                    }
-                    case "S" -> got.add(("wb lz4 " + n + " mm " + firstFields(dev.mmStat().toString(), mmFields)
-                            + " bd " + dev.bdStat()).trim().replaceAll("\\s+", " "));
-                    case "E" -> dev.writebackLimitEnable(Long.parseLong(f[1]) != 0); // kstrtoull, then a bool
-                    case "L" -> dev.writebackLimit(Long.parseUnsignedLong(f[1]));
-                    case "Q" -> got.add("wb lz4 " + n + " limit " + (dev.writebackLimitEnabled() ? 1 : 0) + " "
-                            + Long.toUnsignedString(dev.writebackLimit()));
-                    case "T" -> now[0] += Long.parseLong(f[1]);
-                    case "A" -> {
-                        String text = op.substring(2); // what the script echoes into idle
-                        try {
-                            dev.markIdle(text);
-                        } catch (IllegalArgumentException e) {
-                            assertThat(e).hasMessageContaining("EINVAL");
-                            got.add("wb lz4 " + n + " idle " + text + " failed EINVAL");
-                            refusals.add(got.get(got.size() - 1));
-                        }
-                    }
-                    default -> throw new IllegalArgumentException(op);
-                }
-            }
-            for (int slot = 0; slot < model.length; slot++) {
-                dev.read(slot, back, 0);
-                assertThat(back).as("slot %d", slot).isEqualTo(model[slot] == null ? zero : model[slot]);
-            }
+            // the guest's boot clock: only the "T N" sleeps move it (an operation takes 0 s); every read and, at the
+            // end, every slot is checked against what was written
+            run = ZramScript.run(dev, ops, pages, "lz4", mmFields, 1000);
         }
+        assertThat(run.pagesChecked()).isGreaterThanOrEqualTo(1000);
+        List<String> got = run.lines();
+        List<String> refusals = run.refusals();
         assertThat(got).isEqualTo(want);
         return refusals;
     }
