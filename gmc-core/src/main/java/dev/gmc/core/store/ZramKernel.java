@@ -83,6 +83,11 @@ public record ZramKernel(int major, int minor) {
         return before(5, 16) ? "1.3.1" : before(6, 2) ? "1.4.10" : before(6, 15) ? "1.5.2" : "1.5.7";
     }
 
+    /** How many numbers its {@code mm_stat} prints: 8 before 5.11 (no {@code huge_pages_since}), then 9. */
+    public int mmStatFields() {
+        return before(5, 11) ? 8 : 9;
+    }
+
     /** True from 6.12 on: zram's own backends, with {@code algorithm_params} (levels, dictionaries). */
     public boolean compressorParams() {
         return !before(6, 12);
