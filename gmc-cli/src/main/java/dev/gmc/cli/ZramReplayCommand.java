@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.zip.GZIPInputStream;
 import picocli.CommandLine.Command;
@@ -36,6 +35,8 @@ import picocli.CommandLine.Spec;
                 + "D SLOT, I, A AGE, B MODE, C, S, E N, L N, Q, T SECONDS) on gmc's zram of one kernel and print what "
                 + "the script prints there (mm_stat and bd_stat at each S, the limit at each Q, every refusal with "
                 + "its errno). Every read, and every slot at the end, is checked against what was written.",
+                "Churn ops (CHURN_OPS: SLOT SRC writes and C checkpoints, which print mm_stat, compact and print it "
+                        + "again) are recognised by their first line.",
                 "With --check KERNEL_OUTPUT, compare with the script's output from the real kernel and exit 1 at the "
                         + "first difference."})
 final class ZramReplayCommand implements Callable<Integer> {
@@ -79,7 +80,8 @@ final class ZramReplayCommand implements Callable<Integer> {
     String pageSize;
 
     @Option(names = "--check", paramLabel = "KERNEL_OUTPUT",
-            description = "The script's output file from the real kernel: its 'wb ALGO' lines must equal gmc's.")
+            description = "The script's output file from the real kernel: its 'wb ALGO' (or 'churn ALGO') lines must "
+                    + "equal gmc's.")
     Path check;
 
     @Option(names = "--format", defaultValue = "text", paramLabel = "FORMAT",
@@ -104,23 +106,26 @@ final class ZramReplayCommand implements Callable<Integer> {
         StoreConfig config = StoreConfig.defaults().withCodec(codec).withClasses(classes);
         List<String> opLines = Files.readAllLines(ops, StandardCharsets.UTF_8);
         byte[] source = read(pages);
+        boolean churn = ZramScript.isChurn(opLines);
         ZramScript.Outcome run;
         try (ZramDevice dev = new ZramDevice(config, slots, backing, k.behaviour())) {
             if (batch != null) {
                 dev.writebackBatchSize(batch);
             }
-            run = ZramScript.run(dev, opLines, source, algo, k.mmStatFields(), 1000);
+            run = churn ? ZramScript.runChurn(dev, opLines, source, algo, k.mmStatFields())
+                    : ZramScript.run(dev, opLines, source, algo, k.mmStatFields(), 1000);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(ops + ": " + e.getMessage(), e);
         }
         String verdict = null;
         int compared = 0;
         if (check != null) {
+            String kind = churn ? "churn " : "wb "; // the script prints both kinds into one file when given both
             List<String> want = Files.readAllLines(check, StandardCharsets.UTF_8).stream()
-                    .map(l -> ZramScript.kernelLine(l, algo)).filter(Objects::nonNull).toList();
+                    .map(l -> ZramScript.kernelLine(l, algo)).filter(l -> l != null && l.startsWith(kind)).toList();
             if (want.isEmpty()) {
-                throw new IllegalArgumentException("--check: " + check + " has no 'wb " + algo + "' line (the script's "
-                        + "writeback output for this compressor)");
+                throw new IllegalArgumentException("--check: " + check + " has no '" + kind + algo + "' line (the "
+                        + "script's output of these ops for this compressor)");
             }
             List<String> got = run.lines();
             for (int i = 0; i < Math.max(want.size(), got.size()) && verdict == null; i++) {

@@ -20,6 +20,10 @@ import java.util.List;
  * and for each refusal {@code wb ALGO N TEXT failed ERRNO} (B) or {@code wb ALGO N idle TEXT failed EINVAL} (A), where
  * N is the operation's line number. Every read, and every slot at the end, must give back the bytes last written
  * there (or zeros): a difference is an {@link IllegalStateException} naming the line and slot.
+ *
+ * <p>{@link #runChurn} runs the script's other format ({@code CHURN_OPS}): lines {@code SLOT SRC} (write) and
+ * {@code C} (print {@code churn ALGO N written <mm_stat>}, compact, print {@code churn ALGO N compacted <mm_stat>},
+ * N being the writes so far).
  */
 public final class ZramScript {
     /**
@@ -50,11 +54,7 @@ public final class ZramScript {
     public static Outcome run(ZramDevice dev, List<String> ops, byte[] pages, String algo, int mmFields,
                               long startSeconds) {
         int ps = dev.pageSize();
-        if (pages.length % ps != 0 || pages.length == 0) {
-            throw new IllegalArgumentException("source pages: " + pages.length + " bytes (expected a non-zero multiple "
-                    + "of the device's " + ps + "-byte page)");
-        }
-        int sources = pages.length / ps;
+        int sources = checkPages(pages, ps);
         long[] now = {startSeconds};
         dev.clock(() -> now[0]);
         byte[][] model = new byte[dev.size()][];
@@ -133,22 +133,83 @@ public final class ZramScript {
                 throw new IllegalArgumentException("ops line " + n + ": '" + line + "': " + e.getMessage(), e);
             }
         }
-        for (int slot = 0; slot < model.length; slot++) {
-            dev.read(slot, back, 0);
-            check(model[slot], back, n, slot);
-            checked++;
-        }
+        checked += checkAll(dev, model, n);
         return new Outcome(lines, refusals, n, checked);
     }
 
+    private static int checkPages(byte[] pages, int ps) {
+        if (pages.length % ps != 0 || pages.length == 0) {
+            throw new IllegalArgumentException("source pages: " + pages.length + " bytes (expected a non-zero multiple "
+                    + "of the device's " + ps + "-byte page)");
+        }
+        return pages.length / ps;
+    }
+
+    /** Reads every slot back against {@code model} (null: zeros); returns the slots read. */
+    private static long checkAll(ZramDevice dev, byte[][] model, int n) {
+        byte[] back = new byte[dev.pageSize()];
+        for (int slot = 0; slot < model.length; slot++) {
+            dev.read(slot, back, 0);
+            check(model[slot], back, n, slot);
+        }
+        return model.length;
+    }
+
     /**
-     * A line of the script's output as {@link #run} prints it: blanks collapsed, and a refusal's shell message
-     * ({@code sh: write error: No space left on device}) turned into the kernel's error number ({@code ENOSPC});
-     * null for a line that is not a writeback line of compressor {@code algo} (the write-once lines, {@code done}).
+     * Runs churn ops ({@code CHURN_OPS}: {@code SLOT SRC} writes and {@code C} checkpoints) on {@code dev}; the
+     * parameters are {@link #run}'s.
+     */
+    public static Outcome runChurn(ZramDevice dev, List<String> ops, byte[] pages, String algo, int mmFields) {
+        int ps = dev.pageSize();
+        int sources = checkPages(pages, ps);
+        byte[][] model = new byte[dev.size()][];
+        List<String> lines = new ArrayList<>();
+        int writes = 0;
+        int n = 0;
+        for (String op : ops) {
+            n++;
+            String line = op.strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] f = line.split("\\s+");
+            if (line.equals("C")) {
+                lines.add("churn " + algo + " " + writes + " written " + firstFields(dev.mmStat().toString(), mmFields));
+                dev.compact();
+                dev.store().checkInvariants();
+                lines.add("churn " + algo + " " + writes + " compacted "
+                        + firstFields(dev.mmStat().toString(), mmFields));
+                continue;
+            }
+            if (f.length != 2) {
+                throw new IllegalArgumentException("ops line " + n + ": '" + line + "' (expected SLOT SRC or C)");
+            }
+            int slot = number(f, 0, n, dev.size(), "slot");
+            int src = number(f, 1, n, sources, "source page");
+            if (dev.write(slot, pages, src * ps)) {
+                model[slot] = Arrays.copyOfRange(pages, src * ps, src * ps + ps);
+            }
+            writes++;
+        }
+        long checked = checkAll(dev, model, n);
+        return new Outcome(lines, List.of(), n, checked);
+    }
+
+    /** True if {@code ops} are churn ops: the first operation is {@code SLOT SRC} (two numbers). */
+    public static boolean isChurn(List<String> ops) {
+        return ops.stream().map(String::strip).filter(l -> !l.isEmpty()).findFirst()
+                .map(l -> l.matches("\\d+\\s+\\d+")).orElse(false);
+    }
+
+    /**
+     * A line of the script's output as {@link #run} and {@link #runChurn} print it: blanks collapsed, and a refusal's
+     * shell message ({@code sh: write error: No space left on device}) turned into the kernel's error number
+     * ({@code ENOSPC}); null for a line that is not a writeback or churn line of compressor {@code algo} (the
+     * write-once lines, {@code done}).
      */
     public static String kernelLine(String line, String algo) {
         String l = line.strip().replaceAll("\\s+", " ");
-        if (!l.startsWith("wb " + algo + " ")) {
+        if (!l.startsWith("wb " + algo + " ") && !l.startsWith("churn " + algo + " ")) {
             return null;
         }
         return l.replaceFirst(" failed: .*No space left on device$", " failed ENOSPC")
