@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gmc.core.codec.TestPages;
+import dev.gmc.tests.MeasureCommandTest.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +23,10 @@ class ZramReplayCommandTest {
 
     @TempDir
     static Path dir;
+
+    private static Run gmc(String... args) {
+        return MeasureCommandTest.gmc(args);
+    }
     static Path pages;
 
     @BeforeAll
@@ -32,13 +37,13 @@ class ZramReplayCommandTest {
 
     @Test
     void writebackOn73EqualsThatKernelsLinesAnd617sDoNot() throws Exception {
-        MeasureCommandTest.Run same = MeasureCommandTest.gmc("zram-replay", OPS + "zram-writeback.ops", "--pages", pages.toString(), "--kernel",
+        Run same = gmc("zram-replay", OPS + "zram-writeback.ops", "--pages", pages.toString(), "--kernel",
                 "7.3", "--check", RESULTS + "fragment-writeback-linux-7.3-x86-64.txt");
         assertThat(same.code()).as(same.err()).isZero();
         assertThat(same.out()).contains("wb lz4 1157 mm 4096000 558070 1417216 0 2437120 167 0 0 168 bd 300 27 300")
                 .contains("# equal to ").contains(": 15 lines").contains("1250 page reads checked, 3 refusals");
         // 6.17 leaves block 0 unused: one page fewer fits on the backing device
-        MeasureCommandTest.Run other = MeasureCommandTest.gmc("zram-replay", OPS + "zram-writeback.ops", "--pages", pages.toString(), "--kernel",
+        Run other = gmc("zram-replay", OPS + "zram-writeback.ops", "--pages", pages.toString(), "--kernel",
                 "6.17", "--check", RESULTS + "fragment-writeback-linux-7.3-x86-64.txt");
         assertThat(other.code()).isEqualTo(1);
         assertThat(other.out()).contains("# not equal to ").contains("line 5 differs: kernel 'wb lz4 1157 mm 4096000 "
@@ -47,10 +52,10 @@ class ZramReplayCommandTest {
 
     @Test
     void idleByAgeOn62AndTheGrammarOn70InJson() throws Exception {
-        MeasureCommandTest.Run age = MeasureCommandTest.gmc("zram-replay", OPS + "zram-idle-age.ops", "--pages", pages.toString(), "--kernel",
+        Run age = gmc("zram-replay", OPS + "zram-idle-age.ops", "--pages", pages.toString(), "--kernel",
                 "6.2", "--check", RESULTS + "idle-age-linux-6.2-x86-64.txt");
         assertThat(age.code()).as(age.out() + age.err()).isZero();
-        MeasureCommandTest.Run grammar = MeasureCommandTest.gmc("zram-replay", OPS + "zram-writeback-grammar.ops", "--pages", pages.toString(),
+        Run grammar = gmc("zram-replay", OPS + "zram-writeback-grammar.ops", "--pages", pages.toString(),
                 "--kernel", "7.0.0-43-generic", "--format", "json", "--check",
                 RESULTS + "writeback-grammar-linux-7.0-x86-64.txt");
         assertThat(grammar.code()).as(grammar.out() + grammar.err()).isZero();
@@ -65,8 +70,9 @@ class ZramReplayCommandTest {
     @Test
     void churnOn614EqualsThatKernelsCheckpoints() throws Exception {
         for (String algo : new String[] {"lz4", "zstd", "deflate"}) {
-            MeasureCommandTest.Run churn = MeasureCommandTest.gmc("zram-replay", OPS + "arm-churn.ops", "--pages",
-                    pages.toString(), "--kernel", "6.14", "--algo", algo, "--check", RESULTS + "churn-linux-6.14-x86-64.txt");
+            Run churn = gmc("zram-replay", OPS + "arm-churn.ops", "--pages",
+                    pages.toString(), "--kernel", "6.14", "--algo", algo, "--check",
+                    RESULTS + "churn-linux-6.14-x86-64.txt");
             if (algo.equals("zstd") && churn.err().contains("this gmc links zstd")) {
                 continue; // a -Dzstd.version=1.5.7-6 build
             }
@@ -79,22 +85,22 @@ class ZramReplayCommandTest {
     void badInputIsNamedWithItsLine() throws Exception {
         Path ops = dir.resolve("bad.ops");
         Files.writeString(ops, "W 0 1\nW 0 5000\n");
-        MeasureCommandTest.Run src = MeasureCommandTest.gmc("zram-replay", ops.toString(), "--pages", pages.toString());
+        Run src = gmc("zram-replay", ops.toString(), "--pages", pages.toString());
         assertThat(src.code()).isEqualTo(1);
         assertThat(src.err()).contains("bad.ops: ops line 2: 'W 0 5000' (source page '5000': expected 0..1199)");
         Files.writeString(ops, "W 0 1\nX\n");
-        MeasureCommandTest.Run op = MeasureCommandTest.gmc("zram-replay", ops.toString(), "--pages", pages.toString());
+        Run op = gmc("zram-replay", ops.toString(), "--pages", pages.toString());
         assertThat(op.err()).contains("ops line 2: 'X' (expected W, R, D, I, A, B, C, S, E, L, Q or T)");
         Files.writeString(ops, "W 0 1\nB idle\n");
-        MeasureCommandTest.Run nodev = MeasureCommandTest.gmc("zram-replay", ops.toString(), "--pages", pages.toString(), "--backing", "0");
+        Run nodev = gmc("zram-replay", ops.toString(), "--pages", pages.toString(), "--backing", "0");
         assertThat(nodev.err()).contains("ops line 2: 'B idle': writeback: this zram device has no backing device "
                 + "(ENODEV)");
         Path odd = dir.resolve("odd.bin");
         Files.write(odd, new byte[5000]);
-        MeasureCommandTest.Run size = MeasureCommandTest.gmc("zram-replay", ops.toString(), "--pages", odd.toString());
+        Run size = gmc("zram-replay", ops.toString(), "--pages", odd.toString());
         assertThat(size.err()).contains("source pages: 5000 bytes (expected a non-zero multiple of the device's "
                 + "4096-byte page)");
-        MeasureCommandTest.Run old = MeasureCommandTest.gmc("zram-replay", ops.toString(), "--pages", pages.toString(), "--kernel", "6.1",
+        Run old = gmc("zram-replay", ops.toString(), "--pages", pages.toString(), "--kernel", "6.1",
                 "--algo", "zstd");
         assertThat(old.err()).contains("--algo: zstd: Linux 6.1's zstd is zstd 1.4.10");
     }

@@ -22,9 +22,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Post-processing as zram's sysfs offers it with CONFIG_ZRAM_MULTI_COMP: {@link #markIdle} ({@code echo all >
  * idle}, or by age, {@code echo SECONDS > idle}, with CONFIG_ZRAM_TRACK_ENTRY_ACTIME's per-slot {@code ac_time} read
- * from a {@link #clock settable clock}) and {@link #recompress} ({@code echo "type=... max_pages=... threshold=... algo=... priority=..." >
- * recompress}) with the store's {@link StoreConfig#recompressCodecs() recompression codecs}. Per-slot flags are
- * zram's: ZRAM_IDLE (set by markIdle, cleared by any read or write of the slot and by a recompression attempt) and
+ * from a {@link #clock settable clock}) and {@link #recompress}
+ * ({@code echo "type=... max_pages=... threshold=... algo=... priority=..." > recompress}) with the store's
+ * {@link StoreConfig#recompressCodecs() recompression codecs}. Per-slot flags are zram's: ZRAM_IDLE (set by markIdle, cleared by any read or write of the slot and by a recompression attempt) and
  * ZRAM_INCOMPRESSIBLE (set when the last recompression codec could not shrink the page; cleared when the slot is
  * rewritten or discarded); the codec priority lives in the store's entry.
  *
@@ -33,9 +33,9 @@ import java.util.function.LongSupplier;
  * writeback}) decompresses each chosen slot's page into the next free block (up to 6.18 block 0 is never used, as
  * the kernel's bitmap skips it; from 6.19 it is: {@link Behaviour#blockZero}), frees its object and marks the slot
  * ZRAM_WB; reads of such a slot come from the block ({@code bd_reads}), and a rewrite or discard frees the block.
- * {@code pages_stored} keeps counting written-back slots, as in the kernel; {@link #bdStat} is {@code bd_stat}. {@link #writebackLimitEnable} and
- * {@link #writebackLimit} are {@code writeback_limit_enable} and {@code writeback_limit}: each written page takes one
- * off the limit, and a used-up limit ends a writeback with EIO.
+ * {@code pages_stored} keeps counting written-back slots, as in the kernel; {@link #bdStat} is {@code bd_stat}.
+ * {@link #writebackLimitEnable} and {@link #writebackLimit} are {@code writeback_limit_enable} and
+ * {@code writeback_limit}: each written page takes one off the limit, and a used-up limit ends a writeback with EIO.
  *
  * <p>Thread-safety: distinct slots may be used from different threads; the same slot needs external ordering, as
  * with a block device. {@link #markIdle}, {@link #recompress} and {@link #writeback} touch every slot, so nothing else
@@ -128,14 +128,14 @@ public final class ZramDevice implements AutoCloseable {
         /** 5.15 and earlier (checked: 5.11, 5.15): {@code idle} takes {@code all} only, and an age is EINVAL. */
         NONE,
         /**
-         * 5.16 to 6.7 (checked: 5.19, 6.2, 6.5): the age is a u64 ({@code kstrtoull}) taken off the boot clock in nanoseconds
-         * ({@code ac_time} is a {@code ktime_t}); slots last used before that cutoff are marked, younger ones keep
-         * whatever mark they had, and an age beyond the clock marks nothing.
+         * 5.16 to 6.7 (checked: 5.19, 6.2, 6.5): the age is a u64 ({@code kstrtoull}) taken off the boot clock in
+         * nanoseconds ({@code ac_time} is a {@code ktime_t}); slots last used before that cutoff are marked, younger
+         * ones keep whatever mark they had, and an age beyond the clock marks nothing.
          */
         MARKS,
         /**
-         * 6.8 to 6.19 (checked: 6.8, 6.11, 6.14, 6.16, 6.19): as {@link #MARKS}, and the mark of a younger slot is cleared
-         * ({@code mark_idle}'s else branch).
+         * 6.8 to 6.19 (checked: 6.8, 6.11, 6.14, 6.16, 6.19): as {@link #MARKS}, and the mark of a younger slot is
+         * cleared ({@code mark_idle}'s else branch).
          */
         MARKS_AND_CLEARS,
         /**
@@ -407,8 +407,9 @@ public final class ZramDevice implements AutoCloseable {
 
     /**
      * {@code echo TEXT > idle} as {@code idle_store} reads it: {@code all} (a trailing newline allowed), or an age in
-     * seconds as {@code kstrtouint(buf, 0, ...)} reads it (decimal, {@code 0x} hex or {@code 0} octal, a leading
-     * {@code +} and a trailing newline allowed, at most 2<sup>32</sup> - 1).
+     * seconds as {@code kstrtouint(buf, 0, ...)} (7.0 and later: at most 2<sup>32</sup> - 1) or {@code kstrtoull}
+     * (before: at most 2<sup>64</sup> - 1) reads it: decimal, {@code 0x} hex or {@code 0} octal, a leading {@code +}
+     * and a trailing newline allowed.
      *
      * @return how many slots are idle now
      * @throws IllegalArgumentException for anything else (the kernel's EINVAL), naming the text
@@ -439,8 +440,8 @@ public final class ZramDevice implements AutoCloseable {
             parsed = false; // not digits of the base, or past a u64
         }
         if (!parsed || Long.compareUnsigned(age, Long.parseUnsignedLong(max)) > 0 || idleAge == IdleAge.NONE) {
-            throw new IllegalArgumentException("idle: '" + text.strip() + "' (EINVAL: \"all\" or an age in seconds, 0 to "
-                    + max + (idleAge == IdleAge.NONE ? "; this device's kernel takes 'all' only" : "") + ")");
+            throw new IllegalArgumentException("idle: '" + text.strip() + "' (EINVAL: \"all\" or an age in seconds, 0 "
+                    + "to " + max + (idleAge == IdleAge.NONE ? "; this device's kernel takes 'all' only" : "") + ")");
         }
         return markIdle(age);
     }
