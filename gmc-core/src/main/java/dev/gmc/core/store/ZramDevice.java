@@ -123,7 +123,7 @@ public final class ZramDevice implements AutoCloseable {
         BEFORE_COMPRESSION
     }
 
-    /** What {@code echo AGE > idle} does (CONFIG_ZRAM_TRACK_ENTRY_ACTIME); the kernels changed it twice since. */
+    /** What {@code echo AGE > idle} does (CONFIG_ZRAM_TRACK_ENTRY_ACTIME); the kernels changed it three times since. */
     public enum IdleAge {
         /** 5.15 and earlier (checked: 5.11, 5.15): {@code idle} takes {@code all} only, and an age is EINVAL. */
         NONE,
@@ -139,11 +139,16 @@ public final class ZramDevice implements AutoCloseable {
          */
         MARKS_AND_CLEARS,
         /**
-         * 7.0 and later (checked: 7.0): as {@link #MARKS_AND_CLEARS} in u32 seconds ({@code ac_time} is a u32 of boot
-         * seconds): the age is a u32 ({@code kstrtouint}; more is EINVAL) and {@code (u32) now - age} wraps, so an
-         * age beyond the clock marks every slot, and a cutoff of exactly 0 is {@code all}.
+         * 7.0 to 7.2 (checked: 7.0, 7.1, 7.2): as {@link #MARKS_AND_CLEARS} in u32 seconds ({@code ac_time} is a u32
+         * of boot seconds): the age is a u32 ({@code kstrtouint}; more is EINVAL) and {@code (u32) now - age} wraps, so
+         * an age beyond the clock marks every slot, and a cutoff of exactly 0 is {@code all}.
          */
-        U32_SECONDS
+        U32_SECONDS,
+        /**
+         * 7.3 and later (checked: 7.3): as {@link #U32_SECONDS}, but an age beyond the clock marks nothing again (the
+         * cutoff no longer wraps).
+         */
+        U32_SECONDS_NO_WRAP
     }
 
     /**
@@ -210,11 +215,18 @@ public final class ZramDevice implements AutoCloseable {
         public static final Behaviour LINUX_6_19 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
                 SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true, IdleAge.MARKS_AND_CLEARS);
         /**
-         * Linux 7.0 and later (checked: 7.0, 7.1, 7.2, 7.3), the default: 6.19's, with {@code ac_time} in u32
-         * seconds ({@link IdleAge#U32_SECONDS}).
+         * Linux 7.0 to 7.2 (checked: 7.0, 7.1, 7.2): 6.19's, with {@code ac_time} in u32 seconds
+         * ({@link IdleAge#U32_SECONDS}).
          */
         public static final Behaviour LINUX_7_0 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
                 SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true, IdleAge.U32_SECONDS);
+        /**
+         * Linux 7.3 and later (checked: 7.3), the default: 7.0's, where an age beyond the clock marks nothing
+         * ({@link IdleAge#U32_SECONDS_NO_WRAP}).
+         */
+        public static final Behaviour LINUX_7_3 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
+                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true,
+                IdleAge.U32_SECONDS_NO_WRAP);
 
         public Behaviour {
             Objects.requireNonNull(order, "order");
@@ -233,7 +245,7 @@ public final class ZramDevice implements AutoCloseable {
     }
 
     public ZramDevice(StoreConfig config, int pages) {
-        this(config, pages, 0, Behaviour.LINUX_7_0);
+        this(config, pages, 0, Behaviour.LINUX_7_3);
     }
 
     /**
@@ -367,8 +379,8 @@ public final class ZramDevice implements AutoCloseable {
      * {@code echo AGE > idle} (CONFIG_ZRAM_TRACK_ENTRY_ACTIME; 5.19 and later): {@code mark_idle} with a cutoff of
      * {@code now - ageSeconds}. A slot that holds a page, other than a same-filled or written-back one, is ZRAM_IDLE
      * if its {@code ac_time} is before the cutoff; a younger slot's mark is cleared from 6.8 on and kept before. The
-     * arithmetic is the device's kernel's ({@link IdleAge}): up to 6.19 an age beyond the clock marks nothing,
-     * from 7.0 the u32 cutoff wraps and marks every slot, and a cutoff of exactly 0 is "all". gmc's clock counts
+     * arithmetic is the device's kernel's ({@link IdleAge}): an age beyond the clock marks nothing, but in 7.0 to
+     * 7.2, where the u32 cutoff wraps, every slot; from 7.0 a cutoff of exactly 0 is "all". gmc's clock counts
      * whole seconds, so a slot used in the cutoff's second is younger, where the kernel's nanoseconds may say older.
      *
      * @param ageSeconds an unsigned 64-bit age (at most 2<sup>32</sup> - 1 from 7.0)
@@ -381,14 +393,14 @@ public final class ZramDevice implements AutoCloseable {
             throw new IllegalArgumentException("idle: " + Long.toUnsignedString(ageSeconds) + " (EINVAL: this "
                     + "device's kernel marks 'all' only)");
         }
-        boolean u32 = idleAge == IdleAge.U32_SECONDS;
+        boolean u32 = idleAge == IdleAge.U32_SECONDS || idleAge == IdleAge.U32_SECONDS_NO_WRAP;
         if (u32 && (ageSeconds < 0 || ageSeconds > 0xFFFF_FFFFL)) {
             throw new IllegalArgumentException("idle: " + Long.toUnsignedString(ageSeconds) + " (EINVAL: an age in "
                     + "seconds, 0 to 4294967295)");
         }
         long now = clock.getAsLong();
-        // u32: (u32) now - age, wrapping; before: boot time less the age, below 0 when the age is beyond the clock
-        long cutoff = u32 ? (now - ageSeconds) & 0xFFFF_FFFFL
+        // 7.0 to 7.2: (u32) now - age, wrapping; else the clock less the age, below 0 when the age is beyond it
+        long cutoff = idleAge == IdleAge.U32_SECONDS ? (now - ageSeconds) & 0xFFFF_FFFFL
                 : Long.compareUnsigned(ageSeconds, now) > 0 ? -1 : now - ageSeconds;
         boolean clears = idleAge != IdleAge.MARKS;
         int idle = 0;
@@ -431,7 +443,8 @@ public final class ZramDevice implements AutoCloseable {
             radix = 8;
         }
         // kstrtouint from 7.0 (a u32 age), kstrtoull before (u64)
-        String max = idleAge == IdleAge.U32_SECONDS ? "4294967295" : "18446744073709551615";
+        String max = idleAge == IdleAge.U32_SECONDS || idleAge == IdleAge.U32_SECONDS_NO_WRAP ? "4294967295"
+                : "18446744073709551615";
         long age = 0;
         boolean parsed = !t.isEmpty() && Character.digit(t.charAt(0), radix) >= 0; // no second sign
         try {

@@ -75,7 +75,10 @@ public record ZramKernel(int major, int minor) {
         if (before(6, 19)) {
             return ZramDevice.Behaviour.LINUX_6_18;
         }
-        return before(7, 0) ? ZramDevice.Behaviour.LINUX_6_19 : ZramDevice.Behaviour.LINUX_7_0;
+        if (before(7, 0)) {
+            return ZramDevice.Behaviour.LINUX_6_19;
+        }
+        return before(7, 3) ? ZramDevice.Behaviour.LINUX_7_0 : ZramDevice.Behaviour.LINUX_7_3;
     }
 
     /** The zstd release in its lib/zstd (1.3.1 before 5.16, 1.4.10 before 6.2, 1.5.2 before 6.15, then 1.5.7). */

@@ -345,7 +345,8 @@ class ArmKernelTest {
      * idle} (they write 16 more pages back), 6.8 and later clear it; 5.11 and 5.15 refuse every age with EINVAL.
      */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"7.0-x86-64", "6.16-x86-64", "6.14-x86-64", "6.11-x86-64",
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"7.3-x86-64", "7.0-x86-64", "6.16-x86-64", "6.14-x86-64",
+            "6.11-x86-64",
             "6.8-x86-64", "6.5-x86-64", "6.2-x86-64", "5.19-x86-64", "5.15-x86-64", "5.11-x86-64"})
     void idleByAgeMarksWhatTheKernelMarks(String kernel) throws IOException {
         List<String> refusals = replayWriteback(kernel, "/golden/zram-idle-age.ops",
@@ -357,14 +358,14 @@ class ArmKernelTest {
 
     /**
      * An age beyond the guest's clock ({@code zram-idle-wrap.ops}: {@code echo 4000000 > idle} about a minute after
-     * boot, then {@code writeback idle}) and ages in other bases: 7.0's u32 seconds wrap and mark every page, 6.8 to
-     * 6.19's nanoseconds mark none; {@code 0x10}, {@code 017} and {@code +3} are read, {@code 08} is EINVAL, and
-     * 2<sup>32</sup> is EINVAL on 7.0 only (a u64 before).
+     * boot, then {@code writeback idle}) and ages in other bases: 7.0 to 7.2's u32 seconds wrap and mark every page,
+     * 6.8 to 6.19's nanoseconds and 7.3 mark none; {@code 0x10}, {@code 017} and {@code +3} are read, {@code 08} is
+     * EINVAL, and 2<sup>32</sup> is EINVAL from 7.0 (a u64 before).
      */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"7.0-x86-64", "6.19-x86-64", "6.16-x86-64", "6.14-x86-64",
-            "6.8-x86-64"})
-    void anAgeBeyondTheClockWrapsOnlyFrom70(String kernel) throws IOException {
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"7.3-x86-64", "7.2-x86-64", "7.1-x86-64", "7.0-x86-64",
+            "6.19-x86-64", "6.16-x86-64", "6.14-x86-64", "6.8-x86-64"})
+    void anAgeBeyondTheClockWrapsIn70To72(String kernel) throws IOException {
         List<String> refusals = replayWriteback(kernel, "/golden/zram-idle-wrap.ops",
                 "/golden/arm-idle-wrap." + kernel + ".txt");
         assertThat(refusals).hasSize(kernel.startsWith("7.") ? 2 : 1).allMatch(l -> l.endsWith("EINVAL"));

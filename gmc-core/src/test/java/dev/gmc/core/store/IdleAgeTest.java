@@ -14,15 +14,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Idle marking by age ({@code echo AGE > idle}) against a plain model written from 7.0's {@code mark_slot_accessed},
  * {@code slot_free}, {@code mark_idle} and {@code idle_store}: per slot an {@code ac_time} (u32 seconds, set by every
- * read and write, 0 when freed) and ZRAM_IDLE; a cutoff of {@code (u32) now - age}; a slot that holds a page other
- * than a same-filled one is marked if its ac_time is before the cutoff and unmarked otherwise. (ArmKernelTest checks
- * the same against the kernels.)
+ * read and write, 0 when freed) and ZRAM_IDLE; a cutoff of {@code (u32) now - age} (7.0 to 7.2; from 7.3, and before
+ * 7.0, an age beyond the clock gives a cutoff below 0); a slot that holds a page other than a same-filled one is
+ * marked if its ac_time is before the cutoff and (from 6.8) unmarked otherwise. (ArmKernelTest checks the same against
+ * the kernels.)
  */
 class IdleAgeTest {
     private static final int SLOTS = 64;
 
-    @Test
-    void randomReadsWritesAndAgesMatchThePlainModel() {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"LINUX_7_0", "LINUX_7_3", "LINUX_6_19", "LINUX_6_2"})
+    void randomReadsWritesAndAgesMatchThePlainModel(String kernel) throws Exception {
+        ZramDevice.Behaviour behaviour = (ZramDevice.Behaviour) ZramDevice.Behaviour.class.getField(kernel).get(null);
+        ZramDevice.IdleAge rule = behaviour.idleAge();
+        boolean wraps = rule == ZramDevice.IdleAge.U32_SECONDS;
+        boolean zeroIsAll = wraps || rule == ZramDevice.IdleAge.U32_SECONDS_NO_WRAP;
+        boolean clears = rule != ZramDevice.IdleAge.MARKS;
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"));
         byte[] src = TestPages.pages(9, 40); // compressible, huge and same-filled pages
         boolean[] same = new boolean[40];
@@ -37,7 +44,7 @@ class IdleAgeTest {
         SplittableRandom rnd = new SplittableRandom(5);
         int markedByAge = 0;
         int unmarkedByAge = 0;
-        try (ZramDevice dev = new ZramDevice(config, SLOTS)) {
+        try (ZramDevice dev = new ZramDevice(config, SLOTS, 0, behaviour)) {
             dev.clock(() -> now[0]);
             byte[] back = new byte[4096];
             for (int step = 0; step < 20_000; step++) {
@@ -62,11 +69,12 @@ class IdleAgeTest {
                     now[0] += rnd.nextInt(5);
                 } else if (op < 97) {
                     long age = rnd.nextInt(12);
-                    long cutoff = (now[0] - age) & 0xFFFF_FFFFL;
+                    long cutoff = wraps ? (now[0] - age) & 0xFFFF_FFFFL : age > now[0] ? -1 : now[0] - age;
                     for (int s = 0; s < SLOTS; s++) {
                         if (page[s] >= 0 && !same[page[s]]) {
                             boolean was = idle[s];
-                            idle[s] = cutoff == 0 || cutoff > ac[s];
+                            boolean older = zeroIsAll && cutoff == 0 || cutoff > ac[s];
+                            idle[s] = older || was && !clears;
                             markedByAge += !was && idle[s] ? 1 : 0;
                             unmarkedByAge += was && !idle[s] ? 1 : 0;
                         }
@@ -87,14 +95,26 @@ class IdleAgeTest {
             }
         }
         assertThat(markedByAge).isGreaterThan(1000);
-        assertThat(unmarkedByAge).isGreaterThan(100);
+        if (clears) {
+            assertThat(unmarkedByAge).isGreaterThan(100);
+        }
     }
 
-    /** An age beyond the clock wraps the u32 cutoff near 2^32: every slot is older (7.0's u32 seconds). */
+    /**
+     * An age beyond the clock wraps the u32 cutoff near 2^32 in 7.0 to 7.2: every slot is older. 7.3 (the default)
+     * marks nothing then.
+     */
     @Test
-    void anAgeBeyondTheClockMarksEverything() {
+    void anAgeBeyondTheClockMarksEverythingIn70To72() {
         byte[] src = TestPages.pages(2, 8);
-        try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), 8)) {
+        try (ZramDevice now73 = new ZramDevice(StoreConfig.defaults(), 8)) {
+            now73.clock(() -> 100);
+            for (int i = 0; i < 8; i++) {
+                now73.write(i, src, i * 4096);
+            }
+            assertThat(now73.markIdle(101)).isZero();
+        }
+        try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), 8, 0, ZramDevice.Behaviour.LINUX_7_0)) {
             dev.clock(() -> 100);
             int stored = 0;
             for (int i = 0; i < 8; i++) {

@@ -42,7 +42,8 @@ class ZramKernelTest {
         assertThat(ZramKernel.parse("6.16").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_18);
         assertThat(ZramKernel.parse("6.18").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_18);
         assertThat(ZramKernel.parse("6.19").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_19);
-        assertThat(ZramKernel.parse("7.3.4").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_7_0);
+        assertThat(ZramKernel.parse("7.2").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_7_0);
+        assertThat(ZramKernel.parse("7.3.4").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_7_3);
         assertThat(ZramKernel.parse("6.5").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_2);
         assertThat(ZramKernel.parse("6.8").behaviour()).isEqualTo(ZramDevice.Behaviour.LINUX_6_12);
         assertThat(ZramKernel.parse("6.1").recompression()).isFalse();
