@@ -62,7 +62,6 @@ public final class ZramScript {
         List<String> lines = new ArrayList<>();
         List<String> refusals = new ArrayList<>();
         long checked = 0;
-        boolean freeFirst = dev.behaviour().slotFree() == ZramDevice.SlotFree.BEFORE_COMPRESSION;
         int n = 0;
         for (String op : ops) {
             n++;
@@ -76,14 +75,7 @@ public final class ZramScript {
             try {
                 switch (f[0]) {
                     case "W" -> {
-                        int slot = slot(dev, f, n);
-                        int src = number(f, 2, n, sources, "source page");
-                        byte[] page = Arrays.copyOfRange(pages, src * ps, src * ps + ps);
-                        if (dev.write(slot, pages, src * ps)) {
-                            model[slot] = page;
-                        } else if (freeFirst) { // 6.14 freed the old contents first; a refused write empties the slot
-                            model[slot] = null;
-                        }
+                        write(dev, model, slot(dev, f, n), pages, number(f, 2, n, sources, "source page"));
                     }
                     case "R" -> {
                         int slot = slot(dev, f, n);
@@ -137,6 +129,19 @@ public final class ZramScript {
         return new Outcome(lines, refusals, n, checked);
     }
 
+    /**
+     * Writes source page {@code src} into {@code slot} and notes in {@code model} what the slot holds now: the page,
+     * or after a refused write (mem_limit) its old contents, or nothing where the kernel freed them first (6.14).
+     */
+    private static void write(ZramDevice dev, byte[][] model, int slot, byte[] pages, int src) {
+        int ps = dev.pageSize();
+        if (dev.write(slot, pages, src * ps)) {
+            model[slot] = Arrays.copyOfRange(pages, src * ps, src * ps + ps);
+        } else if (dev.behaviour().slotFree() == ZramDevice.SlotFree.BEFORE_COMPRESSION) {
+            model[slot] = null;
+        }
+    }
+
     private static int checkPages(byte[] pages, int ps) {
         if (pages.length % ps != 0 || pages.length == 0) {
             throw new IllegalArgumentException("source pages: " + pages.length + " bytes (expected a non-zero multiple "
@@ -184,11 +189,7 @@ public final class ZramScript {
             if (f.length != 2) {
                 throw new IllegalArgumentException("ops line " + n + ": '" + line + "' (expected SLOT SRC or C)");
             }
-            int slot = number(f, 0, n, dev.size(), "slot");
-            int src = number(f, 1, n, sources, "source page");
-            if (dev.write(slot, pages, src * ps)) {
-                model[slot] = Arrays.copyOfRange(pages, src * ps, src * ps + ps);
-            }
+            write(dev, model, number(f, 0, n, dev.size(), "slot"), pages, number(f, 1, n, sources, "source page"));
             writes++;
         }
         long checked = checkAll(dev, model, n);
