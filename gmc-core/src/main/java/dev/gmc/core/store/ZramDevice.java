@@ -857,8 +857,9 @@ public final class ZramDevice implements AutoCloseable {
      * back.
      */
     private WritebackReport writeEntries(int[] entries, IntPredicate take, IntConsumer release, int batch) {
-        int[] flightSlot = new int[batch];
-        int[] flightBlock = new int[batch];
+        // no more can be in flight than there are entries (the kernel, too, allocates requests only as it can)
+        int[] flightSlot = new int[Math.min(batch, entries.length)];
+        int[] flightBlock = new int[flightSlot.length];
         int inFlight = 0;
         int written = 0;
         int blk = NO_BLOCK;

@@ -340,7 +340,7 @@ class WritebackTest {
      * entry, which it then skips, as 6.18 does. The page reads back from its block either way.
      */
     @ParameterizedTest(name = "batch {0}")
-    @CsvSource({"32, 2", "2, 2", "1, 1"})
+    @CsvSource({"32, 2", "2, 2", "1, 1", "2147483647, 2"})
     void aSlotListedTwiceIsWrittenTwiceWithinOneBatch(int batch, int writes) {
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"));
         byte[] src = TestPages.pages(3, 8);
