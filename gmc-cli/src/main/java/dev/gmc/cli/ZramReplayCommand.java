@@ -104,18 +104,29 @@ final class ZramReplayCommand implements Callable<Integer> {
         }
         SizeClassTable classes = Args.classes(k.legacyClasses(), k.legacyClasses() ? 4 : 8, arch, pageSize);
         StoreConfig config = StoreConfig.defaults().withCodec(codec).withClasses(classes);
+        requireFile("OPS", ops);
+        requireFile("--pages", pages);
+        if (check != null) {
+            requireFile("--check", check);
+        }
         List<String> opLines = Files.readAllLines(ops, StandardCharsets.UTF_8);
         byte[] source = read(pages);
         boolean churn = ZramScript.isChurn(opLines);
         ZramScript.Outcome run;
         try (ZramDevice dev = new ZramDevice(config, slots, backing, k.behaviour())) {
             if (batch != null) {
-                dev.writebackBatchSize(batch);
+                try {
+                    dev.writebackBatchSize(batch);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--batch: " + e.getMessage(), e);
+                }
             }
-            run = churn ? ZramScript.runChurn(dev, opLines, source, algo, k.mmStatFields())
-                    : ZramScript.run(dev, opLines, source, algo, k.mmStatFields(), 1000);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(ops + ": " + e.getMessage(), e);
+            try {
+                run = churn ? ZramScript.runChurn(dev, opLines, source, algo, k.mmStatFields())
+                        : ZramScript.run(dev, opLines, source, algo, k.mmStatFields(), 1000);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(ops + ": " + e.getMessage(), e);
+            }
         }
         String verdict = null;
         int compared = 0;
@@ -169,7 +180,18 @@ final class ZramReplayCommand implements Callable<Integer> {
         return verdict == null ? 0 : 1;
     }
 
+    private static void requireFile(String option, Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(option + ": " + file + " (no such file)");
+        }
+    }
+
+    /** The source pages, held in memory (a Java array: at most 2 GiB). */
     private static byte[] read(Path file) throws IOException {
+        if (Files.size(file) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("--pages: " + file + " is " + Files.size(file) + " bytes (zram-replay "
+                    + "holds the source pages in memory: at most 2 GiB)");
+        }
         if (!file.getFileName().toString().endsWith(".gz")) {
             return Files.readAllBytes(file);
         }

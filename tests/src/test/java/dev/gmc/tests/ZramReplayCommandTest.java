@@ -100,6 +100,11 @@ class ZramReplayCommandTest {
         Run size = gmc("zram-replay", ops.toString(), "--pages", odd.toString());
         assertThat(size.err()).contains("source pages: 5000 bytes (expected a non-zero multiple of the device's "
                 + "4096-byte page)");
+        Run missing = gmc("zram-replay", dir.resolve("none.ops").toString(), "--pages", pages.toString());
+        assertThat(missing.err()).contains("OPS: ").contains("none.ops (no such file)");
+        Run batch = gmc("zram-replay", ops.toString(), "--pages", pages.toString(), "--kernel", "6.18", "--batch", "8");
+        assertThat(batch.err()).contains("--batch: writeback_batch_size: this device's kernel has no such attribute "
+                + "(it came with 6.19)");
         Run old = gmc("zram-replay", ops.toString(), "--pages", pages.toString(), "--kernel", "6.1",
                 "--algo", "zstd");
         assertThat(old.err()).contains("--algo: zstd: Linux 6.1's zstd is zstd 1.4.10");
