@@ -62,14 +62,10 @@ public final class ZramScript {
         List<String> lines = new ArrayList<>();
         List<String> refusals = new ArrayList<>();
         long checked = 0;
-        int n = 0;
-        for (String op : ops) {
-            n++;
-            String line = op.strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            String[] f = line.split("\\s+");
+        for (Op op : numbered(ops)) {
+            int n = op.n();
+            String line = op.line();
+            String[] f = op.fields();
             String rest = line.length() > 1 ? line.substring(2).strip() : "";
             String prefix = "wb " + algo + " " + n + " ";
             try {
@@ -125,8 +121,8 @@ public final class ZramScript {
                 throw new IllegalArgumentException("ops line " + n + ": '" + line + "': " + e.getMessage(), e);
             }
         }
-        checked += checkAll(dev, model, n);
-        return new Outcome(lines, refusals, n, checked);
+        checked += checkAll(dev, model, ops.size());
+        return new Outcome(lines, refusals, ops.size(), checked);
     }
 
     /**
@@ -170,14 +166,10 @@ public final class ZramScript {
         byte[][] model = new byte[dev.size()][];
         List<String> lines = new ArrayList<>();
         int writes = 0;
-        int n = 0;
-        for (String op : ops) {
-            n++;
-            String line = op.strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            String[] f = line.split("\\s+");
+        for (Op op : numbered(ops)) {
+            int n = op.n();
+            String line = op.line();
+            String[] f = op.fields();
             if (line.equals("C")) {
                 lines.add("churn " + algo + " " + writes + " written " + firstFields(dev.mmStat().toString(), mmFields));
                 dev.compact();
@@ -192,8 +184,23 @@ public final class ZramScript {
             write(dev, model, number(f, 0, n, dev.size(), "slot"), pages, number(f, 1, n, sources, "source page"));
             writes++;
         }
-        long checked = checkAll(dev, model, n);
-        return new Outcome(lines, List.of(), n, checked);
+        long checked = checkAll(dev, model, ops.size());
+        return new Outcome(lines, List.of(), ops.size(), checked);
+    }
+
+    /** One operation: its line number (blank lines count, as the script's counter does), text and fields. */
+    private record Op(int n, String line, String[] fields) {
+    }
+
+    private static List<Op> numbered(List<String> ops) {
+        List<Op> out = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            String line = ops.get(i).strip();
+            if (!line.isEmpty()) {
+                out.add(new Op(i + 1, line, line.split("\\s+")));
+            }
+        }
+        return out;
     }
 
     /** True if {@code ops} are churn ops: the first operation is {@code SLOT SRC} (two numbers). */
