@@ -208,43 +208,38 @@ class MeasureCommandTest {
      * plain {@code lz4}, {@code lz4hc} and {@code zstd} must print their lines, as the kernels' own codecs. What a
      * kernel cannot do is refused naming it.
      */
+    /**
+     * {@code measure --kernel KERNEL --algo ALGOS} on the samples: each result's mm_stat must be the kernel's line
+     * ({@code want}, in --algo order) and its settings start with {@code settings}. Returns the results.
+     */
+    private static JsonNode kernelLines(String kernel, String algos, String settings, String... want) throws Exception {
+        Run run = gmc("measure", "--format", "json", "--kernel", kernel, "--algo", algos, "../samples");
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode r = new ObjectMapper().readTree(run.out()).get("results");
+        assertThat(r).hasSize(want.length);
+        for (int i = 0; i < want.length; i++) {
+            assertThat(r.get(i).get("mm_stat").asText()).as(kernel + " " + r.get(i).get("algorithm").asText())
+                    .isEqualTo(want[i]);
+            assertThat(r.get(i).get("settings").asText()).startsWith(settings);
+        }
+        return r;
+    }
+
     @Test
     void kernelOptionGivesThatKernelsLinesFromPlainCodecNames() throws Exception {
-        Run run68 = gmc("measure", "--format", "json", "--kernel", "6.8.0-151-generic", "--algo", "lzo-rle,lz4,zstd",
-                "../samples");
-        assertThat(run68.code()).as(run68.err()).isZero();
-        JsonNode r68 = new ObjectMapper().readTree(run68.out()).get("results");
+        JsonNode r68 = kernelLines("6.8.0-151-generic", "lzo-rle,lz4,zstd", "Linux 6.8, chain 8, ",
+                "11845632 771442 1515520 0 1515520 1362 0 55 55", "11845632 749481 1429504 0 1429504 1362 0 51 51",
+                "11845632 492054 1355776 0 1355776 1362 0 0 0");
         assertThat(r68.get(1).get("algorithm").asText()).isEqualTo("lz4-kernel");
         assertThat(r68.get(2).get("algorithm").asText()).isEqualTo("zstd-crypto");
-        String[] want68 = {"11845632 771442 1515520 0 1515520 1362 0 55 55", "11845632 749481 1429504 0 1429504 1362 0 51 51",
-            "11845632 492054 1355776 0 1355776 1362 0 0 0"};
-        for (int i = 0; i < want68.length; i++) {
-            assertThat(r68.get(i).get("mm_stat").asText()).isEqualTo(want68[i]);
-            assertThat(r68.get(i).get("settings").asText()).startsWith("Linux 6.8, chain 8, ");
-        }
-        Run run515 = gmc("measure", "--format", "json", "--kernel", "5.15", "--algo", "lzo-rle,lz4,lz4hc,deflate,842",
-                "../samples");
-        assertThat(run515.code()).as(run515.err()).isZero();
-        JsonNode r515 = new ObjectMapper().readTree(run515.out()).get("results");
-        String[] want515 = {"11845632 773852 1089536 0 1089536 1362 0 59 59",
-            "11845632 754861 1024000 0 1024000 1362 0 60 60", "11845632 706620 942080 0 942080 1362 0 60 60",
-            "11845632 537036 884736 0 884736 1362 0 0 0", "11845632 952488 1355776 0 1355776 1362 0 43 43"};
-        for (int i = 0; i < want515.length; i++) {
-            assertThat(r515.get(i).get("mm_stat").asText()).as(r515.get(i).get("algorithm").asText())
-                    .isEqualTo(want515[i]);
-            assertThat(r515.get(i).get("settings").asText()).startsWith("Linux 5.15, chain 4 legacy, ");
-        }
+        kernelLines("5.15", "lzo-rle,lz4,lz4hc,deflate,842", "Linux 5.15, chain 4 legacy, ",
+                "11845632 773852 1089536 0 1089536 1362 0 59 59", "11845632 754861 1024000 0 1024000 1362 0 60 60",
+                "11845632 706620 942080 0 942080 1362 0 60 60", "11845632 537036 884736 0 884736 1362 0 0 0",
+                "11845632 952488 1355776 0 1355776 1362 0 43 43");
         // Debian's 7.3 (docs/results/x86-64-zram/linux-7.3-x86-64.txt: the samples lines)
-        Run run73 = gmc("measure", "--format", "json", "--kernel", "7.3.4+deb13-amd64", "--algo", "lz4,lz4hc,deflate",
-                "../samples");
-        assertThat(run73.code()).as(run73.err()).isZero();
-        JsonNode r73 = new ObjectMapper().readTree(run73.out()).get("results");
-        String[] want73 = {"11845632 749481 1429504 0 1429504 1362 0 51 51",
-            "11845632 699728 1241088 0 1241088 1362 0 49 49", "11845632 537036 1605632 0 1605632 1362 0 0 0"};
-        for (int i = 0; i < want73.length; i++) {
-            assertThat(r73.get(i).get("mm_stat").asText()).isEqualTo(want73[i]);
-            assertThat(r73.get(i).get("settings").asText()).startsWith("Linux 7.3, chain 8, ");
-        }
+        kernelLines("7.3.4+deb13-amd64", "lz4,lz4hc,deflate", "Linux 7.3, chain 8, ",
+                "11845632 749481 1429504 0 1429504 1362 0 51 51", "11845632 699728 1241088 0 1241088 1362 0 49 49",
+                "11845632 537036 1605632 0 1605632 1362 0 0 0");
         Run zstd515 = gmc("measure", "--kernel", "5.15", "--algo", "zstd", "../samples");
         assertThat(zstd515.code()).isEqualTo(1);
         assertThat(zstd515.err()).contains("--algo: zstd: Linux 5.15's zstd is zstd 1.3.1, which gmc does not reproduce");

@@ -78,16 +78,10 @@ class ArmKernelTest {
      * The zstd release in a kernel's lib/zstd: 1.5.2 in 6.12 (Debian 6.12.107's include/linux/zstd_lib.h) and 6.14,
      * 1.5.7 in 6.17 and 6.18 (their zram gives zstd 1.5.7's sizes and no other release's). A zstd line can hold only
      * when gmc links the same release; the root pom pins 6.12's, and {@code -Dzstd.version=1.5.7-6} builds a gmc for
-     * 6.17 and 6.18.
+     * 6.17 and later ({@link ZramKernel#zstdRelease}).
      */
     static String zstdReleaseOf(String kernel) {
-        return kernel.startsWith("6.12-") || kernel.startsWith("6.14-") ? "1.5.2" : "1.5.7";
-    }
-
-    /** A kernel name's version as 100 * major + minor: "6.12-armmp" is 612. */
-    static int versionOf(String kernel) {
-        String[] v = kernel.substring(0, kernel.indexOf('-')).split("\\.");
-        return 100 * Integer.parseInt(v[0]) + Integer.parseInt(v[1]);
+        return ZramKernel.parse(kernel).zstdRelease();
     }
 
     /**
@@ -400,7 +394,7 @@ class ArmKernelTest {
             ops = new String(o.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
         }
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel")).withClasses(classes);
-        int mmFields = versionOf(kernel) < 511 ? 8 : 9; // huge_pages_since came with 5.11 (5.10, 5.8 and 5.4 print 8)
+        int mmFields = ZramKernel.parse(kernel).mmStatFields(); // 8 before 5.11 (no huge_pages_since)
         ZramScript.Outcome run;
         try (ZramDevice dev = new ZramDevice(config, 1000, 300, behaviourOf(kernel))) {
             if (batch > 0) {
@@ -445,7 +439,8 @@ class ArmKernelTest {
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse(codec)).withClasses(classes);
         try (ZramDevice dev = new ZramDevice(config, 1000, 0, behaviourOf(kernel))) {
             // every slot is read back against what was written last, after the checkpoints are taken
-            ZramScript.Outcome run = ZramScript.runChurn(dev, lines, pages, comp, versionOf(kernel) < 511 ? 8 : 9);
+            ZramScript.Outcome run = ZramScript.runChurn(dev, lines, pages, comp,
+                    ZramKernel.parse(kernel).mmStatFields());
             assertThat(run.pagesChecked()).isEqualTo(1000);
             return run.lines();
         }
