@@ -73,6 +73,11 @@ final class ZramReplayCommand implements Callable<Integer> {
             description = "writeback_batch_size (6.19 and later; the kernel's default is 32).")
     Integer batch;
 
+    @Option(names = "--compressed-writeback",
+            description = "compressed_writeback (7.0 and later; the script's WB_COMPRESSED=1): writeback writes "
+                    + "compressed objects, which reads decompress.")
+    boolean compressedWriteback;
+
     @Option(names = "--arch", defaultValue = "64", paramLabel = "ARCH", description = Args.ARCH_HELP)
     String arch;
 
@@ -121,6 +126,13 @@ final class ZramReplayCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--batch: " + e.getMessage(), e);
                 }
             }
+            if (compressedWriteback) {
+                try {
+                    dev.compressedWriteback(true);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--compressed-writeback: " + e.getMessage(), e);
+                }
+            }
             try {
                 run = churn ? ZramScript.runChurn(dev, opLines, source, algo, k.mmStatFields())
                         : ZramScript.run(dev, opLines, source, algo, k.mmStatFields(), 1000);
@@ -150,7 +162,9 @@ final class ZramReplayCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         String settings = "Linux " + k + (k.checked() ? "" : " (not checked)") + ", " + codec + ", " + classes.pageSize()
-                + "-byte pages, " + slots + " slots, " + backing + " backing blocks";
+                + "-byte pages, " + slots + " slots, " + backing + " backing blocks"
+                + (batch != null ? ", writeback_batch_size " + batch : "")
+                + (compressedWriteback ? ", compressed_writeback" : "");
         if (format.equals("json")) {
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             ObjectNode root = json.createObjectNode();

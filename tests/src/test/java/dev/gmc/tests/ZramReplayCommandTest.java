@@ -50,6 +50,21 @@ class ZramReplayCommandTest {
                 + "558070").contains("gmc 'wb lz4 1157 mm 4096000 560374");
     }
 
+    /** --compressed-writeback (the script's WB_COMPRESSED=1) on 7.3, and refused by a kernel without it. */
+    @Test
+    void compressedWritebackOn73EqualsThatKernelsLines() throws Exception {
+        Run on = gmc("zram-replay", OPS + "zram-writeback.ops", "--pages", pages.toString(), "--kernel", "7.3",
+                "--compressed-writeback", "--check", RESULTS + "writeback-compressed-linux-7.3-x86-64.txt");
+        assertThat(on.code()).as(on.out() + on.err()).isZero();
+        assertThat(on.out()).contains("backing blocks, compressed_writeback").contains(": 15 lines")
+                .contains("1250 page reads checked");
+        Run old = gmc("zram-replay", OPS + "zram-writeback.ops", "--pages", pages.toString(), "--kernel", "6.19",
+                "--compressed-writeback");
+        assertThat(old.code()).isEqualTo(1);
+        assertThat(old.err()).contains("--compressed-writeback: compressed_writeback: this device's kernel has no such "
+                + "attribute (it came with 7.0)");
+    }
+
     @Test
     void idleByAgeOn62AndTheGrammarOn70InJson() throws Exception {
         Run age = gmc("zram-replay", OPS + "zram-idle-age.ops", "--pages", pages.toString(), "--kernel",

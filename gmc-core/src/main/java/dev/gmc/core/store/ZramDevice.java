@@ -1,6 +1,7 @@
 package dev.gmc.core.store;
 
 import dev.gmc.core.codec.CodecSpec;
+import dev.gmc.core.codec.PageCodec;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.EnumSet;
@@ -34,6 +35,8 @@ import java.util.function.LongSupplier;
  * the kernel's bitmap skips it; from 6.19 it is: {@link Behaviour#blockZero}), frees its object and marks the slot
  * ZRAM_WB; reads of such a slot come from the block ({@code bd_reads}), and a rewrite or discard frees the block.
  * {@code pages_stored} keeps counting written-back slots, as in the kernel; {@link #bdStat} is {@code bd_stat}.
+ * With {@link #compressedWriteback(boolean)} (7.0 and later) a block holds the slot's compressed object instead, which
+ * a read decompresses.
  * {@link #writebackLimitEnable} and {@link #writebackLimit} are {@code writeback_limit_enable} and
  * {@code writeback_limit}: each written page takes one off the limit, and a used-up limit ends a writeback with EIO.
  *
@@ -75,6 +78,12 @@ public final class ZramDevice implements AutoCloseable {
     private final boolean batchedWriteback;
     private final IdleAge idleAge;
     private final Behaviour behaviour;
+    // compressed_writeback (7.0 and later): blocks hold objects as the pool held them; wbMeta[slot] is the store's meta
+    // word of a written-back slot's object (its length, huge bit and codec priority: the kernel keeps the slot's size
+    // and priority), made when it is switched on. Set before the first write only, so every block is of one kind.
+    private boolean compressedWb;
+    private int[] wbMeta;
+    private boolean written;
     // writeback_batch_size (6.19 and later): how many writes one writeback keeps in flight.
     private volatile int writebackBatchSize = 32;
     // bd_count changes under the bitmap's lock (frees come from writes and discards of distinct slots, any thread);
@@ -174,17 +183,20 @@ public final class ZramDevice implements AutoCloseable {
      *                            only when its write completes, so a slot listed twice in one pass can be written
      *                            twice; false: each page is written and its slot updated before the next
      * @param idleAge             what an age written to {@code idle} does
+     * @param compressedWriteback true: the kernel has {@code compressed_writeback} (7.0 and later), which writes a
+     *                            slot's compressed object to its block as the pool holds it and decompresses it when
+     *                            the slot is read ({@link ZramDevice#compressedWriteback(boolean)})
      */
     public record Behaviour(WritebackOrder order, boolean writebackParameters, SlotFree slotFree,
                             Set<WritebackMode> writebackModes, boolean blockZero, boolean limitRoundedDown,
-                            boolean batchedWriteback, IdleAge idleAge) {
+                            boolean batchedWriteback, IdleAge idleAge, boolean compressedWriteback) {
         /** Linux 5.4 to 5.10 (checked: 5.4, 5.8, 5.10 arm64): writeback knows {@code idle} and {@code huge} only. */
         public static final Behaviour LINUX_5_4 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
-                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE), false, false, false, IdleAge.NONE);
+                EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE), false, false, false, IdleAge.NONE, false);
         /** Linux 5.11 to 5.15 (checked: 5.11, 5.13, 5.15): writeback also knows {@code page_index=N}. */
         public static final Behaviour LINUX_5_15 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
                 EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.PAGE), false, false, false,
-                IdleAge.NONE);
+                IdleAge.NONE, false);
         /**
          * Linux 5.16 to 6.1 (checked: 5.19, 6.1 arm64): writeback also knows {@code huge_idle}. {@code incompressible}
          * (the ZRAM_INCOMPRESSIBLE mark of recompression, 6.2) is taken as unknown; no run asked for it. {@code idle}
@@ -192,41 +204,42 @@ public final class ZramDevice implements AutoCloseable {
          */
         public static final Behaviour LINUX_5_19 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
                 EnumSet.of(WritebackMode.IDLE, WritebackMode.HUGE, WritebackMode.HUGE_IDLE, WritebackMode.PAGE), false,
-                false, false, IdleAge.MARKS);
+                false, false, IdleAge.MARKS, false);
         /** Linux 6.2 to 6.7 (checked: 6.2, 6.5): 6.12's, with ages that mark but never clear (as 5.19's). */
         public static final Behaviour LINUX_6_2 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
-                EnumSet.allOf(WritebackMode.class), false, false, false, IdleAge.MARKS);
+                EnumSet.allOf(WritebackMode.class), false, false, false, IdleAge.MARKS, false);
         /** Linux 6.8 to 6.12 (checked: 6.8, 6.11, 6.12). */
         public static final Behaviour LINUX_6_12 = new Behaviour(WritebackOrder.SLOT_INDEX, false, SlotFree.AFTER_STORE,
-                EnumSet.allOf(WritebackMode.class), false, false, false, IdleAge.MARKS_AND_CLEARS);
+                EnumSet.allOf(WritebackMode.class), false, false, false, IdleAge.MARKS_AND_CLEARS, false);
         /** Linux 6.14: 6.18's writeback order and limit check with the one-word grammar, and the early free. */
         public static final Behaviour LINUX_6_14 = new Behaviour(WritebackOrder.LARGEST_FIRST, false,
                 SlotFree.BEFORE_COMPRESSION, EnumSet.allOf(WritebackMode.class), false, false, false,
-                IdleAge.MARKS_AND_CLEARS);
+                IdleAge.MARKS_AND_CLEARS, false);
         /** Linux 6.16 to 6.18 (checked: 6.16, 6.17, 6.18). */
         public static final Behaviour LINUX_6_18 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
                 SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), false, false, false,
-                IdleAge.MARKS_AND_CLEARS);
+                IdleAge.MARKS_AND_CLEARS, false);
 
         /**
          * Linux 6.19 (checked): 6.18's writeback order and grammar, with batched writes, block 0 of the backing device
          * used and {@code writeback_limit} rounded down to whole pages.
          */
         public static final Behaviour LINUX_6_19 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
-                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true, IdleAge.MARKS_AND_CLEARS);
+                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true, IdleAge.MARKS_AND_CLEARS,
+                false);
         /**
          * Linux 7.0 to 7.2 (checked: 7.0, 7.1, 7.2): 6.19's, with {@code ac_time} in u32 seconds
-         * ({@link IdleAge#U32_SECONDS}).
+         * ({@link IdleAge#U32_SECONDS}) and {@code compressed_writeback}.
          */
         public static final Behaviour LINUX_7_0 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
-                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true, IdleAge.U32_SECONDS);
+                SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true, IdleAge.U32_SECONDS, true);
         /**
          * Linux 7.3 and later (checked: 7.3), the default: 7.0's, where an age beyond the clock marks nothing
          * ({@link IdleAge#U32_SECONDS_NO_WRAP}).
          */
         public static final Behaviour LINUX_7_3 = new Behaviour(WritebackOrder.LARGEST_FIRST, true,
                 SlotFree.AFTER_STORE, EnumSet.allOf(WritebackMode.class), true, true, true,
-                IdleAge.U32_SECONDS_NO_WRAP);
+                IdleAge.U32_SECONDS_NO_WRAP, true);
 
         public Behaviour {
             Objects.requireNonNull(order, "order");
@@ -297,6 +310,7 @@ public final class ZramDevice implements AutoCloseable {
      */
     public boolean write(int index, byte[] page, int off) {
         checkIndex(index);
+        written = true;
         if (slotFree == SlotFree.BEFORE_COMPRESSION) {
             freeSlot(index);
         }
@@ -330,13 +344,58 @@ public final class ZramDevice implements AutoCloseable {
         if (id == 0) {
             Arrays.fill(dst, off, off + pageSize, (byte) 0);
         } else if (id < 0) { // read_from_bdev
-            System.arraycopy(backing, Math.toIntExact(~id) * pageSize, dst, off, pageSize);
+            readBlock(index, Math.toIntExact(~id), dst, off);
             bdReads.increment();
         } else {
             store.load(id, dst, off);
         }
         flags[index] &= ~IDLE; // mark_slot_accessed
         acTime[index] = (int) clock.getAsLong();
+    }
+
+    /**
+     * A written-back slot's page from its block: the raw page, or with {@link #compressedWriteback(boolean)} the object
+     * decompressed with the codec of the slot's priority ({@code decompress_bdev_page}; a huge object is the raw page).
+     */
+    private void readBlock(int index, int block, byte[] dst, int off) {
+        int at = block * pageSize;
+        int meta = compressedWb ? wbMeta[index] : PageId.HUGE;
+        if ((meta & PageId.HUGE) != 0) {
+            System.arraycopy(backing, at, dst, off, pageSize);
+            return;
+        }
+        // a rare path (a read from the backing device): a codec for this read only
+        try (PageCodec codec = store.config().codecOfPriority(PageId.metaPrio(meta)).newCodec()) {
+            codec.decompress(backing, at, meta & PageId.SIZE_MASK, dst, off, pageSize);
+        }
+    }
+
+    /**
+     * {@code echo 1 > compressed_writeback} (7.0 and later): {@link #writeback} writes each slot's compressed object
+     * to its block as the pool holds it (a huge page raw), where it is decompressed when the slot is read, instead of
+     * the decompressed page. No figure changes: a page still takes a block, and {@code bd_stat}, the limit and
+     * {@code mm_stat} count as before (checked against Linux 7.3's writeback run with it on). The kernel takes it
+     * before {@code disksize} only (EBUSY after); gmc, whose device is sized when made, before the first write.
+     *
+     * @throws IllegalArgumentException on a kernel without the attribute
+     * @throws IllegalStateException    once a page has been written (the kernel's EBUSY)
+     */
+    public void compressedWriteback(boolean on) {
+        if (!behaviour.compressedWriteback()) {
+            throw new IllegalArgumentException("compressed_writeback: this device's kernel has no such attribute "
+                    + "(it came with 7.0)");
+        }
+        if (written) {
+            throw new IllegalStateException("compressed_writeback: the device has been written to (EBUSY: the kernel"
+                    + " takes it before disksize only)");
+        }
+        compressedWb = on;
+        wbMeta = on ? new int[slots.length] : null;
+    }
+
+    /** {@code cat compressed_writeback}. */
+    public boolean compressedWriteback() {
+        return compressedWb;
     }
 
     /**
@@ -494,6 +553,16 @@ public final class ZramDevice implements AutoCloseable {
     public long idAt(int index) {
         checkIndex(index);
         return Math.max(0, slots[index]);
+    }
+
+    /** A copy of the block that holds written-back slot {@code index} (tests: what writeback put there). */
+    byte[] blockOf(int index) {
+        checkIndex(index);
+        if (slots[index] >= 0) {
+            throw new IllegalStateException("slot " + index + " is not written back");
+        }
+        int at = Math.toIntExact(~slots[index]) * pageSize;
+        return Arrays.copyOfRange(backing, at, at + pageSize);
     }
 
     /** True if slot {@code index} is ZRAM_WB: its page is on the backing device, not in the pool. */
@@ -860,6 +929,7 @@ public final class ZramDevice implements AutoCloseable {
         // no more can be in flight than there are entries (the kernel, too, allocates requests only as it can)
         int[] flightSlot = new int[Math.min(batch, entries.length)];
         int[] flightBlock = new int[flightSlot.length];
+        int[] flightMeta = new int[flightSlot.length];
         int inFlight = 0;
         int written = 0;
         int blk = NO_BLOCK;
@@ -870,7 +940,7 @@ public final class ZramDevice implements AutoCloseable {
                 break;
             }
             if (inFlight == batch) {
-                written += complete(flightSlot, flightBlock, inFlight, take, release);
+                written += complete(flightSlot, flightBlock, flightMeta, inFlight, take, release);
                 inFlight = 0;
             }
             if (blk == NO_BLOCK) {
@@ -881,7 +951,12 @@ public final class ZramDevice implements AutoCloseable {
                 }
             }
             if (take.test(i)) {
-                store.load(slots[i], backing, blk * pageSize);
+                if (compressedWb) { // read_from_zspool_raw
+                    flightMeta[inFlight] = store.metaOf(slots[i]);
+                    store.readStored(slots[i], backing, blk * pageSize);
+                } else {
+                    store.load(slots[i], backing, blk * pageSize);
+                }
                 chargeLimit();
                 flightSlot[inFlight] = i;
                 flightBlock[inFlight++] = blk;
@@ -891,7 +966,7 @@ public final class ZramDevice implements AutoCloseable {
         if (blk != NO_BLOCK) {
             freeBlock(blk);
         }
-        written += complete(flightSlot, flightBlock, inFlight, take, release);
+        written += complete(flightSlot, flightBlock, flightMeta, inFlight, take, release);
         return new WritebackReport(written, error);
     }
 
@@ -900,7 +975,8 @@ public final class ZramDevice implements AutoCloseable {
      * marked) frees its object (zram_free_page: no notify_free) and becomes ZRAM_WB in its block; otherwise the block
      * goes back. Returns the slots written back.
      */
-    private int complete(int[] flightSlot, int[] flightBlock, int n, IntPredicate take, IntConsumer release) {
+    private int complete(int[] flightSlot, int[] flightBlock, int[] flightMeta, int n, IntPredicate take,
+                         IntConsumer release) {
         int written = 0;
         for (int k = n - 1; k >= 0; k--) {
             int i = flightSlot[k];
@@ -908,6 +984,9 @@ public final class ZramDevice implements AutoCloseable {
             if (take.test(i)) {
                 store.freeReplaced(slots[i]);
                 slots[i] = ~flightBlock[k];
+                if (compressedWb) {
+                    wbMeta[i] = flightMeta[k];
+                }
                 flags[i] = 0;
                 release.accept(i); // release_pp_slot
                 written++;

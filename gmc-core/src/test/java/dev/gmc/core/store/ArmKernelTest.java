@@ -377,9 +377,30 @@ class ArmKernelTest {
                 "/golden/arm-writeback-grammar-batch1.7.3-x86-64.txt", 1);
     }
 
+    /**
+     * {@code compressed_writeback} on Linux 7.3 ({@code WB_COMPRESSED=1}): the writeback run's lines are those without
+     * it (blocks hold compressed objects, but a page still takes a block and every figure counts as before), and every
+     * page read from a block decodes to what was written.
+     */
+    @org.junit.jupiter.api.Test
+    void compressedWritebackPrintsTheSameLinesAndReadsBackEveryPage() throws IOException {
+        replayWriteback("7.3-x86-64", "/golden/zram-writeback.ops", "/golden/arm-writeback-compressed.7.3-x86-64.txt",
+                dev -> dev.compressedWriteback(true));
+    }
+
     /** As above, with {@code writeback_batch_size} set to {@code batch} first (0: the kernel's default). */
     private static List<String> replayWriteback(String kernel, String opsResource, String goldenResource, int batch)
             throws IOException {
+        return replayWriteback(kernel, opsResource, goldenResource, dev -> {
+            if (batch > 0) {
+                dev.writebackBatchSize(batch);
+            }
+        });
+    }
+
+    /** As above, with {@code setup} applied to the fresh device first (its sysfs writes before {@code disksize}). */
+    private static List<String> replayWriteback(String kernel, String opsResource, String goldenResource,
+                                                java.util.function.Consumer<ZramDevice> setup) throws IOException {
         List<String> want;
         try (InputStream k = ArmKernelTest.class.getResourceAsStream(goldenResource)) {
             // a refused writeback: the shell's words for the kernel's error number
@@ -397,9 +418,7 @@ class ArmKernelTest {
         int mmFields = ZramKernel.parse(kernel).mmStatFields(); // 8 before 5.11 (no huge_pages_since)
         ZramScript.Outcome run;
         try (ZramDevice dev = new ZramDevice(config, 1000, 300, behaviourOf(kernel))) {
-            if (batch > 0) {
-                dev.writebackBatchSize(batch);
-            }
+            setup.accept(dev);
             // the guest's boot clock: only the "T N" sleeps move it (an operation takes 0 s); every read and, at the
             // end, every slot is checked against what was written
             run = ZramScript.run(dev, ops, pages, "lz4", mmFields, 1000);

@@ -196,11 +196,14 @@ class WritebackTest {
             "3, 2, LARGEST_FIRST, 4096", "4, 1, LARGEST_FIRST, 4096",
             "5, 400, SLOT_INDEX, 16384", "6, 40, LARGEST_FIRST, 16384", "7, 2, LARGEST_FIRST, 16384",
             "1, 400, BATCHED, 4096", "2, 40, BATCHED, 4096", "3, 2, BATCHED, 4096", "4, 1, BATCHED, 4096",
-            "6, 40, BATCHED, 16384", "7, 2, BATCHED, 16384"})
+            "6, 40, BATCHED, 16384", "7, 2, BATCHED, 16384",
+            "1, 400, COMPRESSED, 4096", "3, 2, COMPRESSED, 4096", "6, 40, COMPRESSED, 16384"})
     void randomOperationsMatchTheKernelsRules(long seed, int blocks, String kind, int ps) {
-        boolean from619 = kind.equals("BATCHED");
+        boolean compressed = kind.equals("COMPRESSED"); // 7.3 with compressed_writeback: 6.19's rules, other blocks
+        boolean from619 = kind.equals("BATCHED") || compressed;
         WritebackOrder order = kind.equals("SLOT_INDEX") ? WritebackOrder.SLOT_INDEX : WritebackOrder.LARGEST_FIRST;
-        ZramDevice.Behaviour behaviour = from619 ? ZramDevice.Behaviour.LINUX_6_19
+        ZramDevice.Behaviour behaviour = compressed ? ZramDevice.Behaviour.LINUX_7_3
+                : from619 ? ZramDevice.Behaviour.LINUX_6_19
                 : order == WritebackOrder.SLOT_INDEX ? ZramDevice.Behaviour.LINUX_6_12 : ZramDevice.Behaviour.LINUX_6_18;
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"))
                 .withClasses(SizeClassTable.kernelDefault().withPageSize(ps));
@@ -227,6 +230,9 @@ class WritebackTest {
         int eio = 0;
         int writtenBack = 0;
         try (ZramDevice dev = new ZramDevice(config, PAGES, blocks, behaviour)) {
+            if (compressed) {
+                dev.compressedWriteback(true);
+            }
             byte[] back = new byte[ps];
             byte[] zero = new byte[ps];
             for (int step = 0; step < 6000; step++) {
@@ -366,6 +372,80 @@ class WritebackTest {
             assertThat(dev.bdStat().bdCount()).isEqualTo(4);
             assertThat(idle.written()).isEqualTo(3);
             assertThat(idle.error()).isEqualTo("ENOSPC");
+        }
+    }
+
+    /**
+     * {@code compressed_writeback} (7.0 and later): a block holds the slot's object as the pool held it (a huge page
+     * raw), and a read decodes it with the codec of the slot's priority: zstd for the slots a recompression replaced.
+     * Every figure equals that of a device that writes pages back decompressed, as on Linux 7.3.
+     */
+    @Test
+    void compressedWritebackKeepsTheObjectAndReadsDecodeItWithTheSlotsCodec() {
+        StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"))
+                .withRecompressCodecs(java.util.List.of(CodecSpec.parse("zstd:9")));
+        int n = 96;
+        byte[] src = TestPages.pages(9, n);
+        try (ZramDevice dev = new ZramDevice(config, n, n + 1, ZramDevice.Behaviour.LINUX_7_3);
+             ZramDevice plain = new ZramDevice(config, n, n + 1, ZramDevice.Behaviour.LINUX_7_3)) {
+            dev.compressedWriteback(true);
+            assertThat(dev.compressedWriteback()).isTrue();
+            assertThat(plain.compressedWriteback()).isFalse();
+            for (ZramDevice d : new ZramDevice[] {dev, plain}) {
+                for (int i = 0; i < n; i++) {
+                    d.write(i, src, i * 4096);
+                }
+                d.recompress(new ZramDevice.RecompressRequest(ZramDevice.RecompressType.ALL, n / 2, 0, null, 0));
+            }
+            byte[][] objects = new byte[n][];
+            int recompressed = 0;
+            int huge = 0;
+            for (int i = 0; i < n; i++) {
+                long id = dev.idAt(i);
+                int len = dev.store().storedLength(id);
+                if (len > 0) {
+                    objects[i] = new byte[len];
+                    dev.store().readStored(id, objects[i], 0);
+                    recompressed += dev.store().priorityOf(id) > 0 ? 1 : 0;
+                    huge += len == 4096 ? 1 : 0;
+                }
+            }
+            assertThat(recompressed).as("zstd objects").isPositive();
+            assertThat(huge).as("huge pages").isPositive();
+            for (ZramDevice d : new ZramDevice[] {dev, plain}) {
+                d.markIdle();
+                assertThat(d.writeback("idle").error()).isNull();
+            }
+            byte[] back = new byte[4096];
+            for (int i = 0; i < n; i++) {
+                byte[] page = Arrays.copyOfRange(src, i * 4096, i * 4096 + 4096);
+                if (objects[i] != null) {
+                    assertThat(dev.isWrittenBack(i)).as("slot %d", i).isTrue();
+                    assertThat(Arrays.copyOf(dev.blockOf(i), objects[i].length)).as("block of slot %d", i)
+                            .isEqualTo(objects[i]);
+                    assertThat(plain.blockOf(i)).as("plain block of slot %d", i).isEqualTo(page);
+                }
+                dev.read(i, back, 0);
+                assertThat(back).as("slot %d", i).isEqualTo(page);
+                plain.read(i, back, 0);
+            }
+            assertThat(dev.mmStat()).isEqualTo(plain.mmStat());
+            assertThat(dev.bdStat()).isEqualTo(plain.bdStat());
+        }
+    }
+
+    @Test
+    void compressedWritebackIsSetBeforeTheFirstWriteOn70AndLater() {
+        try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), 4, 4, ZramDevice.Behaviour.LINUX_7_0);
+             ZramDevice old = new ZramDevice(StoreConfig.defaults(), 4, 4, ZramDevice.Behaviour.LINUX_6_19)) {
+            assertThatThrownBy(() -> old.compressedWriteback(true)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("came with 7.0");
+            dev.compressedWriteback(true);
+            dev.compressedWriteback(false);
+            dev.write(0, new byte[4096], 0);
+            assertThatThrownBy(() -> dev.compressedWriteback(true)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("EBUSY");
+            assertThat(dev.compressedWriteback()).isFalse();
         }
     }
 

@@ -29,7 +29,7 @@ class ZramDeviceTest {
     private static ZramDevice device(long memLimit, SlotFree free) {
         return new ZramDevice(LZ4.withMemLimitBytes(memLimit), 4, 0, new ZramDevice.Behaviour(
                 WritebackOrder.LARGEST_FIRST, true, free, java.util.EnumSet.allOf(ZramDevice.WritebackMode.class), false,
-                false, false, ZramDevice.IdleAge.U32_SECONDS));
+                false, false, ZramDevice.IdleAge.U32_SECONDS, false));
     }
 
     @Test
