@@ -68,7 +68,7 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     @Option(names = "--kernel-algo",
             description = "The kernel's comp_algorithm (default: the kernel's name for --algo: lz4 for lz4-kernel "
-                    + "and lz4, lzo, lzo-rle, lz4hc for lz4hc and lz4hc-kernel, zstd for zstd and zstd-crypto, deflate, 842).")
+                    + "and lz4, lzo, lzo-rle, lz4hc for lz4hc and lz4hc-kernel, zstd for zstd, zstd-crypto and zstd-1.3.1, deflate, 842).")
     String kernelAlgo;
 
     @Option(names = "--algo", defaultValue = "lz4-kernel",
@@ -305,7 +305,7 @@ final class KernelCheckCommand implements Callable<Integer> {
         return switch (codec.algorithm()) {
             case LZ4, LZ4_KERNEL -> "lz4";
             case LZ4HC, LZ4HC_KERNEL -> "lz4hc";
-            case ZSTD, ZSTD_CRYPTO -> "zstd";
+            case ZSTD, ZSTD_CRYPTO, ZSTD_131 -> "zstd";
             case LZO -> "lzo";
             case LZO_RLE -> "lzo-rle";
             case DEFLATE -> "deflate";

@@ -232,17 +232,19 @@ class MeasureCommandTest {
                 "11845632 492054 1355776 0 1355776 1362 0 0 0");
         assertThat(r68.get(1).get("algorithm").asText()).isEqualTo("lz4-kernel");
         assertThat(r68.get(2).get("algorithm").asText()).isEqualTo("zstd-crypto");
-        kernelLines("5.15", "lzo-rle,lz4,lz4hc,deflate,842", "Linux 5.15, chain 4 legacy, ",
+        JsonNode r515 = kernelLines("5.15", "lzo-rle,lz4,lz4hc,deflate,842,zstd", "Linux 5.15, chain 4 legacy, ",
                 "11845632 773852 1089536 0 1089536 1362 0 59 59", "11845632 754861 1024000 0 1024000 1362 0 60 60",
                 "11845632 706620 942080 0 942080 1362 0 60 60", "11845632 537036 884736 0 884736 1362 0 0 0",
-                "11845632 952488 1355776 0 1355776 1362 0 43 43");
+                "11845632 952488 1355776 0 1355776 1362 0 43 43", "11845632 489382 815104 0 815104 1362 0 0 0");
+        assertThat(r515.get(5).get("algorithm").asText()).isEqualTo("zstd-1.3.1");
+        assertThat(r515.get(5).get("settings").asText()).contains("zstd-1.3.1: zstd 1.3.1 (Linux 5.4-5.15's output)");
         // Debian's 7.3 (docs/results/x86-64-zram/linux-7.3-x86-64.txt: the samples lines)
         kernelLines("7.3.4+deb13-amd64", "lz4,lz4hc,deflate", "Linux 7.3, chain 8, ",
                 "11845632 749481 1429504 0 1429504 1362 0 51 51", "11845632 699728 1241088 0 1241088 1362 0 49 49",
                 "11845632 537036 1605632 0 1605632 1362 0 0 0");
-        Run zstd515 = gmc("measure", "--kernel", "5.15", "--algo", "zstd", "../samples");
-        assertThat(zstd515.code()).isEqualTo(1);
-        assertThat(zstd515.err()).contains("--algo: zstd: Linux 5.15's zstd is zstd 1.3.1, which gmc does not reproduce");
+        Run zstd61 = gmc("measure", "--kernel", "6.1", "--algo", "zstd", "../samples");
+        assertThat(zstd61.code()).isEqualTo(1);
+        assertThat(zstd61.err()).contains("--algo: zstd: Linux 6.1's zstd is zstd 1.4.10, which gmc does not reproduce");
         Run level61 = gmc("measure", "--kernel", "6.1", "--algo", "lz4:3", "../samples");
         assertThat(level61.err()).contains("Linux 6.1's zram takes no compression level");
         Run rc61 = gmc("measure", "--kernel", "6.1", "--recompress", "zstd", "../samples");

@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * <p>Text form (as on the command line): {@code lz4}, {@code lz4:ACCEL}, {@code lz4-kernel},
  * {@code lz4-kernel:ACCEL}, {@code lz4hc}, {@code lz4hc:LEVEL}, {@code lz4hc-kernel}, {@code lz4hc-kernel:LEVEL},
- * {@code zstd}, {@code zstd:LEVEL}, {@code zstd-crypto}, {@code lzo}, {@code lzo-rle}, {@code deflate},
+ * {@code zstd}, {@code zstd:LEVEL}, {@code zstd-crypto}, {@code zstd-1.3.1}, {@code lzo}, {@code lzo-rle}, {@code deflate},
  * {@code deflate:LEVEL}, {@code 842}. A
  * dictionary is attached with {@link #withDictionary(byte[])} and shows as a {@code +dict} suffix.
  */
@@ -33,6 +33,11 @@ public final class CodecSpec {
          * unknown size ({@link ZstdCryptoCodec}).
          */
         ZSTD_CRYPTO("zstd-crypto", 3, 3, 3),
+        /**
+         * zram's zstd in Linux 5.4 to 5.15 (lib/zstd 1.3.1, through the crypto API): level 3 only, frames without a
+         * content size ({@link Zstd131Codec}).
+         */
+        ZSTD_131("zstd-1.3.1", 3, 3, 3),
         /** Port of the kernel's lib/lzo LZO1X-1 compressor (zram {@code lzo}); no levels. */
         LZO("lzo", 1, 1, 1),
         /** The same with the kernel's zero-run extension, bitstream version 1 (zram {@code lzo-rle}, its default). */
@@ -78,7 +83,7 @@ public final class CodecSpec {
          * the object moved meanwhile; zstd and deflate (native decoders) decode under the lock.
          */
         public boolean decodesArbitraryBytesSafely() {
-            return this != ZSTD && this != ZSTD_CRYPTO && this != DEFLATE;
+            return this != ZSTD && this != ZSTD_CRYPTO && this != ZSTD_131 && this != DEFLATE;
         }
 
 
@@ -89,7 +94,7 @@ public final class CodecSpec {
                 }
             }
             throw new IllegalArgumentException("codec: '" + id + "' (expected one of lz4, lz4-kernel, lz4hc, "
-                    + "lz4hc-kernel, zstd, zstd-crypto, lzo, lzo-rle, deflate, 842)");
+                    + "lz4hc-kernel, zstd, zstd-crypto, zstd-1.3.1, lzo, lzo-rle, deflate, 842)");
         }
     }
 
@@ -204,6 +209,8 @@ public final class CodecSpec {
                 return new ZstdCodec(this);
             case ZSTD_CRYPTO:
                 return new ZstdCryptoCodec(this);
+            case ZSTD_131:
+                return new Zstd131Codec(this);
             case LZO:
             case LZO_RLE:
                 return new KernelLzoCodec(this);

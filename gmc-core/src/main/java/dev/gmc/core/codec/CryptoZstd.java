@@ -95,29 +95,35 @@ final class CryptoZstd {
         }
 
         private static Api load() throws ReflectiveOperationException {
-            Path jar;
-            try (InputStream in = CryptoZstd.class.getResourceAsStream(RESOURCE)) {
-                if (in == null) {
-                    throw new IllegalStateException(RESOURCE + " is not on the class path (gmc-core's build copies it"
-                            + " there; run the build, not the bare sources)");
-                }
-                jar = Files.createTempFile("gmc-zstd-crypto-", ".jar");
-                jar.toFile().deleteOnExit();
-                Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot extract " + RESOURCE, e);
-            }
-            URL url;
-            try {
-                url = jar.toUri().toURL();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            // Never closed: the loader must outlive every codec, and its native library cannot be unloaded anyway.
-            ClassLoader loader = new URLClassLoader("gmc-zstd-crypto", new URL[] {url},
-                    ClassLoader.getPlatformClassLoader());
-            return new Api(loader);
+            return new Api(isolated(RESOURCE, "gmc-zstd-crypto"));
         }
+    }
+
+    /**
+     * A class loader of its own, whose parent is the platform loader, for the zstd-jni jar {@code resource} beside this
+     * class (extracted to a temporary file, removed when the JVM exits).
+     */
+    static ClassLoader isolated(String resource, String name) {
+        Path jar;
+        try (InputStream in = CryptoZstd.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is not on the class path (gmc-core's build copies it"
+                        + " there; run the build, not the bare sources)");
+            }
+            jar = Files.createTempFile(name + "-", ".jar");
+            jar.toFile().deleteOnExit();
+            Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot extract " + resource, e);
+        }
+        URL url;
+        try {
+            url = jar.toUri().toURL();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // Never closed: the loader must outlive every codec, and its native library cannot be unloaded anyway.
+        return new URLClassLoader(name, new URL[] {url}, ClassLoader.getPlatformClassLoader());
     }
 
     /** The isolated release's handles; throws {@link IllegalStateException} naming the jar if it cannot load. */

@@ -103,8 +103,9 @@ public record ZramKernel(int major, int minor) {
 
     /**
      * The codec that gives what this kernel's zram stores for {@code asked}: {@code lz4} and {@code lz4hc} become the
-     * kernel's own ports ({@code lz4-kernel}, {@code lz4hc-kernel}), {@code zstd} becomes {@code zstd-crypto} on 6.2 to
-     * 6.11. Levels and dictionaries need {@code algorithm_params} (6.12 and later).
+     * kernel's own ports ({@code lz4-kernel}, {@code lz4hc-kernel}), {@code zstd} becomes {@code zstd-1.3.1} up to 5.15
+     * and {@code zstd-crypto} on 6.2 to 6.11 (5.16 to 6.1's zstd 1.4.10 is not reproduced). Levels and dictionaries
+     * need {@code algorithm_params} (6.12 and later).
      *
      * @throws IllegalArgumentException naming what this kernel cannot do, or a zstd that gmc does not reproduce
      */
@@ -115,7 +116,8 @@ public record ZramKernel(int major, int minor) {
             throw new IllegalArgumentException(asked + ": Linux " + this + "'s zram takes no dictionary (6.12 and "
                     + "later do)");
         }
-        if (asked.level() != a.defaultLevel() && a != Algorithm.ZSTD_CRYPTO && !compressorParams()) {
+        if (asked.level() != a.defaultLevel() && a != Algorithm.ZSTD_CRYPTO && a != Algorithm.ZSTD_131
+                && !compressorParams()) {
             throw new IllegalArgumentException(asked + ": Linux " + this + "'s zram takes no compression level "
                     + "(algorithm_params came with 6.12)");
         }
@@ -126,9 +128,21 @@ public record ZramKernel(int major, int minor) {
                 return CodecSpec.of(Algorithm.LZ4HC_KERNEL, asked.level());
             case ZSTD:
             case ZSTD_CRYPTO:
+            case ZSTD_131:
+                if (zstdRelease().equals("1.3.1")) {
+                    if (a == Algorithm.ZSTD_CRYPTO) {
+                        throw new IllegalArgumentException(asked + ": Linux " + this + "'s zstd is zstd 1.3.1 "
+                                + "(zstd-crypto is 6.2 to 6.11's); use zstd");
+                    }
+                    return CodecSpec.of(Algorithm.ZSTD_131);
+                }
+                if (a == Algorithm.ZSTD_131) {
+                    throw new IllegalArgumentException(asked + ": Linux " + this + "'s zstd is zstd " + zstdRelease()
+                            + " (zstd-1.3.1 is 5.4 to 5.15's); use zstd");
+                }
                 if (before(6, 2)) {
                     throw new IllegalArgumentException(asked + ": Linux " + this + "'s zstd is zstd " + zstdRelease()
-                            + ", which gmc does not reproduce (its sizes differ by 0.03-0.5 %; docs/results/)");
+                            + ", which gmc does not reproduce (zstd-crypto's sizes differ by 0.03-0.5 %; docs/results/)");
                 }
                 if (!compressorParams()) {
                     return CodecSpec.of(Algorithm.ZSTD_CRYPTO);

@@ -58,6 +58,9 @@ class ZramKernelTest {
             "6.6  | zstd       | zstd-crypto",
             "6.2  | zstd       | zstd-crypto",
             "6.11 | zstd-crypto | zstd-crypto",
+            "5.4  | zstd       | zstd-1.3.1",
+            "5.15.148 | zstd   | zstd-1.3.1",
+            "5.10-android12 | zstd-1.3.1 | zstd-1.3.1",
             "6.12 | lz4:4      | lz4-kernel:4",
             "6.12 | lz4hc:12   | lz4hc-kernel:12",
             "6.14 | deflate:1  | deflate:1",
@@ -76,6 +79,14 @@ class ZramKernelTest {
                 .hasMessageContaining("takes no dictionary");
         assertThatThrownBy(() -> ZramKernel.parse("6.12").codecFor(CodecSpec.parse("zstd-crypto")))
                 .hasMessageContaining("use zstd");
+        assertThatThrownBy(() -> ZramKernel.parse("5.16").codecFor(CodecSpec.parse("zstd")))
+                .hasMessageContaining("Linux 5.16's zstd is zstd 1.4.10, which gmc does not reproduce");
+        assertThatThrownBy(() -> ZramKernel.parse("6.8").codecFor(CodecSpec.parse("zstd-1.3.1")))
+                .hasMessageContaining("Linux 6.8's zstd is zstd 1.5.2 (zstd-1.3.1 is 5.4 to 5.15's); use zstd");
+        assertThatThrownBy(() -> ZramKernel.parse("5.15").codecFor(CodecSpec.parse("zstd-crypto")))
+                .hasMessageContaining("Linux 5.15's zstd is zstd 1.3.1 (zstd-crypto is 6.2 to 6.11's); use zstd");
+        assertThatThrownBy(() -> ZramKernel.parse("5.15").codecFor(CodecSpec.parse("zstd:7")))
+                .hasMessageContaining("takes no compression level");
         String other = CodecSpec.zstdRelease().equals("1.5.2") ? "6.17" : "6.12";
         assertThatThrownBy(() -> ZramKernel.parse(other).codecFor(CodecSpec.parse("zstd")))
                 .hasMessageContaining("this gmc links zstd " + CodecSpec.zstdRelease());
