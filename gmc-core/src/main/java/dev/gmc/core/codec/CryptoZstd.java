@@ -78,24 +78,55 @@ final class CryptoZstd {
 
     /** Loaded on first use (the jar is extracted to a temporary file, removed when the JVM exits). */
     private static final class Holder {
-        static final Api API;
-        static final RuntimeException FAILURE;
+        static final Loaded<Api> API = new Loaded<>("zstd-crypto", RESOURCE, Api::new);
+    }
 
-        static {
-            Api api = null;
-            RuntimeException failure = null;
+    /** Makes a codec's handles from the class loader of its zstd-jni. */
+    interface ApiFactory<T> {
+        T make(ClassLoader loader) throws ReflectiveOperationException;
+    }
+
+    /**
+     * The handles of a codec's isolated zstd-jni, made once ({@link #isolated}); a failure to load is kept, naming the
+     * codec and the jar, and thrown by each {@link #get}.
+     */
+    static final class Loaded<T> {
+        private final T api;
+        private final RuntimeException failure;
+
+        Loaded(String codec, String resource, ApiFactory<T> factory) {
+            T made = null;
+            RuntimeException failed = null;
             try {
-                api = load();
+                made = factory.make(isolated(resource, "gmc-" + codec));
             } catch (RuntimeException | ReflectiveOperationException | LinkageError e) {
-                failure = new IllegalStateException("zstd-crypto: cannot load the zstd-jni it compresses with ("
-                        + RESOURCE + " beside " + CryptoZstd.class.getName() + "): " + e, e);
+                failed = new IllegalStateException(codec + ": cannot load the zstd-jni it compresses with (" + resource
+                        + " beside " + CryptoZstd.class.getName() + "): " + e, e);
             }
-            API = api;
-            FAILURE = failure;
+            api = made;
+            failure = failed;
         }
 
-        private static Api load() throws ReflectiveOperationException {
-            return new Api(isolated(RESOURCE, "gmc-zstd-crypto"));
+        T get() {
+            if (failure != null) {
+                throw failure;
+            }
+            return api;
+        }
+
+        boolean loaded() {
+            return failure == null;
+        }
+    }
+
+    /** Closes a stream or context of an isolated release through its handle, naming {@code codec} on failure. */
+    static void close(MethodHandle close, Object target, String codec) {
+        try {
+            close.invokeExact(target);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(codec + ": " + t, t);
         }
     }
 
@@ -128,14 +159,11 @@ final class CryptoZstd {
 
     /** The isolated release's handles; throws {@link IllegalStateException} naming the jar if it cannot load. */
     static Api api() {
-        if (Holder.FAILURE != null) {
-            throw Holder.FAILURE;
-        }
-        return Holder.API;
+        return Holder.API.get();
     }
 
     /** The zstd release zstd-crypto compresses with ("1.5.6"), loading it if need be; "unavailable" if it cannot. */
     static String release() {
-        return Holder.FAILURE != null ? "unavailable" : Holder.API.release;
+        return Holder.API.loaded() ? Holder.API.get().release : "unavailable";
     }
 }

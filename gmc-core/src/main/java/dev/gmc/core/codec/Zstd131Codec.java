@@ -73,29 +73,12 @@ final class Zstd131Codec implements PageCodec {
 
     /** Loaded on first use. */
     private static final class Holder {
-        static final Api API;
-        static final RuntimeException FAILURE;
-
-        static {
-            Api api = null;
-            RuntimeException failure = null;
-            try {
-                api = new Api(CryptoZstd.isolated(RESOURCE, "gmc-zstd-1.3.1"));
-            } catch (RuntimeException | ReflectiveOperationException | LinkageError e) {
-                failure = new IllegalStateException("zstd-1.3.1: cannot load the zstd-jni it compresses with ("
-                        + RESOURCE + " beside " + CryptoZstd.class.getName() + "): " + e, e);
-            }
-            API = api;
-            FAILURE = failure;
-        }
+        static final CryptoZstd.Loaded<Api> API = new CryptoZstd.Loaded<>("zstd-1.3.1", RESOURCE, Api::new);
     }
 
     /** The handles; throws {@link IllegalStateException} naming the jar if it cannot load. */
     static Api api() {
-        if (Holder.FAILURE != null) {
-            throw Holder.FAILURE;
-        }
-        return Holder.API;
+        return Holder.API.get();
     }
 
     private final CodecSpec spec;
@@ -167,13 +150,7 @@ final class Zstd131Codec implements PageCodec {
         }
         closed = true;
         dctx.close();
-        try {
-            api.close.invokeExact(stream);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + ": " + t, t);
-        }
+        CryptoZstd.close(api.close, stream, name);
     }
 
     @Override

@@ -96,13 +96,7 @@ final class ZstdCryptoCodec implements PageCodec {
         }
         closed = true;
         dctx.close();
-        try {
-            api.close.invokeExact(cctx);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + ": " + t, t);
-        }
+        CryptoZstd.close(api.close, cctx, name);
     }
 
     @Override

@@ -33,20 +33,7 @@ class Zstd131CodecTest {
 
     @Test
     void everyFrameDecodesWithGmcsZstdAndWithAnIndependentJavaDecoder() {
-        io.airlift.compress.zstd.ZstdDecompressor java = new io.airlift.compress.zstd.ZstdDecompressor();
-        try (PageCodec c = CodecSpec.parse("zstd-1.3.1").newCodec()) {
-            byte[] out = new byte[c.maxCompressedLength(4096)];
-            byte[] back = new byte[4096];
-            for (int i = 0; i < 10 * TestPages.KINDS; i++) {
-                byte[] page = TestPages.page(6, i);
-                int n = c.compress(page, 0, 4096, out, 0, out.length);
-                assertThat(Zstd.decompressByteArray(back, 0, 4096, out, 0, n)).isEqualTo(4096); // zstd-jni 1.5.2
-                assertThat(back).as("page %d via zstd 1.5.2", i).isEqualTo(page);
-                Arrays.fill(back, (byte) 0);
-                assertThat(java.decompress(out, 0, n, back, 0, 4096)).isEqualTo(4096);
-                assertThat(back).as("page %d via aircompressor", i).isEqualTo(page);
-            }
-        }
+        ZstdCryptoCodecTest.everyFrameDecodesWithZstd152AndAircompressor("zstd-1.3.1");
     }
 
     /** Over a page set its sizes are neither 6.12's ({@code zstd:3}) nor 6.2-6.11's ({@code zstd-crypto}). */

@@ -33,8 +33,13 @@ class ZstdCryptoCodecTest {
 
     @Test
     void everyFrameDecodesWithTheKernelsReleaseAndWithAnIndependentJavaDecoder() {
+        everyFrameDecodesWithZstd152AndAircompressor("zstd-crypto");
+    }
+
+    /** 10 pages of each kind through {@code spec}: each frame decodes to the page with zstd-jni 1.5.2 and aircompressor. */
+    static void everyFrameDecodesWithZstd152AndAircompressor(String spec) {
         io.airlift.compress.zstd.ZstdDecompressor java = new io.airlift.compress.zstd.ZstdDecompressor();
-        try (PageCodec c = CodecSpec.parse("zstd-crypto").newCodec()) {
+        try (PageCodec c = CodecSpec.parse(spec).newCodec()) {
             byte[] out = new byte[c.maxCompressedLength(4096)];
             byte[] back = new byte[4096];
             for (int i = 0; i < 10 * TestPages.KINDS; i++) {
