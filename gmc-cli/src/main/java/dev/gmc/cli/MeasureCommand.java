@@ -65,7 +65,8 @@ final class MeasureCommand implements Callable<Integer> {
     boolean legacy;
 
     @Option(names = "--kernel", paramLabel = "VERSION",
-            description = "The Linux version whose zram to reproduce, e.g. 6.6 or 5.15.148: 6.2 and earlier get "
+            description = "The Linux version whose zram to reproduce, e.g. 6.6, 5.15.148 or a GKI branch such as "
+                    + "android14-6.1: 6.2 and earlier get "
                     + "--legacy-classes; lz4 and lz4hc become the kernel's own (lz4-kernel, lz4hc-kernel); zstd becomes "
                     + "zstd-1.3.1 up to 5.15 and zstd-crypto on 6.2-6.11, and is refused where gmc lacks the kernel's "
                     + "zstd release (5.16-6.1's 1.4.10); levels, "

@@ -22,6 +22,8 @@ public record ZramKernel(int major, int minor) {
             "6.5", "6.8", "6.11", "6.12", "6.14", "6.16", "6.17", "6.18", "6.19", "7.0", "7.1", "7.2", "7.3");
 
     private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)(?:[.\\-+~].*)?");
+    /** An Android GKI branch as Android names it: android14-6.1, android15-6.6. */
+    private static final Pattern GKI = Pattern.compile("android\\d+-(\\d+)\\.(\\d+)");
 
     public ZramKernel {
         if (major < 5 || major == 5 && minor < 4) {
@@ -29,11 +31,18 @@ public record ZramKernel(int major, int minor) {
         }
     }
 
-    /** Parses "6.6", "6.6.30" or "6.6.30-android15-8": the major and minor version count. */
+    /**
+     * Parses "6.6", "6.6.30", "6.6.30-android15-8" or a GKI branch, "android15-6.6": the major and minor version
+     * count.
+     */
     public static ZramKernel parse(String text) {
         Matcher m = VERSION.matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' (expected a version such as 6.6 or 5.15.148)");
+            m = GKI.matcher(text.trim().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' (expected a version such as 6.6, 5.15.148 or "
+                    + "android15-6.6)");
         }
         return new ZramKernel(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
     }

@@ -22,6 +22,9 @@ class ZramKernelTest {
         assertThat(ZramKernel.parse("6.6.30-android15-8-g1234")).isEqualTo(new ZramKernel(6, 6));
         assertThat(ZramKernel.parse("6.12-arm64-16k").toString()).isEqualTo("6.12");
         assertThat(ZramKernel.parse(" 6.18.44-fc-v595 ").toString()).isEqualTo("6.18");
+        assertThat(ZramKernel.parse("android14-6.1")).isEqualTo(new ZramKernel(6, 1)); // GKI branches
+        assertThat(ZramKernel.parse("Android13-5.15")).isEqualTo(new ZramKernel(5, 15));
+        assertThatThrownBy(() -> ZramKernel.parse("android15")).hasMessageContaining("or android15-6.6)");
         assertThatThrownBy(() -> ZramKernel.parse("six")).hasMessageContaining("'six' (expected a version");
         assertThatThrownBy(() -> ZramKernel.parse("6")).hasMessageContaining("'6'");
         assertThatThrownBy(() -> ZramKernel.parse("4.19")).hasMessageContaining("Linux 4.19 (gmc emulates 5.4");
