@@ -231,6 +231,7 @@ class ArmKernelTest {
             "churn, 6.17-x86-64, lz4", "churn, 6.17-x86-64, zstd", "churn, 6.17-x86-64, deflate",
             "churn, 7.0-x86-64, lz4", "churn, 7.0-x86-64, zstd", "churn, 7.0-x86-64, deflate",
             "churn, 7.3-x86-64, lz4", "churn, 7.3-x86-64, zstd", "churn, 7.3-x86-64, deflate",
+            "churn, 5.15-x86-64, zstd-1.3.1",
             "fragment, 6.1-armmp, lzo-rle", "fragment, 6.1-armmp, lzo", "fragment, 6.1-armmp, lz4",
             "fragment, 6.1-armmp-lpae, lzo-rle", "fragment, 6.1-armmp-lpae, lzo", "fragment, 6.1-armmp-lpae, lz4",
             "fragment, 6.12-armmp, lz4", "fragment, 6.12-armmp-lpae, lz4",
