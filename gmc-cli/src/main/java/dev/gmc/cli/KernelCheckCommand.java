@@ -68,7 +68,8 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     @Option(names = "--kernel-algo",
             description = "The kernel's comp_algorithm (default: the kernel's name for --algo: lz4 for lz4-kernel "
-                    + "and lz4, lzo, lzo-rle, lz4hc for lz4hc and lz4hc-kernel, zstd for zstd, zstd-crypto and zstd-1.3.1, deflate, 842).")
+                    + "and lz4, lzo, lzo-rle, lz4hc for lz4hc and lz4hc-kernel, zstd for zstd, zstd-crypto and "
+                    + "zstd-1.3.1, deflate, 842).")
     String kernelAlgo;
 
     @Option(names = "--algo", defaultValue = "lz4-kernel",

@@ -66,12 +66,11 @@ final class MeasureCommand implements Callable<Integer> {
 
     @Option(names = "--kernel", paramLabel = "VERSION",
             description = "The Linux version whose zram to reproduce, e.g. 6.6, 5.15.148 or a GKI branch such as "
-                    + "android14-6.1: 6.2 and earlier get "
-                    + "--legacy-classes; lz4 and lz4hc become the kernel's own (lz4-kernel, lz4hc-kernel); zstd becomes "
-                    + "zstd-1.3.1 up to 5.15 and zstd-crypto on 6.2-6.11, and is refused where gmc lacks the kernel's "
-                    + "zstd release (5.16-6.1's 1.4.10); levels, "
-                    + "dictionaries and --recompress are refused where that kernel has none. Checked: 5.4, 5.8, 5.10, "
-                    + "5.11, 5.13, 5.15, 5.19, 6.1, 6.2, 6.5, 6.8, 6.11, 6.12, 6.14, 6.16, 6.17, 6.18, 6.19, 7.0, 7.1, 7.2, 7.3.")
+                    + "android14-6.1: 6.2 and earlier get --legacy-classes; lz4 and lz4hc become the kernel's own "
+                    + "(lz4-kernel, lz4hc-kernel); zstd becomes zstd-1.3.1 up to 5.15 and zstd-crypto on 6.2-6.11, and "
+                    + "is refused where gmc lacks the kernel's zstd release (5.16-6.1's 1.4.10); levels, dictionaries "
+                    + "and --recompress are refused where that kernel has none. Checked: 5.4, 5.8, 5.10, 5.11, 5.13, "
+                    + "5.15, 5.19, 6.1, 6.2, 6.5, 6.8, 6.11, 6.12, 6.14, 6.16, 6.17, 6.18, 6.19, 7.0, 7.1, 7.2, 7.3.")
     String kernel;
 
     /** {@link #kernel}, parsed once at the start of {@link #call()}; null without --kernel. */

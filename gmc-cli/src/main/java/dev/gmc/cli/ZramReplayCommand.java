@@ -52,7 +52,8 @@ final class ZramReplayCommand implements Callable<Integer> {
     Path pages;
 
     @Option(names = "--kernel", defaultValue = "7.3", paramLabel = "VERSION",
-            description = "The kernel to behave as (6.6, 5.15.148, 7.3.4+deb13-amd64, android14-6.1; default: ${DEFAULT-VALUE}).")
+            description = "The kernel to behave as (6.6, 5.15.148, 7.3.4+deb13-amd64, android14-6.1; default: "
+                    + "${DEFAULT-VALUE}).")
     String kernel;
 
     @Option(names = "--algo", defaultValue = "lz4", paramLabel = "ALGO",
