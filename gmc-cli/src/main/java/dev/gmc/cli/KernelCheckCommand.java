@@ -75,7 +75,8 @@ final class KernelCheckCommand implements Callable<Integer> {
     @Option(names = "--algo", defaultValue = "lz4-kernel",
             description = "gmc's codec for the prediction (default: ${DEFAULT-VALUE}). An LZ4 acceleration "
                     + "(lz4-kernel:N) or a zstd level (zstd:N) is also given to the kernel, unless --kernel-params "
-                    + "says otherwise.")
+                    + "says otherwise. A plain zstd is predicted with the running kernel's zstd: zstd-1.3.1 up to "
+                    + "5.15, zstd-crypto on 6.2-6.11.")
     String algo;
 
     @Option(names = "--kernel-params", paramLabel = "PARAMS",
@@ -146,6 +147,8 @@ final class KernelCheckCommand implements Callable<Integer> {
         if (running != null && running.legacyClasses() && !Args.given(spec, "--chain")) {
             chain = 4;
         }
+        gmcCodec = predictWith(gmcCodec, running);
+        algo = gmcCodec.toString(); // the report names the codec gmc predicts with
         if (kernelAlgo == null) {
             kernelAlgo = kernelAlgoFor(gmcCodec);
         }
@@ -219,7 +222,7 @@ final class KernelCheckCommand implements Callable<Integer> {
                 write(sys.resolve("mem_limit"), String.valueOf(memLimit));
             }
             write(sys.resolve("disksize"), String.valueOf(pages * PageInput.PAGE));
-            StoreConfig cfg = StoreConfig.defaults().withCodec(CodecSpec.parse(algo)).withMemLimitBytes(memLimit);
+            StoreConfig cfg = StoreConfig.defaults().withCodec(gmcCodec).withMemLimitBytes(memLimit);
             cfg = cfg.withClasses(running != null && running.legacyClasses()
                     ? SizeClassTable.of(chain, SizeClassTable.ChainRule.LEGACY_USED_PERCENT)
                     : SizeClassTable.withChain(chain));
@@ -299,6 +302,23 @@ final class KernelCheckCommand implements Callable<Integer> {
             print(out, id, pages, files.size(), results, measured, refusalMismatches, readMismatches, same);
         }
         return same ? 0 : 3;
+    }
+
+    /**
+     * The codec gmc predicts the running kernel's zram with: a plain {@code zstd} (no level) becomes that kernel's zstd,
+     * {@code zstd-1.3.1} up to 5.15 and {@code zstd-crypto} on 6.2 to 6.11, as {@code measure --kernel} maps it;
+     * anything else, or a kernel whose zstd gmc does not reproduce (5.16 to 6.1) or whose version is unknown, is
+     * predicted as asked.
+     */
+    static CodecSpec predictWith(CodecSpec asked, ZramKernel running) {
+        if (running == null || !asked.equals(CodecSpec.of(CodecSpec.Algorithm.ZSTD))) {
+            return asked;
+        }
+        try {
+            return running.codecFor(asked);
+        } catch (IllegalArgumentException e) {
+            return asked; // 5.16-6.1, or a release this build does not link: the comparison will say so
+        }
     }
 
     /** zram's {@code comp_algorithm} name for the algorithm gmc predicts with. */

@@ -34,4 +34,20 @@ class KernelCheckParamsTest {
     void theKernelIsGivenTheLevelOfGmcsCodec(String algo, String kernelAlgo, String explicit, String want) {
         assertThat(KernelCheckCommand.algorithmParams(kernelAlgo, CodecSpec.parse(algo), explicit)).isEqualTo(want);
     }
+
+    /** A plain zstd is predicted with the running kernel's zstd, as measure --kernel maps it; anything else as asked. */
+    @ParameterizedTest(name = "{0} on Linux {1}")
+    @CsvSource(delimiter = '|', nullValues = "none", value = {
+            "zstd        | 5.15.0-204-generic | zstd-1.3.1",
+            "zstd        | 5.4                | zstd-1.3.1",
+            "zstd        | 6.8.0-151-generic  | zstd-crypto",
+            "zstd        | 6.1                | zstd",
+            "zstd        | none               | zstd",
+            "zstd:7      | 6.8                | zstd:7",
+            "lz4-kernel  | 5.15               | lz4-kernel",
+            "zstd-crypto | 5.15               | zstd-crypto"})
+    void aPlainZstdIsPredictedWithTheRunningKernelsZstd(String algo, String kernel, String want) {
+        dev.gmc.core.store.ZramKernel running = kernel == null ? null : dev.gmc.core.store.ZramKernel.parse(kernel);
+        assertThat(KernelCheckCommand.predictWith(CodecSpec.parse(algo), running).toString()).isEqualTo(want);
+    }
 }
