@@ -24,7 +24,8 @@
 #   backing_dev is a loop device of WB_BLOCKS blocks of a page each: lines "W SLOT SRC" (write), "R SLOT" (read), "D SLOT"
 #   (discard), "I" (echo all > idle), "B TEXT" (echo TEXT > writeback; 6.18 takes several parameters), "C" (compact), "S" (print mm_stat, bd_stat),
 #   "E N" (echo N > writeback_limit_enable), "L N" (echo N > writeback_limit), "Q" (print both), "T N" (sleep N
-#   seconds), "A TEXT" (echo TEXT > idle: an age in seconds with CONFIG_ZRAM_TRACK_ENTRY_ACTIME).
+#   seconds), "A TEXT" (echo TEXT > idle: an age in seconds with CONFIG_ZRAM_TRACK_ENTRY_ACTIME), "U" (echo the
+#   seconds since boot > idle: an age equal to the clock, a cutoff of 0).
 #   WB_BATCH=N sets writeback_batch_size (6.19 and later) and WB_COMPRESSED=1 compressed_writeback (7.0 and later)
 #   on the device before the ops run.
 #
@@ -248,6 +249,7 @@ if [ -f /wb.ops ]; then
         Q) echo "### wb $a $n limit $(cat /sys/block/zram0/writeback_limit_enable) $(cat /sys/block/zram0/writeback_limit)" ;;
         T) sleep $x ;;
         A) r=$(echo "$x${y:+ $y}" 2>&1 > /sys/block/zram0/idle) || echo "### wb $a $n idle $x${y:+ $y} failed: $r" ;;
+        U) u=$(cut -d. -f1 /proc/uptime); r=$(echo "$u" 2>&1 > /sys/block/zram0/idle) || echo "### wb $a $n idle $u failed: $r" ;;
       esac
     done < /wb.ops
   done

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "zram-replay", mixinStandardHelpOptions = true,
         description = {"Run a zram workload (the ops of scripts/oracle/arm-zram.sh's WB_OPS: W SLOT SRC, R SLOT, "
-                + "D SLOT, I, A AGE, B MODE, C, S, E N, L N, Q, T SECONDS) on gmc's zram of one kernel and print what "
+                + "D SLOT, I, A AGE, B MODE, C, S, E N, L N, Q, T SECONDS, U) on gmc's zram of one kernel and print what "
                 + "the script prints there (mm_stat and bd_stat at each S, the limit at each Q, every refusal with "
                 + "its errno). Every read, and every slot at the end, is checked against what was written.",
                 "Churn ops (CHURN_OPS: SLOT SRC writes and C checkpoints, which print mm_stat, compact and print it "

@@ -105,7 +105,7 @@ class ZramReplayCommandTest {
         assertThat(src.err()).contains("bad.ops: ops line 2: 'W 0 5000' (source page '5000': expected 0..1199)");
         Files.writeString(ops, "W 0 1\nX\n");
         Run op = gmc("zram-replay", ops.toString(), "--pages", pages.toString());
-        assertThat(op.err()).contains("ops line 2: 'X' (expected W, R, D, I, A, B, C, S, E, L, Q or T)");
+        assertThat(op.err()).contains("ops line 2: 'X' (expected W, R, D, I, A, B, C, S, E, L, Q, T or U)");
         Files.writeString(ops, "W 0 1\nB idle\n");
         Run nodev = gmc("zram-replay", ops.toString(), "--pages", pages.toString(), "--backing", "0");
         assertThat(nodev.err()).contains("ops line 2: 'B idle': writeback: this zram device has no backing device "

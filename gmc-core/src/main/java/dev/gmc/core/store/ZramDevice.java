@@ -155,7 +155,8 @@ public final class ZramDevice implements AutoCloseable {
         U32_SECONDS,
         /**
          * 7.3 and later (checked: 7.3): as {@link #U32_SECONDS}, but an age beyond the clock marks nothing again (the
-         * cutoff no longer wraps).
+         * cutoff no longer wraps), and so does an age equal to it (a cutoff of 0 is no longer "all"; checked with
+         * {@code zram-idle-now.ops}).
          */
         U32_SECONDS_NO_WRAP
     }
@@ -465,7 +466,8 @@ public final class ZramDevice implements AutoCloseable {
         int idle = 0;
         for (int i = 0; i < slots.length; i++) {
             if (slots[i] > 0 && (store.metaOf(slots[i]) & PageId.SAME) == 0) {
-                if (u32 && cutoff == 0 || cutoff > Integer.toUnsignedLong(acTime[i])) {
+                // 7.0 to 7.2 take a cutoff of 0 (an age equal to the clock) as "all"; 7.3 marks nothing then
+                if (idleAge == IdleAge.U32_SECONDS && cutoff == 0 || cutoff > Integer.toUnsignedLong(acTime[i])) {
                     flags[i] |= IDLE;
                 } else if (clears) {
                     flags[i] &= ~IDLE;

@@ -15,9 +15,10 @@ import java.util.List;
  *   C            echo 1 &gt; compact                                  S        print mm_stat and bd_stat
  *   E N          echo N &gt; writeback_limit_enable                   L N      echo N &gt; writeback_limit
  *   Q            print writeback_limit_enable and writeback_limit T N      sleep N seconds (moves the device's clock)
+ *   U            echo the clock's seconds &gt; idle (an age equal to the clock: a cutoff of 0)
  * </pre>
  * Printed lines, blanks collapsed: {@code wb ALGO N mm <mm_stat> bd <bd_stat>} (S), {@code wb ALGO N limit E L} (Q),
- * and for each refusal {@code wb ALGO N TEXT failed ERRNO} (B) or {@code wb ALGO N idle TEXT failed EINVAL} (A), where
+ * and for each refusal {@code wb ALGO N TEXT failed ERRNO} (B) or {@code wb ALGO N idle TEXT failed EINVAL} (A, U), where
  * N is the operation's line number. Every read, and every slot at the end, must give back the bytes last written
  * there (or zeros): a difference is an {@link IllegalStateException} naming the line and slot.
  *
@@ -111,8 +112,16 @@ public final class ZramScript {
                     case "Q" -> lines.add(prefix + "limit " + (dev.writebackLimitEnabled() ? 1 : 0) + " "
                             + Long.toUnsignedString(dev.writebackLimit()));
                     case "T" -> now[0] += number(f, 1, n, Integer.MAX_VALUE, "seconds");
+                    case "U" -> { // echo $(seconds since boot) > idle: an age equal to the clock
+                        try {
+                            dev.markIdle(Long.toString(now[0]));
+                        } catch (IllegalArgumentException e) {
+                            refusals.add(prefix + "idle " + now[0] + " failed EINVAL");
+                            lines.add(refusals.get(refusals.size() - 1));
+                        }
+                    }
                     default -> throw new IllegalArgumentException("ops line " + n + ": '" + line + "' (expected W, R, D, "
-                            + "I, A, B, C, S, E, L, Q or T)");
+                            + "I, A, B, C, S, E, L, Q, T or U)");
                 }
             } catch (IllegalStateException e) {
                 if (e.getMessage() != null && e.getMessage().startsWith("ops line")) {

@@ -368,6 +368,18 @@ class ArmKernelTest {
     }
 
     /**
+     * An age equal to the clock ({@code zram-idle-now.ops}: {@code echo $(seconds since boot) > idle}, a cutoff of 0,
+     * then {@code writeback idle}): 7.0 takes a cutoff of 0 as "all" and writes every page back; 7.3 marks nothing, as
+     * 6.19 does (whose cutoff, in nanoseconds, is the fraction of the second, older than no slot).
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"7.3-x86-64", "7.0-x86-64", "6.19-x86-64"})
+    void anAgeEqualToTheClockMarksAllOn70Only(String kernel) throws IOException {
+        assertThat(replayWriteback(kernel, "/golden/zram-idle-now.ops", "/golden/arm-idle-now." + kernel + ".txt"))
+                .isEmpty();
+    }
+
+    /**
      * 6.19's batched writeback with {@code writeback_batch_size} 1 ({@code WB_BATCH=1}, Debian's 7.3): each write
      * completes before the next entry is looked at, so the grammar run's slots listed twice are written once, as on
      * 6.17 (its lines differ from 6.17's only where block 0, unused there, holds a page), where the default batch of

@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code slot_free}, {@code mark_idle} and {@code idle_store}: per slot an {@code ac_time} (u32 seconds, set by every
  * read and write, 0 when freed) and ZRAM_IDLE; a cutoff of {@code (u32) now - age} (7.0 to 7.2; from 7.3, and before
  * 7.0, an age beyond the clock gives a cutoff below 0); a slot that holds a page other than a same-filled one is
- * marked if its ac_time is before the cutoff and (from 6.8) unmarked otherwise. (ArmKernelTest checks the same against
+ * marked if its ac_time is before the cutoff and (from 6.8) unmarked otherwise; 7.0 to 7.2 mark every slot at a
+ * cutoff of 0 (an age equal to the clock). (ArmKernelTest checks the same against
  * the kernels.)
  */
 class IdleAgeTest {
@@ -28,7 +29,7 @@ class IdleAgeTest {
         ZramDevice.Behaviour behaviour = (ZramDevice.Behaviour) ZramDevice.Behaviour.class.getField(kernel).get(null);
         ZramDevice.IdleAge rule = behaviour.idleAge();
         boolean wraps = rule == ZramDevice.IdleAge.U32_SECONDS;
-        boolean zeroIsAll = wraps || rule == ZramDevice.IdleAge.U32_SECONDS_NO_WRAP;
+        boolean zeroIsAll = wraps; // 7.0 to 7.2: a cutoff of 0 is "all"; 7.3 marks nothing then (zram-idle-now.ops)
         boolean clears = rule != ZramDevice.IdleAge.MARKS;
         StoreConfig config = StoreConfig.defaults().withCodec(CodecSpec.parse("lz4-kernel"));
         byte[] src = TestPages.pages(9, 40); // compressible, huge and same-filled pages
@@ -68,7 +69,7 @@ class IdleAgeTest {
                 } else if (op < 80) {
                     now[0] += rnd.nextInt(5);
                 } else if (op < 97) {
-                    long age = rnd.nextInt(12);
+                    long age = rnd.nextInt(8) == 0 ? now[0] : rnd.nextInt(12); // now: a cutoff of 0
                     long cutoff = wraps ? (now[0] - age) & 0xFFFF_FFFFL : age > now[0] ? -1 : now[0] - age;
                     for (int s = 0; s < SLOTS; s++) {
                         if (page[s] >= 0 && !same[page[s]]) {
@@ -113,6 +114,7 @@ class IdleAgeTest {
                 now73.write(i, src, i * 4096);
             }
             assertThat(now73.markIdle(101)).isZero();
+            assertThat(now73.markIdle(100)).isZero(); // an age equal to the clock, too
         }
         try (ZramDevice dev = new ZramDevice(StoreConfig.defaults(), 8, 0, ZramDevice.Behaviour.LINUX_7_0)) {
             dev.clock(() -> 100);
