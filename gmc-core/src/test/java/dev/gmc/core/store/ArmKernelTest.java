@@ -369,12 +369,13 @@ class ArmKernelTest {
 
     /**
      * An age equal to the clock ({@code zram-idle-now.ops}: {@code echo $(seconds since boot) > idle}, a cutoff of 0,
-     * then {@code writeback idle}): 7.0 takes a cutoff of 0 as "all" and writes every page back; 7.3 marks nothing, as
+     * then {@code writeback idle}): 7.0 to 7.2 take a cutoff of 0 as "all" and write every page back; 7.3 marks nothing, as
      * 6.19 does (whose cutoff, in nanoseconds, is the fraction of the second, older than no slot).
      */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"7.3-x86-64", "7.0-x86-64", "6.19-x86-64"})
-    void anAgeEqualToTheClockMarksAllOn70Only(String kernel) throws IOException {
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"7.3-x86-64", "7.2-x86-64", "7.1-x86-64", "7.0-x86-64",
+            "6.19-x86-64"})
+    void anAgeEqualToTheClockMarksAllOn70To72Only(String kernel) throws IOException {
         assertThat(replayWriteback(kernel, "/golden/zram-idle-now.ops", "/golden/arm-idle-now." + kernel + ".txt"))
                 .isEmpty();
     }
