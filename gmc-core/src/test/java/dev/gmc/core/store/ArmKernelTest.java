@@ -393,13 +393,14 @@ class ArmKernelTest {
     }
 
     /**
-     * {@code compressed_writeback} on Linux 7.3 ({@code WB_COMPRESSED=1}): the writeback run's lines are those without
-     * it (blocks hold compressed objects, but a page still takes a block and every figure counts as before), and every
-     * page read from a block decodes to what was written.
+     * {@code compressed_writeback} on Linux 7.3 ({@code WB_COMPRESSED=1}), at 4 and 16 KiB pages: the writeback run's
+     * lines are those without it (blocks hold compressed objects, but a page still takes a block and every figure
+     * counts as before), and every page read from a block decodes to what was written.
      */
-    @org.junit.jupiter.api.Test
-    void compressedWritebackPrintsTheSameLinesAndReadsBackEveryPage() throws IOException {
-        replayWriteback("7.3-x86-64", "/golden/zram-writeback.ops", "/golden/arm-writeback-compressed.7.3-x86-64.txt",
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"7.3-x86-64", "7.3-arm64-16k"})
+    void compressedWritebackPrintsTheSameLinesAndReadsBackEveryPage(String kernel) throws IOException {
+        replayWriteback(kernel, "/golden/zram-writeback.ops", "/golden/arm-writeback-compressed." + kernel + ".txt",
                 dev -> dev.compressedWriteback(true));
     }
 
