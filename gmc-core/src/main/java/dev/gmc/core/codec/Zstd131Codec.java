@@ -1,7 +1,6 @@
 package dev.gmc.core.codec;
 
 import com.github.luben.zstd.Zstd;
-import com.github.luben.zstd.ZstdDecompressCtx;
 import java.io.OutputStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -22,7 +21,7 @@ import java.util.Arrays;
  * {@code ArmKernelTest}). zstd-jni 1.3.1 is loaded in a class loader of its own ({@link CryptoZstd#isolated}), as
  * zstd-crypto's 1.5.6 is. Frames decode with the zstd 1.5.2 that the rest of gmc links.
  */
-final class Zstd131Codec implements PageCodec {
+final class Zstd131Codec extends IsolatedZstdCodec {
     /** The jar, as gmc-core's build names it, beside {@link CryptoZstd}. */
     static final String RESOURCE = "zstd-1.3.1.jar";
 
@@ -81,17 +80,12 @@ final class Zstd131Codec implements PageCodec {
         return Holder.API.get();
     }
 
-    private final CodecSpec spec;
-    private final String name;
     private final Api api;
     private final Frame frame = new Frame();
     private final Object stream;
-    private final ZstdDecompressCtx dctx = new ZstdDecompressCtx();
-    private boolean closed;
 
     Zstd131Codec(CodecSpec spec) {
-        this.spec = spec;
-        this.name = spec.toString();
+        super(spec);
         try {
             this.api = api();
             // level 3, a frame closed at each flush, no checksum (the crypto API's fParams are zero)
@@ -103,11 +97,6 @@ final class Zstd131Codec implements PageCodec {
             dctx.close();
             throw new IllegalStateException(name + ": cannot open a compression stream: " + t, t);
         }
-    }
-
-    @Override
-    public CodecSpec spec() {
-        return spec;
     }
 
     @Override
@@ -139,22 +128,7 @@ final class Zstd131Codec implements PageCodec {
     }
 
     @Override
-    public void decompress(byte[] src, int srcOff, int srcLen, byte[] dst, int dstOff, int dstLen) {
-        ZstdCodec.decompressFrame(dctx, name, src, srcOff, srcLen, dst, dstOff, dstLen); // gmc's zstd 1.5.2 decodes
-    }
-
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        dctx.close();
+    void closeCompressor() {
         CryptoZstd.close(api.close, stream, name);
-    }
-
-    @Override
-    public String toString() {
-        return name;
     }
 }

@@ -1,7 +1,6 @@
 package dev.gmc.core.codec;
 
 import com.github.luben.zstd.Zstd;
-import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 
 /**
@@ -18,20 +17,15 @@ import com.github.luben.zstd.ZstdException;
  * dfast output equals 1.5.2's). Linux 6.1 carries zstd 1.4.10, whose output differs by a few hundred bytes per
  * page set, so 6.1's sizes are not these. Frames decode with the zstd 1.5.2 that the rest of gmc links.
  */
-final class ZstdCryptoCodec implements PageCodec {
+final class ZstdCryptoCodec extends IsolatedZstdCodec {
     /** {@code zstd_get_params(3, 0).cParams} in zstd 1.5.2, in {@link CryptoZstd.Api#setIntParams}'s order. */
     static final int[] UNKNOWN_SIZE_LEVEL3 = {21, 17, 16, 1, 5, 0, 2}; // windowLog, hashLog, chainLog, ..., dfast
 
-    private final CodecSpec spec;
-    private final String name;
     private final CryptoZstd.Api api;
     private final Object cctx;
-    private final ZstdDecompressCtx dctx = new ZstdDecompressCtx();
-    private boolean closed;
 
     ZstdCryptoCodec(CodecSpec spec) {
-        this.spec = spec;
-        this.name = spec.toString();
+        super(spec);
         try {
             this.api = CryptoZstd.api(); // IllegalStateException naming the jar if it cannot load
             Object c = api.newCtx.invokeExact();
@@ -52,11 +46,6 @@ final class ZstdCryptoCodec implements PageCodec {
             dctx.close();
             throw new IllegalStateException(name + ": cannot set up a compression context: " + t, t);
         }
-    }
-
-    @Override
-    public CodecSpec spec() {
-        return spec;
     }
 
     @Override
@@ -85,22 +74,7 @@ final class ZstdCryptoCodec implements PageCodec {
     }
 
     @Override
-    public void decompress(byte[] src, int srcOff, int srcLen, byte[] dst, int dstOff, int dstLen) {
-        ZstdCodec.decompressFrame(dctx, name, src, srcOff, srcLen, dst, dstOff, dstLen); // gmc's zstd 1.5.2 decodes
-    }
-
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        dctx.close();
+    void closeCompressor() {
         CryptoZstd.close(api.close, cctx, name);
-    }
-
-    @Override
-    public String toString() {
-        return name;
     }
 }
