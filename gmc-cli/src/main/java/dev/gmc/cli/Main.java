@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code gmc}: the graphics-memory compression emulator. */
 @Command(name = "gmc", mixinStandardHelpOptions = true, version = "gmc 0.1.0",
         description = "Graphics-memory compression emulator: zram/zsmalloc-exact savings on GPU buffer dumps.",
-        subcommands = {MeasureCommand.class, CaptureCommand.class, KernelCheckCommand.class, ZramReplayCommand.class,
+        subcommands = {MeasureCommand.class, KernelsCommand.class, CaptureCommand.class, KernelCheckCommand.class,
+                ZramReplayCommand.class,
                 ReplayCommand.class, SweepCommand.class, TraceGenCommand.class,
                 PoliciesCommand.class, NewPolicyCommand.class,
                 FaultBenchCommand.class,

@@ -151,7 +151,8 @@ public record ZramKernel(int major, int minor) {
                 }
                 if (before(6, 2)) {
                     throw new IllegalArgumentException(asked + ": Linux " + this + "'s zstd is zstd " + zstdRelease()
-                            + ", which gmc does not reproduce (zstd-crypto's sizes differ by 0.03-0.5 %; docs/results/)");
+                            + ", which gmc does not reproduce (zstd-crypto's sizes are 0.03-0.06 % smaller; "
+                            + "docs/results/x86-64-zram/)");
                 }
                 if (!compressorParams()) {
                     return CodecSpec.of(Algorithm.ZSTD_CRYPTO);

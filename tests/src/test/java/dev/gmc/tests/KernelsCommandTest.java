@@ -1,0 +1,73 @@
+package dev.gmc.tests;
+
+import static dev.gmc.tests.MeasureCommandTest.gmc;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gmc.core.codec.CodecSpec;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code gmc kernels}: the bundled samples as Android's GKI branches' zram stores them. The rows whose kernel was booted
+ * against gmc must carry that kernel's own samples line (docs/results/x86-64-zram/: 5.15's lz4 and zstd, 6.8's lz4 for
+ * 6.6, 6.14's zstd 1.5.2 for 6.12), and 6.1's zstd is refused with the reason, the other rows still printed.
+ */
+class KernelsCommandTest {
+
+    @Test
+    void theGkiBranchesGiveTheirKernelsLinesAndRefuseWhatGmcCannotReproduce() throws Exception {
+        MeasureCommandTest.Run run = gmc("kernels", "--format", "json", "../samples");
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.err()).contains("android16-6.12 (Linux 6.12), 5 of 5");
+        Map<String, JsonNode> rows = new HashMap<>();
+        for (JsonNode r : new ObjectMapper().readTree(run.out()).get("rows")) {
+            rows.put(r.get("kernel").asText() + " " + r.get("algo").asText(), r);
+        }
+        assertThat(rows).hasSize(15);
+        assertThat(line(rows.get("android13-5.15 lz4"))).isEqualTo("11845632 754861 1024000 0 1024000 1362 0 60 60");
+        assertThat(line(rows.get("android13-5.15 zstd"))).isEqualTo("11845632 489382 815104 0 815104 1362 0 0 0");
+        assertThat(rows.get("android13-5.15 zstd").get("codec").asText()).isEqualTo("zstd-1.3.1");
+        assertThat(line(rows.get("android15-6.6 lz4"))).isEqualTo("11845632 749481 1429504 0 1429504 1362 0 51 51");
+        assertThat(line(rows.get("android15-6.6 zstd"))).isEqualTo("11845632 492054 1355776 0 1355776 1362 0 0 0");
+        assertThat(rows.get("android15-6.6 zstd").get("checked").asBoolean()).isFalse(); // between 6.5 and 6.8
+        assertThat(rows.get("android14-6.1 zstd").get("refused").asText())
+                .contains("Linux 6.1's zstd is zstd 1.4.10, which gmc does not reproduce");
+        assertThat(rows.get("android14-6.1 lz4").has("refused")).isFalse();
+        if (CodecSpec.zstdRelease().equals("1.5.2")) { // 6.12's lib/zstd; a 1.5.7 build refuses the row instead
+            assertThat(line(rows.get("android16-6.12 zstd"))).isEqualTo("11845632 480729 1372160 0 1372160 1362 0 0 0");
+        } else {
+            assertThat(rows.get("android16-6.12 zstd").get("refused").asText()).contains("this gmc links zstd");
+        }
+    }
+
+    @Test
+    void tableAndCsvNameEachRowAndBadInputFailsTheCommand() {
+        MeasureCommandTest.Run table = gmc("kernels", "--kernels", "5.15,6.1", "--algo", "zstd", "../samples");
+        assertThat(table.code()).isZero();
+        assertThat(table.out()).containsPattern("5\\.15 +5\\.15 +zstd +zstd-1\\.3\\.1 +11845632 +489382 +815104 +14\\.53x +yes")
+                .containsPattern("6\\.1 +6\\.1 +zstd +refused: zstd: Linux 6\\.1's zstd is zstd 1\\.4\\.10");
+        MeasureCommandTest.Run csv = gmc("kernels", "--format", "csv", "--kernels", "android14-6.1", "--algo",
+                "lz4,zstd", "../samples");
+        assertThat(csv.out().lines().toList()).hasSize(3).first().asString()
+                .startsWith("kernel,linux,algo,codec,orig_data_size,compr_data_size,mem_used_total,ratio,checked,refused");
+        assertThat(csv.out()).contains("android14-6.1,6.1,lz4,lz4-kernel,11845632,754861,1024000,11.5680,true,");
+        MeasureCommandTest.Run old = gmc("kernels", "--kernels", "6.6,4.19", "../samples");
+        assertThat(old.code()).isEqualTo(1);
+        assertThat(old.err()).contains("Linux 4.19 (gmc emulates 5.4 and later)");
+        MeasureCommandTest.Run missing = gmc("kernels", "--kernels", "6.6", "no-such-dump.bin");
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).contains("no-such-dump.bin").doesNotContain("refused");
+    }
+
+    private static String line(JsonNode row) {
+        assertThat(row.has("refused")).as(row.toString()).isFalse();
+        StringBuilder b = new StringBuilder();
+        for (JsonNode v : row.get("mm_stat")) {
+            b.append(b.length() == 0 ? "" : " ").append(v.asLong());
+        }
+        return b.toString();
+    }
+}
