@@ -65,6 +65,10 @@ final class KernelsCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table, json or csv (default: ${DEFAULT-VALUE}).")
     String format;
 
+    @Option(names = "--chart", paramLabel = "FILE.png",
+            description = "Also draw mem_used_total per kernel, a bar per compressor (refused ones left out).")
+    Path chart;
+
     /** One row: a kernel and a compressor, measured or refused. */
     record Row(String kernel, String linux, String algo, String codec, String settings, long[] mmStat, String refused) {
     }
@@ -100,6 +104,12 @@ final class KernelsCommand implements Callable<Integer> {
             case "json" -> json(out, rows);
             case "csv" -> csv(out, rows);
             default -> table(out, rows);
+        }
+        if (chart != null) {
+            drawChart(rows);
+            if (format.equals("table")) {
+                out.println("chart: " + chart);
+            }
         }
         out.flush();
         return 0;
@@ -144,6 +154,39 @@ final class KernelsCommand implements Callable<Integer> {
             mm[i] = Long.parseLong(f[i]);
         }
         return new Row(kernel, linux.toString(), algo, r.get("algorithm").asText(), r.get("settings").asText(), mm, null);
+    }
+
+    /** Grouped bars: a group per kernel, a bar per compressor; a refused one is a gap (0) in its group. */
+    private void drawChart(List<Row> rows) throws java.io.IOException {
+        List<String> groups = new ArrayList<>();
+        java.util.Map<String, List<Double>> series = new java.util.LinkedHashMap<>();
+        for (Row r : rows) {
+            if (!groups.contains(r.kernel())) {
+                groups.add(r.kernel());
+            }
+        }
+        for (Row r : rows) {
+            List<Double> ys = series.computeIfAbsent(r.algo(), a -> new ArrayList<>(java.util.Collections.nCopies(
+                    groups.size(), 0.0)));
+            ys.set(groups.indexOf(r.kernel()), r.refused() == null ? r.mmStat()[2] / 1048576.0 : 0.0);
+        }
+        if (rows.stream().allMatch(r -> r.refused() != null)) {
+            throw new IllegalStateException("--chart " + chart + ": every row was refused, nothing to draw");
+        }
+        org.knowm.xchart.CategoryChart c = new org.knowm.xchart.CategoryChartBuilder().width(900).height(560)
+                .title("zram's pool (mem_used_total) for the same pages, per kernel")
+                .xAxisTitle("kernel").yAxisTitle("MiB").build();
+        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS)
+                .setChartBackgroundColor(java.awt.Color.WHITE);
+        for (java.util.Map.Entry<String, List<Double>> e : series.entrySet()) {
+            c.addSeries(e.getKey(), groups, e.getValue());
+        }
+        Path parent = chart.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
+        org.knowm.xchart.BitmapEncoder.saveBitmap(c, chart.toString().replaceFirst("(?i)\\.png$", ""),
+                org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
     }
 
     private static String ratio(long[] mm) {

@@ -44,6 +44,21 @@ class KernelsCommandTest {
     }
 
     @Test
+    void theChartIsAPngAndAllRefusedDrawsNothing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path png = dir.resolve("k/kernels.png");
+        MeasureCommandTest.Run run = gmc("kernels", "--kernels", "5.15,6.1", "--chart", png.toString(), "../samples");
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).contains("chart: " + png);
+        byte[] head = java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(png), 8);
+        assertThat(head).containsExactly(0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n');
+        MeasureCommandTest.Run none = gmc("kernels", "--kernels", "6.1", "--algo", "zstd", "--chart",
+                dir.resolve("none.png").toString(), "../samples");
+        assertThat(none.code()).isEqualTo(1);
+        assertThat(none.err()).contains("every row was refused, nothing to draw");
+    }
+
+    @Test
     void tableAndCsvNameEachRowAndBadInputFailsTheCommand() {
         MeasureCommandTest.Run table = gmc("kernels", "--kernels", "5.15,6.1", "--algo", "zstd", "../samples");
         assertThat(table.code()).isZero();
