@@ -121,10 +121,9 @@ final class KernelsCommand implements Callable<Integer> {
      */
     private Row measure(String kernel, ZramKernel linux, String algo) throws Exception {
         StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
         CommandLine cl = new CommandLine(new MeasureCommand());
         cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
+        cl.setErr(spec.commandLine().getErr()); // measure's progress and notes; its refusals come back as exceptions
         Exception[] failure = new Exception[1];
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             failure[0] = ex;
@@ -145,7 +144,8 @@ final class KernelsCommand implements Callable<Integer> {
             if (failure[0] != null) {
                 throw failure[0];
             }
-            throw new IllegalArgumentException(err.toString().strip());
+            throw new IllegalArgumentException("gmc measure --kernel " + kernel + " --algo " + algo + " failed (exit "
+                    + code + ")");
         }
         JsonNode r = new ObjectMapper().readTree(out.toString()).get("results").get(0);
         String[] f = r.get("mm_stat").asText().trim().split("\\s+");
