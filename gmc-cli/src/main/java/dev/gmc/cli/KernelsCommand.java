@@ -69,6 +69,9 @@ final class KernelsCommand implements Callable<Integer> {
             description = "Also draw mem_used_total per kernel, a bar per compressor (refused ones left out).")
     Path chart;
 
+    /** The page size in bytes, from --page-size (set in call()). */
+    private int pageBytes = 4096;
+
     /** One row: a kernel and a compressor, measured or refused. */
     record Row(String kernel, String linux, String algo, String codec, String settings, long[] mmStat, String refused) {
     }
@@ -85,6 +88,7 @@ final class KernelsCommand implements Callable<Integer> {
                         + String.join(",", list) + "' has an empty entry");
             }
         }
+        pageBytes = Args.classes(false, 8, arch, pageSize).pageSize(); // --page-size and --arch checked here too
         List<ZramKernel> parsed = new ArrayList<>();
         for (String k : kernels) {
             parsed.add(Args.kernel(k.trim())); // every version refused before anything is read
@@ -189,11 +193,17 @@ final class KernelsCommand implements Callable<Integer> {
                 org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
     }
 
+    private String checkedText(String linux) {
+        ZramKernel k = ZramKernel.parse(linux);
+        return k.checked(pageBytes) ? "yes" : k.checked() ? "no (checked at 4 KiB pages only)"
+                : "no (this version was not booted)";
+    }
+
     private static String ratio(long[] mm) {
         return mm[2] == 0 ? "-" : String.format(Locale.ROOT, "%.2fx", (double) mm[0] / mm[2]);
     }
 
-    private static void table(PrintWriter out, List<Row> rows) {
+    private void table(PrintWriter out, List<Row> rows) {
         String fmt = "%-16s %-6s %-8s %-12s %12s %12s %12s %8s  %s%n";
         out.printf(fmt, "kernel", "linux", "algo", "gmc codec", "orig_data", "compr_data", "mem_used", "ratio*",
                 "checked");
@@ -201,16 +211,15 @@ final class KernelsCommand implements Callable<Integer> {
             if (r.refused() != null) {
                 out.printf("%-16s %-6s %-8s refused: %s%n", r.kernel(), r.linux(), r.algo(), r.refused());
             } else {
-                boolean checked = ZramKernel.parse(r.linux()).checked();
                 out.printf(fmt, r.kernel(), r.linux(), r.algo(), r.codec(), r.mmStat()[0], r.mmStat()[1],
-                        r.mmStat()[2], ratio(r.mmStat()), checked ? "yes" : "no (between checked kernels)");
+                        r.mmStat()[2], ratio(r.mmStat()), checkedText(r.linux()));
             }
         }
         out.println("* ratio = orig_data_size / mem_used_total (the pool as written, same-filled pages cost nothing). "
-                + "'checked': this kernel version was booted against gmc.");
+                + "'checked': this kernel version was booted against gmc at this page size.");
     }
 
-    private static void csv(PrintWriter out, List<Row> rows) {
+    private void csv(PrintWriter out, List<Row> rows) {
         out.println("kernel,linux,algo,codec,orig_data_size,compr_data_size,mem_used_total,ratio,checked,refused");
         for (Row r : rows) {
             boolean ok = r.refused() == null;
@@ -219,18 +228,18 @@ final class KernelsCommand implements Callable<Integer> {
                     ok ? String.valueOf(r.mmStat()[2]) : "",
                     ok && r.mmStat()[2] > 0 ? String.format(Locale.ROOT, "%.4f", (double) r.mmStat()[0] / r.mmStat()[2])
                             : "",
-                    String.valueOf(ZramKernel.parse(r.linux()).checked()), ok ? "" : Csv.field(r.refused())));
+                    String.valueOf(ZramKernel.parse(r.linux()).checked(pageBytes)), ok ? "" : Csv.field(r.refused())));
         }
     }
 
-    private static void json(PrintWriter out, List<Row> rows) throws Exception {
+    private void json(PrintWriter out, List<Row> rows) throws Exception {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = om.createObjectNode();
         ArrayNode list = root.putArray("rows");
         for (Row r : rows) {
             ObjectNode n = list.addObject();
             n.put("kernel", r.kernel()).put("linux", r.linux()).put("algo", r.algo())
-                    .put("checked", ZramKernel.parse(r.linux()).checked());
+                    .put("checked", ZramKernel.parse(r.linux()).checked(pageBytes));
             if (r.refused() != null) {
                 n.put("refused", r.refused());
             } else {

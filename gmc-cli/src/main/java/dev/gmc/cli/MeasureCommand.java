@@ -552,7 +552,7 @@ final class MeasureCommand implements Callable<Integer> {
 
     private String settings(StoreConfig c) {
         String base = String.format(Locale.ROOT, "%s%s%schain %d%s, %s at >= %d B, same-filled %s",
-                zk == null ? "" : "Linux " + zk + (zk.checked() ? "" : " (not checked)") + ", ",
+                zk == null ? "" : "Linux " + zk + zk.uncheckedNote(c.classes().pageSize()) + ", ",
                 c.classes().arch() == KernelArch.BIT64 ? "" : c.classes().arch() + " kernel, ",
                 c.classes().pageSize() == 4096 ? "" : c.classes().pageSize() / 1024 + " KiB pages, ",
                 c.classes().maxChain(),

@@ -162,7 +162,7 @@ final class ZramReplayCommand implements Callable<Integer> {
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        String settings = "Linux " + k + (k.checked() ? "" : " (not checked)") + ", " + codec + ", " + classes.pageSize()
+        String settings = "Linux " + k + k.uncheckedNote(classes.pageSize()) + ", " + codec + ", " + classes.pageSize()
                 + "-byte pages, " + slots + " slots, " + backing + " backing blocks"
                 + (batch != null ? ", writeback_batch_size " + batch : "")
                 + (compressedWriteback ? ", compressed_writeback" : "");

@@ -43,6 +43,22 @@ class KernelsCommandTest {
         }
     }
 
+    /** At 16 KiB pages only 6.12, 6.18 and 7.3 were booted: the legacy pool of 5.x and 6.1 is not marked checked. */
+    @Test
+    void sixteenKiBPagesMarkWhatWasCheckedThere() throws Exception {
+        MeasureCommandTest.Run run = gmc("kernels", "--format", "json", "--page-size", "16k", "--kernels",
+                "android13-5.15,android16-6.12", "--algo", "lz4", "../samples");
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(run.out()).get("rows");
+        assertThat(rows.get(0).get("checked").asBoolean()).isFalse();
+        assertThat(rows.get(0).get("settings").asText()).startsWith("Linux 5.15 (not checked at 16 KiB pages), ");
+        assertThat(rows.get(1).get("checked").asBoolean()).isTrue();
+        assertThat(rows.get(1).get("settings").asText()).startsWith("Linux 6.12, 16 KiB pages, ");
+        MeasureCommandTest.Run table = gmc("kernels", "--page-size", "16k", "--kernels", "5.15", "--algo", "lz4",
+                "../samples");
+        assertThat(table.out()).contains("no (checked at 4 KiB pages only)");
+    }
+
     @Test
     void theChartIsAPngAndAllRefusedDrawsNothing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {

@@ -61,6 +61,22 @@ public record ZramKernel(int major, int minor) {
         return CHECKED.contains(toString());
     }
 
+    /**
+     * The kernels checked at 16 KiB pages (Debian's arm64-16k flavours; docs/results/arm64-16k-zram/). No kernel with the
+     * pool before 6.3 was, so the legacy class rule at 16 KiB rests on the source only.
+     */
+    public static final List<String> CHECKED_16K = List.of("6.12", "6.18", "7.3");
+
+    /** True if this version was booted against gmc at this page size (4 KiB: {@link #CHECKED}; 64 KiB: none). */
+    public boolean checked(int pageSize) {
+        return pageSize == 4096 ? checked() : pageSize == 16384 && CHECKED_16K.contains(toString());
+    }
+
+    /** "" when {@link #checked(int)}, else why not, for reports: " (not checked)", " (not checked at 16 KiB pages)". */
+    public String uncheckedNote(int pageSize) {
+        return checked(pageSize) ? "" : checked() ? " (not checked at " + pageSize / 1024 + " KiB pages)" : " (not checked)";
+    }
+
     /** The writeback order and grammar and the moment a write frees its slot's old object. */
     public ZramDevice.Behaviour behaviour() {
         if (before(5, 11)) {

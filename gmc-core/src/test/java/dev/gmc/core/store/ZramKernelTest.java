@@ -30,6 +30,14 @@ class ZramKernelTest {
         assertThatThrownBy(() -> ZramKernel.parse("4.19")).hasMessageContaining("Linux 4.19 (gmc emulates 5.4");
         assertThat(ZramKernel.parse("6.6").checked()).isFalse();
         assertThat(ZramKernel.CHECKED).allMatch(v -> ZramKernel.parse(v).checked());
+        // at 16 KiB pages only Debian's arm64-16k kernels were booted (docs/results/arm64-16k-zram/)
+        assertThat(ZramKernel.CHECKED_16K).allMatch(v -> ZramKernel.parse(v).checked(16384)).isSubsetOf(ZramKernel.CHECKED);
+        assertThat(ZramKernel.parse("5.15").checked(16384)).isFalse();
+        assertThat(ZramKernel.parse("5.15").checked(4096)).isTrue();
+        assertThat(ZramKernel.parse("6.12").checked(65536)).isFalse();
+        assertThat(ZramKernel.parse("5.15").uncheckedNote(16384)).isEqualTo(" (not checked at 16 KiB pages)");
+        assertThat(ZramKernel.parse("6.6").uncheckedNote(4096)).isEqualTo(" (not checked)");
+        assertThat(ZramKernel.parse("7.3").uncheckedNote(16384)).isEmpty();
     }
 
     @Test
