@@ -39,13 +39,18 @@ final class Args {
         }
     }
 
+    /** {@code value.get()}, an IllegalArgumentException from it prefixed with the option it concerns ("--batch: ..."). */
+    static <T> T named(String option, java.util.function.Supplier<T> value) {
+        try {
+            return value.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
+    }
+
     /** --kernel VERSION, its refusal named after the option. */
     static ZramKernel kernel(String text) {
-        try {
-            return ZramKernel.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--kernel: " + e.getMessage(), e);
-        }
+        return named("--kernel", () -> ZramKernel.parse(text));
     }
 
     static final String ARCH_HELP = "The kernel whose zram/zsmalloc figures to reproduce: 64 (x86-64, arm64), arm32 "
@@ -54,12 +59,7 @@ final class Args {
 
     /** The size-class table of --legacy(-classes), --chain and --arch. */
     static SizeClassTable classes(boolean legacy, int chain, String arch) {
-        KernelArch a;
-        try {
-            a = KernelArch.parse(arch);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--arch: " + e.getMessage(), e);
-        }
+        KernelArch a = named("--arch", () -> KernelArch.parse(arch));
         return legacy ? SizeClassTable.of(4, SizeClassTable.ChainRule.LEGACY_USED_PERCENT, a)
                 : SizeClassTable.of(chain, SizeClassTable.ChainRule.MIN_TAIL_WASTE, a);
     }
@@ -73,11 +73,7 @@ final class Args {
     static SizeClassTable classes(boolean legacy, int chain, String arch, String pageSize) {
         SizeClassTable t = classes(legacy, chain, arch);
         int bytes = pageSize(pageSize); // its own message names the option
-        try {
-            return t.withPageSize(bytes);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--page-size: " + e.getMessage(), e);
-        }
+        return named("--page-size", () -> t.withPageSize(bytes));
     }
 
     /** {@code 4k}, {@code 16k}, {@code 64k} (any case) or a byte count: the page size in bytes. */

@@ -102,12 +102,7 @@ final class ZramReplayCommand implements Callable<Integer> {
         Args.atLeast("--slots", slots, 1);
         Args.between("--backing", backing, 0, Integer.MAX_VALUE);
         ZramKernel k = Args.kernel(kernel);
-        CodecSpec codec;
-        try {
-            codec = k.codecFor(CodecSpec.parse(algo));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--algo: " + e.getMessage(), e);
-        }
+        CodecSpec codec = Args.named("--algo", () -> k.codecFor(CodecSpec.parse(algo)));
         SizeClassTable classes = Args.classes(k.legacyClasses(), k.legacyClasses() ? 4 : 8, arch, pageSize);
         StoreConfig config = StoreConfig.defaults().withCodec(codec).withClasses(classes);
         requireFile("OPS", ops);
@@ -121,18 +116,16 @@ final class ZramReplayCommand implements Callable<Integer> {
         ZramScript.Outcome run;
         try (ZramDevice dev = new ZramDevice(config, slots, backing, k.behaviour())) {
             if (batch != null) {
-                try {
+                Args.named("--batch", () -> {
                     dev.writebackBatchSize(batch);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("--batch: " + e.getMessage(), e);
-                }
+                    return null;
+                });
             }
             if (compressedWriteback) {
-                try {
+                Args.named("--compressed-writeback", () -> {
                     dev.compressedWriteback(true);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("--compressed-writeback: " + e.getMessage(), e);
-                }
+                    return null;
+                });
             }
             try {
                 run = churn ? ZramScript.runChurn(dev, opLines, source, algo, k.mmStatFields())

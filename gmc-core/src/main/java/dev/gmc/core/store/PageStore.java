@@ -416,6 +416,19 @@ public final class PageStore implements AutoCloseable {
         return config.codecOfPriority(priorityOf(id));
     }
 
+    /**
+     * Decodes an object stored elsewhere ({@code ZramDevice}'s compressed writeback blocks) whose entry meta word was
+     * {@code meta}: with the codec of its priority, the calling thread's own (as {@link #load} decodes).
+     *
+     * @throws CorruptPageException if it does not decode
+     */
+    void decodeObject(int meta, byte[] src, int srcOff, byte[] dst, int dstOff) {
+        Context ctx = contexts.get();
+        int prio = PageId.metaPrio(meta);
+        (prio == 0 ? ctx.codec : ctx.secondary(prio, config))
+                .decompress(src, srcOff, meta & PageId.SIZE_MASK, dst, dstOff, pageSize);
+    }
+
     /** The codec priority of a page's object (zram's {@code ZRAM_COMP_PRIORITY}): 0 = the store's codec. */
     public int priorityOf(long id) {
         return PageId.metaPrio(metaOf(id));

@@ -1,7 +1,6 @@
 package dev.gmc.core.store;
 
 import dev.gmc.core.codec.CodecSpec;
-import dev.gmc.core.codec.PageCodec;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.EnumSet;
@@ -365,10 +364,7 @@ public final class ZramDevice implements AutoCloseable {
             System.arraycopy(backing, at, dst, off, pageSize);
             return;
         }
-        // a rare path (a read from the backing device): a codec for this read only
-        try (PageCodec codec = store.config().codecOfPriority(PageId.metaPrio(meta)).newCodec()) {
-            codec.decompress(backing, at, meta & PageId.SIZE_MASK, dst, off, pageSize);
-        }
+        store.decodeObject(meta, backing, at, dst, off); // the store's codecs, one set per thread
     }
 
     /**
