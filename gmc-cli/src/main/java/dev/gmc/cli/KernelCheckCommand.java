@@ -68,15 +68,15 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     @Option(names = "--kernel-algo",
             description = "The kernel's comp_algorithm (default: the kernel's name for --algo: lz4 for lz4-kernel "
-                    + "and lz4, lzo, lzo-rle, lz4hc for lz4hc and lz4hc-kernel, zstd for zstd, zstd-crypto and "
-                    + "zstd-1.3.1, deflate, 842).")
+                    + "and lz4, lzo, lzo-rle, lz4hc for lz4hc and lz4hc-kernel, zstd for zstd, zstd-crypto, "
+                    + "zstd-1.3.1 and zstd-1.4.10, deflate, 842).")
     String kernelAlgo;
 
     @Option(names = "--algo", defaultValue = "lz4-kernel",
             description = "gmc's codec for the prediction (default: ${DEFAULT-VALUE}). An LZ4 acceleration "
                     + "(lz4-kernel:N) or a zstd level (zstd:N) is also given to the kernel, unless --kernel-params "
                     + "says otherwise. A plain zstd is predicted with the running kernel's zstd: zstd-1.3.1 up to "
-                    + "5.15, zstd-crypto on 6.2-6.11.")
+                    + "5.15, zstd-1.4.10 on 5.16-6.1, zstd-crypto on 6.2-6.11.")
     String algo;
 
     @Option(names = "--kernel-params", paramLabel = "PARAMS",
@@ -306,9 +306,9 @@ final class KernelCheckCommand implements Callable<Integer> {
 
     /**
      * The codec gmc predicts the running kernel's zram with: a plain {@code zstd} (no level) becomes that kernel's zstd,
-     * {@code zstd-1.3.1} up to 5.15 and {@code zstd-crypto} on 6.2 to 6.11, as {@code measure --kernel} maps it;
-     * anything else, or a kernel whose zstd gmc does not reproduce (5.16 to 6.1) or whose version is unknown, is
-     * predicted as asked.
+     * {@code zstd-1.3.1} up to 5.15, {@code zstd-1.4.10} on 5.16 to 6.1 and {@code zstd-crypto} on 6.2 to 6.11, as
+     * {@code measure --kernel} maps it; anything else, or a kernel whose zstd this build does not link or whose version
+     * is unknown, is predicted as asked.
      */
     static CodecSpec predictWith(CodecSpec asked, ZramKernel running) {
         if (running == null || !asked.equals(CodecSpec.of(CodecSpec.Algorithm.ZSTD))) {
@@ -317,7 +317,7 @@ final class KernelCheckCommand implements Callable<Integer> {
         try {
             return running.codecFor(asked);
         } catch (IllegalArgumentException e) {
-            return asked; // 5.16-6.1, or a release this build does not link: the comparison will say so
+            return asked; // a release this build does not link: the comparison will say so
         }
     }
 
@@ -326,7 +326,7 @@ final class KernelCheckCommand implements Callable<Integer> {
         return switch (codec.algorithm()) {
             case LZ4, LZ4_KERNEL -> "lz4";
             case LZ4HC, LZ4HC_KERNEL -> "lz4hc";
-            case ZSTD, ZSTD_CRYPTO, ZSTD_131 -> "zstd";
+            case ZSTD, ZSTD_CRYPTO, ZSTD_131, ZSTD_1410 -> "zstd";
             case LZO -> "lzo";
             case LZO_RLE -> "lzo-rle";
             case DEFLATE -> "deflate";

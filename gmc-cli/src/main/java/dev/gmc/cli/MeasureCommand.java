@@ -49,10 +49,10 @@ final class MeasureCommand implements Callable<Integer> {
             description = "Codecs to compare, e.g. lz4-kernel,lzo-rle,lz4,lz4hc:9,zstd:3 (default: ${DEFAULT-VALUE}). "
                     + "lz4-kernel:N is zram's lz4 with algorithm_params level=N (acceleration N); lzo-rle and lzo "
                     + "are zram's (lzo-rle is its default compressor), byte for byte. zstd:N is zram's zstd from "
-                    + "Linux 6.12 on (algorithm_params level=N); zstd-1.3.1 is its zstd in 5.4-5.15 and zstd-crypto "
-                    + "in 6.2-6.11 (through the crypto API: level 3 only, with other parameters and zstd releases, so "
-                    + "other sizes). lz4hc-kernel:N, deflate:N and "
-                    + "842 are zram's lz4hc (level N, default 9), deflate (default 6) and 842, byte for byte.",
+                    + "Linux 6.12 on (algorithm_params level=N); zstd-1.3.1 is its zstd in 5.4-5.15, zstd-1.4.10 in "
+                    + "5.16-6.1 and zstd-crypto in 6.2-6.11 (through the crypto API: level 3 only, with other "
+                    + "parameters and zstd releases, so other sizes). lz4hc-kernel:N, deflate:N and 842 are zram's "
+                    + "lz4hc (level N, default 9), deflate (default 6) and 842, byte for byte.",
             defaultValue = "lz4-kernel")
     List<String> algos;
 
@@ -67,9 +67,9 @@ final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--kernel", paramLabel = "VERSION",
             description = "The Linux version whose zram to reproduce, e.g. 6.6, 5.15.148 or a GKI branch such as "
                     + "android14-6.1: 6.2 and earlier get --legacy-classes; lz4 and lz4hc become the kernel's own "
-                    + "(lz4-kernel, lz4hc-kernel); zstd becomes zstd-1.3.1 up to 5.15 and zstd-crypto on 6.2-6.11, and "
-                    + "is refused where gmc lacks the kernel's zstd release (5.16-6.1's 1.4.10); levels, dictionaries "
-                    + "and --recompress are refused where that kernel has none. Checked: 5.4, 5.8, 5.10, 5.11, 5.13, "
+                    + "(lz4-kernel, lz4hc-kernel); zstd becomes zstd-1.3.1 up to 5.15, zstd-1.4.10 on 5.16-6.1 and "
+                    + "zstd-crypto on 6.2-6.11; levels, dictionaries and --recompress are refused where that kernel "
+                    + "has none. Checked: 5.4, 5.8, 5.10, 5.11, 5.13, "
                     + "5.15, 5.19, 6.1, 6.2, 6.5, 6.8, 6.11, 6.12, 6.14, 6.16, 6.17, 6.18, 6.19, 7.0, 7.1, 7.2, 7.3.")
     String kernel;
 
@@ -569,6 +569,9 @@ final class MeasureCommand implements Callable<Integer> {
         }
         if (c.codec().algorithm() == CodecSpec.Algorithm.ZSTD_131) { // no recompression before 6.2
             base += ", zstd-1.3.1: zstd 1.3.1 (Linux 5.4-5.15's output)";
+        }
+        if (c.codec().algorithm() == CodecSpec.Algorithm.ZSTD_1410) {
+            base += ", zstd-1.4.10: gmc's port of zstd 1.4.10 (Linux 5.16-6.1's output)";
         }
         if (c.recompressCodecs().isEmpty()) {
             return base;

@@ -121,7 +121,8 @@ class ZramReplayCommandTest {
         assertThat(batch.err()).contains("--batch: writeback_batch_size: this device's kernel has no such attribute "
                 + "(it came with 6.19)");
         Run old = gmc("zram-replay", ops.toString(), "--pages", pages.toString(), "--kernel", "6.1",
-                "--algo", "zstd");
-        assertThat(old.err()).contains("--algo: zstd: Linux 6.1's zstd is zstd 1.4.10");
+                "--algo", "zstd-crypto");
+        assertThat(old.err()).contains("--algo: zstd-crypto: Linux 6.1's zstd is zstd 1.4.10 (zstd-crypto is 6.2 to "
+                + "6.11's); use zstd");
     }
 }

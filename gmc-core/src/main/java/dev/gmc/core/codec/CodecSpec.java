@@ -10,9 +10,9 @@ import java.util.Objects;
  *
  * <p>Text form (as on the command line): {@code lz4}, {@code lz4:ACCEL}, {@code lz4-kernel},
  * {@code lz4-kernel:ACCEL}, {@code lz4hc}, {@code lz4hc:LEVEL}, {@code lz4hc-kernel}, {@code lz4hc-kernel:LEVEL},
- * {@code zstd}, {@code zstd:LEVEL}, {@code zstd-crypto}, {@code zstd-1.3.1}, {@code lzo}, {@code lzo-rle}, {@code deflate},
- * {@code deflate:LEVEL}, {@code 842}. A
- * dictionary is attached with {@link #withDictionary(byte[])} and shows as a {@code +dict} suffix.
+ * {@code zstd}, {@code zstd:LEVEL}, {@code zstd-crypto}, {@code zstd-1.3.1}, {@code zstd-1.4.10}, {@code lzo},
+ * {@code lzo-rle}, {@code deflate}, {@code deflate:LEVEL}, {@code 842}. A dictionary is attached with
+ * {@link #withDictionary(byte[])} and shows as a {@code +dict} suffix.
  */
 public final class CodecSpec {
 
@@ -38,6 +38,11 @@ public final class CodecSpec {
          * content size ({@link Zstd131Codec}).
          */
         ZSTD_131("zstd-1.3.1", 3, 3, 3),
+        /**
+         * zram's zstd in Linux 5.16 to 6.1 (lib/zstd 1.4.10, through the crypto API): level 3 only, gmc's Java port
+         * of that compressor ({@link KernelZstdCodec}).
+         */
+        ZSTD_1410("zstd-1.4.10", 3, 3, 3),
         /** Port of the kernel's lib/lzo LZO1X-1 compressor (zram {@code lzo}); no levels. */
         LZO("lzo", 1, 1, 1),
         /** The same with the kernel's zero-run extension, bitstream version 1 (zram {@code lzo-rle}, its default). */
@@ -83,7 +88,7 @@ public final class CodecSpec {
          * the object moved meanwhile; zstd and deflate (native decoders) decode under the lock.
          */
         public boolean decodesArbitraryBytesSafely() {
-            return this != ZSTD && this != ZSTD_CRYPTO && this != ZSTD_131 && this != DEFLATE;
+            return this != ZSTD && this != ZSTD_CRYPTO && this != ZSTD_131 && this != ZSTD_1410 && this != DEFLATE;
         }
 
 
@@ -94,7 +99,7 @@ public final class CodecSpec {
                 }
             }
             throw new IllegalArgumentException("codec: '" + id + "' (expected one of lz4, lz4-kernel, lz4hc, "
-                    + "lz4hc-kernel, zstd, zstd-crypto, zstd-1.3.1, lzo, lzo-rle, deflate, 842)");
+                    + "lz4hc-kernel, zstd, zstd-crypto, zstd-1.3.1, zstd-1.4.10, lzo, lzo-rle, deflate, 842)");
         }
     }
 
@@ -211,6 +216,8 @@ public final class CodecSpec {
                 return new ZstdCryptoCodec(this);
             case ZSTD_131:
                 return new Zstd131Codec(this);
+            case ZSTD_1410:
+                return new KernelZstdCodec(this);
             case LZO:
             case LZO_RLE:
                 return new KernelLzoCodec(this);

@@ -21,7 +21,7 @@ import java.util.Arrays;
  * {@code ArmKernelTest}). zstd-jni 1.3.1 is loaded in a class loader of its own ({@link CryptoZstd#isolated}), as
  * zstd-crypto's 1.5.6 is. Frames decode with the zstd 1.5.2 that the rest of gmc links.
  */
-final class Zstd131Codec extends IsolatedZstdCodec {
+final class Zstd131Codec extends ZstdFramesCodec {
     /** The jar, as gmc-core's build names it, beside {@link CryptoZstd}. */
     static final String RESOURCE = "zstd-1.3.1.jar";
 

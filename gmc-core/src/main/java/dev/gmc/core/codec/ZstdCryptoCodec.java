@@ -17,7 +17,7 @@ import com.github.luben.zstd.ZstdException;
  * dfast output equals 1.5.2's). Linux 6.1 carries zstd 1.4.10, whose output differs by a few hundred bytes per
  * page set, so 6.1's sizes are not these. Frames decode with the zstd 1.5.2 that the rest of gmc links.
  */
-final class ZstdCryptoCodec extends IsolatedZstdCodec {
+final class ZstdCryptoCodec extends ZstdFramesCodec {
     /** {@code zstd_get_params(3, 0).cParams} in zstd 1.5.2, in {@link CryptoZstd.Api#setIntParams}'s order. */
     static final int[] UNKNOWN_SIZE_LEVEL3 = {21, 17, 16, 1, 5, 0, 2}; // windowLog, hashLog, chainLog, ..., dfast
 

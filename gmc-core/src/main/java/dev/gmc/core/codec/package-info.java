@@ -11,7 +11,9 @@
  * {@code zstd:L} (optionally with a dictionary; zram's zstd from Linux 6.12 on), {@code zstd-crypto} (zram's zstd in
  * 6.2-6.11, through the crypto API: {@link dev.gmc.core.codec.ZstdCryptoCodec}, with a second zstd-jni loaded apart by
  * {@link dev.gmc.core.codec.CryptoZstd}), {@code zstd-1.3.1} (zram's zstd in 5.4-5.15, lib/zstd 1.3.1:
- * {@link dev.gmc.core.codec.Zstd131Codec}, a third zstd-jni loaded apart) and {@code lz4-kernel}: {@link dev.gmc.core.codec.KernelLz4Compressor},
+ * {@link dev.gmc.core.codec.Zstd131Codec}, a third zstd-jni loaded apart), {@code zstd-1.4.10} (zram's zstd in
+ * 5.16-6.1: {@link dev.gmc.core.codec.KernelZstdCompressor}, a Java port of that lib/zstd's path, bit-identical) and
+ * {@code lz4-kernel}: {@link dev.gmc.core.codec.KernelLz4Compressor},
  * a Java port of the Linux kernel's lib/lz4 compressor (LZ4 v1.7.3 fast mode) whose output is bit-identical
  * to the kernel's, so compressed sizes equal what zram reports. All LZ4 variants share the standard block
  * format and decode with lz4-java's safe decompressor. {@code lzo} and {@code lzo-rle} (zram's default) are

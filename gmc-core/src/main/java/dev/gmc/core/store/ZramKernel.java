@@ -128,9 +128,9 @@ public record ZramKernel(int major, int minor) {
 
     /**
      * The codec that gives what this kernel's zram stores for {@code asked}: {@code lz4} and {@code lz4hc} become the
-     * kernel's own ports ({@code lz4-kernel}, {@code lz4hc-kernel}), {@code zstd} becomes {@code zstd-1.3.1} up to 5.15
-     * and {@code zstd-crypto} on 6.2 to 6.11 (5.16 to 6.1's zstd 1.4.10 is not reproduced). Levels and dictionaries
-     * need {@code algorithm_params} (6.12 and later).
+     * kernel's own ports ({@code lz4-kernel}, {@code lz4hc-kernel}), {@code zstd} becomes {@code zstd-1.3.1} up to 5.15,
+     * {@code zstd-1.4.10} on 5.16 to 6.1 and {@code zstd-crypto} on 6.2 to 6.11. Levels and dictionaries need
+     * {@code algorithm_params} (6.12 and later).
      *
      * @throws IllegalArgumentException naming what this kernel cannot do, or a zstd that gmc does not reproduce
      */
@@ -141,7 +141,7 @@ public record ZramKernel(int major, int minor) {
             throw new IllegalArgumentException(asked + ": Linux " + this + "'s zram takes no dictionary (6.12 and "
                     + "later do)");
         }
-        if (asked.level() != a.defaultLevel() && a != Algorithm.ZSTD_CRYPTO && a != Algorithm.ZSTD_131
+        if (asked.level() != a.defaultLevel() && a != Algorithm.ZSTD_CRYPTO && a != Algorithm.ZSTD_131 && a != Algorithm.ZSTD_1410
                 && !compressorParams()) {
             throw new IllegalArgumentException(asked + ": Linux " + this + "'s zram takes no compression level "
                     + "(algorithm_params came with 6.12)");
@@ -154,28 +154,18 @@ public record ZramKernel(int major, int minor) {
             case ZSTD:
             case ZSTD_CRYPTO:
             case ZSTD_131:
-                if (zstdRelease().equals("1.3.1")) {
-                    if (a == Algorithm.ZSTD_CRYPTO) {
-                        throw new IllegalArgumentException(asked + ": Linux " + this + "'s zstd is zstd 1.3.1 "
-                                + "(zstd-crypto is 6.2 to 6.11's); use zstd");
-                    }
-                    return CodecSpec.of(Algorithm.ZSTD_131);
+            case ZSTD_1410: {
+                // the kernel's own release, through the crypto API up to 6.11: one codec per release
+                Algorithm own = zstdRelease().equals("1.3.1") ? Algorithm.ZSTD_131
+                        : zstdRelease().equals("1.4.10") ? Algorithm.ZSTD_1410
+                        : compressorParams() ? Algorithm.ZSTD : Algorithm.ZSTD_CRYPTO;
+                if (a != Algorithm.ZSTD && a != own) {
+                    throw new IllegalArgumentException(asked + ": Linux " + this + (own == Algorithm.ZSTD
+                            ? " compresses zstd with its own backend" : "'s zstd is zstd " + zstdRelease())
+                            + " (" + a.id() + " is " + releaseKernels(a) + "'s); use zstd");
                 }
-                if (a == Algorithm.ZSTD_131) {
-                    throw new IllegalArgumentException(asked + ": Linux " + this + "'s zstd is zstd " + zstdRelease()
-                            + " (zstd-1.3.1 is 5.4 to 5.15's); use zstd");
-                }
-                if (before(6, 2)) {
-                    throw new IllegalArgumentException(asked + ": Linux " + this + "'s zstd is zstd " + zstdRelease()
-                            + ", which gmc does not reproduce (zstd-crypto's sizes are 0.03-0.06 % smaller; "
-                            + "docs/results/x86-64-zram/)");
-                }
-                if (!compressorParams()) {
-                    return CodecSpec.of(Algorithm.ZSTD_CRYPTO);
-                }
-                if (a == Algorithm.ZSTD_CRYPTO) {
-                    throw new IllegalArgumentException(asked + ": Linux " + this + " compresses zstd with its own "
-                            + "backend (zstd-crypto is 6.2 to 6.11's); use zstd");
+                if (own != Algorithm.ZSTD) {
+                    return CodecSpec.of(own);
                 }
                 if (!zstdRelease().equals(CodecSpec.zstdRelease())) {
                     throw new IllegalArgumentException(asked + ": Linux " + this + "'s lib/zstd is " + zstdRelease()
@@ -183,8 +173,21 @@ public record ZramKernel(int major, int minor) {
                             + (zstdRelease().equals("1.5.7") ? "1.5.7-6" : "1.5.2-5") + " for it)");
                 }
                 return asked;
+            }
             default:
                 return asked;
+        }
+    }
+
+    /** The kernels whose zram stores what a crypto-API zstd codec gives. */
+    private static String releaseKernels(Algorithm a) {
+        switch (a) {
+            case ZSTD_131:
+                return "5.4 to 5.15";
+            case ZSTD_1410:
+                return "5.16 to 6.1";
+            default:
+                return "6.2 to 6.11";
         }
     }
 

@@ -26,7 +26,7 @@ class CodecContractTest {
                 CodecSpec.parse("lz4hc-kernel"), CodecSpec.parse("lz4hc-kernel:1"), CodecSpec.parse("lz4hc-kernel:16"),
                 CodecSpec.parse("zstd:1"), CodecSpec.parse("zstd:3"), CodecSpec.parse("zstd:3").withDictionary(dict),
                 CodecSpec.parse("zstd:3").withDictionary(ZstdDictionaryTest.trained()), CodecSpec.parse("zstd-crypto"),
-                CodecSpec.parse("zstd-1.3.1"),
+                CodecSpec.parse("zstd-1.3.1"), CodecSpec.parse("zstd-1.4.10"),
                 CodecSpec.parse("lzo"),
                 CodecSpec.parse("lzo-rle"), CodecSpec.parse("deflate"), CodecSpec.parse("deflate:1"),
                 CodecSpec.parse("deflate:9"), CodecSpec.parse("842"));

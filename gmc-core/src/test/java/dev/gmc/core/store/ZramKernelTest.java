@@ -72,6 +72,9 @@ class ZramKernelTest {
             "5.4  | zstd       | zstd-1.3.1",
             "5.15.148 | zstd   | zstd-1.3.1",
             "5.10-android12 | zstd-1.3.1 | zstd-1.3.1",
+            "5.16 | zstd       | zstd-1.4.10",
+            "android14-6.1 | zstd | zstd-1.4.10",
+            "6.1.90 | zstd-1.4.10 | zstd-1.4.10",
             "6.12 | lz4:4      | lz4-kernel:4",
             "6.12 | lz4hc:12   | lz4hc-kernel:12",
             "6.14 | deflate:1  | deflate:1",
@@ -82,16 +85,22 @@ class ZramKernelTest {
 
     @Test
     void whatAKernelCannotDoIsRefusedNamingIt() {
-        assertThatThrownBy(() -> ZramKernel.parse("6.1").codecFor(CodecSpec.parse("zstd")))
-                .hasMessageContaining("Linux 6.1's zstd is zstd 1.4.10, which gmc does not reproduce");
         assertThatThrownBy(() -> ZramKernel.parse("6.8").codecFor(CodecSpec.parse("zstd:7")))
                 .hasMessageContaining("Linux 6.8's zram takes no compression level");
         assertThatThrownBy(() -> ZramKernel.parse("6.8").codecFor(CodecSpec.parse("zstd").withDictionary(new byte[64])))
                 .hasMessageContaining("takes no dictionary");
         assertThatThrownBy(() -> ZramKernel.parse("6.12").codecFor(CodecSpec.parse("zstd-crypto")))
                 .hasMessageContaining("use zstd");
-        assertThatThrownBy(() -> ZramKernel.parse("5.16").codecFor(CodecSpec.parse("zstd")))
-                .hasMessageContaining("Linux 5.16's zstd is zstd 1.4.10, which gmc does not reproduce");
+        assertThatThrownBy(() -> ZramKernel.parse("5.16").codecFor(CodecSpec.parse("zstd-crypto")))
+                .hasMessageContaining("Linux 5.16's zstd is zstd 1.4.10 (zstd-crypto is 6.2 to 6.11's); use zstd");
+        assertThatThrownBy(() -> ZramKernel.parse("6.1").codecFor(CodecSpec.parse("zstd-1.3.1")))
+                .hasMessageContaining("Linux 6.1's zstd is zstd 1.4.10 (zstd-1.3.1 is 5.4 to 5.15's); use zstd");
+        assertThatThrownBy(() -> ZramKernel.parse("6.2").codecFor(CodecSpec.parse("zstd-1.4.10")))
+                .hasMessageContaining("Linux 6.2's zstd is zstd 1.5.2 (zstd-1.4.10 is 5.16 to 6.1's); use zstd");
+        assertThatThrownBy(() -> ZramKernel.parse("5.15").codecFor(CodecSpec.parse("zstd-1.4.10")))
+                .hasMessageContaining("Linux 5.15's zstd is zstd 1.3.1 (zstd-1.4.10 is 5.16 to 6.1's); use zstd");
+        assertThatThrownBy(() -> ZramKernel.parse("6.12").codecFor(CodecSpec.parse("zstd-1.4.10")))
+                .hasMessageContaining("Linux 6.12 compresses zstd with its own backend (zstd-1.4.10 is 5.16 to 6.1's)");
         assertThatThrownBy(() -> ZramKernel.parse("6.8").codecFor(CodecSpec.parse("zstd-1.3.1")))
                 .hasMessageContaining("Linux 6.8's zstd is zstd 1.5.2 (zstd-1.3.1 is 5.4 to 5.15's); use zstd");
         assertThatThrownBy(() -> ZramKernel.parse("5.15").codecFor(CodecSpec.parse("zstd-crypto")))

@@ -3,22 +3,22 @@ package dev.gmc.core.codec;
 import com.github.luben.zstd.ZstdDecompressCtx;
 
 /**
- * What the codecs that compress with an isolated zstd-jni ({@link CryptoZstd#isolated}: {@code zstd-crypto},
- * {@code zstd-1.3.1}) share: their frames decode with the zstd 1.5.2 that the rest of gmc links, and closing one
- * closes its decoder and its compressor in the other release.
+ * What the codecs that write zstd frames with another compressor than gmc's zstd-jni share: an isolated zstd-jni
+ * ({@link CryptoZstd#isolated}: {@code zstd-crypto}, {@code zstd-1.3.1}) or a Java port ({@code zstd-1.4.10}). Their
+ * frames decode with the zstd 1.5.2 that the rest of gmc links, and closing one closes its decoder and its compressor.
  */
-abstract class IsolatedZstdCodec implements PageCodec {
+abstract class ZstdFramesCodec implements PageCodec {
     final CodecSpec spec;
     final String name;
     final ZstdDecompressCtx dctx = new ZstdDecompressCtx();
     private boolean closed;
 
-    IsolatedZstdCodec(CodecSpec spec) {
+    ZstdFramesCodec(CodecSpec spec) {
         this.spec = spec;
         this.name = spec.toString();
     }
 
-    /** Frees the compressor in the isolated release (through {@link CryptoZstd#close}). */
+    /** Frees the compressor (one in an isolated release through {@link CryptoZstd#close}). */
     abstract void closeCompressor();
 
     @Override
