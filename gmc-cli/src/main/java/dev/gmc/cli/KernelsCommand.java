@@ -22,14 +22,16 @@ import picocli.CommandLine.Spec;
 /**
  * {@code gmc kernels}: the same dumps as several kernels' zram would store them, one row per kernel and compressor.
  * Each row is what {@code gmc measure --kernel K --algo A} prints in total (it runs that command), so each kernel gets
- * its own class rule and its own form of the codec; a compressor gmc cannot reproduce on a kernel is a refused row
- * with measure's reason, and the other rows still come.
+ * its own class rule and its own form of the codec; a compressor a kernel cannot run as asked (a level before 6.12,
+ * another kernel's zstd, a zstd release this build does not link) is a refused row with measure's reason, and the
+ * other rows still come.
  */
 @Command(name = "kernels", mixinStandardHelpOptions = true,
         description = {"Measure dumps as the zram of several kernels would store them: one row per kernel and "
                 + "compressor with mm_stat's orig_data_size, compr_data_size and mem_used_total, each what 'gmc "
-                + "measure --kernel K --algo A' gives (its class rule, its form of the codec). A compressor gmc does "
-                + "not reproduce on a kernel shows as refused, with the reason.",
+                + "measure --kernel K --algo A' gives (its class rule, its form of the codec). A compressor a "
+                + "kernel cannot run as asked (a level before 6.12, another kernel's zstd) shows as refused, with the "
+                + "reason.",
                 "By default the kernels are Android's GKI branches android12-5.10 to android16-6.12 and the "
                         + "compressors lzo-rle, lz4 and zstd."})
 final class KernelsCommand implements Callable<Integer> {
