@@ -91,6 +91,7 @@ final class KernelZstdCompressor {
     private static final FseTable LL_DEFAULT = FseTable.build(LL_DEFAULT_NORM, MAX_LL, 6);
     private static final FseTable ML_DEFAULT = FseTable.build(ML_DEFAULT_NORM, MAX_ML, 6);
     private static final FseTable OF_DEFAULT = FseTable.build(OF_DEFAULT_NORM, DEFAULT_MAX_OFF, 5);
+    private static final FseTable[] DEFAULTS = {LL_DEFAULT, OF_DEFAULT, ML_DEFAULT};
 
     // match state, kept between calls as the kernel's context keeps it
     private int[] hashLong = new int[0];
@@ -116,6 +117,13 @@ final class KernelZstdCompressor {
     private final short[] norm = new short[256];
     private final Huffman huf = new Huffman();
     private final BitWriter bits = new BitWriter();
+    // the three sequence tables, in the order of the sequences header: literal lengths, offsets, match lengths
+    private final byte[][] codes = {llCodes, ofCodes, mlCodes};
+    private final FseTable[] tables = new FseTable[3];
+    private final int[] types = new int[3];
+    private static final int[] MAXES = {MAX_LL, MAX_OFF, MAX_ML};
+    private static final int[] FSE_LOGS = {LL_FSE_LOG, OFF_FSE_LOG, ML_FSE_LOG};
+    private static final int[] DEFAULT_NORM_LOGS = {6, 5, 6};
     private byte[] block = new byte[8192];
 
     /** {@code ZSTD_adjustCParams_internal} of the unknown-size level-3 row for a source of {@code srcSize} bytes:
@@ -426,22 +434,15 @@ final class KernelZstdCompressor {
             mlCodes[longLengthPos] = MAX_ML;
         }
         int lastNCount = -1;
-        FseTable[] tables = new FseTable[3];
-        int[] types = new int[3];
-        byte[][] codes = {llCodes, ofCodes, mlCodes};
-        int[] maxes = {MAX_LL, MAX_OFF, MAX_ML};
-        int[] fseLogs = {LL_FSE_LOG, OFF_FSE_LOG, ML_FSE_LOG};
-        FseTable[] defaults = {LL_DEFAULT, OF_DEFAULT, ML_DEFAULT};
-        int[] defaultNormLogs = {6, 5, 6};
         for (int t = 0; t < 3; t++) {
             byte[] codeTable = codes[t];
-            int max = histogram(codeTable, nbSeq, maxes[t]);
+            int max = histogram(codeTable, nbSeq, MAXES[t]);
             int mostFrequent = 0;
             for (int sym = 0; sym <= max; sym++) {
                 mostFrequent = Math.max(mostFrequent, count[sym]);
             }
             boolean defaultAllowed = t != 1 || max <= DEFAULT_MAX_OFF;
-            int type = selectEncodingType(mostFrequent, defaultAllowed, defaultNormLogs[t]);
+            int type = selectEncodingType(mostFrequent, defaultAllowed, DEFAULT_NORM_LOGS[t]);
             types[t] = type;
             switch (type) {
                 case SET_RLE:
@@ -449,11 +450,11 @@ final class KernelZstdCompressor {
                     out[op++] = codeTable[0];
                     break;
                 case SET_BASIC:
-                    tables[t] = defaults[t];
+                    tables[t] = DEFAULTS[t];
                     break;
                 default: { // ZSTD_buildCTable, set_compressed
                     int nbSeq1 = nbSeq;
-                    int tableLog = optimalTableLog(fseLogs[t], nbSeq, max, 2);
+                    int tableLog = optimalTableLog(FSE_LOGS[t], nbSeq, max, 2);
                     if (count[codeTable[nbSeq - 1]] > 1) {
                         count[codeTable[nbSeq - 1]]--;
                         nbSeq1--;
@@ -974,6 +975,10 @@ final class KernelZstdCompressor {
         private final byte[] weights = new byte[256];
         private final short[] wNorm = new short[HUF_TABLELOG_MAX + 1];
         private final int[] wCount = new int[HUF_TABLELOG_MAX + 1];
+        private final int[] nbPerRank = new int[HUF_TABLELOG_MAX + 1];
+        private final int[] valPerRank = new int[HUF_TABLELOG_MAX + 1];
+        private final int[] rankLast = new int[HUF_TABLELOG_MAX + 2];
+        private final BitWriter weightBits = new BitWriter();
 
         /** Returns the compressed size (table description included), 1 for a single symbol, 0 for raw. */
         int compress(byte[] src, int srcSize, byte[] out, int op, boolean singleStream, BitWriter bits) {
@@ -1054,8 +1059,8 @@ final class KernelZstdCompressor {
             int nonNullRank = buildTree(maxSymbolValue);
             maxNbBits = setMaxHeight(nonNullRank, maxNbBits);
             // HUF_buildCTableFromTree
-            int[] nbPerRank = new int[HUF_TABLELOG_MAX + 1];
-            int[] valPerRank = new int[HUF_TABLELOG_MAX + 1];
+            Arrays.fill(nbPerRank, 0);
+            Arrays.fill(valPerRank, 0);
             for (int n = 0; n <= nonNullRank; n++) {
                 nbPerRank[nodeBits[n + 1]]++;
             }
@@ -1158,7 +1163,6 @@ final class KernelZstdCompressor {
             }
             totalCost >>= largestBits - maxNbBits;
             final int noSymbol = 0xF0F0F0F0;
-            int[] rankLast = new int[HUF_TABLELOG_MAX + 2];
             Arrays.fill(rankLast, noSymbol);
             int currentNbBits = maxNbBits;
             for (int pos = n; pos >= 0; pos--) {
@@ -1273,7 +1277,7 @@ final class KernelZstdCompressor {
             int start = op;
             op += writeNCount(out, op, wNorm, maxSymbolValue, tableLog);
             FseTable t = FseTable.build(wNorm, maxSymbolValue, tableLog);
-            int cSize = fseCompress(out, op, weights, wtSize, t);
+            int cSize = fseCompress(out, op, weights, wtSize, t, weightBits);
             if (cSize == 0) {
                 return 0;
             }
@@ -1281,11 +1285,10 @@ final class KernelZstdCompressor {
         }
 
         /** {@code FSE_compress_usingCTable_generic} over {@code src[0, srcSize)}; 0 below 3 symbols. */
-        private static int fseCompress(byte[] out, int op, byte[] src, int srcSize, FseTable t) {
+        private static int fseCompress(byte[] out, int op, byte[] src, int srcSize, FseTable t, BitWriter b) {
             if (srcSize <= 2) {
                 return 0;
             }
-            BitWriter b = new BitWriter();
             b.init(out, op);
             int ip = srcSize;
             int state1;
