@@ -200,7 +200,7 @@ final class KernelZstdCompressor {
             return 0;
         }
         if (block.length < srcLen + 1024) {
-            block = new byte[srcLen + 1024];
+            block = new byte[srcLen + (srcLen >> 2) + 1024]; // Huffman's worst case under 9 bits a literal, + slack
         }
         nbSeq = 0;
         litLen = 0;
@@ -231,22 +231,26 @@ final class KernelZstdCompressor {
         return (int) (((read64(b, i) << 24) * PRIME5) >>> (64 - h));
     }
 
-    /** {@code ZSTD_count}: how many bytes from {@code ip} equal those from {@code match}, up to {@code iend}. */
+    /**
+     * {@code ZSTD_count}: how many bytes from {@code ip} equal those from {@code match}, up to {@code iend}. The first
+     * word is compared as the C does; the rest of a longer match goes to {@link Arrays#mismatch}, which the JVM
+     * vectorises (the surfaces' matches of hundreds of bytes). The count is the same by definition.
+     */
     private static int count(byte[] b, int ip, int match, int iend) {
-        int start = ip;
-        while (ip + 8 <= iend) {
+        if (ip + 8 <= iend) {
             long diff = read64(b, ip) ^ read64(b, match);
             if (diff != 0) {
-                return ip - start + (Long.numberOfTrailingZeros(diff) >>> 3);
+                return Long.numberOfTrailingZeros(diff) >>> 3;
             }
-            ip += 8;
-            match += 8;
+            int rest = iend - ip - 8;
+            int at = Arrays.mismatch(b, ip + 8, iend, b, match + 8, match + 8 + rest);
+            return 8 + (at < 0 ? rest : at);
         }
-        while (ip < iend && b[ip] == b[match]) {
-            ip++;
-            match++;
+        int n = 0;
+        while (ip + n < iend && b[ip + n] == b[match + n]) {
+            n++;
         }
-        return ip - start;
+        return n;
     }
 
     /**
@@ -510,23 +514,37 @@ final class KernelZstdCompressor {
         int stateMl = ml.initState2(mlCodes[n]);
         int stateOf = of.initState2(ofCodes[n]);
         int stateLl = ll.initState2(llCodes[n]);
+        // flushes where the C's 64-bit build has them: the container never holds more than 63 bits
         b.addBits(seqLit[n], LL_BITS[llCodes[n]]);
         b.addBits(seqMl[n], ML_BITS[mlCodes[n]]);
         b.addBits(seqOff[n], ofCodes[n]);
+        b.flush();
         for (n = nbSeq - 2; n >= 0; n--) {
             int llCode = llCodes[n];
             int ofCode = ofCodes[n];
             int mlCode = mlCodes[n];
+            int llBits = LL_BITS[llCode];
+            int mlBits = ML_BITS[mlCode];
             stateOf = of.encode(b, stateOf, ofCode);
             stateMl = ml.encode(b, stateMl, mlCode);
             stateLl = ll.encode(b, stateLl, llCode);
-            b.addBits(seqLit[n], LL_BITS[llCode]);
-            b.addBits(seqMl[n], ML_BITS[mlCode]);
+            if (ofCode + mlBits + llBits >= 64 - 7 - (LL_FSE_LOG + ML_FSE_LOG + OFF_FSE_LOG)) {
+                b.flush();
+            }
+            b.addBits(seqLit[n], llBits);
+            b.addBits(seqMl[n], mlBits);
+            if (ofCode + mlBits + llBits > 56) {
+                b.flush();
+            }
             b.addBits(seqOff[n], ofCode);
+            b.flush();
         }
         b.addBits(stateMl, ml.tableLog); // FSE_flushCState
+        b.flush();
         b.addBits(stateOf, of.tableLog);
+        b.flush();
         b.addBits(stateLl, ll.tableLog);
+        b.flush();
         return b.close() - op;
     }
 
@@ -920,7 +938,12 @@ final class KernelZstdCompressor {
         }
     }
 
-    /** {@code BIT_CStream_t}: bits appended low first, closed by a 1 bit. */
+    /**
+     * {@code BIT_CStream_t}: bits appended low first, closed by a 1 bit. As in the C, {@link #addBits} only
+     * accumulates and {@link #flush} writes the container's whole bytes with one 8-byte store; callers flush before
+     * the container could pass 63 bits. The stream's bytes do not depend on where the flushes are. Each flush may
+     * write up to 7 bytes past the stream's end, so the buffer needs that slack (the block buffer has it).
+     */
     static final class BitWriter {
         private byte[] out;
         private int pos;
@@ -937,12 +960,15 @@ final class KernelZstdCompressor {
         void addBits(int value, int nbBits) {
             container |= (value & ((1L << nbBits) - 1)) << bitPos;
             bitPos += nbBits;
-            if (bitPos >= 32) {
-                LE32.set(out, pos, (int) container);
-                pos += 4;
-                container >>>= 32;
-                bitPos -= 32;
-            }
+        }
+
+        /** {@code BIT_flushBits}: whole bytes out, at most 7 bits kept. */
+        void flush() {
+            LE64.set(out, pos, container);
+            int nbBytes = bitPos >>> 3;
+            pos += nbBytes;
+            container = nbBytes == 0 ? container : container >>> (nbBytes << 3);
+            bitPos &= 7;
         }
 
         /** {@code BIT_closeCStream}: the end mark, then the last bytes; returns the position after them. */
@@ -965,11 +991,16 @@ final class KernelZstdCompressor {
         private final int[] count = new int[256];
         private final int[] val = new int[256];
         private final int[] nbBits = new int[256];
+        /** {@code val << 8 | nbBits} per symbol: one load per literal while encoding. */
+        private final int[] code = new int[256];
+        /** {@code HIST_count}'s four tables, so that runs of one byte do not wait on their own increments. */
+        private final int[] count4 = new int[4 * 256];
         // huffNode table: index 0 is huffNode0[0] (the barrier), huffNode[i] is index i + 1
         private final long[] nodeCount = new long[2 * 256 + 2];
         private final int[] nodeParent = new int[2 * 256 + 2];
         private final int[] nodeByte = new int[2 * 256 + 2];
         private final int[] nodeBits = new int[2 * 256 + 2];
+        private final int[] sortKeys = new int[256];
         private final int[] rankBase = new int[32];
         private final int[] rankCurr = new int[32];
         private final byte[] weights = new byte[256];
@@ -982,9 +1013,20 @@ final class KernelZstdCompressor {
 
         /** Returns the compressed size (table description included), 1 for a single symbol, 0 for raw. */
         int compress(byte[] src, int srcSize, byte[] out, int op, boolean singleStream, BitWriter bits) {
-            Arrays.fill(count, 0);
-            for (int i = 0; i < srcSize; i++) {
-                count[src[i] & 0xFF]++;
+            int[] c4 = count4;
+            Arrays.fill(c4, 0);
+            int i = 0;
+            for (; i + 3 < srcSize; i += 4) {
+                c4[src[i] & 0xFF]++;
+                c4[256 + (src[i + 1] & 0xFF)]++;
+                c4[512 + (src[i + 2] & 0xFF)]++;
+                c4[768 + (src[i + 3] & 0xFF)]++;
+            }
+            for (; i < srcSize; i++) {
+                c4[src[i] & 0xFF]++;
+            }
+            for (int s = 0; s < 256; s++) {
+                count[s] = c4[s] + c4[256 + s] + c4[512 + s] + c4[768 + s];
             }
             int maxSymbolValue = 255;
             while (count[maxSymbolValue] == 0) {
@@ -1023,9 +1065,26 @@ final class KernelZstdCompressor {
 
         private int compress1X(byte[] src, int from, int n, byte[] out, int op, BitWriter b) {
             b.init(out, op);
-            for (int i = from + n - 1; i >= from; i--) {
+            int i = from + n - 1;
+            for (int k = n & 3; k > 0; k--, i--) { // HUF_compress1X_usingCTable's odd symbols first
                 int s = src[i] & 0xFF;
-                b.addBits(val[s], nbBits[s]);
+                b.addBits(code[s] >>> 8, code[s] & 0xFF);
+            }
+            b.flush();
+            for (; i >= from; i -= 4) { // four symbols of at most 12 bits between flushes
+                int s0 = src[i] & 0xFF;
+                int s1 = src[i - 1] & 0xFF;
+                int s2 = src[i - 2] & 0xFF;
+                int s3 = src[i - 3] & 0xFF;
+                int c0 = code[s0];
+                int c1 = code[s1];
+                int c2 = code[s2];
+                int c3 = code[s3];
+                b.addBits(c0 >>> 8, c0 & 0xFF);
+                b.addBits(c1 >>> 8, c1 & 0xFF);
+                b.addBits(c2 >>> 8, c2 & 0xFF);
+                b.addBits(c3 >>> 8, c3 & 0xFF);
+                b.flush();
             }
             return b.close() - op;
         }
@@ -1075,6 +1134,7 @@ final class KernelZstdCompressor {
             }
             for (int n = 0; n <= maxSymbolValue; n++) {
                 val[n] = valPerRank[nbBits[n]]++ & 0xFFFF;
+                code[n] = val[n] << 8 | nbBits[n];
             }
             return maxNbBits;
         }
@@ -1090,19 +1150,35 @@ final class KernelZstdCompressor {
                 rankBase[n - 1] += rankBase[n];
                 rankCurr[n - 1] = rankBase[n - 1];
             }
+            // The C moves whole nodes; parent and bits are still 0 here, so a node is its count and byte, packed
+            // into one int (count << 8 | byte: a count is at most 128 Ki) to move one word per insertion step.
+            // The C's insertion walks back over every smaller count; a bucket is kept sorted (counts descending,
+            // equal counts in symbol order), so a binary search finds the same place and one copy shifts the rest.
+            int[] key = sortKeys;
             for (int n = 0; n <= maxSymbolValue; n++) {
                 int c = count[n];
-                int r = highbit32(c + 1) + 1;
-                int pos = rankCurr[r]++;
-                while (pos > rankBase[r] && c > nodeCount[pos - 1 + 1]) {
-                    nodeCount[pos + 1] = nodeCount[pos - 1 + 1];
-                    nodeByte[pos + 1] = nodeByte[pos - 1 + 1];
-                    nodeParent[pos + 1] = nodeParent[pos - 1 + 1];
-                    nodeBits[pos + 1] = nodeBits[pos - 1 + 1];
-                    pos--;
+                if (c == 0) { // nothing in the zero bucket is smaller: appended, as the C's walk leaves it
+                    key[rankCurr[1]++] = n;
+                    continue;
                 }
-                nodeCount[pos + 1] = c;
-                nodeByte[pos + 1] = n;
+                int r = highbit32(c + 1) + 1;
+                int end = rankCurr[r]++;
+                int lo = rankBase[r];
+                int hi = end; // first place in [lo, end) whose count is below c
+                while (lo < hi) {
+                    int mid = (lo + hi) >>> 1;
+                    if (key[mid] >>> 8 >= c) {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                System.arraycopy(key, lo, key, lo + 1, end - lo);
+                key[lo] = c << 8 | n;
+            }
+            for (int n = 0; n <= maxSymbolValue; n++) {
+                nodeCount[n + 1] = key[n] >>> 8;
+                nodeByte[n + 1] = key[n] & 0xFF;
             }
         }
 
@@ -1297,6 +1373,7 @@ final class KernelZstdCompressor {
                 state1 = t.initState2(src[--ip]);
                 state2 = t.initState2(src[--ip]);
                 state1 = t.encode(b, state1, src[--ip]);
+                b.flush();
             } else {
                 state2 = t.initState2(src[--ip]);
                 state1 = t.initState2(src[--ip]);
@@ -1304,9 +1381,11 @@ final class KernelZstdCompressor {
             while (ip > 0) {
                 state2 = t.encode(b, state2, src[--ip]);
                 state1 = t.encode(b, state1, src[--ip]);
+                b.flush();
             }
             b.addBits(state2, t.tableLog);
             b.addBits(state1, t.tableLog);
+            b.flush();
             return b.close() - op;
         }
     }
