@@ -1000,9 +1000,8 @@ final class KernelZstdCompressor {
         private final int[] nodeParent = new int[2 * 256 + 2];
         private final int[] nodeByte = new int[2 * 256 + 2];
         private final int[] nodeBits = new int[2 * 256 + 2];
+        private static final int SORT_MAX = 1 << 17; // no count of a 128 KiB block's literals reaches it
         private final int[] sortKeys = new int[256];
-        private final int[] rankBase = new int[32];
-        private final int[] rankCurr = new int[32];
         private final byte[] weights = new byte[256];
         private final short[] wNorm = new short[HUF_TABLELOG_MAX + 1];
         private final int[] wCount = new int[HUF_TABLELOG_MAX + 1];
@@ -1141,44 +1140,30 @@ final class KernelZstdCompressor {
 
         /** {@code HUF_sort}: symbols by decreasing count, in rank buckets of {@code highbit(count + 1)}. */
         private void sort(int maxSymbolValue) {
-            Arrays.fill(rankBase, 0);
-            Arrays.fill(rankCurr, 0);
-            for (int n = 0; n <= maxSymbolValue; n++) {
-                rankBase[highbit32(count[n] + 1)]++;
-            }
-            for (int n = 31; n > 0; n--) {
-                rankBase[n - 1] += rankBase[n];
-                rankCurr[n - 1] = rankBase[n - 1];
-            }
-            // The C moves whole nodes; parent and bits are still 0 here, so a node is its count and byte, packed
-            // into one int (count << 8 | byte: a count is at most 128 Ki) to move one word per insertion step.
-            // The C's insertion walks back over every smaller count; a bucket is kept sorted (counts descending,
-            // equal counts in symbol order), so a binary search finds the same place and one copy shifts the rest.
+            // The rank buckets (highbit(count + 1), highest first) and the insertion inside each (strictly larger
+            // counts move ahead) leave the symbols in one order: counts descending, equal counts in symbol order.
+            // That order is sorted here directly: the non-zero symbols as keys (MAX - count) << 8 | symbol (a count
+            // is at most 128 Ki), then the zero ones, which the C appends in symbol order.
             int[] key = sortKeys;
+            int nonZero = 0;
             for (int n = 0; n <= maxSymbolValue; n++) {
                 int c = count[n];
-                if (c == 0) { // nothing in the zero bucket is smaller: appended, as the C's walk leaves it
-                    key[rankCurr[1]++] = n;
-                    continue;
+                if (c != 0) {
+                    key[nonZero++] = (SORT_MAX - c) << 8 | n;
                 }
-                int r = highbit32(c + 1) + 1;
-                int end = rankCurr[r]++;
-                int lo = rankBase[r];
-                int hi = end; // first place in [lo, end) whose count is below c
-                while (lo < hi) {
-                    int mid = (lo + hi) >>> 1;
-                    if (key[mid] >>> 8 >= c) {
-                        lo = mid + 1;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                System.arraycopy(key, lo, key, lo + 1, end - lo);
-                key[lo] = c << 8 | n;
             }
+            Arrays.sort(key, 0, nonZero);
+            for (int i = 0; i < nonZero; i++) {
+                nodeCount[i + 1] = SORT_MAX - (key[i] >>> 8);
+                nodeByte[i + 1] = key[i] & 0xFF;
+            }
+            int pos = nonZero;
             for (int n = 0; n <= maxSymbolValue; n++) {
-                nodeCount[n + 1] = key[n] >>> 8;
-                nodeByte[n + 1] = key[n] & 0xFF;
+                if (count[n] == 0) {
+                    nodeCount[pos + 1] = 0;
+                    nodeByte[pos + 1] = n;
+                    pos++;
+                }
             }
         }
 
