@@ -23,7 +23,7 @@ public final class KernelLzoPaired {
 
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 11;
-        System.out.printf("paired rounds: %d (after 3 warm-up rounds); median [min, max] of each round's ratio to "
+        System.out.printf("paired rounds: %d (after warm-up: at least 3 rounds and gmc.warmupMs, 3 s by default); median [min, max] of each round's ratio to "
                 + "lz4-java JNI (compression or decompression)%n", rounds);
         for (String name : new String[] {"samples", "real-mix"}) {
             byte[][] pages = Datasets.load(name);

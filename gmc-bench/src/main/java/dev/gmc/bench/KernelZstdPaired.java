@@ -21,7 +21,7 @@ public final class KernelZstdPaired {
 
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 11;
-        System.out.printf("paired rounds: %d (after 3 warm-up rounds); median [min, max] of each round's speed ratio "
+        System.out.printf("paired rounds: %d (after warm-up: at least 3 rounds and gmc.warmupMs, 3 s by default); median [min, max] of each round's speed ratio "
                 + "to zstd-crypto's compression%n", rounds);
         for (String name : new String[] {"samples", "real-mix"}) {
             byte[][] pages = Datasets.load(name);

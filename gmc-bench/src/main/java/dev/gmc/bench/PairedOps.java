@@ -3,7 +3,7 @@ package dev.gmc.bench;
 import java.util.Arrays;
 
 /**
- * What the codec benchmarks in paired rounds share ({@link KernelLzoPaired}, {@link KernelHcDeflatePaired}): one
+ * What the codec benchmarks in paired rounds share ({@link KernelLzoPaired}, {@link KernelHcDeflatePaired}, {@link KernelZstdPaired}): one
  * operation per page, every operation timed back to back on the same pages within each round (see
  * {@link StorePathPaired} for why), and the blocks a compressor makes, kept for the decompression rounds.
  */
@@ -17,13 +17,27 @@ final class PairedOps {
     }
 
     /**
-     * Nanoseconds per page of each operation in each of {@code rounds} rounds (after 3 warm-up rounds), every round
-     * running every operation {@code reps} times over all pages, one after the other.
+     * Nanoseconds per page of each operation in each of {@code rounds} rounds, every round running every operation
+     * {@code reps} times over all pages, one after the other. Warm-up: at least 3 rounds and at least
+     * {@code -Dgmc.warmupMs} (3,000 by default) of them, so that the JIT has compiled the pure-Java codecs' hot loops
+     * before the first timed round (3 rounds alone left zstd-1.4.10's port partly interpreted on {@code samples}).
      */
     static double[][] time(Op[] ops, byte[][] pages, int reps, int rounds) {
         double[][] ns = new double[ops.length][rounds];
         long sink = 0;
-        for (int r = -3; r < rounds; r++) {
+        long warmUntil = System.nanoTime() + Long.getLong("gmc.warmupMs", 3_000) * 1_000_000L;
+        int warm = 0;
+        while (warm < 3 || System.nanoTime() < warmUntil) {
+            for (Op op : ops) {
+                for (int k = 0; k < reps; k++) {
+                    for (int i = 0; i < pages.length; i++) {
+                        sink += op.run(pages[i], i);
+                    }
+                }
+            }
+            warm++;
+        }
+        for (int r = 0; r < rounds; r++) {
             for (int o = 0; o < ops.length; o++) {
                 long t0 = System.nanoTime();
                 for (int k = 0; k < reps; k++) {
