@@ -199,8 +199,11 @@ final class KernelZstdCompressor {
         if (srcLen < 1 + 1 + 1 + 3 + 1) { // MIN_CBLOCK_SIZE + ZSTD_blockHeaderSize + 1
             return 0;
         }
-        if (block.length < srcLen + 1024) {
-            block = new byte[srcLen + (srcLen >> 2) + 1024]; // Huffman's worst case under 9 bits a literal, + slack
+        // room for the block before the raw fallback is chosen: Huffman literals stay under 9 bits each, sequences
+        // of 5-byte matches under 1.15x their source, and the bit writer's 8-byte flushes need 7 bytes past the end
+        int room = srcLen + (srcLen >> 2) + 1024;
+        if (block.length < room) {
+            block = new byte[room];
         }
         nbSeq = 0;
         litLen = 0;

@@ -187,6 +187,53 @@ class KernelZstdGoldenTest {
     }
 
     /**
+     * Sources that push the block towards the raw fallback: short matches at far, varied offsets (many sequence bits
+     * per source byte), near-uniform literals that Huffman still codes, repeats of the last offset, and noise, at
+     * sizes between the 4 KiB page and one block, off the powers of two. Each must compress without an error, fit the
+     * bound, carry its size and decode to itself with zstd-jni (an independent decoder). None of them brings the
+     * block within 64 bytes of its source's size (a smaller buffer passed them too), so the buffer's room is sized by
+     * the bounds in the compressor, not by this test.
+     */
+    @Test
+    void hostileSourcesOfOddSizesFitTheBoundAndDecode() {
+        SplittableRandom r = new SplittableRandom(39);
+        int[] sizes = {4097, 5000, 6143, 6144, 7168, 7169, 8191, 8192, 12_288, 16_385, 32_768, 65_536, 100_000, 131_072};
+        try (PageCodec codec = CodecSpec.parse("zstd-1.4.10").newCodec()) {
+            byte[] out = new byte[codec.maxCompressedLength(KernelZstdCompressor.MAX_SOURCE)];
+            int compressedBlocks = 0;
+            for (int size : sizes) {
+                for (int kind = 0; kind < 4; kind++) {
+                    byte[] src = new byte[size];
+                    int j = 0;
+                    while (j < size) {
+                        if (kind == 0 && j >= 5 && r.nextInt(4) != 0) { // a 5-byte match far back
+                            int from = r.nextInt(j - 4);
+                            int n = Math.min(5, size - j);
+                            System.arraycopy(src, from, src, j, n);
+                            j += n;
+                        } else if (kind == 1) { // 200 symbols, one of them a little more frequent
+                            src[j++] = (byte) (r.nextInt(8) == 0 ? 7 : r.nextInt(200));
+                        } else if (kind == 2 && j >= 4 && r.nextInt(3) == 0) { // a 4-byte repeat of the last offset
+                            System.arraycopy(src, j - 4, src, j, Math.min(4, size - j));
+                            j += 4;
+                        } else {
+                            src[j++] = (byte) r.nextInt(256);
+                        }
+                    }
+                    int n = codec.compress(src, 0, size, out, 0, out.length);
+                    assertThat(n).as("size %d kind %d", size, kind).isLessThanOrEqualTo(KernelZstdCompressor.bound(size));
+                    assertThat(Zstd.decompressedSize(out, 0, n)).isEqualTo(size);
+                    byte[] back = new byte[size];
+                    codec.decompress(out, 0, n, back, 0, size);
+                    assertThat(back).as("size %d kind %d restored", size, kind).isEqualTo(src);
+                    compressedBlocks += n < size ? 1 : 0;
+                }
+            }
+            assertThat(compressedBlocks).as("sources that took the compressed path, not raw").isGreaterThan(10);
+        }
+    }
+
+    /**
      * Writes a set's records to standard output as the oracle reads them: the length in decimal, a newline, the
      * bytes ({@code scripts/oracle/zstd-1.4.10-oracle.sh}).
      */
