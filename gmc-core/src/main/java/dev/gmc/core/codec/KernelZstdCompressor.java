@@ -235,25 +235,12 @@ final class KernelZstdCompressor {
     }
 
     /**
-     * {@code ZSTD_count}: how many bytes from {@code ip} equal those from {@code match}, up to {@code iend}. The first
-     * word is compared as the C does; the rest of a longer match goes to {@link Arrays#mismatch}, which the JVM
-     * vectorises (the surfaces' matches of hundreds of bytes). The count is the same by definition.
+     * {@code ZSTD_count}: how many bytes from {@code ip} equal those from {@code match}, up to {@code iend}. The same
+     * function as the kernel's {@code LZ4_count}, so {@code lz4-kernel}'s is used: the first word compared as the C
+     * does, the rest of a longer match (the surfaces' hundreds of bytes) by {@link Arrays#mismatch}, vectorised.
      */
     private static int count(byte[] b, int ip, int match, int iend) {
-        if (ip + 8 <= iend) {
-            long diff = read64(b, ip) ^ read64(b, match);
-            if (diff != 0) {
-                return Long.numberOfTrailingZeros(diff) >>> 3;
-            }
-            int rest = iend - ip - 8;
-            int at = Arrays.mismatch(b, ip + 8, iend, b, match + 8, match + 8 + rest);
-            return 8 + (at < 0 ? rest : at);
-        }
-        int n = 0;
-        while (ip + n < iend && b[ip + n] == b[match + n]) {
-            n++;
-        }
-        return n;
+        return KernelLz4Compressor.count(b, ip, match, iend);
     }
 
     /**
