@@ -13,7 +13,8 @@ final class Errors {
     /**
      * The exception's message; for one without a message (decoders throw a bare {@link EOFException} on a truncated
      * stream) a phrase naming what happened. A cause that the message does not already tell is appended (ImageIO
-     * wraps a decoder's failure as "Caught exception during read: "), and running out of heap says how to raise it.
+     * wraps a decoder's failure as "Caught exception during read: "), a wrapper whose message is its cause's
+     * {@code toString()} gives the cause's message alone, and running out of heap says how to raise it.
      */
     static String message(Throwable e) {
         if (e instanceof OutOfMemoryError) {
@@ -27,6 +28,11 @@ final class Errors {
             m = e instanceof EOFException ? "unexpected end of data (the input is truncated)" : e.getClass().getSimpleName();
         }
         Throwable cause = e.getCause();
+        if (cause != null && cause != e && m.equals(cause.toString().strip())) {
+            // A wrapper made with new XException(cause) (ImageIO's IIOException is one) repeats the cause's class
+            // name and message: say the cause's message alone.
+            return message(cause);
+        }
         if (cause != null && cause != e) {
             String c = message(cause);
             if (!m.contains(c) && (cause.getMessage() == null || !m.contains(cause.getMessage()))) {

@@ -102,6 +102,20 @@ class MeasureImagesTest {
         MeasureCommandTest.Run lenient = gmc("measure", "--keep-going", "--format", "csv", dir.toString());
         assertThat(lenient.code()).isEqualTo(2);
         assertThat(lenient.out()).contains("ok.bmp,4,"); // 64x64 RGBA = 16 KiB = 4 pages
+        // A damaged header: the width's top byte set (67 -> 16,777,283 pixels, a row stride the raster refuses). ImageIO wraps
+        // the decoder's IllegalArgumentException in an IIOException whose message is the cause's toString(); the user
+        // reads the decoder's words, not Java class names.
+        BufferedImage small = picture(67, 45);
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        assertThat(ImageIO.write(small, "png", png)).isTrue();
+        byte[] damaged = png.toByteArray();
+        damaged[16] = 1;
+        Path header = dir.resolve("header.png");
+        Files.write(header, damaged);
+        MeasureCommandTest.Run wrapped = gmc("measure", header.toString());
+        assertThat(wrapped.code()).isEqualTo(1);
+        assertThat(wrapped.err()).contains("header.png").contains("does not decode: ").doesNotContain("java.")
+                .doesNotContain("Exception").doesNotContain("\tat ");
         MeasureCommandTest.Run bad = gmc("measure", "--pitch-align", "48", dir.resolve("ok.bmp").toString());
         assertThat(bad.code()).isNotZero();
         assertThat(bad.err()).contains("pitch alignment 48");
