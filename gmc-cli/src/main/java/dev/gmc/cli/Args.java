@@ -26,6 +26,17 @@ final class Args {
         }
     }
 
+    /**
+     * The most threads a thread-count option accepts: far above any core count gmc runs on, and low enough that a
+     * mistyped count fails here, naming the option, instead of exhausting the process's threads or heap.
+     */
+    static final int MAX_THREADS = 1024;
+
+    /** A thread-count option: {@code min} (0 where 0 means "all cores") to {@link #MAX_THREADS}. */
+    static void threads(String option, long value, long min) {
+        between(option, value, min, MAX_THREADS);
+    }
+
     /** An option given on the command line (not its default), e.g. to refuse one that another option overrides. */
     static boolean given(CommandSpec spec, String option) {
         return spec.commandLine().getParseResult().hasMatchedOption(option);

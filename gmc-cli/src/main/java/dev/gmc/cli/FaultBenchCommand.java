@@ -91,7 +91,7 @@ final class FaultBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Args.atLeast("--pages", pages, 16);
         Args.atLeast("--rounds", rounds, 1);
-        Args.between("--threads", threads, 0, 1024);
+        Args.threads("--threads", threads, 0);
         PrintWriter out = spec.commandLine().getOut();
         byte[] data = compressiblePages(PageInput.loadPages(inputs, pages * 2), CodecSpec.parse(algo));
         int n = data.length / 4096;

@@ -90,7 +90,7 @@ final class GpuBenchCommand implements Callable<Integer> {
         }
         Args.between("--batch-mib", batchMib, 1, 4096);
         opt.check();
-        Args.atLeast("--submit-threads", submitThreads, 1);
+        Args.threads("--submit-threads", submitThreads, 1);
         Args.atLeast("--e2e-batches", e2eBatches, 1);
         ClDevice dev = ClDevice.select(opt.device); // first: a missing device fails before minutes of CPU baseline
         int pages = batchMib * 256;

@@ -39,7 +39,7 @@ final class GpuBenchOptions {
     Path json;
 
     void check() {
-        Args.atLeast("--threads", threads, 0);
+        Args.threads("--threads", threads, 0);
         Args.atLeast("--rounds", rounds, 1);
         Args.atLeast("--slice-pages", slicePages, 0);
         Args.atLeast("--max-groups", maxGroups, 0);

@@ -83,7 +83,7 @@ final class KernelsCommand implements Callable<Integer> {
         if (!List.of("table", "json", "csv").contains(format)) {
             throw new IllegalArgumentException("--format: '" + format + "' (expected table, json or csv)");
         }
-        Args.atLeast("--threads", threads, 0);
+        Args.threads("--threads", threads, 0);
         for (List<String> list : List.of(kernels, algos)) {
             if (list.isEmpty() || list.stream().anyMatch(String::isBlank)) {
                 throw new IllegalArgumentException((list == kernels ? "--kernels" : "--algo") + ": '"

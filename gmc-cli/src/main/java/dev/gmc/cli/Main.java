@@ -30,7 +30,11 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return execute(new CommandLine(new Main()), args);
+    }
+
+    /** Runs {@code cl} with gmc's handling of errors: one line each, exit code 1 (for tests: any command tree). */
+    static int execute(CommandLine cl, String... args) {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // A user error is one line naming what and where, never a stack trace.
             // Anything else is a bug in gmc: say so, with its type, and how to get the stack trace.
@@ -55,6 +59,15 @@ public final class Main implements Runnable {
             err.println("(" + cmd.getCommandSpec().qualifiedName() + " --help shows the options)");
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes Errors through; running out of heap on a large input is the user's to fix (a larger
+            // -Xmx), so it gets the same one line as a refused input, not a JVM stack trace.
+            String sub = cl.getParseResult() != null && cl.getParseResult().subcommand() != null
+                    ? " " + cl.getParseResult().subcommand().commandSpec().name() : "";
+            cl.getErr().println("gmc" + sub + ": " + Errors.message(e));
+            return 1;
+        }
     }
 }

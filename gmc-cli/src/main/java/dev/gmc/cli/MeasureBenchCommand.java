@@ -46,7 +46,7 @@ final class MeasureBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Args.atLeast("--pages", pages, 1);
-        Args.atLeast("--threads", threads, 1);
+        Args.threads("--threads", threads, 1);
         Args.atLeast("--rounds", rounds, 1);
         byte[] data = PageInput.loadPages(inputs, pages);
         PrintWriter out = spec.commandLine().getOut();

@@ -176,7 +176,7 @@ final class MeasureCommand implements Callable<Integer> {
             legacy = zk.legacyClasses();
         }
         Args.legacyChain(spec, zk != null ? "--kernel " + zk : "--legacy-classes", legacy, chain);
-        Args.atLeast("--threads", threads, 0);
+        Args.threads("--threads", threads, 0);
         if (algos.isEmpty() || algos.stream().anyMatch(a -> a.isBlank())) {
             throw new IllegalArgumentException("--algo: '" + String.join(",", algos)
                     + "' has an empty entry (expected e.g. lz4-kernel,zstd:3)");
@@ -260,6 +260,9 @@ final class MeasureCommand implements Callable<Integer> {
         Map<String, MeasurePipeline.Tally[]> perType = new java.util.TreeMap<>();
         Map<String, MeasurePipeline.Tally[]> perOwner = new java.util.TreeMap<>();
         boolean manifest = units.stream().anyMatch(u -> u.type() != null);
+        // Inputs whose size is not the file's: a manifest buffer (its length is given) or an image (its surface).
+        // A short last page there is the allocation's, not a sign of a truncated dump.
+        java.util.Set<String> sized = new java.util.HashSet<>();
         List<String> failures = new ArrayList<>();
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         MeasurePipeline.Tally[] total;
@@ -291,6 +294,9 @@ final class MeasureCommand implements Callable<Integer> {
                         key = u.name() + "#" + k;
                     }
                     perFile.put(key, t);
+                    if (u.length() >= 0 || ImageSurface.isImage(u.file())) {
+                        sized.add(key);
+                    }
                     addTo(total, t);
                     if (manifest) {
                         addTo(group(perType, u.type() == null ? "(raw file)" : u.type(), pipeline), t);
@@ -310,7 +316,7 @@ final class MeasureCommand implements Callable<Integer> {
         switch (format) {
             case "json": printJson(out, results, failures); break;
             case "csv": printCsv(out, results); break;
-            default: printTable(out, results);
+            default: printTable(out, results, sized);
         }
         out.flush();
         if (html != null) {
@@ -582,7 +588,7 @@ final class MeasureCommand implements Callable<Integer> {
 
     private static final String ROW = "%-36s %9s %8s %7s %7s %7s %12s %12s %12s %8s";
 
-    private static void printTable(PrintWriter out, List<AlgoResult> results) {
+    private static void printTable(PrintWriter out, List<AlgoResult> results, java.util.Set<String> sized) {
         AlgoResult first = results.get(0);
         long pages = first.total().pages;
         int pageSize = first.config().classes().pageSize();
@@ -629,14 +635,24 @@ final class MeasureCommand implements Callable<Integer> {
             out.println("  'A -> B' rows: after the writes, every page marked idle, one recompress pass (no max_pages) "
                     + "and a compaction; pages_compacted depends on the write order and is not given (-).");
         }
-        // A length that is not a multiple of the page often means a truncated dump: say which files, not only in JSON/CSV.
+        // A raw file whose length is not a multiple of the page often means a truncated dump: say which files, not
+        // only in JSON/CSV. Images and manifest buffers have the size they have; their short last page is only noted.
         List<String> padded = first.perFile().entrySet().stream().filter(e -> e.getValue().paddedTail > 0)
                 .map(Map.Entry::getKey).toList();
-        if (!padded.isEmpty()) {
+        List<String> files = padded.stream().filter(k -> !sized.contains(k)).toList();
+        List<String> buffers = padded.stream().filter(sized::contains).toList();
+        if (!files.isEmpty()) {
             out.printf(Locale.ROOT, "  %d file(s) end in a short page, measured zero-padded to %d KiB (a truncated "
-                    + "dump?): %s%n", padded.size(), pageSize / 1024, padded.size() <= 5 ? String.join(", ", padded)
-                    : String.join(", ", padded.subList(0, 5)) + ", ...");
+                    + "dump?): %s%n", files.size(), pageSize / 1024, firstFive(files));
         }
+        if (!buffers.isEmpty()) {
+            out.printf(Locale.ROOT, "  %d image(s) or manifest buffer(s) end in a short page, measured zero-padded to "
+                    + "%d KiB: %s%n", buffers.size(), pageSize / 1024, firstFive(buffers));
+        }
+    }
+
+    private static String firstFive(List<String> names) {
+        return names.size() <= 5 ? String.join(", ", names) : String.join(", ", names.subList(0, 5)) + ", ...";
     }
 
     private static String row(String name, MeasurePipeline.Tally t) {

@@ -129,9 +129,7 @@ final class SweepCommand implements Callable<Integer> {
         if (!List.of("table", "csv", "json").contains(format)) {
             throw new IllegalArgumentException("--format: '" + format + "' (expected table, csv or json)");
         }
-        if (threads < 0) {
-            throw new IllegalArgumentException("--threads: " + threads + " (expected 0 for the CPU count, or more)");
-        }
+        Args.threads("--threads", threads, 0);
         Map<String, List<String>> axes = axes();
         Map<String, String> fixed = fixed(axes);
         List<Map<String, String>> combos = combinations(axes, fixed);

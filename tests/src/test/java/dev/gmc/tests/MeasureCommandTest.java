@@ -462,6 +462,26 @@ class MeasureCommandTest {
         String note = run.out().lines().filter(l -> l.contains("short page")).findFirst().orElseThrow();
         assertThat(note).contains("1 file(s) end in a short page, measured zero-padded").contains("cut.raw")
                 .doesNotContain("whole.raw");
+        assertThat(run.out()).contains("(a truncated dump?)");
+
+        // An image's surface and a manifest buffer have the size they have: their short last page is noted apart,
+        // without suggesting that the input was cut.
+        Path sized = dir.resolve("sized");
+        Files.createDirectories(sized);
+        Files.write(sized.resolve("pages.bin"), buffer(4, 5));
+        Files.writeString(sized.resolve("manifest.json"), "{\"gmc_manifest\": 1, \"buffers\": ["
+                + "{\"name\": \"fb\", \"type\": \"colour-buffer\", \"file\": \"pages.bin\", \"length\": 10000}]}");
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(10, 10, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        javax.imageio.ImageIO.write(img, "png", dir.resolve("icon.png").toFile());
+        Run own = gmc("measure", sized.resolve("manifest.json").toString(), dir.resolve("icon.png").toString(),
+                dir.resolve("cut.raw").toString());
+        assertThat(own.code()).as(own.err()).isZero();
+        List<String> notes = own.out().lines().filter(l -> l.contains("short page")).toList();
+        assertThat(notes).hasSize(2);
+        assertThat(notes.get(0)).contains("1 file(s)").contains("cut.raw").contains("truncated")
+                .doesNotContain("icon.png").doesNotContain("fb");
+        assertThat(notes.get(1)).contains("2 image(s) or manifest buffer(s) end in a short page").contains("fb")
+                .contains("icon.png").doesNotContain("truncated").doesNotContain("cut.raw");
     }
 
     @Test

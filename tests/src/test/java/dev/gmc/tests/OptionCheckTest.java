@@ -16,11 +16,16 @@ class OptionCheckTest {
 
     @ParameterizedTest(name = "gmc {0}")
     @CsvSource(delimiter = '|', value = {
-        "measure --threads -1 ../samples                 | --threads: -1 (expected at least 0)",
+        "measure --threads -1 ../samples                 | --threads: -1 (expected 0..1024)",
+        // a thread count past 1024 (a typo) is refused before any thread starts, not an OutOfMemoryError
+        "measure --threads 100000000 ../samples          | --threads: 100000000 (expected 0..1024)",
+        "kernels --threads 2147483647 ../samples         | --threads: 2147483647 (expected 0..1024)",
+        "sweep --threads 1025 ../traces/utgard-jobs.gmct | --threads: 1025 (expected 0..1024)",
+        "gpu-bench --submit-threads 5000                 | --submit-threads: 5000 (expected 1..1024)",
         "measure --algo , ../samples                     | --algo: '' has an empty entry",
         "measure --legacy-classes --chain 8 ../samples   | --chain 8 conflicts",
         "classes --legacy --chain 16                     | --chain 16 conflicts",
-        "measure-bench --threads 0                       | --threads: 0 (expected at least 1)",
+        "measure-bench --threads 0                       | --threads: 0 (expected 1..1024)",
         "measure-bench --pages -5                        | --pages: -5 (expected at least 1)",
         "fault-bench --rounds 0                          | --rounds: 0 (expected at least 1)",
         "fault-bench --threads -1                        | --threads: -1 (expected 0..1024)",
