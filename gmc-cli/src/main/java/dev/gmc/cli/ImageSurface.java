@@ -48,6 +48,9 @@ final class ImageSurface {
     }
 
     static boolean isImage(Path p) {
+        if (p.getFileName() == null) { // "/": not an image (reading it fails with the path named)
+            return false;
+        }
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
         return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".bmp")
                 || n.endsWith(".gif");

@@ -25,9 +25,12 @@ import java.util.Set;
 record Manifest(Path path, List<Entry> buffers, int pageSize) {
     static final Set<String> TYPES = Set.of("texture", "colour-buffer", "depth", "vertex", "other");
 
-    /** One buffer. {@code file} is resolved against the manifest's directory. */
+    /**
+     * One buffer. {@code file} is resolved against the manifest's directory; {@code where} is its place in the
+     * manifest ({@code manifest.tsv:7}, {@code manifest.json: buffers[3]}), for errors found when it is read.
+     */
     record Entry(String name, String owner, String type, String format, int width, int height, int stride,
-            Path file, long offset, long length) {
+            Path file, long offset, long length, String where) {
     }
 
     static Path inDirectory(Path dir) {
@@ -107,10 +110,14 @@ record Manifest(Path path, List<Entry> buffers, int pageSize) {
             if (!TYPES.contains(type)) {
                 throw new IOException(w + " (" + name + "): type '" + type + "' (expected one of " + TYPES + ")");
             }
+            String file = need(m, "file", w);
+            if (dir.resolve(file).getFileName() == null || file.endsWith("/") || Files.isDirectory(dir.resolve(file))) {
+                throw new IOException(w + " (" + name + "): field 'file': '" + file + "' names a directory, not a file");
+            }
             out.add(new Entry(name, m.getOrDefault("owner", "-"), type, m.getOrDefault("format", "-"),
                     (int) num(m, "width", 0, w, name), (int) num(m, "height", 0, w, name),
-                    (int) num(m, "stride", 0, w, name), dir.resolve(need(m, "file", w)),
-                    num(m, "offset", 0, w, name), num(m, "length", -1, w, name)));
+                    (int) num(m, "stride", 0, w, name), dir.resolve(file),
+                    num(m, "offset", 0, w, name), num(m, "length", -1, w, name), w));
             if (out.get(out.size() - 1).length() < 0) {
                 throw new IOException(w + " (" + name + "): field 'length' is missing");
             }

@@ -401,7 +401,8 @@ final class MeasureCommand implements Callable<Integer> {
     }
 
     /** One measured input: a whole file, or a manifest buffer (a byte range of a file, with type and owner). */
-    record Unit(String name, String type, String owner, Path file, long offset, long length) {
+    /** One input: a raw file ({@code type} and {@code where} null) or a manifest's buffer. */
+    record Unit(String name, String type, String owner, Path file, long offset, long length, String where) {
         /** Bytes this input will yield, for progress: -1 when unknown (a stream, a compressed file). */
         long sizeHint(ImageSurface.Options images) {
             if (length >= 0) {
@@ -416,7 +417,7 @@ final class MeasureCommand implements Callable<Integer> {
         }
 
         String describe() {
-            return type == null ? file.toString() : "buffer '" + name + "' (" + file + ")";
+            return type == null ? file.toString() : "buffer '" + name + "' (" + where + ", file " + file + ")";
         }
 
         /**
@@ -536,11 +537,11 @@ final class MeasureCommand implements Callable<Integer> {
                                     : String.valueOf(manifest.pageSize()));
                 }
                 for (Manifest.Entry e : manifest.buffers()) {
-                    out.add(new Unit(e.name(), e.type(), e.owner(), e.file(), e.offset(), e.length()));
+                    out.add(new Unit(e.name(), e.type(), e.owner(), e.file(), e.offset(), e.length(), e.where()));
                 }
             } else {
                 for (Path f : PageInput.expand(List.of(p))) {
-                    out.add(new Unit(PageInput.logicalName(f), null, null, f, 0, -1));
+                    out.add(new Unit(PageInput.logicalName(f), null, null, f, 0, -1, null));
                 }
             }
         }

@@ -9,10 +9,10 @@ import dev.gmc.core.store.StoreConfig;
 import dev.gmc.core.store.ZramDevice;
 import dev.gmc.core.store.ZramKernel;
 import dev.gmc.core.store.ZramScript;
+import dev.gmc.core.text.Utf8Text;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -110,7 +110,7 @@ final class ZramReplayCommand implements Callable<Integer> {
         if (check != null) {
             requireFile("--check", check);
         }
-        List<String> opLines = Files.readAllLines(ops, StandardCharsets.UTF_8);
+        List<String> opLines = Utf8Text.read(ops).lines().toList(); // a byte that is not UTF-8 is named with its place
         byte[] source = read(pages);
         boolean churn = ZramScript.isChurn(opLines);
         ZramScript.Outcome run;
@@ -138,7 +138,7 @@ final class ZramReplayCommand implements Callable<Integer> {
         int compared = 0;
         if (check != null) {
             String kind = churn ? "churn " : "wb "; // the script prints both kinds into one file when given both
-            List<String> want = Files.readAllLines(check, StandardCharsets.UTF_8).stream()
+            List<String> want = Utf8Text.read(check).lines()
                     .map(l -> ZramScript.kernelLine(l, algo)).filter(l -> l != null && l.startsWith(kind)).toList();
             if (want.isEmpty()) {
                 throw new IllegalArgumentException("--check: " + check + " has no '" + kind + algo + "' line (the "

@@ -106,6 +106,10 @@ class ZramReplayCommandTest {
         Files.writeString(ops, "W 0 1\nX\n");
         Run op = gmc("zram-replay", ops.toString(), "--pages", pages.toString());
         assertThat(op.err()).contains("ops line 2: 'X' (expected W, R, D, I, A, B, C, S, E, L, Q, T or U)");
+        Files.write(ops, "W 0 1\nW 1 \u00e92\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Run latin1 = gmc("zram-replay", ops.toString(), "--pages", pages.toString());
+        assertThat(latin1.code()).isEqualTo(1); // was "Input length = 1" (stop 40's InputFuzzTest)
+        assertThat(latin1.err()).contains(ops + ":2: column 5: byte 0xe9 (file offset 10) is not UTF-8");
         Files.writeString(ops, "W 0 1\nB idle\n");
         Run nodev = gmc("zram-replay", ops.toString(), "--pages", pages.toString(), "--backing", "0");
         assertThat(nodev.err()).contains("ops line 2: 'B idle': writeback: this zram device has no backing device "
