@@ -111,12 +111,13 @@ record Manifest(Path path, List<Entry> buffers, int pageSize) {
                 throw new IOException(w + " (" + name + "): type '" + type + "' (expected one of " + TYPES + ")");
             }
             String file = need(m, "file", w);
-            if (dir.resolve(file).getFileName() == null || file.endsWith("/") || Files.isDirectory(dir.resolve(file))) {
+            Path path = dir.resolve(file);
+            if (path.getFileName() == null || file.endsWith("/") || Files.isDirectory(path)) {
                 throw new IOException(w + " (" + name + "): field 'file': '" + file + "' names a directory, not a file");
             }
             out.add(new Entry(name, m.getOrDefault("owner", "-"), type, m.getOrDefault("format", "-"),
                     (int) num(m, "width", 0, w, name), (int) num(m, "height", 0, w, name),
-                    (int) num(m, "stride", 0, w, name), dir.resolve(file),
+                    (int) num(m, "stride", 0, w, name), path,
                     num(m, "offset", 0, w, name), num(m, "length", -1, w, name), w));
             if (out.get(out.size() - 1).length() < 0) {
                 throw new IOException(w + " (" + name + "): field 'length' is missing");
