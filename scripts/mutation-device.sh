@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# gmc-core's mutation test with PIT on a machine without Maven (needs .device-mutation/ from
+# scripts/mutation-pack.sh; uses java from the pack, else the PATH's). Runs from gmc-core/, as its tests expect.
+# Usage: scripts/mutation-device.sh [THREADS=nproc] [TARGET_CLASSES=dev.gmc.core.pool.*] [TARGET_TESTS=dev.gmc.core.pool.*Test]
+# Report (HTML and mutations.csv) in ${OUT:-/tmp/gmc-out}/pit/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+threads=${1:-$(nproc)}
+targets=${2:-dev.gmc.core.pool.*}
+tests=${3:-dev.gmc.core.pool.*Test}
+out=${OUT:-/tmp/gmc-out}
+mkdir -p "$out"
+pack=$PWD/.device-mutation
+java=java
+if [ -f "$pack/jre.tgz" ]; then
+  tar -C /tmp -xzf "$pack/jre.tgz"
+  java=/tmp/gmc-jremut/bin/java
+fi
+cp=$(ls "$pack"/lib/*.jar | tr '\n' ,)$pack/classes,$pack/test-classes
+cd gmc-core
+"$java" -cp "$pack/pit/*" org.pitest.mutationtest.commandline.MutationCoverageReport \
+  --reportDir "$out/pit" --targetClasses "$targets" --targetTests "$tests" --sourceDirs src/main/java \
+  --classPath "$cp" --threads "$threads" --outputFormats HTML,CSV --timestampedReports=false \
+  --jvmPath "$java" --jvmArgs -Xmx1g 2>&1 | grep -v -e 'Minion exited abnormally' | tail -60 | tee "$out/pit.txt"

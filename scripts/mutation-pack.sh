@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Packs gmc-core's mutation test (PIT) for a machine without Java or Maven (the device box's 16 host cores):
+# .device-mutation/ (git-ignored) gets a jlink'ed JDK 17 with java.instrument (PIT's minions redefine classes),
+# gmc-core's classes and test classes as directories (PIT mutates what it finds in directories), their test
+# dependencies, JUnit's launcher and PIT's command line. Carry .device-mutation and run scripts/mutation-device.sh.
+# The same run here: ./mvnw -Pmutation -pl gmc-core test-compile org.pitest:pitest-maven:mutationCoverage
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jdk=${JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}
+pit=1.30.0
+pitj5=1.2.3
+./mvnw -q -B test-compile -pl gmc-core
+./mvnw -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/gmc-mut-cp.txt -pl gmc-core
+./mvnw -q -B dependency:get -Dartifact=org.pitest:pitest-command-line:$pit
+./mvnw -q -B dependency:get -Dartifact=org.pitest:pitest-junit5-plugin:$pitj5
+engine=$(sed -n 's|.*junit-platform-engine/\([^/]*\)/.*|\1|p' <(tr ':' '\n' < /tmp/gmc-mut-cp.txt) | head -1)
+./mvnw -q -B dependency:get -Dartifact=org.junit.platform:junit-platform-launcher:$engine
+m2=~/.m2/repository
+rm -rf .device-mutation && mkdir -p .device-mutation/lib .device-mutation/pit
+tr ':' '\n' < /tmp/gmc-mut-cp.txt | grep -v '^$' | xargs -I{} cp {} .device-mutation/lib/
+cp $m2/org/junit/platform/junit-platform-launcher/$engine/junit-platform-launcher-$engine.jar .device-mutation/lib/
+for a in pitest pitest-entry pitest-command-line pitest-html-report; do
+  cp $m2/org/pitest/$a/$pit/$a-$pit.jar .device-mutation/pit/
+done
+cp $m2/org/pitest/pitest-junit5-plugin/$pitj5/pitest-junit5-plugin-$pitj5.jar .device-mutation/pit/
+cp -r gmc-core/target/classes .device-mutation/classes
+cp -r gmc-core/target/test-classes .device-mutation/test-classes
+rm -rf /tmp/gmc-jremut
+"$jdk/bin/jlink" --add-modules java.base,java.instrument,java.logging,java.management,jdk.unsupported,java.xml,java.sql,jdk.attach,jdk.management \
+  --compress=2 --strip-debug --no-header-files --no-man-pages --output /tmp/gmc-jremut
+strip --strip-unneeded /tmp/gmc-jremut/lib/server/libjvm.so || true
+tar -C /tmp -czf .device-mutation/jre.tgz gmc-jremut
+du -sh .device-mutation
