@@ -11,18 +11,25 @@ pit=1.30.0
 pitj5=1.2.3
 ./mvnw -q -B test-compile -pl gmc-core
 ./mvnw -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/gmc-mut-cp.txt -pl gmc-core
-./mvnw -q -B dependency:get -Dartifact=org.pitest:pitest-command-line:$pit
-./mvnw -q -B dependency:get -Dartifact=org.pitest:pitest-junit5-plugin:$pitj5
 engine=$(sed -n 's|.*junit-platform-engine/\([^/]*\)/.*|\1|p' <(tr ':' '\n' < /tmp/gmc-mut-cp.txt) | head -1)
+# PIT's command line and the JUnit 5 plugin with their dependencies (commons-text, asm...), resolved by Maven
+mkdir -p /tmp/gmc-mut-pom
+cat > /tmp/gmc-mut-pom/pom.xml <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+  <groupId>local</groupId><artifactId>gmc-mutation-pack</artifactId><version>1</version>
+  <dependencies>
+    <dependency><groupId>org.pitest</groupId><artifactId>pitest-command-line</artifactId><version>$pit</version></dependency>
+    <dependency><groupId>org.pitest</groupId><artifactId>pitest-html-report</artifactId><version>$pit</version></dependency>
+    <dependency><groupId>org.pitest</groupId><artifactId>pitest-junit5-plugin</artifactId><version>$pitj5</version></dependency>
+  </dependencies>
+</project>
+POM
+rm -rf .device-mutation && mkdir -p .device-mutation/lib .device-mutation/pit
+./mvnw -q -B -f /tmp/gmc-mut-pom/pom.xml dependency:copy-dependencies -DoutputDirectory="$PWD/.device-mutation/pit"
 ./mvnw -q -B dependency:get -Dartifact=org.junit.platform:junit-platform-launcher:$engine
 m2=~/.m2/repository
-rm -rf .device-mutation && mkdir -p .device-mutation/lib .device-mutation/pit
 tr ':' '\n' < /tmp/gmc-mut-cp.txt | grep -v '^$' | xargs -I{} cp {} .device-mutation/lib/
 cp $m2/org/junit/platform/junit-platform-launcher/$engine/junit-platform-launcher-$engine.jar .device-mutation/lib/
-for a in pitest pitest-entry pitest-command-line pitest-html-report; do
-  cp $m2/org/pitest/$a/$pit/$a-$pit.jar .device-mutation/pit/
-done
-cp $m2/org/pitest/pitest-junit5-plugin/$pitj5/pitest-junit5-plugin-$pitj5.jar .device-mutation/pit/
 cp -r gmc-core/target/classes .device-mutation/classes
 cp -r gmc-core/target/test-classes .device-mutation/test-classes
 rm -rf /tmp/gmc-jremut
