@@ -56,10 +56,7 @@ class ZsPoolBoundaryTest {
         byte[] out = new byte[8];
         for (int seg = 3; seg < 80; seg++) {
             for (int index : new int[] {seg * SEG_SIZE - 1, seg * SEG_SIZE, seg * SEG_SIZE + 1}) {
-                long forged = PoolHandle.handle(index, 1);
-                if (index < 2 * SEG_SIZE + 5) {
-                    continue;
-                }
+                long forged = PoolHandle.handle(index, 1); // beyond the high-water mark: never handed out
                 assertThat(pool.isLive(forged)).as("index %d", index).isFalse();
                 assertThatThrownBy(() -> pool.read(forged, out, 0, 8)).as("index %d", index)
                         .isInstanceOf(InvalidHandleException.class).hasMessageContaining("never handed out");
@@ -199,10 +196,7 @@ class ZsPoolBoundaryTest {
         int size = 1000;
         int objs = t.objsPerZspage(t.classFor(size));
         ZsPool pool = new ZsPool(t);
-        List<Long> hs = new ArrayList<>();
-        for (int i = 0; i < objs + 2; i++) {
-            hs.add(pool.malloc(size));
-        }
+        List<Long> hs = malloc(pool, size, objs + 2);
         pool.free(hs.remove(0)); // inuse objs + 1 over two zspages: objs − 1 slots free
         Map<Long, List<Integer>> before = places(pool, hs);
         assertThat(pool.compact()).isZero();
@@ -223,11 +217,7 @@ class ZsPoolBoundaryTest {
         ZsPool pool = new ZsPool(t);
         List<List<Long>> zspages = new ArrayList<>();
         for (int z = 0; z < 3; z++) {
-            List<Long> hs = new ArrayList<>();
-            for (int i = 0; i < objs; i++) {
-                hs.add(pool.malloc(size));
-            }
-            zspages.add(hs);
+            zspages.add(malloc(pool, size, objs)); // one full zspage each
         }
         int[] keep = {1, objs / 2, objs - 1};
         for (int z = 0; z < 3; z++) {
@@ -249,6 +239,14 @@ class ZsPoolBoundaryTest {
         assertThat(places(pool, zspages.get(1))).isEqualTo(half);
         assertThat(places(pool, zspages.get(2))).isEqualTo(full);
         pool.checkInvariants();
+    }
+
+    private static List<Long> malloc(ZsPool pool, int size, int n) {
+        List<Long> hs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            hs.add(pool.malloc(size));
+        }
+        return hs;
     }
 
     private static Map<Long, List<Integer>> places(ZsPool pool, List<Long> handles) {
