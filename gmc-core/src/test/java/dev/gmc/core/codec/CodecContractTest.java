@@ -117,6 +117,79 @@ class CodecContractTest {
         }
     }
 
+    /**
+     * Ranges outside the arrays are refused before any byte is read or written, naming the argument, on both
+     * calls; a negative offset, one past the end and a length reaching past the end each.
+     */
+    @ParameterizedTest
+    @MethodSource("specs")
+    void rangesOutsideTheArraysAreRefusedNamingTheArgument(CodecSpec spec) {
+        byte[] page = TestPages.page(4, 6);
+        try (PageCodec c = spec.newCodec()) {
+            int max = c.maxCompressedLength(4096);
+            byte[] out = new byte[max];
+            int n = c.compress(page, 0, 4096, out, 0, max);
+            byte[] block = Arrays.copyOf(out, n);
+            byte[] back = new byte[4096];
+            byte[] before = out.clone();
+            byte[] roomy = new byte[c.maxCompressedLength(8192)]; // so that the output's capacity is not what fails
+            for (int[] bad : new int[][] {{-1, 4096}, {1, 4096}, {0, 4097}, {4097, 0}, {0, -1}}) {
+                assertThatThrownBy(() -> c.compress(page, bad[0], bad[1], roomy, 0, roomy.length))
+                        .as("%s compress src %d+%d", spec, bad[0], bad[1])
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("src: offset " + bad[0]);
+            }
+            for (int[] bad : new int[][] {{-1, max}, {1, max}, {max + 1, 0}}) {
+                assertThatThrownBy(() -> c.compress(page, 0, 4096, out, bad[0], bad[1]))
+                        .as("%s compress dst %d+%d", spec, bad[0], bad[1])
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dst");
+            }
+            assertThat(out).as("%s: a refused compress wrote nothing", spec).isEqualTo(before);
+            for (int[] bad : new int[][] {{-1, n}, {1, n}, {0, n + 1}, {n + 1, 0}}) {
+                assertThatThrownBy(() -> c.decompress(block, bad[0], bad[1], back, 0, 4096))
+                        .as("%s decompress src %d+%d", spec, bad[0], bad[1])
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("src: offset " + bad[0]);
+            }
+            for (int[] bad : new int[][] {{-1, 4096}, {1, 4096}, {0, 4097}}) {
+                assertThatThrownBy(() -> c.decompress(block, 0, n, back, bad[0], bad[1]))
+                        .as("%s decompress dst %d+%d", spec, bad[0], bad[1])
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("dst: offset " + bad[0]);
+            }
+            assertThat(back).as("%s: a refused decompress wrote nothing", spec).isEqualTo(new byte[4096]);
+            assertThatThrownBy(() -> c.compress(null, 0, 0, out, 0, max)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("src");
+            assertThatThrownBy(() -> c.decompress(block, 0, n, null, 0, 0)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("dst");
+        }
+    }
+
+    /**
+     * The output bound of each codec with a kernel or library definition is that definition: LZ4's
+     * {@code LZ4_COMPRESSBOUND} (lz4.h, the kernel's and liblz4's), LZO's {@code lzo1x_worst_compress}
+     * (include/linux/lzo.h, with lzo-rle's 2 bytes) and zlib's conservative {@code deflateBound}; a larger bound
+     * would pass every round trip while wasting a caller's buffer, a smaller one would overflow it.
+     */
+    @Test
+    void outputBoundsAreTheKernelsAndLibrariesDefinitions() {
+        for (int n : new int[] {0, 1, 7, 8, 15, 16, 63, 64, 254, 255, 256, 4095, 4096, 16384, 65536}) {
+            int lz4 = n + n / 255 + 16;
+            for (String s : new String[] {"lz4", "lz4:8", "lz4-kernel", "lz4-kernel:4", "lz4hc:9", "lz4hc-kernel"}) {
+                try (PageCodec c = CodecSpec.parse(s).newCodec()) {
+                    assertThat(c.maxCompressedLength(n)).as("%s bound of %d", s, n).isEqualTo(lz4);
+                }
+            }
+            assertThat(KernelLz4Compressor.compressBound(n)).isEqualTo(lz4);
+            for (String s : new String[] {"lzo", "lzo-rle"}) {
+                try (PageCodec c = CodecSpec.parse(s).newCodec()) {
+                    assertThat(c.maxCompressedLength(n)).as("%s bound of %d", s, n).isEqualTo(n + n / 16 + 64 + 3 + 2);
+                }
+            }
+            try (PageCodec c = CodecSpec.parse("deflate").newCodec()) {
+                assertThat(c.maxCompressedLength(n)).as("deflate bound of %d", n)
+                        .isEqualTo(n + ((n + 7) >> 3) + ((n + 63) >> 6) + 5);
+            }
+        }
+    }
+
     @Test
     void lz4FormatCodecsCrossDecodeWithEveryOtherLz4Decoder() {
         List<CodecSpec> lz4s = List.of(CodecSpec.parse("lz4"), CodecSpec.parse("lz4-kernel"), CodecSpec.parse("lz4hc:9"),
