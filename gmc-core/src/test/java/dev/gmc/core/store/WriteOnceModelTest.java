@@ -1,12 +1,14 @@
 package dev.gmc.core.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import dev.gmc.core.codec.CodecSpec;
 import dev.gmc.core.codec.PageCodec;
 import dev.gmc.core.codec.TestPages;
 import dev.gmc.core.pool.SizeClassTable;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -44,6 +46,14 @@ class WriteOnceModelTest {
                     assertThat(stored).as("page %d", p).isEqualTo(store.storedLength(id));
                 }
             }
+            // more zero pages than non-zero same-filled ones (the set has as many of each): a model that swapped
+            // the two counts would otherwise agree
+            byte[] zeros = new byte[4096];
+            for (int p = 0; p < 17; p++) {
+                store.store(zeros, 0);
+                whole.addSame(0);
+                parts[p % parts.length].addSame(0);
+            }
             WriteOnceModel merged = new WriteOnceModel(cfg);
             for (WriteOnceModel m : parts) {
                 merged.add(m);
@@ -58,6 +68,9 @@ class WriteOnceModelTest {
             assertThat(mc.sameNonZeroPages()).isEqualTo(rc.sameNonZeroPages());
             assertThat(mc.rejected()).isEqualTo(rc.rejected());
             assertThat(mc.stores()).isEqualTo(rc.stores());
+            assertThat(merged.zeroPages()).isEqualTo(rc.zeroPages()).isGreaterThan(rc.sameNonZeroPages());
+            assertThat(merged.rejected()).isEqualTo(rc.rejected());
+            assertThat(merged.pageSize()).isEqualTo(4096);
             assertThat(real.memUsedTotal()).isPositive();
             // the minimum metadata cannot exceed what the real store holds (it has growth slack on top)
             assertThat(merged.metadataBytes()).isPositive().isLessThanOrEqualTo(store.metadataBytes());
@@ -104,6 +117,7 @@ class WriteOnceModelTest {
                 }
                 part.addRecompressed(len, newLen);
             }
+            long comprAfterWrites = dev.mmStat().comprDataSize();
             dev.markIdle();
             ZramDevice.RecompressReport rep = dev.recompress(ZramDevice.RecompressRequest.parse("type=" + type
                     + (threshold > 0 ? " threshold=" + threshold : "")));
@@ -118,9 +132,45 @@ class WriteOnceModelTest {
                     m.samePages(), real.pagesCompacted(), m.hugePages(), m.hugePagesSince())).isEqualTo(real);
             assertThat(model.recompressed()).isEqualTo(rep.recompressed()).isPositive();
             assertThat(model.writtenPoolPages() * 4096).isEqualTo(real.memUsedMax());
+            assertThat(model.writtenComprBytes()).isEqualTo(comprAfterWrites).isGreaterThan(real.comprDataSize());
             if (hugeOnly) {
                 assertThat(model.recompressedHuge()).isEqualTo(model.recompressed());
             }
         }
+    }
+
+    /**
+     * A class whose objects fill whole zspages is charged exactly its pages, whatever the class: the amortised cost
+     * ({@code ppz * PAGE_SIZE / objs} an object) adds up to the pool's own figure, and the shares of two models add up
+     * to the merged model's.
+     */
+    @Test
+    void amortisedBytesAddUpToThePoolWhereZspagesAreFull() {
+        StoreConfig cfg = StoreConfig.defaults();
+        SizeClassTable t = cfg.classes();
+        WriteOnceModel a = new WriteOnceModel(cfg);
+        WriteOnceModel b = new WriteOnceModel(cfg);
+        assertThat(a.amortisedPoolBytes()).isZero();
+        int[] lengths = {40, 700, 1500, 3000};
+        for (int k = 0; k < lengths.length; k++) {
+            int c = t.classFor(lengths[k]);
+            WriteOnceModel m = k % 2 == 0 ? a : b;
+            for (int i = 0; i < (k + 1) * t.objsPerZspage(c); i++) {
+                m.addCompressed(lengths[k]);
+            }
+        }
+        assertThat(a.amortisedPoolBytes()).isPositive()
+                .isCloseTo(a.poolPages() * 4096.0, offset(1e-6));
+        assertThat(b.amortisedPoolBytes()).isPositive()
+                .isCloseTo(b.poolPages() * 4096.0, offset(1e-6));
+        double sum = a.amortisedPoolBytes() + b.amortisedPoolBytes();
+        a.add(b);
+        assertThat(a.amortisedPoolBytes()).isCloseTo(sum, offset(1e-6));
+        // one object more is charged its class's share only, not a whole zspage as the pool is
+        double before = a.amortisedPoolBytes();
+        a.addCompressed(700);
+        int c = t.classFor(700);
+        assertThat(a.amortisedPoolBytes() - before)
+                .isCloseTo(t.pagesPerZspage(c) * 4096.0 / t.objsPerZspage(c), offset(1e-6));
     }
 }
