@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -16,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the rest of the real block (so a read past the end would find plausible data) and once holding random bytes, and
  * with the output range pre-filled with two different patterns; both runs must give the same bytes or the same
  * message (the offsets named in it included). A decoder that reads one byte too many, or a match that reads
- * output not yet written, shows up as a difference.
+ * output not yet written, shows up as a difference. Where a refusal names offsets, they must lie where the damage
+ * is: inside the input given, and an overrun must really run past its buffer's end.
  */
 class CorruptInputTest {
     /** Bytes of the source array before the block and of the output array either side of the page. */
@@ -155,6 +158,7 @@ class CorruptInputTest {
             assertThat(e.codec()).isEqualTo(c.spec().toString());
             assertThat(e.compressedLength()).isEqualTo(len);
             assertThat(e.expectedLength()).isEqualTo(dstLen);
+            checkOffsets(e.getMessage(), len, dstLen);
             out = new Outcome(null, e.getMessage());
         } catch (RuntimeException e) {
             throw new AssertionError(c.spec() + ": " + len + " damaged bytes into " + dstLen + " threw "
@@ -167,6 +171,36 @@ class CorruptInputTest {
             }
         }
         return out;
+    }
+
+    private static final Pattern INSTRUCTION = Pattern.compile("instruction at compressed byte (\\d+)");
+    private static final Pattern INPUT_OVERRUN = Pattern.compile("needs (\\d+) more bytes at compressed byte (\\d+)");
+    private static final Pattern OUTPUT_OVERRUN = Pattern.compile("(\\d+) bytes at output byte (\\d+) exceed");
+
+    /**
+     * A refusal that names places (the LZO decoder's do) names places that exist: the failing instruction starts
+     * within the {@code len} bytes given (or right after them, where the next instruction is missing), and an
+     * overrun starts inside its buffer and really runs past its end.
+     */
+    private static void checkOffsets(String message, int len, int dstLen) {
+        Matcher m = INSTRUCTION.matcher(message);
+        if (m.find()) {
+            assertThat(Integer.parseInt(m.group(1))).as(message).isLessThanOrEqualTo(len);
+        }
+        m = INPUT_OVERRUN.matcher(message);
+        if (m.find()) {
+            long need = Long.parseLong(m.group(1));
+            int at = Integer.parseInt(m.group(2));
+            assertThat(at).as(message).isLessThanOrEqualTo(len);
+            assertThat(at + need).as(message).isGreaterThan(len);
+        }
+        m = OUTPUT_OVERRUN.matcher(message);
+        if (m.find()) {
+            long need = Long.parseLong(m.group(1));
+            int at = Integer.parseInt(m.group(2));
+            assertThat(at).as(message).isLessThanOrEqualTo(dstLen);
+            assertThat(at + need).as(message).isGreaterThan(dstLen);
+        }
     }
 
     private static byte[] compress(PageCodec c, byte[] page) {
