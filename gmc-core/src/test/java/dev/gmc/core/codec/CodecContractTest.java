@@ -138,6 +138,7 @@ class CodecContractTest {
                         .as("%s compress src %d+%d", spec, bad[0], bad[1])
                         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("src: offset " + bad[0]);
             }
+            assertThat(roomy).as("%s: a refused compress wrote nothing", spec).isEqualTo(new byte[roomy.length]);
             for (int[] bad : new int[][] {{-1, max}, {1, max}, {max + 1, 0}}) {
                 assertThatThrownBy(() -> c.compress(page, 0, 4096, out, bad[0], bad[1]))
                         .as("%s compress dst %d+%d", spec, bad[0], bad[1])

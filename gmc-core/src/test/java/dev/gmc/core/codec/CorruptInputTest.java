@@ -11,13 +11,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every decoder on damaged input, systematically: proper prefixes of a block (every one near either end), output lengths one byte off and
- * half, and a byte changed at every position. None of these may escape as anything but a
- * {@link CorruptPageException}, write outside the output range, or depend on bytes it was not given. The last is
- * checked without a second decoder: each damaged block is decoded twice, once with the bytes after its end holding
- * the rest of the real block (so a read past the end would find plausible data) and once holding random bytes, and
- * with the output range pre-filled with two different patterns; both runs must give the same bytes or the same
- * message (the offsets named in it included). A decoder that reads one byte too many, or a match that reads
+ * Every decoder on damaged input, systematically: proper prefixes of a block (every one near either end), output
+ * lengths other than the page's (0, 1, half, one byte off either way, double), and a byte changed at every position.
+ * None of these may escape as anything but a {@link CorruptPageException}, write outside the output range, or
+ * depend on bytes it was not given. The last is checked without a second decoder: each damaged block is decoded
+ * twice, once with the bytes after its end holding the rest of the real block (so a read past the end would find
+ * plausible data) and once holding random bytes, and with the output range pre-filled with two different patterns;
+ * both runs must give the same bytes or the same message (the offsets named in it included). A decoder that reads one byte too many, or a match that reads
  * output not yet written, shows up as a difference. Where a refusal names offsets, they must lie where the damage
  * is: inside the input given, and an overrun must really run past its buffer's end.
  */
@@ -37,8 +37,8 @@ class CorruptInputTest {
     void everyProperPrefixIsRefused(CodecSpec spec) {
         try (PageCodec c = spec.newCodec()) {
             for (int kind : KINDS) {
-                byte[] block = compress(c, TestPages.page(21, kind));
                 byte[] page = TestPages.page(21, kind);
+                byte[] block = compress(c, page);
                 // every length near either end, where the framing lies, and a stride between
                 int step = Math.max(1, block.length / 300);
                 for (int len = 0; len < block.length; len += len < 64 || len >= block.length - 64 ? 1 : step) {

@@ -159,10 +159,8 @@ class WriteOnceModelTest {
                 m.addCompressed(lengths[k]);
             }
         }
-        assertThat(a.amortisedPoolBytes()).isPositive()
-                .isCloseTo(a.poolPages() * 4096.0, offset(1e-6));
-        assertThat(b.amortisedPoolBytes()).isPositive()
-                .isCloseTo(b.poolPages() * 4096.0, offset(1e-6));
+        assertThat(a.amortisedPoolBytes()).isPositive().isCloseTo(a.poolPages() * 4096.0, offset(1e-6));
+        assertThat(b.amortisedPoolBytes()).isPositive().isCloseTo(b.poolPages() * 4096.0, offset(1e-6));
         double sum = a.amortisedPoolBytes() + b.amortisedPoolBytes();
         a.add(b);
         assertThat(a.amortisedPoolBytes()).isCloseTo(sum, offset(1e-6));
