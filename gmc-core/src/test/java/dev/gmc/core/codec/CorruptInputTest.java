@@ -187,19 +187,17 @@ class CorruptInputTest {
         if (m.find()) {
             assertThat(Integer.parseInt(m.group(1))).as(message).isLessThanOrEqualTo(len);
         }
-        m = INPUT_OVERRUN.matcher(message);
+        checkOverrun(INPUT_OVERRUN.matcher(message), len);
+        checkOverrun(OUTPUT_OVERRUN.matcher(message), dstLen);
+    }
+
+    /** An overrun of "NEED bytes at AT" named in a message starts inside a buffer of {@code size} and leaves it. */
+    private static void checkOverrun(Matcher m, int size) {
         if (m.find()) {
             long need = Long.parseLong(m.group(1));
             int at = Integer.parseInt(m.group(2));
-            assertThat(at).as(message).isLessThanOrEqualTo(len);
-            assertThat(at + need).as(message).isGreaterThan(len);
-        }
-        m = OUTPUT_OVERRUN.matcher(message);
-        if (m.find()) {
-            long need = Long.parseLong(m.group(1));
-            int at = Integer.parseInt(m.group(2));
-            assertThat(at).as(message).isLessThanOrEqualTo(dstLen);
-            assertThat(at + need).as(message).isGreaterThan(dstLen);
+            assertThat(at).as(m.group()).isLessThanOrEqualTo(size);
+            assertThat(at + need).as(m.group()).isGreaterThan(size);
         }
     }
 
