@@ -223,6 +223,35 @@ class BatchRestoreTest {
     }
 
     @Test
+    void aFailureAtTheBatchsFirstIndexIsThatPagesAndAMisreportAfterItVoidsTheWholeReport() {
+        // batch index 0 is page 0 (the first compressed page): a real failure there, not a loader bug
+        Setup s = compressedTexture("midgard", DriverConfig.defaults());
+        try (AbstractGmcDriver d = s.d()) {
+            d.batchLoader(failing(s.b(), Set.of(0)));
+            RestoreResult r = d.restore(s.b());
+            assertThat(r.failed()).isEqualTo(1);
+            assertThat(r.restored()).isEqualTo(47);
+            assertThat(r.errors()).singleElement().asString().startsWith("page 0: ");
+            assertThat(s.b().pageState(0)).isEqualTo(Buffer.PageState.COMPRESSED);
+        }
+        // a report that names page 0 and then an index outside the batch: the whole batch goes to the CPU, and the
+        // failure filed for page 0 before the bad index was seen must not survive into the CPU's result
+        Setup t = compressedTexture("midgard", DriverConfig.defaults());
+        try (AbstractGmcDriver d = t.d()) {
+            d.batchLoader((store, ids, count, dst) -> List.of(
+                    new BatchLoader.Failure(0, ids[0], new RuntimeException("first")),
+                    new BatchLoader.Failure(count, 0, new RuntimeException("beyond"))));
+            RestoreResult r = d.restore(t.b());
+            assertThat(r.restored()).isEqualTo(48);
+            assertThat(r.failed()).isZero();
+            assertThat(r.errors()).singleElement().asString().contains("reported page 48 of a batch of 48");
+            byte[] all = new byte[t.data().length];
+            d.cpuRead(100, t.va100(), all, 0, all.length);
+            assertThat(all).isEqualTo(t.data());
+        }
+    }
+
+    @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a leaked pin would hang the free in close
     void utgardPreJobHookFailsTheJobWhenAPageCannotBeRestoredAndLosesNothing() {
         Setup s = compressedTexture("utgard", DriverConfig.defaults());
