@@ -9,9 +9,12 @@ import static dev.gmc.driver.DriverCounters.Counter.PRE_JOB_RESTORES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gmc.driver.replay.Content;
 import dev.gmc.mmu.ArmPte;
 import dev.gmc.mmu.CpuFaultException;
 import dev.gmc.mmu.FrameKind;
+import dev.gmc.mmu.KbaseAddressSpace;
+import dev.gmc.mmu.KbaseEntry;
 import dev.gmc.mmu.MmuCounters;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -246,5 +249,43 @@ class DriverTest {
             assertThat(daemon.isForeground(100)).isTrue();
             assertThatThrownBy(() -> daemon.appBackground(999)).hasMessageContaining("no process 999");
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"AARCH64", "LPAE"})
+    void midgardAtesCarryTheRegionsFlagsBeforeCompressionAndAfterARestore(String format) {
+        KbaseEntry.Format f = KbaseEntry.Format.valueOf(format);
+        try (AbstractGmcDriver d = Drivers.make("midgard", DriverConfig.defaults().withFormat(f))) {
+            d.createProcess(100, "game");
+            GpuContext ctx = d.createContext(100);
+            for (boolean readOnly : new boolean[] {false, true}) {
+                Buffer b = d.allocate(ctx, 4, BufferType.TEXTURE, "t", readOnly);
+                long va = d.mapCpu(b, 100);
+                d.mapGpu(b);
+                byte[] text = new byte[4 * 4096];
+                Content.parse("text").fill(1, 0, text, 0, text.length);
+                d.cpuWrite(100, va, text, 0, text.length);
+                KbaseAddressSpace as = (KbaseAddressSpace) ctx.addressSpace();
+                long vpfn = b.gpuVa() >>> 12;
+                // base_mem_alloc's buffer: GPU-readable, writable unless read-only, MEMATTR 0, not shared, not executable
+                assertThat(as.entry(vpfn + 2)).as("read-only %s", readOnly).isEqualTo(KbaseEntry.ate(f, 3,
+                        (long) b.pfn[2] << 12, 0, true, !readOnly, KbaseEntry.Share.NONE, true));
+                assertThat(d.compress(b).stored()).isEqualTo(4);
+                assertThat(as.entry(vpfn + 2)).as("compressed: invalid").isEqualTo(KbaseEntry.invalid());
+                byte[] got = new byte[16];
+                assertThat(Drivers.gpuRead(d, b, 2 * 4096L + 8, got).ok()).isTrue();
+                assertThat(got).isEqualTo(Arrays.copyOfRange(text, 2 * 4096 + 8, 2 * 4096 + 24));
+                assertThat(as.entry(vpfn + 2)).as("restored by the GPU fault").isEqualTo(KbaseEntry.ate(f, 3,
+                        (long) b.pfn[2] << 12, 0, true, !readOnly, KbaseEntry.Share.NONE, true));
+            }
+        }
+        int rd = MidgardDriver.KBASE_REG_GPU_RD;
+        assertThat(MidgardDriver.ateFlags(rd | MidgardDriver.KBASE_REG_SHARE_IN | 5 << MidgardDriver.KBASE_REG_MEMATTR_SHIFT))
+                .isEqualTo(new KbaseAddressSpace.AteFlags(true, false, 5, KbaseEntry.Share.INNER, false));
+        assertThat(MidgardDriver.ateFlags(MidgardDriver.KBASE_REG_GPU_WR | MidgardDriver.KBASE_REG_SHARE_BOTH
+                | MidgardDriver.KBASE_REG_SHARE_IN | MidgardDriver.KBASE_REG_GPU_NX | 7 << MidgardDriver.KBASE_REG_MEMATTR_SHIFT))
+                .isEqualTo(new KbaseAddressSpace.AteFlags(false, true, 7, KbaseEntry.Share.BOTH, true));
+        assertThat(MidgardDriver.ateFlags(rd | 8 << MidgardDriver.KBASE_REG_MEMATTR_SHIFT)).as("three bits of MEMATTR")
+                .isEqualTo(new KbaseAddressSpace.AteFlags(true, false, 0, KbaseEntry.Share.NONE, false));
     }
 }
