@@ -8,6 +8,7 @@ import static dev.gmc.driver.DriverCounters.Counter.PAGES_ZERO;
 import static dev.gmc.driver.DriverCounters.Counter.PRE_JOB_RESTORES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.gmc.driver.replay.Content;
 import dev.gmc.mmu.ArmPte;
@@ -16,6 +17,7 @@ import dev.gmc.mmu.FrameKind;
 import dev.gmc.mmu.KbaseAddressSpace;
 import dev.gmc.mmu.KbaseEntry;
 import dev.gmc.mmu.MmuCounters;
+import dev.gmc.mmu.UtgardAddressSpace;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -287,5 +289,63 @@ class DriverTest {
                 .isEqualTo(new KbaseAddressSpace.AteFlags(false, true, 7, KbaseEntry.Share.BOTH, true));
         assertThat(MidgardDriver.ateFlags(rd | 8 << MidgardDriver.KBASE_REG_MEMATTR_SHIFT)).as("three bits of MEMATTR")
                 .isEqualTo(new KbaseAddressSpace.AteFlags(true, false, 0, KbaseEntry.Share.NONE, false));
+    }
+
+    @Test
+    void utgardRefusesJobsOnBuffersItCannotPinAndEndsAFaultingJobWithTheSessionSwitchedAway() {
+        try (AbstractGmcDriver d = Drivers.make("utgard", DriverConfig.defaults())) {
+            List<GmcEvent> events = new ArrayList<>();
+            d.addListener(events::add);
+            d.createProcess(100, "game");
+            d.createProcess(200, "other");
+            GpuContext mine = d.createContext(100);
+            GpuContext other = d.createContext(200);
+            Buffer onGpu = d.allocate(mine, 2, BufferType.TEXTURE, "t", false);
+            d.mapGpu(onGpu);
+            Buffer cpuOnly = d.allocate(mine, 2, BufferType.VERTEX, "v", false);
+            Buffer foreign = d.allocate(other, 2, BufferType.TEXTURE, "f", false);
+            d.mapGpu(foreign);
+            Buffer freed = d.allocate(mine, 2, BufferType.TEXTURE, "gone", false);
+            d.mapGpu(freed);
+            d.free(freed);
+            byte[] x = new byte[8];
+            String[][] cases = {
+                {"not mapped on the GPU", String.valueOf(cpuOnly.id())},
+                {"belongs to another session", String.valueOf(foreign.id())},
+                {"which is freed", String.valueOf(freed.id())},
+            };
+            Buffer[] declared = {cpuOnly, foreign, freed};
+            for (int k = 0; k < declared.length; k++) {
+                int before = events.size();
+                JobResult r = d.submitJob(mine, new Job(List.of(onGpu, declared[k]),
+                        List.of(new Job.Access(onGpu.gpuVa(), x, 0, 8, false))));
+                assertThat(r.ok()).isFalse();
+                assertThat(r.status()).isEqualTo(JobResult.UTGARD_END_SEG_FAULT);
+                assertThat(r.message()).startsWith("job declares " + declared[k]).endsWith(cases[k][0]);
+                assertThat(events.subList(before, events.size())).extracting(GmcEvent::type, GmcEvent::buffer)
+                        .as("the job never started").containsExactly(tuple(
+                                GmcEvent.Type.JOB_FAILED, declared[k].id()));
+            }
+            assertThat(d.counters().get(DriverCounters.Counter.JOBS_FAILED)).isEqualTo(3);
+            // an access outside every buffer: the MMU faults, the job ends, the session is switched away
+            long hole = onGpu.gpuVa() + 64 * 4096L;
+            int before = events.size();
+            JobResult r = d.submitJob(mine, new Job(List.of(onGpu), List.of(new Job.Access(hole, x, 0, 8, true))));
+            assertThat(r.ok()).isFalse();
+            assertThat(r.fault().address()).isEqualTo(hole);
+            assertThat(r.message()).contains(String.format("PAGE_FAULT_ADDR 0x%08x", hole))
+                    .endsWith("; job failed (END_SEG_FAULT), group reset");
+            assertThat(events.subList(before, events.size())).extracting(GmcEvent::type, GmcEvent::value).endsWith(
+                    tuple(GmcEvent.Type.GPU_FAULT, hole),
+                    tuple(GmcEvent.Type.JOB_FAILED, hole));
+            assertThat(d.counters().get(DriverCounters.Counter.JOBS_FAILED)).isEqualTo(4);
+            UtgardAddressSpace as = (UtgardAddressSpace) mine.addressSpace();
+            assertThat(as.isActive()).as("switched to the empty page directory").isFalse();
+            assertThat(as.status()).as("PAGE_FAULT_DONE acknowledged, MMU idle").isEqualTo(
+                    UtgardAddressSpace.STATUS_PAGING_ENABLED | UtgardAddressSpace.STATUS_IDLE);
+            assertThat(d.compress(onGpu).skipped()).as("no pin left behind").isNull();
+            assertThat(Drivers.gpuRead(d, onGpu, 0, x).ok()).as("the next job runs").isTrue();
+            assertThat(d.counters().get(DriverCounters.Counter.JOBS)).isEqualTo(5);
+        }
     }
 }
