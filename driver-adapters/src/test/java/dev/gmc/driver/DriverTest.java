@@ -309,11 +309,7 @@ class DriverTest {
             d.mapGpu(freed);
             d.free(freed);
             byte[] x = new byte[8];
-            String[][] cases = {
-                {"not mapped on the GPU", String.valueOf(cpuOnly.id())},
-                {"belongs to another session", String.valueOf(foreign.id())},
-                {"which is freed", String.valueOf(freed.id())},
-            };
+            String[] why = {"not mapped on the GPU", "belongs to another session", "which is freed"};
             Buffer[] declared = {cpuOnly, foreign, freed};
             for (int k = 0; k < declared.length; k++) {
                 int before = events.size();
@@ -321,7 +317,7 @@ class DriverTest {
                         List.of(new Job.Access(onGpu.gpuVa(), x, 0, 8, false))));
                 assertThat(r.ok()).isFalse();
                 assertThat(r.status()).isEqualTo(JobResult.UTGARD_END_SEG_FAULT);
-                assertThat(r.message()).startsWith("job declares " + declared[k]).endsWith(cases[k][0]);
+                assertThat(r.message()).startsWith("job declares " + declared[k]).endsWith(why[k]);
                 assertThat(events.subList(before, events.size())).extracting(GmcEvent::type, GmcEvent::buffer)
                         .as("the job never started").containsExactly(tuple(
                                 GmcEvent.Type.JOB_FAILED, declared[k].id()));

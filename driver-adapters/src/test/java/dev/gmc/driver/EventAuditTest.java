@@ -7,6 +7,7 @@ import dev.gmc.driver.replay.Content;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -58,7 +59,7 @@ class EventAuditTest {
             List<byte[]> shadow = new ArrayList<>();
             long[] va = new long[BUFFERS];
             // what the events say: per buffer, per page, compressed or not
-            Map<Integer, boolean[]> compressed = new java.util.HashMap<>();
+            Map<Integer, boolean[]> compressed = new HashMap<>();
             SplittableRandom rnd = new SplittableRandom(driver.hashCode());
             String[] kinds = {"zero", "same:0x11223344", "gradient", "text", "noise"};
             for (int i = 0; i < BUFFERS; i++) {

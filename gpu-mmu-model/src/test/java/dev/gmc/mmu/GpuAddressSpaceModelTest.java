@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -222,6 +224,7 @@ class GpuAddressSpaceModelTest {
         Map<Long, Mapping> mapped = new HashMap<>();
         Set<Long> everMapped = new HashSet<>();
         SplittableRandom rnd = new SplittableRandom(kind.hashCode());
+        Model model = new Model(s, mem, mapped, frames, frameIndex, data, rnd);
         if (utgard) {
             ((Utgard) s).uas().activate();
         }
@@ -251,12 +254,7 @@ class GpuAddressSpaceModelTest {
                         continue;
                     }
                 }
-                for (int i = 0; i < Math.min(n, 16) && s.active(); i++) { // kbase remaps: old translations cached
-                    Mapping m = mapped.get(vpfn + i);
-                    if (m != null && m.read) {
-                        access(s, mem, mapped, frameIndex, data, (vpfn + i) << 12, 8, false, rnd, at + " (warm-up)");
-                    }
-                }
+                model.warmUp(vpfn, Math.min(n, 16), at); // kbase remaps: old translations cached
                 int[] pfns = new int[n];
                 for (int i = 0; i < n; i++) {
                     pfns[i] = frames[rnd.nextInt(DATA_FRAMES)];
@@ -269,15 +267,7 @@ class GpuAddressSpaceModelTest {
             } else if (op < 40) {
                 int n = (int) Math.min(1 + rnd.nextInt(rnd.nextInt(8) == 0 ? 700 : 8), w + WINDOW - vpfn);
                 // pages that were just readable: the TLB may still hold them, and must not let the next access through
-                long[] warm = new long[n];
-                int warmCount = 0;
-                for (int i = 0; i < n && s.active(); i++) {
-                    Mapping m = mapped.get(vpfn + i);
-                    if (m != null && m.read) {
-                        access(s, mem, mapped, frameIndex, data, (vpfn + i) << 12, 8, false, rnd, at + " (warm-up)");
-                        warm[warmCount++] = vpfn + i;
-                    }
-                }
+                List<Long> warm = model.warmUp(vpfn, n, at);
                 int expected = 0;
                 for (int i = 0; i < n; i++) {
                     if (mapped.remove(vpfn + i) != null) {
@@ -285,8 +275,8 @@ class GpuAddressSpaceModelTest {
                     }
                 }
                 assertThat(s.unmap(vpfn, n)).as("%s: unmap(%d, %d)", at, vpfn, n).isEqualTo(expected);
-                for (int i = 0; i < warmCount; i++) {
-                    access(s, mem, mapped, frameIndex, data, warm[i] << 12, 8, false, rnd, at + " (after unmap)");
+                for (long v : warm) {
+                    model.access(v << 12, 8, false, at + " (after unmap)");
                 }
             } else if (op < 43 && utgard) {
                 Utgard u = (Utgard) s;
@@ -301,7 +291,7 @@ class GpuAddressSpaceModelTest {
                 boolean write = op >= 75;
                 int off = rnd.nextInt(PAGE);
                 int len = (int) Math.min(1 + rnd.nextInt(2 * PAGE + 1), ((w + WINDOW - vpfn) << 12) - off);
-                access(s, mem, mapped, frameIndex, data, (vpfn << 12) + off, len, write, rnd, at);
+                model.access((vpfn << 12) + off, len, write, at);
             }
             if (step % 200 == 0) {
                 checkTables(s, mem, mapped, everMapped, windows, at);
@@ -313,7 +303,7 @@ class GpuAddressSpaceModelTest {
         }
         // every mapped page once more, through a TLB that the last steps left in any state
         for (long v : mapped.keySet()) {
-            access(s, mem, mapped, frameIndex, data, v << 12, PAGE, false, rnd, kind + " final read");
+            model.access(v << 12, PAGE, false, kind + " final read");
         }
         if (utgard && !mapped.isEmpty()) {
             assertThatThrownBy(s.as::destroy).isInstanceOf(IllegalStateException.class).hasMessage(
@@ -331,78 +321,85 @@ class GpuAddressSpaceModelTest {
                 .isEqualTo(DATA_FRAMES);
     }
 
-    /** One GPU access checked page piece by page piece against the model, as the hardware would perform it. */
-    private static void access(Subject s, PhysicalMemory mem, Map<Long, Mapping> mapped, Map<Integer, Integer> frameIndex,
-            byte[][] data, long va, int len, boolean write, SplittableRandom rnd, String at) {
-        byte[] buf = new byte[len];
-        if (write) {
-            rnd.nextBytes(buf);
-        }
-        // where the model says the access stops, and why
-        long faultVa = -1;
-        boolean permission = false;
-        for (long a = va; a < va + len; a = (a & ~(long) (PAGE - 1)) + PAGE) {
-            Mapping m = mapped.get(a >>> 12);
-            if (m == null || !(write ? m.write : m.read)) {
-                faultVa = a;
-                permission = m != null;
-                break;
-            }
-        }
-        try {
-            if (write) {
-                s.as.write(va, buf, 0, len);
-            } else {
-                s.as.read(va, buf, 0, len);
-            }
-            if (faultVa >= 0) {
-                fail("%s: %s of %d bytes at 0x%x should fault at 0x%x", at, write ? "write" : "read", len, va,
-                        faultVa);
-            }
-        } catch (GpuFaultException e) {
-            assertThat(faultVa).as("%s: %s of %d bytes at 0x%x faulted at 0x%x", at, write ? "write" : "read", len,
-                    va, e.fault().address()).isNotNegative();
-            assertThat(e.fault().address()).as("%s: fault address", at).isEqualTo(faultVa);
-            assertThat(e.fault().write()).isEqualTo(write);
-            assertThat(e.fault().permission()).as("%s: permission fault", at).isEqualTo(permission);
-            s.checkFault(e, faultVa, write, permission);
-        }
-        long end = faultVa >= 0 ? faultVa : va + len;
-        for (long a = va; a < end; ) {
-            long next = Math.min(end, (a & ~(long) (PAGE - 1)) + PAGE);
-            byte[] frame = data[frameIndex.get(mapped.get(a >>> 12).frame)];
-            int fo = (int) (a & (PAGE - 1));
-            int bo = (int) (a - va);
-            int n = (int) (next - a);
-            if (write) {
-                System.arraycopy(buf, bo, frame, fo, n);
-            } else {
-                for (int i = 0; i < n; i++) {
-                    if (buf[bo + i] != frame[fo + i]) {
-                        fail("%s: byte 0x%x of a read at 0x%x is 0x%02x, the model's frame holds 0x%02x", at,
-                                a + i, va, buf[bo + i], frame[fo + i]);
-                    }
+    /** The address space under test and what the model says it should hold. */
+    private record Model(Subject s, PhysicalMemory mem, Map<Long, Mapping> mapped, int[] frames,
+            Map<Integer, Integer> frameIndex, byte[][] data, SplittableRandom rnd) {
+        /** Reads 8 bytes of each readable page of {@code [vpfn, vpfn + n)}, so the TLB holds them; returns them. */
+        List<Long> warmUp(long vpfn, int n, String at) {
+            List<Long> warm = new ArrayList<>();
+            for (int i = 0; i < n && s.active(); i++) {
+                Mapping m = mapped.get(vpfn + i);
+                if (m != null && m.read) {
+                    access((vpfn + i) << 12, 8, false, at + " (warm-up)");
+                    warm.add(vpfn + i);
                 }
             }
-            a = next;
+            return warm;
         }
-        // the bytes in RAM are the model's too (a write through a stale translation would land elsewhere)
-        if (write) {
-            byte[] ram = new byte[PAGE];
-            for (int i = 0; i < data.length; i++) {
-                mem.read((long) frameKeyOf(frameIndex, i) << 12, ram, 0, PAGE);
-                assertThat(ram).as("%s: frame %d after a write", at, i).isEqualTo(data[i]);
-            }
-        }
-    }
 
-    private static int frameKeyOf(Map<Integer, Integer> frameIndex, int i) {
-        for (Map.Entry<Integer, Integer> e : frameIndex.entrySet()) {
-            if (e.getValue() == i) {
-                return e.getKey();
+        /** One GPU access checked page piece by page piece against the model, as the hardware would perform it. */
+        void access(long va, int len, boolean write, String at) {
+            byte[] buf = new byte[len];
+            if (write) {
+                rnd.nextBytes(buf);
+            }
+            // where the model says the access stops, and why
+            long faultVa = -1;
+            boolean permission = false;
+            for (long a = va; a < va + len; a = (a & ~(long) (PAGE - 1)) + PAGE) {
+                Mapping m = mapped.get(a >>> 12);
+                if (m == null || !(write ? m.write : m.read)) {
+                    faultVa = a;
+                    permission = m != null;
+                    break;
+                }
+            }
+            try {
+                if (write) {
+                    s.as.write(va, buf, 0, len);
+                } else {
+                    s.as.read(va, buf, 0, len);
+                }
+                if (faultVa >= 0) {
+                    fail("%s: %s of %d bytes at 0x%x should fault at 0x%x", at, write ? "write" : "read", len, va,
+                            faultVa);
+                }
+            } catch (GpuFaultException e) {
+                assertThat(faultVa).as("%s: %s of %d bytes at 0x%x faulted at 0x%x", at, write ? "write" : "read", len,
+                        va, e.fault().address()).isNotNegative();
+                assertThat(e.fault().address()).as("%s: fault address", at).isEqualTo(faultVa);
+                assertThat(e.fault().write()).isEqualTo(write);
+                assertThat(e.fault().permission()).as("%s: permission fault", at).isEqualTo(permission);
+                s.checkFault(e, faultVa, write, permission);
+            }
+            long end = faultVa >= 0 ? faultVa : va + len;
+            for (long a = va; a < end; ) {
+                long next = Math.min(end, (a & ~(long) (PAGE - 1)) + PAGE);
+                byte[] frame = data[frameIndex.get(mapped.get(a >>> 12).frame)];
+                int fo = (int) (a & (PAGE - 1));
+                int bo = (int) (a - va);
+                int n = (int) (next - a);
+                if (write) {
+                    System.arraycopy(buf, bo, frame, fo, n);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        if (buf[bo + i] != frame[fo + i]) {
+                            fail("%s: byte 0x%x of a read at 0x%x is 0x%02x, the model's frame holds 0x%02x", at,
+                                    a + i, va, buf[bo + i], frame[fo + i]);
+                        }
+                    }
+                }
+                a = next;
+            }
+            // the bytes in RAM are the model's too (a write through a stale translation would land elsewhere)
+            if (write) {
+                byte[] ram = new byte[PAGE];
+                for (int i = 0; i < data.length; i++) {
+                    mem.read((long) frames[i] << 12, ram, 0, PAGE);
+                    assertThat(ram).as("%s: frame %d after a write", at, i).isEqualTo(data[i]);
+                }
             }
         }
-        throw new AssertionError(i);
     }
 
     private static void checkTables(Subject s, PhysicalMemory mem, Map<Long, Mapping> mapped, Set<Long> everMapped,
