@@ -64,10 +64,34 @@ class DriverOptionsTest {
         "pool=chain0|t.gmct:2: field pool: pool 'chain0' (expected chain1..chain16",
         "pool=6.1|t.gmct:2: field pool: pool '6.1' (expected chain1..chain16",
         "arch=sparc|t.gmct:2: field arch: kernel arch: 'sparc' (expected one of 64, arm32, arm32-lpae)",
+        // one beyond each end of a range (the ends themselves are accepted below)
+        "pool=chain17|t.gmct:2: field pool: pool 'chain17' (expected chain1..chain16",
+        "recompress=zstd,lz4hc,lzo,deflate|t.gmct:2: field recompress: 'zstd,lz4hc,lzo,deflate': 4 codecs (zram has "
+            + "priorities 1..3)",
+        "reclaim=0:5|t.gmct:2: field reclaim: reclaim '0:5' (expected off or LOW:HIGH",
+        "reclaim=5:4|t.gmct:2: field reclaim: reclaim '5:4' (expected off or LOW:HIGH",
+        "reclaim=5:101|t.gmct:2: field reclaim: reclaim '5:101' (expected off or LOW:HIGH",
+        "recompress-threshold=4096|t.gmct:2: field recompress-threshold: expected a number from 0 to 4095, got '4096'",
+        "tlb=2097152|t.gmct:2: field tlb: expected a number from 1 to 1048576, got '2097152'",
+        "ram=8589934591G|t.gmct:2: field ram: RAM size 9223372035781033984 bytes: expected a multiple of 4096",
+        "ram=8589934592G|t.gmct:2: field ram: size '8589934592G' overflows 64 bits",
+        // a policy option needs a policy name before its dot
+        ".warm=1|t.gmct:2: field .warm: 'driver' takes no option '.warm'",
+        "lru-apps.=1|t.gmct:2: field lru-apps.: daemon policy 'lru-apps' takes no option ''",
     })
     void malformedDriverOptionsFailAtParseNamingTheOption(String option, String message) {
         assertThatThrownBy(() -> Trace.parse("t.gmct", "gmc-trace 1\ndriver midgard " + option + "\n"))
                 .isInstanceOf(TraceException.class).hasMessageStartingWith(message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"pool=chain1", "pool=chain16", "reclaim=1:1",
+        "reclaim=100:100", "recompress=zstd,lz4hc,lzo", "recompress-threshold=4095", "recompress-after=0",
+        "tlb=1048576", "tlb=1", "threshold=1", "ram=64K", "ram=128G", "min-pages=1", "lru-apps.warm=65536"})
+    void theEndsOfEveryRangeAreAccepted(String option) {
+        Trace t = Trace.parse("t.gmct", "gmc-trace 1\ndriver midgard " + option + "\n");
+        String[] kv = option.split("=");
+        assertThat(t.header().opt(kv[0], null)).isEqualTo(kv[1]);
     }
 
     /**

@@ -35,6 +35,13 @@ class TraceTest {
         "alloc b c 4 content=file:@8|t.gmct:5: field content: 'file:@8' names no file",
         "alloc b c 4 content=file:d.bin@x|t.gmct:5: field content: expected a number >= 0, got 'x'",
         "alloc b c 4 content=file:d.bin@0+-5|t.gmct:5: field content: expected a number >= 0, got '-5'",
+        "alloc b c 4 content=file:x@+5|t.gmct:5: field content: expected a number >= 0, got ''",
+        "alloc b c 4 gpu=rx|t.gmct:5: field gpu: 'rx' (expected ro or rw)",
+        "alloc 9b c 4|t.gmct:5: field BUFFER: name '9b' (letters, digits, _ . -; not starting with a digit)",
+        "context 1c 100|t.gmct:5: field CONTEXT: name '1c' (letters, digits, _ . -; not starting with a digit)",
+        "cpu-read 100 0x10 4 expect=ok 5|t.gmct:5: field 6: positional field '5' after options",
+        "recompress nope threshold=4096|t.gmct:5: field BUFFER: unknown buffer 'nope'",
+        "assert frames_freed=8589934592G|t.gmct:5: field frames_freed: frames_freed '8589934592G' (expected N, A..B",
     })
     void malformedLinesNameTheLineAndField(String line, String message) {
         assertThatThrownBy(() -> Trace.parse("t.gmct", HEAD + line + "\n")).isInstanceOf(TraceException.class)
@@ -67,6 +74,21 @@ class TraceTest {
                 .hasMessageContaining("t.gmct:5: field CONTEXT: context 'c' is already defined");
         assertThatThrownBy(() -> run("gmc-trace 1\ndriver mali-t\n")).hasMessageContaining("expected midgard or "
                 + "utgard");
+    }
+
+    /** The ends of a line's ranges: recompress's threshold is zram's 0..4095, a driver line's at least 1. */
+    @Test
+    void lineRangesAcceptTheirEndsAndNameOneBeyond() {
+        String b = HEAD + "alloc b c 4\n";
+        for (String ok : new String[] {"recompress b threshold=0", "recompress b threshold=4095",
+            "assert frames_freed=8589934591G", "assert frames_freed=0x10..0x20 pages_restored=..0",
+            "alloc b.x-_9 c 4 gpu=ro"}) {
+            assertThat(Trace.parse("t.gmct", b + ok + "\n").lines()).as(ok).hasSize(5);
+        }
+        assertThatThrownBy(() -> Trace.parse("t.gmct", b + "recompress b threshold=4096\n"))
+                .hasMessageStartingWith("t.gmct:6: field threshold: expected a number from 0 to 4095, got '4096'");
+        assertThatThrownBy(() -> Trace.parse("t.gmct", b + "recompress b threshold=-1\n"))
+                .hasMessageStartingWith("t.gmct:6: field threshold: expected a number >= 0, got '-1'");
     }
 
     @Test
