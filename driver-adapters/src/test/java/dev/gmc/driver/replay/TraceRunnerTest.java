@@ -136,4 +136,26 @@ class TraceRunnerTest {
                 "line 17: assert: 1 of 2 hold");
         assertThat(log.get(3)).startsWith("line 12: compress: CompressResult[bufferId=").contains("pages=2, stored=2");
     }
+
+    /** An eager restore that finds too few frames says how many pages it left compressed; their faults bring them back. */
+    @Test
+    void anEagerRestoreShortOfFramesSaysWhatItLeftCompressed() {
+        String t = "gmc-trace 1\ndriver midgard ram=1M restore=eager\nprocess 1 a\nprocess 2 b\ncontext ca 1\n"
+                + "context cb 2\nalloc x ca 150 content=text\ncpumap x 1\nbackground 1\n"
+                + "alloc y cb 150 content=gradient\n"
+                + "foreground 1\n" // line 11
+                + "free y\ncpu-read 1 x+0 614400\ncheck\n";
+        List<String> log = new ArrayList<>();
+        ReplayReport r = run(t, log);
+        assertThat(r.failures()).isEmpty();
+        long left = r.driverCounters().get("restore_no_frame");
+        long eager = r.driverCounters().get("eager_restores");
+        assertThat(left).isPositive();
+        assertThat(eager + left).isEqualTo(150);
+        assertThat(r.driverCounters().get("cpu_faults_major")).as("the pages left fault back").isEqualTo(left);
+        assertThat(log).containsSubsequence(
+                "line 11: foreground: " + eager + " page(s) of 1 buffer(s) restored (cpu)",
+                "line 11: foreground: buffer 1: " + left + " page(s) left compressed, no frame",
+                "line 13: cpu-read: ok");
+    }
 }
