@@ -21,6 +21,12 @@ class ResourceDaemonTest {
         return new MidgardDriver(DriverConfig.defaults().withRam(401L * 4096));
     }
 
+    /** Process 1 ("app") and a context of it. */
+    private static GpuContext appContext(AbstractGmcDriver d) {
+        d.createProcess(1, "app");
+        return d.createContext(1);
+    }
+
     private static Buffer zeroBuffer(AbstractGmcDriver d, GpuContext ctx, int pages, String name) {
         Buffer b = d.allocate(ctx, pages, BufferType.TEXTURE, name, false);
         d.upload(b, new byte[pages * 4096], 0);
@@ -50,8 +56,7 @@ class ResourceDaemonTest {
     @Test
     void balanceStartsUnderTheLowWatermarkAndStopsOnReachingTheHighOne() {
         try (AbstractGmcDriver d = driver()) {
-            d.createProcess(1, "app");
-            GpuContext ctx = d.createContext(1);
+            GpuContext ctx = appContext(d);
             Buffer first = zeroBuffer(d, ctx, 41, "first");
             Buffer second = zeroBuffer(d, ctx, 8, "second");
             List<Buffer> candidates = List.of(first, second);
@@ -79,8 +84,7 @@ class ResourceDaemonTest {
     @Test
     void directReclaimCompressesOnlyWhileFewerFramesThanAskedAreFree() {
         try (AbstractGmcDriver d = driver()) {
-            d.createProcess(1, "app");
-            GpuContext ctx = d.createContext(1);
+            GpuContext ctx = appContext(d);
             Buffer a = zeroBuffer(d, ctx, 10, "a");
             Buffer b = zeroBuffer(d, ctx, 10, "b");
             long free = d.memory().freeFrames();
@@ -207,8 +211,7 @@ class ResourceDaemonTest {
     @Test
     void eagerRestorePassesTheOtherQuestionsThrough() {
         try (AbstractGmcDriver d = driver()) {
-            d.createProcess(1, "app");
-            GpuContext ctx = d.createContext(1);
+            GpuContext ctx = appContext(d);
             Buffer a = zeroBuffer(d, ctx, 2, "a");
             Buffer b = zeroBuffer(d, ctx, 2, "b");
             CompressionPolicy base = new CompressionPolicy() {
