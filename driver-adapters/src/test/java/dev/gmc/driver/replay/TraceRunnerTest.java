@@ -42,7 +42,7 @@ class TraceRunnerTest {
     void aLoaderThatCorruptsAPageSilentlyIsCaughtByTheNextReadAndByCheck() {
         String t = HEAD.replace("ram=16M", "ram=16M restore=eager") + "alloc b c 4 content=gradient\n"
                 + "cpumap b 100\nbackground 100\nforeground 100\ncpu-read 100 b+4096 4096\ncpu-read 100 b+0 4096\n"
-                + "check\n";
+                + "cpu-read 100 b+4000 200\ncheck\n";
         List<String> log = new ArrayList<>();
         ReplayReport r = new TraceRunner(Trace.parse("t.gmct", t), (p, o, l) -> new byte[0], log::add)
                 .withLoader(lying(1)).run();
@@ -50,9 +50,10 @@ class TraceRunnerTest {
         // the read starting at the bad byte (a mismatch at its first byte) and the whole-buffer check both see it
         assertThat(r.failures()).containsExactly(
                 "line 9: read of buffer 'b' differs from the last write at offset 4096",
-                "line 11: check: page 1 of buffer 'b' differs from the shadow");
+                "line 11: read of buffer 'b' differs from the last write at offset 4096",
+                "line 12: check: page 1 of buffer 'b' differs from the shadow");
         assertThat(log).contains("line 8: foreground: 4 page(s) of 1 buffer(s) restored (liar)",
-                "line 11: check: 1 buffer(s), 1 page(s) differ");
+                "line 12: check: 1 buffer(s), 1 page(s) differ");
         // the same trace with the default loader is clean: the failure above is the loader's, not the trace's
         ReplayReport clean = run(t, new ArrayList<>());
         assertThat(clean.ok()).isTrue();
@@ -78,6 +79,12 @@ class TraceRunnerTest {
         assertThat(r.accesses()).isEqualTo(7);
         assertThat(r.bytesVerified()).isEqualTo(5000 + 4288 + 30 + 288 + 5 * 4096);
         assertThat(r.reported()).singleElement().asString().startsWith("line 15: ");
+        // with no stats line the timeline is one sample at the last line; the MMU's counters are reported
+        assertThat(r.timeline()).extracting(ReplayReport.Sample::line, ReplayReport.Sample::label)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(16, "end"));
+        assertThat(r.mmuCounters()).as("nothing was compressed: the SIGSEGV is the one CPU fault")
+                .containsEntry("cpu_fault", 1L).containsEntry("gpu_fault", 0L)
+                .as("one page-table flush per gpumap").containsEntry("kbase_flush_pt", 2L);
     }
 
     /**
@@ -116,7 +123,7 @@ class TraceRunnerTest {
                 + "foreground 200\n" // line 10: app 100 is one event old: its buffers are recompressed
                 + "foreground 100\n" // line 11: eager restore of all 5 pages
                 + "compress b\ncompact\ncpu-read 100 a+0 16\ncpu-read 100 a+12288 4 expect=sigsegv\ncheck\n"
-                + "assert pages_restored=5 frames_freed=1000..\nstats\n";
+                + "assert pages_restored=5 frames_freed=1000..\nrecompress b threshold=100\nstats\n";
         List<String> log = new ArrayList<>();
         ReplayReport r = run(t, log);
         assertThat(r.failures()).containsExactly("line 17: assert frames_freed: expected at least 1000, got "
@@ -133,8 +140,12 @@ class TraceRunnerTest {
                 "line 14: cpu-read: ok",
                 "line 15: cpu-read: sigsegv",
                 "line 16: check: 2 buffer(s), 0 page(s) differ",
-                "line 17: assert: 1 of 2 hold");
+                "line 17: assert: 1 of 2 hold",
+                log.get(9)); // the recompression's result, checked below
         assertThat(log.get(3)).startsWith("line 12: compress: CompressResult[bufferId=").contains("pages=2, stored=2");
+        assertThat(log.get(9)).startsWith("line 18: recompress: RecompressResult[bufferId=").contains("considered=2");
+        // the stats line is the last: no extra end sample
+        assertThat(r.timeline()).extracting(ReplayReport.Sample::line).containsExactly(19);
     }
 
     /** An eager restore that finds too few frames says how many pages it left compressed; their faults bring them back. */
@@ -157,5 +168,32 @@ class TraceRunnerTest {
                 "line 11: foreground: " + eager + " page(s) of 1 buffer(s) restored (cpu)",
                 "line 11: foreground: buffer 1: " + left + " page(s) left compressed, no frame",
                 "line 13: cpu-read: ok");
+    }
+
+    /** kswapd-like balancing and direct reclaim are logged with the line that set them off. */
+    @Test
+    void reclaimsAreLogged() {
+        // 1024 frames; two background apps of 400 pages each leave about 200 free, above the 1 % low watermark; the
+        // third app's 400 pages do not fit, so its alloc reclaims directly (a, which left first)
+        String t = "gmc-trace 1\ndriver midgard ram=4M daemon=lru-apps lru-apps.warm=16 reclaim=1:2\n"
+                + "process 1 a\nprocess 2 b\nprocess 3 c\ncontext ca 1\ncontext cb 2\ncontext cc 3\n"
+                + "alloc ta ca 400 type=texture content=gradient\nbackground 1\n"
+                + "alloc tb cb 400 type=texture content=gradient seed=2\nbackground 2\n"
+                + "alloc tc cc 400 type=texture content=gradient seed=3\n"; // line 13
+        List<String> log = new ArrayList<>();
+        ReplayReport r = run(t, log);
+        assertThat(r.failures()).isEmpty();
+        assertThat(r.driverCounters().get("daemon_direct_reclaims")).isEqualTo(1);
+        assertThat(log).contains("line 13: alloc: direct reclaim freed room for 400 frame(s)");
+        // a high low watermark: balancing after the second alloc (800 of 1024 frames used) compresses until 60 % of
+        // RAM is available
+        List<String> kswapd = new ArrayList<>();
+        ReplayReport b = run(t.replace("reclaim=1:2", "reclaim=40:60").replace("alloc tc cc 400", "alloc tc cc 100"),
+                kswapd);
+        assertThat(b.failures()).isEmpty();
+        long regions = b.driverCounters().get("daemon_reclaimed_regions");
+        assertThat(regions).isPositive();
+        assertThat(kswapd).filteredOn(l -> l.contains("reclaim:")).singleElement().asString()
+                .startsWith("line 11: reclaim: " + regions + " buffer(s) compressed, ").endsWith(" frame(s) available");
     }
 }
